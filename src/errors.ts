@@ -102,6 +102,13 @@ export class ConfigurationError extends GenericError {
   }
 }
 
+/** A cache backend could not be used (storage unavailable, quota exceeded, value not JSON-serialisable). Nothing stored was changed. */
+export class StorageError extends GenericError {
+  constructor(error_description: string) {
+    super('storage_error', error_description);
+  }
+}
+
 export type RotorAuthError =
   | AuthenticationError
   | OAuthError
@@ -114,4 +121,5 @@ export type RotorAuthError =
   | MissingRefreshTokenError
   | IdTokenValidationError
   | StateMismatchError
-  | ConfigurationError;
+  | ConfigurationError
+  | StorageError;
