@@ -1,0 +1,125 @@
+// Builds every output named in CONTRACT.md ("Package and build"):
+//   dist/rotor-auth.mjs      ESM for bundlers (jose, idb-keyval stay imports)
+//   dist/rotor-auth.cjs      CJS (jose is ESM-only, so dependencies are bundled in)
+//   dist/rotor-auth.min.js   minified IIFE, global `rotorAuth`, everything bundled
+//   dist/index.d.ts          types (ESM) and dist/index.d.cts (the same, for require)
+//   dist/mock-server.mjs     Node ESM mock authorization server (+ dist/mock-server.d.ts)
+//   dist/cli.mjs             `rotor-mock-server` CLI, with a shebang
+// Every config is independent; `ROTOR_BUILD=browser|server|types` builds a subset.
+import { chmod } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const src = (p) => `${root}src/${p}`;
+const out = (p) => `${root}dist/${p}`;
+
+const SDK_ENTRY = src('index.ts');
+const SERVER_ENTRY = src('mock-server/index.ts');
+const CLI_ENTRY = src('mock-server/cli.ts');
+
+const runtimeDeps = ['jose', 'idb-keyval'];
+const isDep = (id, deps) => deps.some((d) => id === d || id.startsWith(`${d}/`));
+const isBuiltin = (id) => id.startsWith('node:') || builtinModules.includes(id.split('/')[0]);
+
+/** A fresh TypeScript plugin per config: tsconfig.json is for type checking (noEmit), so emit is switched on here. */
+function ts() {
+  return typescript({
+    tsconfig: `${root}tsconfig.json`,
+    include: [`${root}src/**/*.ts`],
+    exclude: [`${root}src/**/*.test.ts`],
+    compilerOptions: {
+      noEmit: false,
+      declaration: false,
+      declarationMap: false,
+      sourceMap: false,
+      outDir: undefined,
+      rootDir: `${root}src`,
+    },
+  });
+}
+
+/** Gives dist/cli.mjs exactly one `#!/usr/bin/env node` line (whether or not the source has one) and the x bit. */
+function executable(fileName) {
+  return {
+    name: 'rotor-executable',
+    generateBundle(_options, bundle) {
+      const chunk = bundle[fileName];
+      if (chunk?.type === 'chunk') chunk.code = `#!/usr/bin/env node\n${chunk.code.replace(/^#![^\n]*\n/, '')}`;
+    },
+    async writeBundle(options, bundle) {
+      if (bundle[fileName]) await chmod(`${options.dir}/${fileName}`, 0o755);
+    },
+  };
+}
+
+const sdkEsm = {
+  input: SDK_ENTRY,
+  external: (id) => isDep(id, runtimeDeps),
+  plugins: [ts()],
+  output: [
+    { file: out('rotor-auth.mjs'), format: 'es' },
+  ],
+};
+
+const sdkCjs = {
+  input: SDK_ENTRY,
+  plugins: [nodeResolve({ browser: true }), ts()],
+  output: { file: out('rotor-auth.cjs'), format: 'cjs', exports: 'named', interop: 'auto' },
+};
+
+const sdkIife = {
+  input: SDK_ENTRY,
+  plugins: [nodeResolve({ browser: true }), ts()],
+  output: {
+    file: out('rotor-auth.min.js'),
+    format: 'iife',
+    name: 'rotorAuth',
+    exports: 'named',
+    plugins: [terser({ ecma: 2020, module: false, compress: { passes: 2 }, format: { comments: false } })],
+  },
+};
+
+const server = {
+  input: { 'mock-server': SERVER_ENTRY, cli: CLI_ENTRY },
+  external: (id) => isBuiltin(id) || isDep(id, ['jose']),
+  plugins: [nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }), ts(), executable('cli.mjs')],
+  output: {
+    dir: out(''),
+    format: 'es',
+    entryFileNames: '[name].mjs',
+    chunkFileNames: 'chunks/[name]-[hash].mjs',
+  },
+};
+
+const dtsPlugin = () =>
+  dts({ tsconfig: `${root}tsconfig.json`, compilerOptions: { noEmit: false, declaration: true } });
+
+const sdkTypes = {
+  input: SDK_ENTRY,
+  external: (id) => isDep(id, runtimeDeps),
+  plugins: [dtsPlugin()],
+  output: [
+    { file: out('index.d.ts'), format: 'es' },
+    { file: out('index.d.cts'), format: 'es' },
+  ],
+};
+
+const serverTypes = {
+  input: SERVER_ENTRY,
+  external: (id) => isBuiltin(id) || isDep(id, runtimeDeps),
+  plugins: [dtsPlugin()],
+  output: { file: out('mock-server.d.ts'), format: 'es' },
+};
+
+const groups = {
+  browser: [sdkEsm, sdkCjs, sdkIife],
+  server: [server],
+  types: [sdkTypes, serverTypes],
+};
+const only = process.env.ROTOR_BUILD;
+export default only ? only.split(',').flatMap((g) => groups[g] ?? []) : Object.values(groups).flat();
