@@ -1,0 +1,65 @@
+import 'fake-indexeddb/auto';
+import { createStore, del, get, set } from 'idb-keyval';
+import { describe, expect, it, vi } from 'vitest';
+import { IndexedDbCache } from '../../src/cache/indexeddb.js';
+import { cacheContractSuite } from './contract.js';
+
+const raw = createStore('rotor-auth', 'tokens');
+
+cacheContractSuite('IndexedDbCache (fake-indexeddb)', {
+  create: () => new IndexedDbCache(),
+  reset: async () => {
+    for (const k of await new IndexedDbCache().allKeys()) await del(k, raw);
+  },
+  shared: true,
+  raw: {
+    write: (key, value) => set(key, value, raw),
+    read: (key) => get(key, raw),
+  },
+});
+
+describe('IndexedDbCache specifics', () => {
+  it("stores entries in rotor-auth's own database and object store", async () => {
+    const cache = new IndexedDbCache();
+    await cache.set('@@rotor@@::c::own', { a: 1 });
+    expect(await get('@@rotor@@::c::own', raw)).toBe('{"v":1,"data":{"a":1}}');
+    // idb-keyval's default store is untouched.
+    expect(await get('@@rotor@@::c::own')).toBeUndefined();
+  });
+
+  it('keeps separate databases apart when given other names', async () => {
+    const a = new IndexedDbCache({ dbName: 'rotor-auth-a', storeName: 'tokens' });
+    const b = new IndexedDbCache({ dbName: 'rotor-auth-b', storeName: 'tokens' });
+    await a.set('@@rotor@@::c::k', { db: 'a' });
+    expect(await b.get('@@rotor@@::c::k')).toBeUndefined();
+    expect(await b.allKeys()).toEqual([]);
+  });
+
+  it('drops a structured-clone object written by another library under a rotor-auth key', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const cache = new IndexedDbCache();
+      await set('@@rotor@@::c::object', { v: 1, data: { not: 'a string' } }, raw);
+      expect(await cache.get('@@rotor@@::c::object')).toBeUndefined();
+      expect(await get('@@rotor@@::c::object', raw)).toBeUndefined();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/not a string \(object\)/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('rejects with StorageError when IndexedDB does not exist', async () => {
+    const saved = globalThis.indexedDB;
+    // @ts-expect-error simulate an environment without IndexedDB
+    delete globalThis.indexedDB;
+    try {
+      await expect(new IndexedDbCache().get('@@rotor@@::c::k')).rejects.toMatchObject({
+        error: 'storage_error',
+        message: 'IndexedDB is not available in this environment',
+      });
+    } finally {
+      globalThis.indexedDB = saved;
+    }
+  });
+});
