@@ -1,0 +1,160 @@
+// Shared e2e helpers: the browser to launch, the mock authorization server from dist/
+// on 127.0.0.1:<free port>, static servers on localhost:<free port> (a different site),
+// and Playwright fixtures built on them.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { test as base, expect, type Page } from '@playwright/test';
+import type { MockControl, MockEvent, MockServerOptions } from '../src/mock-server/types.js';
+import { serveStatic, type StaticServer } from './static-server.js';
+
+export { chromiumLaunchOptions, usesSystemChromium, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS } from './browsers.js';
+export { serveStatic, type StaticServer, type StaticMounts } from './static-server.js';
+export { expect };
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST_DIR = resolve(ROOT, 'dist');
+export const DEMO_DIR = resolve(ROOT, 'demo');
+/** The e2e harness page (e2e/app/index.html) that loads dist/rotor-auth.min.js. */
+export const E2E_APP_DIR = resolve(ROOT, 'e2e/app');
+
+interface MockServerHandle {
+  fetch(request: Request): Promise<Response>;
+  listen(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
+  control: MockControl;
+}
+interface MockServerModule {
+  createMockServer(options?: MockServerOptions): MockServerHandle;
+}
+
+export interface RunningMockServer {
+  /** Origin of the server, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  url: string;
+  /** The issuer the server reports: `url` + `/`. */
+  issuer: string;
+  /** The in-process control API (same operations as HTTP `/__control/`). */
+  control: MockControl;
+  /** The server itself (its `fetch` handler answers without a socket). */
+  server: MockServerHandle;
+  /** POST/GET `/__control/<path>` over HTTP, as the demo does; returns the parsed JSON. */
+  controlHttp<T = unknown>(path: string, body?: unknown): Promise<T>;
+  /** Events of one type (or all), in order. */
+  events(type?: MockEvent['type']): MockEvent[];
+  close(): Promise<void>;
+}
+
+async function loadMockServerModule(): Promise<MockServerModule> {
+  const file = resolve(DIST_DIR, 'mock-server.mjs');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before the e2e suite`);
+  return (await import(pathToFileURL(file).href)) as MockServerModule;
+}
+
+/** Starts dist/mock-server.mjs on 127.0.0.1, port 0 (a free port). */
+export async function startMockServer(options: MockServerOptions = {}): Promise<RunningMockServer> {
+  const { createMockServer } = await loadMockServerModule();
+  const server = createMockServer(options);
+  const listener = await server.listen(0, '127.0.0.1');
+  const url = listener.url.replace(/\/+$/, '');
+  return {
+    url,
+    issuer: `${url}/`,
+    control: server.control,
+    server,
+    async controlHttp<T>(path: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${url}/__control/${path.replace(/^\/+/, '')}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`control ${path}: HTTP ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    events(type?: MockEvent['type']): MockEvent[] {
+      return server.control.events(type ? { type } : undefined);
+    },
+    close: () => listener.close(),
+  };
+}
+
+/** The e2e harness and the demo on localhost (dist/ mounted at /dist/). */
+export function serveApp(): Promise<StaticServer> {
+  return serveStatic({ '/': E2E_APP_DIR, '/dist/': DIST_DIR, '/demo/': DEMO_DIR });
+}
+
+export type CacheLocation = 'memory' | 'localstorage' | 'indexeddb';
+
+export interface HarnessConfig {
+  domain: string;
+  clientId?: string;
+  cacheLocation?: CacheLocation;
+  audience?: string;
+  /** Extra AuthClient options (JSON-serialisable). */
+  options?: Record<string, unknown>;
+}
+
+/** URL of the harness page for a config; the page keeps the config in sessionStorage across redirects. */
+export function harnessUrl(app: StaticServer, config: HarnessConfig): string {
+  const q = new URLSearchParams({ config: JSON.stringify(config) });
+  return `${app.url}/?${q.toString()}`;
+}
+
+/** Result of `e2e.attempt(...)` in the page: errors keep their SDK fields. */
+export type Attempt<T> =
+  | { ok: true; value: T }
+  | { ok: false; name: string; error?: string; error_description?: string; message: string };
+
+/** Opens the harness and waits until it has created its client (and handled a callback if present). */
+export async function openHarness(page: Page, app: StaticServer, config: HarnessConfig): Promise<void> {
+  await page.goto(harnessUrl(app, config));
+  await waitForHarness(page);
+}
+
+export async function waitForHarness(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { e2e?: { state: string } }).e2e?.state !== undefined && (window as unknown as { e2e: { state: string } }).e2e.state !== 'starting');
+  const state = await page.evaluate(() => (window as unknown as { e2e: { state: string; startError?: string } }).e2e);
+  if (state.state === 'failed') throw new Error(`harness failed to start: ${state.startError}`);
+}
+
+/** loginWithRedirect from the harness, through the mock server's login form (or autoLogin), back to the harness. */
+export async function loginWithRedirect(page: Page, app: StaticServer, opts: { username?: string; password?: string } = {}): Promise<void> {
+  await page.evaluate(() => (window as unknown as { e2e: { login(): Promise<void> } }).e2e.login());
+  await page.waitForURL((u) => u.origin === app.url || u.pathname.includes('login') || u.pathname.includes('authorize'));
+  if (new URL(page.url()).origin !== app.url) {
+    await page.locator('input[name="username"]').fill(opts.username ?? 'demo');
+    await page.locator('input[name="password"]').fill(opts.password ?? 'demo');
+    await page.locator('button[type="submit"], input[type="submit"]').first().click();
+  }
+  await page.waitForURL((u) => u.origin === app.url && !u.searchParams.has('code'));
+  await waitForHarness(page);
+}
+
+/** Runs a method of the harness' AuthClient in the page and returns its result or its error fields. */
+export function clientCall<T = unknown>(page: Page, method: string, ...args: unknown[]): Promise<Attempt<T>> {
+  return page.evaluate(
+    ([m, a]) => (window as unknown as { e2e: { attempt(m: string, a: unknown[]): Promise<unknown> } }).e2e.attempt(m as string, a as unknown[]),
+    [method, args] as const,
+  ) as Promise<Attempt<T>>;
+}
+
+export interface Fixtures {
+  /** Options for the mock server of this test (`test.use({ mockOptions: {...} })`). */
+  mockOptions: MockServerOptions;
+  mock: RunningMockServer;
+  app: StaticServer;
+}
+
+export const test = base.extend<Fixtures>({
+  mockOptions: [{}, { option: true }],
+  mock: async ({ mockOptions }, use) => {
+    const mock = await startMockServer(mockOptions);
+    await use(mock);
+    await mock.close();
+  },
+  // eslint-disable-next-line no-empty-pattern
+  app: async ({}, use) => {
+    const app = await serveApp();
+    await use(app);
+    await app.close();
+  },
+});

@@ -1,0 +1,109 @@
+// A tiny static file server for the e2e suite and the demo: GET/HEAD only, no directory
+// listings, no path escapes, no caching. Mounts map URL prefixes to directories.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export interface StaticServer {
+  /** e.g. `http://localhost:53211` (no trailing slash). */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** `dir` serves one directory at `/`; an object maps URL prefixes (`'/'`, `'/dist/'`) to directories. */
+export type StaticMounts = string | Record<string, string>;
+
+function normalizeMounts(mounts: StaticMounts): Array<[string, string]> {
+  const entries = typeof mounts === 'string' ? [['/', mounts] as [string, string]] : Object.entries(mounts);
+  return entries
+    .map(([prefix, dir]): [string, string] => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)])
+    .sort((a, b) => b[0].length - a[0].length); // longest prefix first
+}
+
+async function resolveFile(mounts: Array<[string, string]>, pathname: string): Promise<string | undefined> {
+  for (const [prefix, dir] of mounts) {
+    if (!pathname.startsWith(prefix)) continue;
+    let file = join(dir, pathname.slice(prefix.length));
+    if (file !== dir && !file.startsWith(dir + sep)) return undefined; // escape attempt
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isDirectory()) {
+      file = join(file, 'index.html');
+      const index = await stat(file).catch(() => undefined);
+      if (index?.isFile()) return file;
+      continue;
+    }
+    if (info?.isFile()) return file;
+  }
+  return undefined;
+}
+
+function handler(mounts: Array<[string, string]>) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    } catch {
+      res.writeHead(400).end('bad path');
+      return;
+    }
+    const file = pathname.includes('\0') ? undefined : await resolveFile(mounts, pathname);
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}`);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  };
+}
+
+/**
+ * Serves `mounts` on `http://localhost:<free port>` (bound to 127.0.0.1). The app runs on
+ * `localhost` and the mock authorization server on `127.0.0.1`: two different sites.
+ */
+export async function serveStatic(mounts: StaticMounts, port = 0): Promise<StaticServer> {
+  const handle = handler(normalizeMounts(mounts));
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(err));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => ok());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
