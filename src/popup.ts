@@ -1,0 +1,74 @@
+/**
+ * Popup login (`loginWithPopup` / `getTokenWithPopup`) over
+ * `response_mode=web_message`. `openPopup()` must run synchronously inside
+ * the user's click handler (popup blockers allow only that); the caller then
+ * builds the authorize URL (async: PKCE) and hands both to `runPopup()`.
+ */
+import type { AuthorizationResponse } from './callback.js';
+import { PopupCancelledError, PopupTimeoutError } from './errors.js';
+import { waitForResponse, type ResponseWaiter, type WebMessageOptions } from './silent-iframe.js';
+
+const POPUP_WIDTH = 400;
+const POPUP_HEIGHT = 600;
+const POPUP_NAME = 'rotor-auth:authorize:popup';
+/** How often `popup.closed` is polled. */
+export const POPUP_CLOSED_POLL_MS = 1000;
+
+/**
+ * Open a blank popup centred over the current window. Returns null when the
+ * browser blocked it (the caller maps that to PopupOpenError).
+ */
+export function openPopup(): Window | null {
+  const left = Math.max(0, Math.round(window.screenX + (window.outerWidth - POPUP_WIDTH) / 2));
+  const top = Math.max(0, Math.round(window.screenY + (window.outerHeight - POPUP_HEIGHT) / 2));
+  const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT},resizable,scrollbars=yes,status=1`;
+  try {
+    return window.open('', POPUP_NAME, features) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function closeQuietly(popup: Window): void {
+  try {
+    if (!popup.closed) popup.close();
+  } catch {
+    // a cross-origin or already-gone window: nothing more to do
+  }
+}
+
+/**
+ * Navigate `popup` to `url` and resolve with the authorization response the
+ * authorization server posts back (also when it carries `error`). Rejects
+ * with PopupTimeoutError after `timeoutInSeconds` and PopupCancelledError
+ * when the user closes the popup first. The popup is closed and the listener
+ * removed in every case.
+ */
+export function runPopup(popup: Window, url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
+  let poll: ReturnType<typeof setInterval> | undefined;
+  let waiter: ResponseWaiter;
+  try {
+    waiter = waitForResponse(
+      () => popup,
+      opts,
+      () => new PopupTimeoutError(popup),
+      () => {
+        clearInterval(poll);
+        closeQuietly(popup);
+      },
+    );
+  } catch (err) {
+    closeQuietly(popup);
+    return Promise.reject(err);
+  }
+  const { fail } = waiter;
+  poll = setInterval(() => {
+    if (popup.closed) fail(new PopupCancelledError(popup));
+  }, POPUP_CLOSED_POLL_MS);
+  try {
+    popup.location.href = url;
+  } catch (err) {
+    fail(err instanceof Error ? err : new Error(String(err)));
+  }
+  return waiter.promise;
+}

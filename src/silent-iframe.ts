@@ -1,0 +1,154 @@
+/**
+ * `response_mode=web_message` receivers: the hidden `prompt=none` iframe
+ * (opt-in fallback) and the message-matching shared with the popup.
+ *
+ * A message is accepted only when all of these hold:
+ * - `event.origin` is the authorization server's origin,
+ * - `event.source` is the window we opened (the iframe or the popup),
+ * - `data.type === 'authorization_response'`,
+ * - `data.response.state` is the state of this very request.
+ * Anything else is ignored (not an error): another frame, another request or
+ * another library may post messages to this window at any time.
+ */
+import type { AuthorizationResponse } from './callback.js';
+import { ConfigurationError, TimeoutError } from './errors.js';
+
+export interface WebMessageOptions {
+  /** Give up after this many seconds. */
+  timeoutInSeconds: number;
+  /** Origin of the authorization server (a URL with a path is reduced to its origin). */
+  expectedOrigin: string;
+  /** The `state` sent with this authorization request. */
+  state: string;
+}
+
+/** Reduce `http://host:port/` (e.g. an issuer) to `http://host:port`; throws ConfigurationError on junk. */
+export function toOrigin(value: string): string {
+  let origin: string;
+  try {
+    origin = new URL(value).origin;
+  } catch {
+    throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (origin === 'null') {
+    throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return origin;
+}
+
+function checkTimeout(timeoutInSeconds: number): number {
+  if (typeof timeoutInSeconds !== 'number' || !Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) {
+    throw new ConfigurationError(`timeoutInSeconds must be a positive number, got ${String(timeoutInSeconds)}`);
+  }
+  return timeoutInSeconds * 1000;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The authorization response carried by `data` if it is a web_message for
+ * `state`; undefined otherwise. Only string fields are copied.
+ */
+export function readAuthorizationResponse(data: unknown, state: string): AuthorizationResponse | undefined {
+  if (!isRecord(data) || data.type !== 'authorization_response') return undefined;
+  const response = data.response;
+  if (!isRecord(response) || response.state !== state) return undefined;
+  const result: AuthorizationResponse = { state };
+  const code = str(response.code);
+  const iss = str(response.iss);
+  const error = str(response.error);
+  const errorDescription = str(response.error_description);
+  if (code !== undefined) result.code = code;
+  if (iss !== undefined) result.iss = iss;
+  if (error !== undefined) result.error = error;
+  if (errorDescription !== undefined) result.error_description = errorDescription;
+  return result;
+}
+
+/** A pending wait for one authorization response. */
+export interface ResponseWaiter {
+  promise: Promise<AuthorizationResponse>;
+  /** Reject with `error` (if still pending) and clean up. */
+  fail(error: Error): void;
+}
+
+/**
+ * Listen on `window` for the web_message answering `opts.state`, sent by the
+ * window `source()` returns at the time the message arrives. Rejects with
+ * `onTimeout()` after `opts.timeoutInSeconds`. `cleanup` runs exactly once,
+ * whichever way it ends. Throws ConfigurationError synchronously on bad opts.
+ */
+export function waitForResponse(
+  source: () => MessageEventSource | null,
+  opts: WebMessageOptions,
+  onTimeout: () => Error,
+  cleanup: () => void,
+): ResponseWaiter {
+  const origin = toOrigin(opts.expectedOrigin);
+  const timeoutMs = checkTimeout(opts.timeoutInSeconds);
+  let settle: ((r: { ok: true; value: AuthorizationResponse } | { ok: false; error: Error }) => void) | undefined;
+  const promise = new Promise<AuthorizationResponse>((resolve, reject) => {
+    settle = (r) => (r.ok ? resolve(r.value) : reject(r.error));
+  });
+  let done = false;
+  const finish = (r: { ok: true; value: AuthorizationResponse } | { ok: false; error: Error }): void => {
+    if (done) return;
+    done = true;
+    window.removeEventListener('message', onMessage);
+    clearTimeout(timer);
+    try {
+      cleanup();
+    } finally {
+      settle?.(r);
+    }
+  };
+  const onMessage = (event: MessageEvent): void => {
+    if (event.origin !== origin) return;
+    const expected = source();
+    if (expected === null || event.source !== expected) return;
+    const value = readAuthorizationResponse(event.data, opts.state);
+    if (value) finish({ ok: true, value });
+  };
+  window.addEventListener('message', onMessage);
+  const timer = setTimeout(() => finish({ ok: false, error: onTimeout() }), timeoutMs);
+  return { promise, fail: (error) => finish({ ok: false, error }) };
+}
+
+/**
+ * Load `url` (an `/authorize` URL with `prompt=none` and
+ * `response_mode=web_message`) in a hidden iframe and resolve with the
+ * authorization response, also when it carries `error` (e.g.
+ * `login_required`): the caller maps that to an AuthenticationError.
+ * Rejects with TimeoutError after `timeoutInSeconds`. The iframe and the
+ * listener are always removed. Each call has its own iframe, so concurrent
+ * calls don't see each other's messages.
+ */
+export function runIframe(url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
+  let iframe: HTMLIFrameElement | undefined;
+  let waiter: ResponseWaiter;
+  try {
+    waiter = waitForResponse(
+      () => iframe?.contentWindow ?? null,
+      opts,
+      () => new TimeoutError(`Silent authentication timed out after ${opts.timeoutInSeconds} seconds`),
+      () => iframe?.remove(),
+    );
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  iframe = document.createElement('iframe');
+  iframe.setAttribute('width', '0');
+  iframe.setAttribute('height', '0');
+  iframe.setAttribute('aria-hidden', 'true');
+  iframe.setAttribute('tabindex', '-1');
+  iframe.title = 'rotor-auth silent authentication';
+  iframe.style.display = 'none';
+  try {
+    document.body.appendChild(iframe);
+    iframe.setAttribute('src', url);
+  } catch (err) {
+    waiter.fail(err instanceof Error ? err : new Error(String(err)));
+  }
+  return waiter.promise;
+}
