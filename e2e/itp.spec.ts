@@ -1,0 +1,144 @@
+// ITP and third-party cookies, in real Chromium: the app on http://localhost:<port>, the
+// mock authorization server on http://127.0.0.1:<port> (different sites, so the silent
+// iframe is a third-party context). Four cases: third-party cookies allowed / blocked ×
+// silent iframe (prompt=none, web_message) / refresh-token rotation. Plus the server's ITP
+// mode switched on under "allowed", which must break the iframe exactly like blocking does.
+//
+// The cookie mode is set explicitly both ways (Debian Chromium blocks third-party cookies by
+// default, Playwright's own Chromium allows them): `profile.cookie_controls_mode` (0 = allow,
+// 1 = block) in <user-data-dir>/Default/Preferences, written before a persistent launch.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import {
+  chromiumLaunchOptions,
+  clientCall,
+  expect,
+  loginWithRedirect,
+  openHarness,
+  serveApp,
+  startMockServer,
+  test,
+  type RunningMockServer,
+  type StaticServer,
+} from './fixtures.js';
+
+type CookieMode = 'allowed' | 'blocked';
+
+interface Browser3p {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** A fresh persistent profile whose third-party-cookie setting is written before launch. */
+async function launchChromium(mode: CookieMode): Promise<Browser3p> {
+  const dir = await mkdtemp(join(tmpdir(), `rotor-itp-${mode}-`));
+  await mkdir(join(dir, 'Default'), { recursive: true });
+  const prefs = { profile: { cookie_controls_mode: mode === 'allowed' ? 0 : 1 } };
+  await writeFile(join(dir, 'Default', 'Preferences'), JSON.stringify(prefs));
+  const context = await chromium.launchPersistentContext(dir, { ...chromiumLaunchOptions(), headless: true });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Setup {
+  browser: Browser3p;
+  mock: RunningMockServer;
+  app: StaticServer;
+  page: Page;
+}
+
+/** Browser, servers, and a user signed in by a redirect login (a first-party session cookie on 127.0.0.1). */
+async function signedIn(mode: CookieMode, options: Record<string, unknown>, run: (s: Setup) => Promise<void>): Promise<void> {
+  const mock = await startMockServer();
+  const app = await serveApp();
+  const browser = await launchChromium(mode);
+  try {
+    expect(new URL(app.url).hostname).toBe('localhost');
+    expect(new URL(mock.url).hostname).toBe('127.0.0.1');
+    const { page } = browser;
+    await openHarness(page, app, { domain: mock.url, options });
+    await loginWithRedirect(page, app);
+    expect(await page.evaluate(() => (window as unknown as { e2e: { callback?: { ok: boolean } } }).e2e.callback?.ok)).toBe(true);
+    expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+    await run({ browser, mock, app, page });
+  } finally {
+    await browser.close();
+    await app.close();
+    await mock.close();
+  }
+}
+
+const tokenRequests = (mock: RunningMockServer, grant: string) =>
+  mock.events('token_request').filter((e) => e.grant_type === grant);
+
+/** prompt=none authorize requests the server saw (top-level login excluded). */
+const silentAuthorizeCount = (mock: RunningMockServer) =>
+  mock.events('authorize').filter((e) => e.detail?.prompt === 'none').length;
+
+for (const mode of ['allowed', 'blocked'] as const) {
+  test.describe(`third-party cookies ${mode}`, () => {
+    test(`silent iframe (prompt=none, web_message) ${mode === 'allowed' ? 'gets a token' : 'fails with login_required'}`, async () => {
+      await signedIn(mode, { useRefreshTokens: false }, async ({ mock, page }) => {
+        const before = tokenRequests(mock, 'authorization_code').length;
+        const result = await clientCall<string>(page, 'getTokenSilently', { cacheMode: 'off' });
+        if (mode === 'allowed') {
+          expect(result.ok).toBe(true);
+          expect(typeof (result as { value: unknown }).value).toBe('string');
+          // the iframe's code was exchanged: one more authorization_code grant, no refresh grant
+          expect(tokenRequests(mock, 'authorization_code')).toHaveLength(before + 1);
+        } else {
+          expect(result).toMatchObject({ ok: false, error: 'login_required' });
+          expect(tokenRequests(mock, 'authorization_code')).toHaveLength(before);
+        }
+        expect(tokenRequests(mock, 'refresh_token')).toHaveLength(0);
+        expect(silentAuthorizeCount(mock)).toBe(1);
+        // no iframe is left behind either way
+        expect(await page.locator('iframe').count()).toBe(0);
+      });
+    });
+
+    test('refresh-token rotation keeps the user signed in', async () => {
+      await signedIn(mode, {}, async ({ mock, page }) => {
+        for (let i = 0; i < 3; i++) {
+          const result = await clientCall<string>(page, 'getTokenSilently', { cacheMode: 'off' });
+          expect(result.ok).toBe(true);
+        }
+        expect(tokenRequests(mock, 'refresh_token').filter((e) => e.status === 200)).toHaveLength(3);
+        expect(mock.events('refresh_token.rotated')).toHaveLength(3);
+        expect(mock.events('refresh_token.reuse_detected')).toHaveLength(0);
+        expect(silentAuthorizeCount(mock)).toBe(0);
+        expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+      });
+    });
+  });
+}
+
+test.describe('mock server ITP mode, third-party cookies allowed', () => {
+  test('the silent iframe fails with login_required while refresh tokens keep working', async () => {
+    // iframe client
+    await signedIn('allowed', { useRefreshTokens: false }, async ({ mock, page }) => {
+      expect(mock.control.setItp(true)).toBe(true);
+      const result = await clientCall(page, 'getTokenSilently', { cacheMode: 'off' });
+      expect(result).toMatchObject({ ok: false, error: 'login_required' });
+      expect(silentAuthorizeCount(mock)).toBe(1);
+    });
+    // refresh-token client
+    await signedIn('allowed', {}, async ({ mock, page }) => {
+      expect(mock.control.setItp(true)).toBe(true);
+      const result = await clientCall(page, 'getTokenSilently', { cacheMode: 'off' });
+      expect(result.ok).toBe(true);
+      expect(mock.events('refresh_token.rotated')).toHaveLength(1);
+      expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+    });
+  });
+});
