@@ -1,74 +1,125 @@
-import { TimeoutError } from './errors.js';
+import { ConfigurationError, TimeoutError } from './errors.js';
 
 /**
- * runExclusive(name, fn): run fn while holding the lock `name`, across tabs
- * when the Web Locks API exists, else within this tab only. A waiter gives up
- * with TimeoutError after `timeoutMs` (pass the holder's own maximum time).
+ * runExclusive(name, fn, { timeoutMs }): run fn while holding the lock `name`,
+ * across tabs when the Web Locks API exists (`navigator.locks`), else within
+ * this tab only (a FIFO queue per name; the caller re-reads shared state after
+ * acquiring, which covers the rest).
+ *
+ * `timeoutMs` is the holder's own maximum time, and every caller of one lock
+ * name passes the same value:
+ * - a holder keeps the lock at most `timeoutMs`: then its `signal` aborts, the
+ *   lock is released and runExclusive rejects with TimeoutError (so a hung
+ *   holder can never block the lock for good);
+ * - a waiter gives up with TimeoutError only after every holder queued ahead
+ *   of it has had its full `timeoutMs` (`timeoutMs` × holders ahead), never
+ *   while the current holder is still within its own time. (In-tab, holders
+ *   are bounded by the same code, so a waiter always gets its turn.)
  * A tab that dies while holding a Web Lock releases it (browser guarantee).
  */
 export interface LockOptions {
+  /** The holder's maximum time in ms (see above). */
   timeoutMs: number;
   /** Force the in-tab fallback (tests, or environments with a broken navigator.locks). */
   inTabOnly?: boolean;
 }
 
-const tails = new Map<string, Promise<unknown>>();
+/** fn gets an AbortSignal that aborts (with the TimeoutError) when its hold time is over. */
+export type LockedFn<T> = (signal: AbortSignal) => Promise<T> | T;
 
 function webLocks(): LockManager | undefined {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
-  return nav && 'locks' in nav && nav.locks && typeof nav.locks.request === 'function' ? nav.locks : undefined;
+  const locks = nav && 'locks' in nav ? nav.locks : undefined;
+  return locks && typeof locks.request === 'function' ? locks : undefined;
 }
 
-export async function runExclusive<T>(name: string, fn: () => Promise<T>, opts: LockOptions): Promise<T> {
-  const locks = opts.inTabOnly ? undefined : webLocks();
-  if (locks) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
-    let acquired = false;
-    try {
-      return await locks.request(name, { signal: controller.signal }, () => {
-        acquired = true;
-        clearTimeout(timer);
-        return fn();
-      });
-    } catch (e) {
-      if (!acquired && controller.signal.aborted) throw new TimeoutError(`Timed out after ${opts.timeoutMs} ms waiting for lock "${name}"`);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+/** True when runExclusive coordinates across tabs (Web Locks available). */
+export function hasCrossTabLocks(): boolean {
+  return webLocks() !== undefined;
+}
+
+export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions): Promise<T> {
+  const { timeoutMs } = opts;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    return Promise.reject(new ConfigurationError(`runExclusive("${name}"): timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`));
   }
-  return inTab(name, fn, opts.timeoutMs);
+  const locks = opts.inTabOnly ? undefined : webLocks();
+  return locks ? withWebLock(locks, name, fn, timeoutMs) : withTabLock(name, fn, timeoutMs);
 }
 
-function inTab<T>(name: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const previous = tails.get(name) ?? Promise.resolve();
-  let release!: () => void;
-  const mine = new Promise<void>((r) => (release = r));
-  const tail = previous.then(() => mine);
-  tails.set(name, tail);
-  const cleanup = () => {
-    release();
-    if (tails.get(name) === tail) tails.delete(name);
-  };
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      timedOut = true;
-      reject(new TimeoutError(`Timed out after ${timeoutMs} ms waiting for lock "${name}"`));
+/** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
+function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TimeoutError(`Lock "${name}" was held longer than its maximum of ${timeoutMs} ms and has been released`);
+      controller.abort(error);
+      reject(error);
     }, timeoutMs);
-    let timedOut = false;
-    previous.then(
-      async () => {
-        clearTimeout(timer);
-        if (timedOut) return cleanup();
-        try {
-          resolve(await fn());
-        } catch (e) {
-          reject(e);
-        } finally {
-          cleanup();
-        }
-      },
-    );
+  });
+  const work = Promise.resolve().then(() => fn(controller.signal));
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+function waitTimeout(name: string, waitedMs: number): TimeoutError {
+  return new TimeoutError(`Timed out after ${waitedMs} ms waiting for lock "${name}"`);
+}
+
+// ---- Web Locks (cross-tab) ----
+
+async function holdersAhead(locks: LockManager, name: string): Promise<number> {
+  try {
+    const snapshot = await locks.query();
+    const count = (list: LockInfo[] | undefined) => (list ?? []).filter((l) => l.name === name).length;
+    return count(snapshot.held) + count(snapshot.pending);
+  } catch {
+    return 1;
+  }
+}
+
+async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+  const waitMs = timeoutMs * Math.max(1, await holdersAhead(locks, name));
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), waitMs);
+  let acquired = false;
+  try {
+    return await locks.request(name, { signal: controller.signal }, () => {
+      acquired = true;
+      clearTimeout(timer);
+      // The lock is held until this promise settles, so bounding it bounds the hold.
+      return hold(name, fn, timeoutMs);
+    });
+  } catch (e) {
+    if (!acquired && controller.signal.aborted) throw waitTimeout(name, waitMs);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---- In-tab fallback: one FIFO queue per name; queue[0] holds the lock ----
+// Every holder here is bounded by its own timeoutMs (hold()), so a waiter
+// always gets the lock after at most the sum of the times of those ahead of
+// it; it needs no timer of its own and never gives up early.
+
+const queues = new Map<string, Array<() => void>>();
+
+function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let queue = queues.get(name);
+    if (!queue) queues.set(name, (queue = []));
+    const q = queue;
+    const start = () => {
+      hold(name, fn, timeoutMs)
+        .then(resolve, reject)
+        .finally(() => {
+          q.shift();
+          if (q.length > 0) q[0]!();
+          else if (queues.get(name) === q) queues.delete(name);
+        });
+    };
+    q.push(start);
+    if (q.length === 1) start();
   });
 }

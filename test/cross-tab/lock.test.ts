@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigurationError, TimeoutError } from '../../src/errors.js';
+import { hasCrossTabLocks, runExclusive } from '../../src/lock.js';
+import { FakeLockManager } from './fake-lock-manager.js';
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Settle state of a promise without waiting for it. */
+async function state(p: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {
+  const marker = Symbol();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  return Promise.race([p.then(() => 'fulfilled' as const, () => 'rejected' as const), Promise.resolve(marker)]).then((v) =>
+    v === marker ? 'pending' : (v as 'fulfilled' | 'rejected'),
+  );
+}
+
+let n = 0;
+const lockName = () => `rotor-auth:test-client:family-${++n}`;
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('runExclusive without Web Locks (in-tab fallback)', () => {
+  it('uses the fallback when navigator or navigator.locks is missing or broken', async () => {
+    expect(hasCrossTabLocks()).toBe(false); // Node 20 has no navigator
+    vi.stubGlobal('navigator', {});
+    expect(hasCrossTabLocks()).toBe(false);
+    vi.stubGlobal('navigator', { locks: { request: 'not a function' } });
+    expect(hasCrossTabLocks()).toBe(false);
+    await expect(runExclusive(lockName(), async () => 'ran', { timeoutMs: 1000 })).resolves.toBe('ran');
+  });
+
+  it('runs holders of one name one at a time, in request order', async () => {
+    const name = lockName();
+    const log: string[] = [];
+    const gates = [deferred(), deferred(), deferred()];
+    const runs = gates.map((gate, i) =>
+      runExclusive(
+        name,
+        async () => {
+          log.push(`start ${i}`);
+          await gate.promise;
+          log.push(`end ${i}`);
+          return i;
+        },
+        { timeoutMs: 10_000 },
+      ),
+    );
+    await state(runs[0]!);
+    expect(log).toEqual(['start 0']);
+    gates[2]!.resolve(); // the last one may not jump the queue
+    gates[1]!.resolve();
+    await state(runs[0]!);
+    expect(log).toEqual(['start 0']);
+    gates[0]!.resolve();
+    expect(await Promise.all(runs)).toEqual([0, 1, 2]);
+    expect(log).toEqual(['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  it('does not serialise different names', async () => {
+    const gate = deferred();
+    const first = runExclusive(lockName(), () => gate.promise.then(() => 'first'), { timeoutMs: 10_000 });
+    await expect(runExclusive(lockName(), async () => 'second', { timeoutMs: 10_000 })).resolves.toBe('second');
+    gate.resolve();
+    await expect(first).resolves.toBe('first');
+  });
+
+  it('releases the lock when the holder throws (sync or async) and passes the error on', async () => {
+    const name = lockName();
+    const syncFailure = runExclusive(
+      name,
+      () => {
+        throw new Error('sync boom');
+      },
+      { timeoutMs: 1000 },
+    );
+    const asyncFailure = runExclusive(name, async () => Promise.reject(new Error('async boom')), { timeoutMs: 1000 });
+    const after = runExclusive(name, async () => 'after', { timeoutMs: 1000 });
+    await expect(syncFailure).rejects.toThrow('sync boom');
+    await expect(asyncFailure).rejects.toThrow('async boom');
+    await expect(after).resolves.toBe('after');
+  });
+
+  it('bounds a hung holder by its own maximum time: its signal aborts, it gets TimeoutError, the next waiter runs', async () => {
+    vi.useFakeTimers();
+    const name = lockName();
+    let holderSignal: AbortSignal | undefined;
+    const holder = runExclusive(name, (signal) => ((holderSignal = signal), new Promise<never>(() => {})), { timeoutMs: 10_000 });
+    const holderOutcome = holder.catch((e: unknown) => e);
+    const waiter = runExclusive(name, async () => 'waiter ran', { timeoutMs: 10_000 });
+
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(await state(waiter)).toBe('pending');
+    expect(holderSignal?.aborted).toBe(false);
+
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await holderOutcome;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).error).toBe('timeout');
+    expect((error as TimeoutError).message).toBe(`Lock "${name}" was held longer than its maximum of 10000 ms and has been released`);
+    expect(holderSignal?.aborted).toBe(true);
+    expect(holderSignal?.reason).toBe(error);
+    await expect(waiter).resolves.toBe('waiter ran');
+  });
+
+  it("never times a waiter out while the holder is within its own (longer) maximum time", async () => {
+    vi.useFakeTimers();
+    const name = lockName();
+    const release = deferred();
+    const holder = runExclusive(name, () => release.promise.then(() => 'holder done'), { timeoutMs: 30_000 });
+    const impatient = runExclusive(name, async () => 'impatient ran', { timeoutMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(await state(impatient)).toBe('pending');
+    release.resolve();
+    await expect(holder).resolves.toBe('holder done');
+    await expect(impatient).resolves.toBe('impatient ran');
+  });
+
+  it('rejects a missing or invalid timeoutMs with ConfigurationError', async () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const error = await runExclusive(lockName(), async () => 'x', { timeoutMs: bad }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as ConfigurationError).error).toBe('invalid_configuration');
+      expect((error as ConfigurationError).message).toMatch(/timeoutMs must be a positive number of milliseconds/);
+    }
+  });
+});
+
+describe('runExclusive over a LockManager (navigator.locks)', () => {
+  function installLocks(): FakeLockManager {
+    const locks = new FakeLockManager();
+    vi.stubGlobal('navigator', { locks });
+    return locks;
+  }
+
+  it('takes the Web Lock named after the client and family', async () => {
+    const locks = installLocks();
+    expect(hasCrossTabLocks()).toBe(true);
+    const name = lockName();
+    await expect(runExclusive(name, async () => (locks.held.has(name) ? 'held during fn' : 'not held'), { timeoutMs: 1000 })).resolves.toBe(
+      'held during fn',
+    );
+    expect(locks.requested).toEqual([name]);
+    expect(locks.held.size).toBe(0);
+  });
+
+  it('uses the in-tab queue instead when inTabOnly is set', async () => {
+    const locks = installLocks();
+    await expect(runExclusive(lockName(), async () => 'in tab', { timeoutMs: 1000, inTabOnly: true })).resolves.toBe('in tab');
+    expect(locks.requested).toEqual([]);
+  });
+
+  it('times a waiter out with TimeoutError only after the holder (another tab) had its maximum time', async () => {
+    vi.useFakeTimers();
+    const locks = installLocks();
+    const name = lockName();
+    const release = await locks.holdElsewhere(name); // another tab holds it and never lets go
+    const waiter = runExclusive(name, async () => 'never', { timeoutMs: 5_000 });
+    const outcome = waiter.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(await state(waiter)).toBe('pending');
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).message).toBe(`Timed out after 5000 ms waiting for lock "${name}"`);
+    expect(locks.pending).toHaveLength(0); // the aborted request left the queue
+    release();
+  });
+
+  it('gives a waiter the full time of every holder queued ahead of it', async () => {
+    vi.useFakeTimers();
+    const locks = installLocks();
+    const name = lockName();
+    const release = await locks.holdElsewhere(name);
+    const first = runExclusive(name, async () => 'first', { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    const second = runExclusive(name, async () => 'second', { timeoutMs: 5_000 }); // two ahead: holder + first
+    const secondOutcome = second.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await first).toBeInstanceOf(TimeoutError);
+    expect(await state(second)).toBe('pending');
+    release(); // the other tab closes: its lock is released
+    await expect(secondOutcome).resolves.toBe('second');
+  });
+
+  it('bounds its own hold on the Web Lock too, so another tab is never blocked for good', async () => {
+    vi.useFakeTimers();
+    const locks = installLocks();
+    const name = lockName();
+    const hung = runExclusive(name, () => new Promise<never>(() => {}), { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(await hung).toBeInstanceOf(TimeoutError);
+    expect(locks.held.has(name)).toBe(false);
+    await expect(runExclusive(name, async () => 'next tab', { timeoutMs: 2_000 })).resolves.toBe('next tab');
+  });
+});
