@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { TimeoutError } from '../../src/errors.js';
+import { hasCrossTabLocks, runExclusive } from '../../src/lock.js';
+
+let n = 0;
+const lockName = () => `rotor-auth:browser-client:family-${Date.now()}-${++n}`;
+
+async function heldNames(): Promise<string[]> {
+  const snapshot = await navigator.locks.query();
+  return (snapshot.held ?? []).map((l) => l.name!);
+}
+
+/**
+ * A same-origin iframe plays "another tab": it takes the Web Lock `name` and
+ * never releases it. Removing the iframe destroys its document, as closing a
+ * tab would.
+ */
+async function otherTabHolding(name: string): Promise<HTMLIFrameElement> {
+  const frame = document.createElement('iframe');
+  const ready = new Promise<void>((resolve) => {
+    const onMessage = (e: MessageEvent) => {
+      if (e.source === frame.contentWindow && e.data === `holding ${name}`) {
+        window.removeEventListener('message', onMessage);
+        resolve();
+      }
+    };
+    window.addEventListener('message', onMessage);
+  });
+  frame.srcdoc = `<script>
+    navigator.locks.request(${JSON.stringify(name)}, () => {
+      parent.postMessage(${JSON.stringify(`holding ${name}`)}, '*');
+      return new Promise(() => {});
+    });
+  </script>`;
+  document.body.appendChild(frame);
+  await ready;
+  return frame;
+}
+
+describe('runExclusive over the real Web Locks API (Chromium)', () => {
+  it('uses navigator.locks and holds the named lock while fn runs', async () => {
+    expect(hasCrossTabLocks()).toBe(true);
+    const name = lockName();
+    const seen = await runExclusive(name, () => heldNames(), { timeoutMs: 5_000 });
+    expect(seen).toContain(name);
+    expect(await heldNames()).not.toContain(name);
+  });
+
+  it('serialises holders of one name', async () => {
+    const name = lockName();
+    const log: string[] = [];
+    const run = (id: string) =>
+      runExclusive(
+        name,
+        async () => {
+          log.push(`start ${id}`);
+          await new Promise((r) => setTimeout(r, 5));
+          log.push(`end ${id}`);
+        },
+        { timeoutMs: 5_000 },
+      );
+    await Promise.all([run('a'), run('b'), run('c')]);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+
+  it('a waiter behind another tab that never lets go fails with TimeoutError; once that tab is gone the lock is free', async () => {
+    const name = lockName();
+    const frame = await otherTabHolding(name);
+    expect(await heldNames()).toContain(name);
+
+    const error = await runExclusive(name, async () => 'should not run', { timeoutMs: 150 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).error).toBe('timeout');
+    expect((error as TimeoutError).message).toBe(`Timed out after 150 ms waiting for lock "${name}"`);
+
+    // The holder dies (tab closed): the browser releases its lock.
+    const waiter = runExclusive(name, async () => 'ran after the holder died', { timeoutMs: 10_000 });
+    frame.remove();
+    await expect(waiter).resolves.toBe('ran after the holder died');
+    expect(await heldNames()).not.toContain(name);
+  });
+
+  it('releases the Web Lock when its own holder hangs past its maximum time', async () => {
+    const name = lockName();
+    let signal: AbortSignal | undefined;
+    const hung = await runExclusive(name, (s) => ((signal = s), new Promise<never>(() => {})), { timeoutMs: 100 }).catch(
+      (e: unknown) => e,
+    );
+    expect(hung).toBeInstanceOf(TimeoutError);
+    expect(signal?.aborted).toBe(true);
+    expect(await heldNames()).not.toContain(name);
+    await expect(runExclusive(name, async () => 'next', { timeoutMs: 1_000 })).resolves.toBe('next');
+  });
+});
