@@ -1,0 +1,296 @@
+// Browser phase, headless Chromium (system Chromium when present):
+//  1. cache-hit latency of getTokenSilently, rotor-auth vs auth0-spa-js, both
+//     in ONE page against the same cached state (each logged in by a real
+//     redirect login against the mock server, both with localStorage caches);
+//  2. forced refresh through rotor-auth (cacheMode 'off') vs a bare fetch of
+//     the very request rotor-auth sent (captured), on its own rotation chain,
+//     plus the WebCrypto cost of verifying the returned ID token;
+//  3. after expiry: 100 concurrent calls in one page, then 5 tabs (pages of one
+//     context sharing localStorage) at once → token requests, counted from the
+//     mock server's `token_request` events (and cross-checked in the browser).
+// Expiry is reached by advancing the context's clock (Playwright clock) and
+// the mock server's clock by the same amount, so no real waiting.
+import { existsSync } from 'node:fs';
+import { startStaticServer } from './lib/static-server.mjs';
+import { startMockServer, MOCK_CLIENT } from './servers/mock.mjs';
+import { keepAliveAgent, loginWithCode } from './lib/http-client.mjs';
+import { median, withTimeout } from './lib/stats.mjs';
+
+export const SDKS = ['rotor-auth', 'auth0-spa-js'];
+const STEP_TIMEOUT = 30_000;
+
+export function launchOptions() {
+  const executablePath = existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
+  return {
+    headless: true,
+    executablePath,
+    chromiumSandbox: false,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  };
+}
+
+function clientConfig(mock, cacheLocation = 'localstorage') {
+  return {
+    mockOrigin: mock.url,
+    clientId: MOCK_CLIENT.clientId,
+    audience: MOCK_CLIENT.extra.audience,
+    scope: MOCK_CLIENT.scope,
+    cacheLocation,
+  };
+}
+
+/** Mock-server event bookkeeping: a mark, then what happened since. */
+function lastSeq(mock) {
+  const events = mock.mock.control.events();
+  return events.length ? events[events.length - 1].seq : 0;
+}
+function eventsSince(mock, seq) {
+  const events = mock.mock.control.events({ since: seq });
+  const tokenRequests = events.filter((e) => e.type === 'token_request');
+  return {
+    refreshRequests: tokenRequests.filter((e) => e.grant_type === 'refresh_token').length,
+    tokenRequests: tokenRequests.length,
+    reuseDetected: events.filter((e) => e.type === 'refresh_token.reuse_detected').length,
+  };
+}
+
+const evaluate = (page, fn, arg, what) => withTimeout(page.evaluate(fn, arg), STEP_TIMEOUT, what);
+
+async function openBenchPage(page, app) {
+  await page.goto(`${app.origin}/bench.html`);
+  await page.waitForFunction(() => !!window.bench);
+}
+
+/** A real redirect login of `sdk` in `page`: loginWithRedirect → /authorize (auto-login) → callback. */
+async function redirectLogin(page, app, sdk, cfg) {
+  await openBenchPage(page, app);
+  await evaluate(page, ([s, c]) => window.bench.setup('login', s, c), [sdk, cfg], `${sdk} setup`);
+  await page.evaluate(() => window.bench.login('login'));
+  await page.waitForURL((u) => u.pathname === '/bench.html' && (u.searchParams.has('code') || u.searchParams.has('error')), { timeout: STEP_TIMEOUT });
+  await page.waitForFunction(() => !!window.bench);
+  await evaluate(page, ([s, c]) => window.bench.setup('login', s, c), [sdk, cfg], `${sdk} setup`);
+  const ok = await evaluate(page, () => window.bench.callback('login'), undefined, `${sdk} callback`);
+  if (!ok) throw new Error(`${sdk}: not authenticated after the redirect login`);
+}
+
+/** Watches POSTs to the token endpoint from the browser side. */
+function watchTokenRequests(context, mock) {
+  const seen = [];
+  context.on('request', (req) => {
+    if (req.method() === 'POST' && req.url() === `${mock.url}/oauth/token`) seen.push(req);
+  });
+  return seen;
+}
+
+async function latencyPhase(browser, app, opts, log) {
+  const mock = await startMockServer();
+  const context = await browser.newContext();
+  const out = { sdks: {} };
+  try {
+    const cfg = clientConfig(mock);
+    const page = await context.newPage();
+    const browserSeen = watchTokenRequests(context, mock);
+    const ready = [];
+    for (const sdk of SDKS) {
+      try {
+        await redirectLogin(page, app, sdk, cfg);
+        ready.push(sdk);
+      } catch (err) {
+        out.sdks[sdk] = { error: `login: ${err.message}` };
+        log(`  ${sdk}: login failed: ${err.message}`);
+      }
+    }
+    // one fresh page load holding both SDKs, each reading its cached tokens
+    await openBenchPage(page, app);
+    out.crossOriginIsolated = await page.evaluate(() => window.bench.crossOriginIsolated);
+    for (const sdk of ready) await evaluate(page, ([s, c]) => window.bench.setup(s, s, c), [sdk, cfg], 'setup');
+
+    // 1. cache hits: warm up, then alternate batches so both see the same noise
+    const mark = lastSeq(mock);
+    const batches = Object.fromEntries(ready.map((s) => [s, []]));
+    for (let b = -opts.warmupBatches; b < opts.batches; b += 1) {
+      for (const sdk of ready) {
+        const ms = await evaluate(page, ([s, n]) => window.bench.cacheHitBatch(s, n), [sdk, opts.batchSize], `${sdk} cache hits`);
+        if (b >= 0) batches[sdk].push(ms);
+      }
+    }
+    const during = eventsSince(mock, mark);
+    for (const sdk of ready) {
+      out.sdks[sdk] = {
+        cacheHitMedianMs: median(batches[sdk]),
+        cacheHitBatchMs: batches[sdk],
+        calls: opts.batches * opts.batchSize,
+      };
+    }
+    out.tokenRequestsDuringCacheHits = during.tokenRequests;
+    log(`  cache hit medians: ${ready.map((s) => `${s} ${(out.sdks[s].cacheHitMedianMs * 1000).toFixed(1)} µs`).join(', ')}`);
+
+    // 2. forced refresh vs bare fetch of the same request
+    if (ready.includes('rotor-auth')) {
+      out.refresh = await refreshPhase(page, context, mock, app, ready, opts, browserSeen, log);
+    }
+  } finally {
+    await context.close();
+    await mock.close();
+  }
+  return out;
+}
+
+async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, log) {
+  // capture exactly what rotor-auth sends for a refresh
+  const before = browserSeen.length;
+  await evaluate(page, () => window.bench.forcedRefresh('rotor-auth'), undefined, 'rotor forced refresh');
+  const captured = browserSeen.slice(before).find((r) => (r.postData() ?? '').includes('refresh_token'));
+  if (!captured) throw new Error('no refresh_token request seen from rotor-auth');
+  const headers = await captured.allHeaders();
+  const keep = Object.fromEntries(Object.entries(headers).filter(([k]) =>
+    !/^(user-agent|referer|origin|accept|accept-language|accept-encoding|host|connection|content-length|cookie|sec-.*)$/i.test(k)));
+  const contentType = headers['content-type'] ?? '';
+  const req = { url: captured.url(), headers: keep, body: captured.postData(), kind: contentType.includes('json') ? 'json' : 'form' };
+
+  // the bare chain gets its own family, logged in from Node
+  const agent = keepAliveAgent(1);
+  let rt;
+  try {
+    const tokens = await loginWithCode(agent, {
+      authorizeUrl: `${mock.url}/authorize`, tokenUrl: `${mock.url}/oauth/token`, clientId: MOCK_CLIENT.clientId,
+      redirectUri: `${app.origin}/bench.html`, scope: MOCK_CLIENT.scope, extra: MOCK_CLIENT.extra,
+    });
+    rt = tokens.refresh_token;
+  } finally {
+    agent.destroy();
+  }
+
+  const sdkMs = [];
+  const bareMs = [];
+  const auth0Ms = [];
+  const idTokens = [];
+  const requestsPerRotorRefresh = [];
+  const pathsSeen = new Map();
+  const onRequest = (r) => {
+    const u = new URL(r.url());
+    if (u.origin === mock.url) pathsSeen.set(u.pathname, (pathsSeen.get(u.pathname) ?? 0) + 1);
+  };
+  for (let i = -opts.refreshWarmup; i < opts.refreshes; i += 1) {
+    pathsSeen.clear();
+    context.on('request', onRequest);
+    const sdk = await evaluate(page, () => window.bench.forcedRefresh('rotor-auth'), undefined, 'rotor forced refresh');
+    context.off('request', onRequest);
+    requestsPerRotorRefresh.push([...pathsSeen.values()].reduce((a, b) => a + b, 0));
+    const bare = await evaluate(page, ([r, t]) => window.bench.bareRefresh(r, t), [req, rt], 'bare refresh');
+    rt = bare.refreshToken;
+    let a0;
+    if (ready.includes('auth0-spa-js')) a0 = await evaluate(page, () => window.bench.forcedRefresh('auth0-spa-js'), undefined, 'auth0 forced refresh');
+    if (i >= 0) {
+      sdkMs.push(sdk);
+      bareMs.push(bare.ms);
+      if (a0 !== undefined) auth0Ms.push(a0);
+      if (bare.idToken) idTokens.push(bare.idToken);
+    }
+  }
+  const verifyMs = idTokens.length
+    ? await evaluate(page, ([u, t]) => window.bench.verifyCost(u, t), [`${mock.url}/.well-known/jwks.json`, idTokens], 'verify cost')
+    : [];
+  const result = {
+    request: { url: req.url, kind: req.kind, fields: req.kind === 'json' ? Object.keys(JSON.parse(req.body)) : [...new URLSearchParams(req.body).keys()], headers: Object.keys(keep) },
+    rotorMedianMs: median(sdkMs),
+    bareFetchMedianMs: median(bareMs),
+    auth0MedianMs: auth0Ms.length ? median(auth0Ms) : null,
+    idTokenVerifyMedianMs: verifyMs.length ? median(verifyMs) : null,
+    requestsPerRotorRefresh: median(requestsPerRotorRefresh),
+    maxRequestsPerRotorRefresh: Math.max(...requestsPerRotorRefresh),
+    samples: sdkMs.length,
+  };
+  log(`  forced refresh: rotor ${result.rotorMedianMs.toFixed(2)} ms, bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, verify ${result.idTokenVerifyMedianMs?.toFixed(3)} ms, auth0 ${result.auth0MedianMs?.toFixed(2)} ms`);
+  return result;
+}
+
+/** After expiry: 100 concurrent calls in one page, then 5 tabs at once. */
+async function countPhase(browser, app, sdk, opts, log) {
+  const mock = await startMockServer();
+  const context = await browser.newContext();
+  const ttl = 3600; // the mock server's default access-token lifetime
+  const jump = ttl + 300;
+  const result = {};
+  try {
+    await context.clock.install();
+    const browserSeen = watchTokenRequests(context, mock);
+    const cfg = clientConfig(mock);
+    const first = await context.newPage();
+    await redirectLogin(first, app, sdk, cfg);
+    await evaluate(first, ([s, c]) => window.bench.setup('c', s, c), [sdk, cfg], 'setup');
+    const warm = await evaluate(first, () => window.bench.oneCall('c'), undefined, 'first call');
+    if (!warm.ok) throw new Error(`first getTokenSilently failed: ${warm.error}`);
+
+    const expire = async () => {
+      await context.clock.fastForward(jump * 1000);
+      mock.mock.control.advanceClock(jump);
+    };
+
+    // 100 concurrent calls in one page
+    await expire();
+    let mark = lastSeq(mock);
+    let seenBefore = browserSeen.length;
+    const conc = await evaluate(first, ([n]) => window.bench.concurrent('c', n), [opts.concurrent], 'concurrent calls');
+    result.concurrent = { calls: opts.concurrent, ...conc, ...eventsSince(mock, mark), browserSeenRequests: browserSeen.length - seenBefore };
+    log(`  ${sdk}: ${opts.concurrent} concurrent → ${result.concurrent.refreshRequests} refresh request(s), ${conc.fulfilled} ok, ${conc.distinctTokens} distinct token(s)${conc.errors.length ? `, errors ${conc.errors.join('; ')}` : ''}`);
+
+    // 5 tabs in one context (shared localStorage), all asking at once
+    const pages = [first];
+    for (let i = 1; i < opts.tabs; i += 1) {
+      const p = await context.newPage();
+      await openBenchPage(p, app);
+      await evaluate(p, ([s, c]) => window.bench.setup('c', s, c), [sdk, cfg], 'setup');
+      pages.push(p);
+    }
+    await expire();
+    mark = lastSeq(mock);
+    seenBefore = browserSeen.length;
+    const outcomes = await withTimeout(Promise.all(pages.map((p) => p.evaluate(() => window.bench.oneCall('c')))), STEP_TIMEOUT, 'tabs');
+    const ok = outcomes.filter((o) => o.ok);
+    result.tabs = {
+      tabs: opts.tabs,
+      fulfilled: ok.length,
+      distinctTokens: new Set(ok.map((o) => o.token)).size,
+      errors: [...new Set(outcomes.filter((o) => !o.ok).map((o) => o.error))],
+      ...eventsSince(mock, mark),
+      browserSeenRequests: browserSeen.length - seenBefore,
+    };
+    log(`  ${sdk}: ${opts.tabs} tabs → ${result.tabs.refreshRequests} refresh request(s), ${result.tabs.fulfilled} ok, ${result.tabs.distinctTokens} distinct token(s)${result.tabs.errors.length ? `, errors ${result.tabs.errors.join('; ')}` : ''}`);
+  } catch (err) {
+    result.error = err.message;
+    log(`  ${sdk}: count phase failed: ${err.message}`);
+  } finally {
+    await context.close();
+    await mock.close();
+  }
+  return result;
+}
+
+export async function measureBrowser({
+  batches = 40, batchSize = 25, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, log = () => {},
+} = {}) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch(launchOptions());
+  const app = await startStaticServer();
+  const opts = { batches, batchSize, warmupBatches, refreshes, refreshWarmup, concurrent, tabs };
+  try {
+    const result = { browser: `Chromium ${browser.version()}`, opts };
+    try {
+      result.latency = await latencyPhase(browser, app, opts, log);
+    } catch (err) {
+      result.latency = { error: err.message };
+      log(`  latency phase failed: ${err.message}`);
+    }
+    result.counts = {};
+    for (const sdk of SDKS) result.counts[sdk] = await countPhase(browser, app, sdk, opts, log);
+    return result;
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  console.log(JSON.stringify(await measureBrowser({ log: console.log }), null, 2));
+}

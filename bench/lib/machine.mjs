@@ -1,0 +1,31 @@
+// Facts about the machine the benchmark ran on, for the report header.
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+
+function packageVersion(name) {
+  try {
+    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+    return JSON.parse(readFileSync(url, 'utf8')).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+export function machineFacts() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    loadavgAtStart: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    versions: {
+      '@auth0/auth0-spa-js': packageVersion('@auth0/auth0-spa-js'),
+      'oidc-client-ts': packageVersion('oidc-client-ts'),
+      'oidc-provider': packageVersion('oidc-provider'),
+      'playwright-core': packageVersion('playwright-core'),
+      rollup: packageVersion('rollup'),
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// In-page helpers for bench/browser.mjs. Every SDK is driven through its
+// public API only; timings use performance.now() (page is cross-origin
+// isolated, so its resolution is 5 µs).
+(() => {
+  const clients = {};
+
+  function makeClient(sdk, cfg) {
+    const authorizationParams = {
+      redirect_uri: `${location.origin}/bench.html`,
+      audience: cfg.audience,
+      scope: cfg.scope,
+    };
+    if (sdk === 'rotor-auth') {
+      if (!window.rotorAuth) throw new Error('rotorAuth global missing (dist/rotor-auth.min.js not built?)');
+      return new window.rotorAuth.AuthClient({
+        domain: cfg.mockOrigin,
+        clientId: cfg.clientId,
+        cacheLocation: cfg.cacheLocation,
+        useRefreshTokens: true,
+        authorizationParams,
+      });
+    }
+    if (sdk === 'auth0-spa-js') {
+      return new window.auth0.Auth0Client({
+        domain: cfg.mockOrigin,
+        clientId: cfg.clientId,
+        cacheLocation: cfg.cacheLocation,
+        useRefreshTokens: true,
+        authorizationParams,
+      });
+    }
+    throw new Error(`unknown sdk ${sdk}`);
+  }
+
+  const b64urlToBytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+
+  window.bench = {
+    crossOriginIsolated: window.crossOriginIsolated,
+
+    setup(name, sdk, cfg) {
+      clients[name] = makeClient(sdk, cfg);
+      return true;
+    },
+
+    /** Starts the redirect login; the page navigates away. */
+    login(name) {
+      clients[name].loginWithRedirect().catch((e) => console.error('login failed', e));
+      return true;
+    },
+
+    async callback(name) {
+      await clients[name].handleRedirectCallback(location.href);
+      history.replaceState(null, '', '/bench.html');
+      return clients[name].isAuthenticated();
+    },
+
+    async token(name, opts) {
+      return clients[name].getTokenSilently(opts);
+    },
+
+    /** n sequential cache-hit calls; returns mean ms per call for this batch. */
+    async cacheHitBatch(name, n) {
+      const c = clients[name];
+      const t0 = performance.now();
+      for (let i = 0; i < n; i += 1) await c.getTokenSilently();
+      return (performance.now() - t0) / n;
+    },
+
+    /** One forced refresh through the SDK; ms. */
+    async forcedRefresh(name) {
+      const c = clients[name];
+      const t0 = performance.now();
+      await c.getTokenSilently({ cacheMode: 'off' });
+      return performance.now() - t0;
+    },
+
+    /**
+     * The same token request the SDK sent, as a bare fetch, on its own
+     * rotation chain. Returns ms for fetch + JSON parse, and the next token.
+     */
+    async bareRefresh(req, refreshToken) {
+      let body;
+      if (req.kind === 'json') {
+        const obj = JSON.parse(req.body);
+        obj.refresh_token = refreshToken;
+        body = JSON.stringify(obj);
+      } else {
+        const params = new URLSearchParams(req.body);
+        params.set('refresh_token', refreshToken);
+        body = params.toString();
+      }
+      const t0 = performance.now();
+      const res = await fetch(req.url, { method: 'POST', headers: req.headers, body });
+      const json = await res.json();
+      const ms = performance.now() - t0;
+      if (!res.ok) throw new Error(`bare refresh failed: ${res.status} ${JSON.stringify(json)}`);
+      return { ms, refreshToken: json.refresh_token, idToken: json.id_token };
+    },
+
+    /** WebCrypto RS256/ES256 signature check of an ID token against the JWKS; ms. */
+    async verifyCost(jwksUrl, idTokens) {
+      const jwks = await (await fetch(jwksUrl)).json();
+      const keys = {};
+      const out = [];
+      for (const token of idTokens) {
+        const [h, p, s] = token.split('.');
+        const header = JSON.parse(new TextDecoder().decode(b64urlToBytes(h)));
+        const t0 = performance.now();
+        const jwk = jwks.keys.find((k) => k.kid === header.kid) ?? jwks.keys[0];
+        const alg = header.alg === 'ES256'
+          ? { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } }
+          : { import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verify: { name: 'RSASSA-PKCS1-v1_5' } };
+        keys[jwk.kid] ??= await crypto.subtle.importKey('jwk', jwk, alg.import, false, ['verify']);
+        const ok = await crypto.subtle.verify(alg.verify, keys[jwk.kid], b64urlToBytes(s), new TextEncoder().encode(`${h}.${p}`));
+        JSON.parse(new TextDecoder().decode(b64urlToBytes(p)));
+        out.push(performance.now() - t0);
+        if (!ok) throw new Error('ID token signature did not verify');
+      }
+      return out;
+    },
+
+    /** n concurrent getTokenSilently calls; summary of outcomes. */
+    async concurrent(name, n) {
+      const settled = await Promise.allSettled(Array.from({ length: n }, () => clients[name].getTokenSilently()));
+      const tokens = new Set(settled.filter((s) => s.status === 'fulfilled').map((s) => s.value));
+      const errors = settled.filter((s) => s.status === 'rejected').map((s) => s.reason?.error ?? s.reason?.message ?? String(s.reason));
+      return { fulfilled: n - errors.length, distinctTokens: tokens.size, errors: [...new Set(errors)] };
+    },
+
+    async oneCall(name) {
+      try {
+        return { ok: true, token: await clients[name].getTokenSilently() };
+      } catch (e) {
+        return { ok: false, error: e?.error ?? e?.message ?? String(e) };
+      }
+    },
+  };
+})();

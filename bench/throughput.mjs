@@ -1,0 +1,114 @@
+// Mock-server phase: refresh grants per second on loopback, rotor-auth's mock
+// server vs oidc-provider, each in its own child process, driven from this
+// process with a keep-alive node:http agent. Every virtual client owns one
+// refresh-token family and walks its own rotation chain (each request
+// presents the token the previous response returned), so no request is a
+// reuse. Bounded: CHAINS × PER_CHAIN requests per round, ROUNDS rounds per
+// server, alternating servers so both see the same background load.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { keepAliveAgent, loginWithCode, postForm } from './lib/http-client.mjs';
+import { median, withTimeout } from './lib/stats.mjs';
+
+const CHILD = fileURLToPath(new URL('./servers/child.mjs', import.meta.url));
+
+function startChild(kind) {
+  const child = fork(CHILD, [kind], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const ready = new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${kind} exited (${code}): ${stderr.slice(-500)}`)));
+  });
+  const ask = (cmd) => new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send({ cmd });
+  });
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.disconnect();
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+  return { ready: withTimeout(ready, 20_000, `${kind} start`), ask, stop };
+}
+
+async function refreshChain(agent, info, chain, count, latencies) {
+  for (let i = 0; i < count; i += 1) {
+    const t0 = performance.now();
+    const res = await postForm(agent, info.endpoints.token, {
+      grant_type: 'refresh_token', client_id: info.client.clientId, refresh_token: chain.rt,
+    });
+    latencies.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`refresh failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    const body = JSON.parse(res.body);
+    if (!body.refresh_token || body.refresh_token === chain.rt) throw new Error('refresh response without a new refresh token');
+    chain.rt = body.refresh_token;
+  }
+}
+
+export async function measureThroughput({
+  chains = 8, perChain = 40, rounds = 3, kinds = ['mock', 'oidc-provider'], log = () => {},
+} = {}) {
+  const servers = {};
+  const results = {};
+  const children = [];
+  try {
+    for (const kind of kinds) {
+      const child = startChild(kind);
+      children.push(child);
+      const info = await child.ready;
+      const agent = keepAliveAgent(chains);
+      const chainState = [];
+      for (let i = 0; i < chains; i += 1) {
+        const tokens = await loginWithCode(agent, {
+          authorizeUrl: info.endpoints.authorize, tokenUrl: info.endpoints.token, clientId: info.client.clientId,
+          redirectUri: info.client.redirectUri, scope: info.client.scope, extra: info.client.extra ?? {},
+        });
+        if (!tokens.refresh_token) throw new Error(`${kind}: login returned no refresh token`);
+        chainState.push({ rt: tokens.refresh_token });
+      }
+      // warm-up: JIT, keys, connections
+      await Promise.all(chainState.map((c) => refreshChain(agent, info, c, 5, [])));
+      servers[kind] = { child, info, agent, chainState };
+      results[kind] = { rates: [], latencies: [], cpuMsPerGrant: [], requests: 0 };
+    }
+    for (let r = 0; r < rounds; r += 1) {
+      for (const kind of kinds) {
+        const { child, info, agent, chainState } = servers[kind];
+        const cpu0 = (await child.ask('cpu')).cpu;
+        const lat = [];
+        const t0 = performance.now();
+        await withTimeout(Promise.all(chainState.map((c) => refreshChain(agent, info, c, perChain, lat))), 60_000, `${kind} round`);
+        const elapsed = (performance.now() - t0) / 1000;
+        const cpu1 = (await child.ask('cpu')).cpu;
+        const n = chains * perChain;
+        const cpuMs = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+        results[kind].rates.push(n / elapsed);
+        results[kind].cpuMsPerGrant.push(cpuMs / n);
+        results[kind].latencies.push(...lat);
+        results[kind].requests += n;
+        log(`  ${kind} round ${r + 1}: ${(n / elapsed).toFixed(0)} grants/s, ${(cpuMs / n).toFixed(2)} ms CPU/grant`);
+      }
+    }
+  } finally {
+    for (const s of Object.values(servers)) s.agent.destroy();
+    await Promise.all(children.map((c) => c.stop()));
+  }
+  const summary = {};
+  for (const [kind, r] of Object.entries(results)) {
+    summary[kind] = {
+      grantsPerSecond: median(r.rates),
+      rounds: r.rates,
+      medianLatencyMs: median(r.latencies),
+      cpuMsPerGrant: median(r.cpuMsPerGrant),
+      requests: r.requests,
+    };
+  }
+  return { chains, perChain, rounds, servers: summary };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const kinds = process.argv[2] ? process.argv[2].split(',') : undefined;
+  console.log(JSON.stringify(await measureThroughput({ kinds, log: console.log }), null, 2));
+}
