@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/cache/cache.js';
 import { IndexedDbCache } from '../../src/cache/indexeddb.js';
 import { LocalStorageCache } from '../../src/cache/local-storage.js';
+import { InMemoryCache } from '../../src/cache/memory.js';
 import { cacheContractSuite } from '../cache/contract.js';
 
 describe('real browser environment', () => {
@@ -12,6 +13,8 @@ describe('real browser environment', () => {
     expect(Object.prototype.toString.call(indexedDB)).toBe('[object IDBFactory]');
   });
 });
+
+cacheContractSuite('InMemoryCache (Chromium)', { create: () => new InMemoryCache() });
 
 cacheContractSuite('LocalStorageCache (Chromium)', {
   create: () => new LocalStorageCache(),
