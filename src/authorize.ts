@@ -1,0 +1,154 @@
+import { checkAuthorizationResponse, type AuthorizationResponse } from './callback.js';
+import type { Endpoints } from './endpoints.js';
+import { ConfigurationError } from './errors.js';
+import { verifyIdToken, type JwksCache } from './id-token.js';
+import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
+import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
+import { processTokenResponse, requestCodeGrant } from './token-endpoint.js';
+import type { Transaction } from './transaction.js';
+import { DEFAULT_AUDIENCE, type AccessEntry, type TokenStore } from './cache/token-store.js';
+
+/**
+ * The authorization-code flow shared by redirect, popup and iframe:
+ * prepareAuthorization builds the /authorize URL and its transaction;
+ * completeAuthorization checks the response, exchanges the code, verifies the
+ * ID token and only then writes to the cache.
+ */
+export interface FlowContext {
+  options: ResolvedOptions;
+  endpoints: () => Promise<Endpoints>;
+  store: TokenStore;
+  jwks: JwksCache;
+}
+
+export interface PrepareOptions {
+  appState?: unknown;
+  /** Fixed parameters (response_mode=web_message, prompt=none) that override the caller's. */
+  force?: AuthorizationParams;
+}
+
+function defaultRedirectUri(): string {
+  const origin = (globalThis as { location?: Location }).location?.origin;
+  if (!origin || origin === 'null') throw new ConfigurationError('authorizationParams.redirect_uri is required outside a browser page');
+  return origin;
+}
+
+function parseMaxAge(value: AuthorizationParams['max_age']): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`authorizationParams.max_age must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export async function prepareAuthorization(
+  ctx: FlowContext,
+  callParams: AuthorizationParams | undefined,
+  prepare: PrepareOptions = {},
+): Promise<{ url: string; tx: Transaction }> {
+  const { options } = ctx;
+  const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...prepare.force };
+  const scope = normalizeScope(options.scope, callParams?.scope);
+  const redirectUri = typeof params.redirect_uri === 'string' && params.redirect_uri ? params.redirect_uri : defaultRedirectUri();
+  const audience = typeof params.audience === 'string' && params.audience ? params.audience : undefined;
+  const maxAge = parseMaxAge(params.max_age);
+  const codeVerifier = createCodeVerifier();
+  const tx: Transaction = {
+    state: createState(),
+    nonce: createNonce(),
+    codeVerifier,
+    redirectUri,
+    scope,
+    createdAt: Date.now(),
+  };
+  if (audience) tx.audience = audience;
+  if (maxAge !== undefined) tx.maxAge = maxAge;
+  if (prepare.appState !== undefined) tx.appState = prepare.appState;
+
+  const endpoints = await ctx.endpoints();
+  const url = new URL(endpoints.authorization);
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) query[k] = String(v);
+  Object.assign(query, {
+    client_id: options.clientId,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope,
+    state: tx.state,
+    nonce: tx.nonce,
+    code_challenge: await s256Challenge(codeVerifier),
+    code_challenge_method: 'S256',
+  });
+  if (!audience) delete query.audience;
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return { url: url.toString(), tx };
+}
+
+export interface CompleteOptions {
+  /** A fresh login: whatever the cache held for this client is replaced. */
+  replaceSession: boolean;
+}
+
+export async function completeAuthorization(
+  ctx: FlowContext,
+  tx: Transaction,
+  response: AuthorizationResponse,
+  opts: CompleteOptions,
+): Promise<AccessEntry> {
+  const { options, store } = ctx;
+  const endpoints = await ctx.endpoints();
+  const code = checkAuthorizationResponse(response, {
+    state: tx.state,
+    issuer: endpoints.issuer,
+    issRequired: endpoints.issParameterRequired,
+    appState: tx.appState,
+  });
+  const timeoutMs = options.httpTimeoutInSeconds * 1000;
+  const { body } = await requestCodeGrant({
+    tokenUrl: endpoints.token,
+    clientId: options.clientId,
+    code,
+    codeVerifier: tx.codeVerifier,
+    redirectUri: tx.redirectUri,
+    timeoutMs,
+  });
+  const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
+  const claims = tokens.id_token
+    ? await verifyIdToken(tokens.id_token, {
+        issuer: endpoints.issuer,
+        clientId: options.clientId,
+        leeway: options.leeway,
+        nonce: tx.nonce,
+        maxAge: tx.maxAge,
+        jwks: ctx.jwks,
+      })
+    : undefined;
+
+  // Everything checked: now write.
+  const previous = await store.getSession();
+  const cleared = opts.replaceSession || (!!previous && !!claims && previous.claims.sub !== claims.sub);
+  if (cleared) {
+    await store.clear();
+  } else if (tokens.refresh_token && previous?.family) {
+    await store.removeFamily(previous.family);
+  }
+  const family = tokens.refresh_token ? randomString(16) : undefined;
+  if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token);
+  const now = Date.now();
+  const entry: AccessEntry = {
+    v: 1,
+    audience: tx.audience ?? DEFAULT_AUDIENCE,
+    scope: tx.scope,
+    access_token: tokens.access_token,
+    token_type: tokens.token_type,
+    expires_at: now + tokens.expires_in * 1000,
+    obtained_at: now,
+  };
+  if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
+  const sessionFamily = family ?? (cleared ? undefined : previous?.family);
+  if (sessionFamily) entry.family = sessionFamily;
+  await store.setAccess(entry);
+  if (claims && tokens.id_token) {
+    await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: sessionFamily, obtained_at: now });
+  }
+  return entry;
+}

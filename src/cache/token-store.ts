@@ -1,0 +1,209 @@
+import type { IdTokenClaims } from '../id-token.js';
+import { CACHE_KEY_PREFIX, type Cache } from './cache.js';
+
+/**
+ * Typed views over a Cache backend. Layout (all keys `@@rotor@@::{clientId}::`):
+ *   rt::{family}            one refresh token per family (a local id made at login)
+ *   at::{audience}::{scope} access token per (audience, scope), naming its family
+ *   id                      the signed-in user's ID token and claims, naming the family
+ *   keys                    key manifest, only for backends without allKeys()
+ * Entries that do not parse as their type (corrupt, foreign, older versions)
+ * are deleted and reported once, never thrown.
+ */
+export interface FamilyRecord {
+  v: 1;
+  family: string;
+  refresh_token: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AccessEntry {
+  v: 1;
+  audience: string;
+  scope: string;
+  access_token: string;
+  token_type: string;
+  /** Epoch ms. */
+  expires_at: number;
+  /** Epoch ms when the token endpoint answered. */
+  obtained_at: number;
+  granted_scope?: string;
+  family?: string;
+}
+
+export interface SessionEntry {
+  v: 1;
+  id_token: string;
+  claims: IdTokenClaims;
+  family?: string;
+  obtained_at: number;
+}
+
+export const DEFAULT_AUDIENCE = 'default';
+
+const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function isFamily(v: unknown): v is FamilyRecord {
+  return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at);
+}
+function isAccess(v: unknown): v is AccessEntry {
+  return (
+    obj(v) && v.v === 1 && str(v.audience) && typeof v.scope === 'string' && str(v.access_token) && str(v.token_type) &&
+    num(v.expires_at) && num(v.obtained_at) && (v.family === undefined || str(v.family))
+  );
+}
+function isSession(v: unknown): v is SessionEntry {
+  return (
+    obj(v) && v.v === 1 && str(v.id_token) && obj(v.claims) && str(v.claims.sub) && num(v.obtained_at) &&
+    (v.family === undefined || str(v.family))
+  );
+}
+
+/** Scope as a cache-key component: de-duplicated and sorted, so word order does not matter. */
+export function scopeKey(scope: string): string {
+  return [...new Set(scope.split(/\s+/).filter(Boolean))].sort().join(' ');
+}
+
+export class TokenStore {
+  readonly prefix: string;
+  private manifestChain: Promise<unknown> = Promise.resolve();
+  private warned = false;
+
+  constructor(private readonly cache: Cache, clientId: string) {
+    this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::`;
+  }
+
+  familyKey = (family: string): string => `${this.prefix}rt::${family}`;
+  accessKey = (audience: string, scope: string): string => `${this.prefix}at::${audience}::${scopeKey(scope)}`;
+  get sessionKey(): string {
+    return `${this.prefix}id`;
+  }
+  private get manifestKey(): string {
+    return `${this.prefix}keys`;
+  }
+
+  private async read<T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> {
+    let value: unknown;
+    try {
+      value = await this.cache.get(key);
+    } catch (e) {
+      this.drop(key, e);
+      return undefined;
+    }
+    if (value === undefined || value === null) return undefined;
+    if (check(value)) return value;
+    this.drop(key, 'unexpected shape');
+    return undefined;
+  }
+
+  private drop(key: string, reason: unknown): void {
+    if (!this.warned) {
+      this.warned = true;
+      console.warn(`rotor-auth: dropped unreadable cache entry ${key} (${reason instanceof Error ? reason.message : String(reason)})`);
+    }
+    void Promise.resolve()
+      .then(() => this.remove(key))
+      .catch(() => undefined);
+  }
+
+  private async write(key: string, value: unknown): Promise<void> {
+    await this.cache.set(key, value);
+    if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
+  }
+
+  private async remove(key: string): Promise<void> {
+    await this.cache.remove(key);
+    if (!this.cache.allKeys) await this.updateManifest((keys) => keys.delete(key));
+  }
+
+  private updateManifest(change: (keys: Set<string>) => void): Promise<void> {
+    const next = this.manifestChain.then(async () => {
+      const keys = new Set(await this.manifest());
+      change(keys);
+      await this.cache.set(this.manifestKey, [...keys]);
+    });
+    this.manifestChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async manifest(): Promise<string[]> {
+    const v: unknown = await this.cache.get(this.manifestKey);
+    return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
+  }
+
+  /** Every key of this client (without the manifest). */
+  async keys(): Promise<string[]> {
+    const all = this.cache.allKeys ? await this.cache.allKeys() : await this.manifest();
+    return all.filter((k) => k.startsWith(this.prefix) && k !== this.manifestKey && !k.startsWith(`${this.prefix}tx::`));
+  }
+
+  getFamily(family: string): Promise<FamilyRecord | undefined> {
+    return this.read(this.familyKey(family), isFamily);
+  }
+
+  async createFamily(family: string, refreshToken: string): Promise<void> {
+    const now = Date.now();
+    await this.write(this.familyKey(family), { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now } satisfies FamilyRecord);
+  }
+
+  /** Compare-and-swap: store `next` only if the family still holds `presented`. Callers hold the family lock. */
+  async casFamily(family: string, presented: string, next: string): Promise<boolean> {
+    const current = await this.getFamily(family);
+    if (!current || current.refresh_token !== presented) return false;
+    if (next !== presented) await this.write(this.familyKey(family), { ...current, refresh_token: next, updated_at: Date.now() });
+    return true;
+  }
+
+  getAccess(audience: string, scope: string): Promise<AccessEntry | undefined> {
+    return this.read(this.accessKey(audience, scope), isAccess);
+  }
+
+  setAccess(entry: AccessEntry): Promise<void> {
+    return this.write(this.accessKey(entry.audience, entry.scope), entry);
+  }
+
+  getSession(): Promise<SessionEntry | undefined> {
+    return this.read(this.sessionKey, isSession);
+  }
+
+  setSession(entry: SessionEntry): Promise<void> {
+    return this.write(this.sessionKey, entry);
+  }
+
+  /**
+   * Remove every token of a family: its refresh token, the access tokens that
+   * name it and the session if it belongs to it. With `onlyIf`, nothing is
+   * removed unless the family still holds that refresh token (another tab may
+   * already have its successor). Returns whether the family was removed.
+   */
+  async removeFamily(family: string, onlyIf?: string): Promise<boolean> {
+    const record = await this.getFamily(family);
+    if (onlyIf !== undefined && record && record.refresh_token !== onlyIf) return false;
+    const doomed: string[] = [this.familyKey(family)];
+    for (const key of await this.keys()) {
+      if (key.startsWith(`${this.prefix}at::`)) {
+        const entry: unknown = await this.cache.get(key);
+        if (!isAccess(entry) || entry.family === family) doomed.push(key);
+      }
+    }
+    const session = await this.getSession();
+    if (session?.family === family) doomed.push(this.sessionKey);
+    for (const key of doomed) await this.remove(key);
+    return true;
+  }
+
+  /** Remove every entry of this client. */
+  async clear(): Promise<void> {
+    for (const key of await this.keys()) await this.remove(key);
+    if (!this.cache.allKeys) await this.cache.remove(this.manifestKey);
+  }
+
+  /** All family ids that have a record. */
+  async families(): Promise<string[]> {
+    const p = `${this.prefix}rt::`;
+    return (await this.keys()).filter((k) => k.startsWith(p)).map((k) => k.slice(p.length));
+  }
+}

@@ -1,0 +1,74 @@
+import { AuthenticationError, InvalidResponseError, StateMismatchError } from './errors.js';
+
+/** What the authorization server sends back (redirect query/fragment, popup or iframe web_message). */
+export interface AuthorizationResponse {
+  code?: string;
+  state: string;
+  iss?: string;
+  error?: string;
+  error_description?: string;
+}
+
+/** Read an authorization response from a callback URL (query first, then fragment). */
+export function parseCallbackUrl(url: string): AuthorizationResponse {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidResponseError(`Callback URL is not a URL: ${url}`);
+  }
+  let params = parsed.searchParams;
+  if (!params.has('state') && !params.has('code') && !params.has('error') && parsed.hash.length > 1) {
+    params = new URLSearchParams(parsed.hash.slice(1));
+  }
+  if (![...params.keys()].length) throw new InvalidResponseError('There are no query params available for parsing.');
+  const single = (name: string): string | undefined => {
+    const all = params.getAll(name);
+    if (all.length > 1) throw new InvalidResponseError(`Callback parameter "${name}" appears more than once`);
+    return all[0];
+  };
+  const state = single('state');
+  if (!state) throw new StateMismatchError('Callback has no "state" parameter');
+  const out: AuthorizationResponse = { state };
+  const code = single('code');
+  const iss = single('iss');
+  const error = single('error');
+  const desc = single('error_description');
+  if (code !== undefined) out.code = code;
+  if (iss !== undefined) out.iss = iss;
+  if (error !== undefined) out.error = error;
+  if (desc !== undefined) out.error_description = desc;
+  return out;
+}
+
+export interface CallbackExpectations {
+  state: string;
+  issuer: string;
+  /** RFC 9207 advertised: `iss` must be present. When absent from the response and not required, it is not checked. */
+  issRequired: boolean;
+  appState?: unknown;
+}
+
+/**
+ * Check state, iss (RFC 9207) and error before anything is exchanged; returns the code.
+ * Order: state first (an unknown state means the response is not ours), then iss
+ * (a mix-up attack must not be reported as the other server's error), then error.
+ */
+export function checkAuthorizationResponse(res: AuthorizationResponse, expected: CallbackExpectations): string {
+  if (res.state !== expected.state) throw new StateMismatchError('The state in the response does not match the transaction');
+  if (res.iss !== undefined ? res.iss !== expected.issuer : expected.issRequired) {
+    throw new AuthenticationError(
+      'invalid_issuer',
+      res.iss === undefined
+        ? `Authorization response has no "iss" although the server advertises it (expected "${expected.issuer}")`
+        : `Authorization response "iss" is "${res.iss}", expected "${expected.issuer}"`,
+      res.state,
+      expected.appState,
+    );
+  }
+  if (res.error !== undefined) {
+    throw new AuthenticationError(res.error, res.error_description ?? res.error, res.state, expected.appState);
+  }
+  if (!res.code) throw new AuthenticationError('invalid_response', 'Authorization response has no "code"', res.state, expected.appState);
+  return res.code;
+}

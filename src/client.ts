@@ -1,0 +1,274 @@
+import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
+import { parseCallbackUrl } from './callback.js';
+import { endpointResolver, type Endpoints } from './endpoints.js';
+import { AuthenticationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
+import { isTransient } from './http.js';
+import { JwksCache, verifyIdToken, type IdTokenClaims } from './id-token.js';
+import { runExclusive } from './lock.js';
+import { buildLogoutUrl, revokeRefreshTokens, type LogoutOptions } from './logout.js';
+import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
+import { openPopup, runPopup } from './popup.js';
+import { isFresh, RefreshEngine } from './refresh.js';
+import { runIframe } from './silent-iframe.js';
+import { openTabSync, type TabMessage } from './tab-sync.js';
+import { TransactionStore } from './transaction.js';
+import type { Cache } from './cache/cache.js';
+import { IndexedDbCache } from './cache/indexeddb.js';
+import { LocalStorageCache } from './cache/local-storage.js';
+import { InMemoryCache } from './cache/memory.js';
+import { DEFAULT_AUDIENCE, TokenStore, type AccessEntry } from './cache/token-store.js';
+
+export type { LogoutOptions } from './logout.js';
+
+export interface RedirectLoginOptions<TAppState = unknown> {
+  authorizationParams?: AuthorizationParams;
+  appState?: TAppState;
+  /** Replaces `window.location.assign(url)`. */
+  openUrl?: (url: string) => void | Promise<void>;
+}
+export interface RedirectLoginResult<TAppState = unknown> {
+  appState?: TAppState;
+}
+export interface PopupLoginOptions {
+  authorizationParams?: AuthorizationParams;
+}
+export interface PopupConfigOptions {
+  timeoutInSeconds?: number;
+  /** A popup the app opened itself (e.g. synchronously in a click handler). */
+  popup?: Window;
+}
+export interface GetTokenSilentlyOptions {
+  cacheMode?: 'on' | 'off' | 'cache-only';
+  detailedResponse?: boolean;
+  timeoutInSeconds?: number;
+  authorizationParams?: { audience?: string; scope?: string; [key: string]: string | number | boolean | undefined };
+}
+export interface TokenResponse {
+  access_token: string;
+  id_token?: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+}
+export type User = Record<string, unknown> & { sub: string; name?: string; email?: string; picture?: string };
+export type { IdTokenClaims };
+
+/** Protocol claims that are not about the user. */
+const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'at_hash', 'c_hash', 'acr', 'amr', 'sid', 'cnf'];
+/** Errors after which the app should simply sign in again. */
+const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token'];
+
+function backend(options: ResolvedOptions): Cache {
+  if (options.cache) return options.cache;
+  if (options.cacheLocation === 'localstorage') return new LocalStorageCache();
+  if (options.cacheLocation === 'indexeddb') return new IndexedDbCache();
+  return new InMemoryCache();
+}
+
+function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export class AuthClient {
+  private readonly options: ResolvedOptions;
+  private readonly endpoints: () => Promise<Endpoints>;
+  private readonly store: TokenStore;
+  private readonly flow: FlowContext;
+  private readonly engine: RefreshEngine;
+  private readonly transactions: TransactionStore;
+
+  constructor(options: AuthClientOptions) {
+    const o = (this.options = resolveOptions(options));
+    const timeoutMs = o.httpTimeoutInSeconds * 1000;
+    this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
+    this.store = new TokenStore(backend(o), o.clientId);
+    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs);
+    this.flow = { options: o, endpoints: this.endpoints, store: this.store, jwks };
+    this.transactions = new TransactionStore(o.clientId);
+    this.engine = new RefreshEngine({
+      clientId: o.clientId,
+      store: this.store,
+      endpoints: this.endpoints,
+      httpTimeoutMs: timeoutMs,
+      leewayMs: o.leeway * 1000,
+      inTabOnly: !o.cache && o.cacheLocation === 'memory',
+      verifyIdToken: async (token) =>
+        verifyIdToken(token, { issuer: (await this.endpoints()).issuer, clientId: o.clientId, leeway: o.leeway, jwks }),
+      announce: (m) => this.announce(m),
+    });
+  }
+
+  private announce(message: TabMessage): void {
+    const sync = openTabSync(`rotor-auth:${this.options.clientId}`);
+    sync.post(message);
+    sync.close();
+  }
+
+  async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
+    const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
+    this.transactions.save(tx, true);
+    await (options.openUrl ?? ((u: string) => window.location.assign(u)))(url);
+  }
+
+  async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
+    const response = parseCallbackUrl(url ?? window.location.href);
+    const tx = this.transactions.get(response.state);
+    if (!tx) throw new StateMismatchError('No login transaction for this state (already used, or started elsewhere)');
+    try {
+      await completeAuthorization(this.flow, tx, response, { replaceSession: true });
+    } finally {
+      this.transactions.remove(tx.state);
+    }
+    return tx.appState === undefined ? {} : { appState: tx.appState as TAppState };
+  }
+
+  async loginWithPopup(options: PopupLoginOptions = {}, config: PopupConfigOptions = {}): Promise<void> {
+    await this.popupFlow(options.authorizationParams, config, true);
+  }
+
+  async getTokenWithPopup(options: PopupLoginOptions = {}, config: PopupConfigOptions = {}): Promise<string> {
+    return (await this.popupFlow(options.authorizationParams, config, false)).access_token;
+  }
+
+  /** Opens the popup synchronously (before any await), then runs the code flow through it. */
+  private popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
+    const popup = config.popup ?? openPopup();
+    if (!popup) return Promise.reject(new PopupOpenError());
+    return (async () => {
+      let prepared;
+      try {
+        prepared = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } });
+      } catch (e) {
+        popup.close();
+        throw e;
+      }
+      const response = await runPopup(popup, prepared.url, {
+        timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
+        expectedOrigin: new URL((await this.endpoints()).authorization).origin,
+        state: prepared.tx.state,
+      });
+      return completeAuthorization(this.flow, prepared.tx, response, { replaceSession });
+    })();
+  }
+
+  getTokenSilently(options: GetTokenSilentlyOptions & { detailedResponse: true }): Promise<TokenResponse>;
+  getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
+  async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
+    const cacheMode = options.cacheMode ?? 'on';
+    const audience = options.authorizationParams?.audience ?? this.options.audience;
+    const scope = normalizeScope(this.options.scope, options.authorizationParams?.scope);
+    const key = audience ?? DEFAULT_AUDIENCE;
+    const startedAt = Date.now();
+    let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
+    if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
+      if (cacheMode === 'cache-only') return undefined;
+      const notBefore = cacheMode === 'off' ? startedAt : undefined;
+      entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), options.timeoutInSeconds ?? 60);
+    }
+    if (!options.detailedResponse) return entry.access_token;
+    const session = await this.store.getSession();
+    return {
+      access_token: entry.access_token,
+      id_token: session?.id_token,
+      token_type: entry.token_type,
+      expires_in: Math.max(0, Math.floor((entry.expires_at - Date.now()) / 1000)),
+      scope: entry.granted_scope ?? entry.scope,
+    };
+  }
+
+  /** Refresh token first; the iframe when refresh tokens are off, or as the opt-in fallback. */
+  private async silent(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
+    if (this.options.useRefreshTokens) {
+      const family = (await this.store.getAccess(key, scope))?.family ?? (await this.store.getSession())?.family;
+      try {
+        if (!family || !(await this.store.getFamily(family))) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope);
+        return await this.engine.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+      } catch (e) {
+        if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
+      }
+    }
+    return this.iframe(key, audience, scope, notBefore, o);
+  }
+
+  /** One iframe at a time per client; waiters re-read the cache first. */
+  private iframe(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
+    const seconds = o.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
+    return runExclusive(
+      `rotor-auth:${this.options.clientId}:iframe`,
+      async () => {
+        const cached = await this.store.getAccess(key, scope);
+        if (cached && isFresh(cached, this.options.leeway * 1000) && cached.obtained_at >= (notBefore ?? 0)) return cached;
+        const params = { ...o.authorizationParams, audience, scope };
+        const { url, tx } = await prepareAuthorization(this.flow, params, { force: { prompt: 'none', response_mode: 'web_message' } });
+        const expectedOrigin = new URL((await this.endpoints()).authorization).origin;
+        const response = await runIframe(url, { timeoutInSeconds: seconds, expectedOrigin, state: tx.state });
+        try {
+          return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
+        } catch (e) {
+          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) await this.store.clear();
+          throw e;
+        }
+      },
+      { timeoutMs: (seconds + this.options.httpTimeoutInSeconds * 3 + 5) * 1000, inTabOnly: true },
+    );
+  }
+
+  async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
+    const claims = (await this.store.getSession())?.claims;
+    if (!claims) return undefined;
+    const user: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
+    return user as TUser;
+  }
+
+  async getIdTokenClaims(): Promise<IdTokenClaims | undefined> {
+    return (await this.store.getSession())?.claims;
+  }
+
+  async isAuthenticated(): Promise<boolean> {
+    return (await this.store.getSession()) !== undefined;
+  }
+
+  /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
+  async checkSession(): Promise<void> {
+    const session = await this.store.getSession();
+    const iframeAllowed = !this.options.useRefreshTokens || this.options.useRefreshTokensFallback;
+    if (!session && !iframeAllowed) return;
+    try {
+      await this.getTokenSilently();
+    } catch (e) {
+      if (e instanceof GenericError && (SIGN_IN_AGAIN.includes(e.error) || isTransient(e))) return;
+      throw e;
+    }
+  }
+
+  async logout(options: LogoutOptions = {}): Promise<void> {
+    const idToken = (await this.store.getSession())?.id_token;
+    const needsNetwork = (await this.store.families()).length > 0 || options.openUrl !== false;
+    let endpoints: Endpoints | undefined;
+    let failure: unknown;
+    try {
+      endpoints = needsNetwork ? await this.endpoints() : undefined;
+    } catch (e) {
+      failure = e; // still sign out locally
+    }
+    if (endpoints) await revokeRefreshTokens(this.store, endpoints, this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
+    await this.store.clear();
+    this.announce({ type: 'logout' });
+    if (options.openUrl === false) return;
+    if (!endpoints) throw failure;
+    const url = buildLogoutUrl(endpoints, this.options.clientId, options, idToken);
+    if (url) await (options.openUrl ?? ((u: string) => window.location.assign(u)))(url);
+  }
+}
+
+/** Create a client and run checkSession() (auth0-spa-js createAuth0Client). */
+export async function createAuthClient(options: AuthClientOptions): Promise<AuthClient> {
+  const client = new AuthClient(options);
+  await client.checkSession();
+  return client;
+}

@@ -1,0 +1,97 @@
+import { ConfigurationError, GenericError, InvalidResponseError } from './errors.js';
+import { getJson } from './http.js';
+
+/** Where the authorization server lives and what it advertises. */
+export interface Endpoints {
+  /** Expected `iss` of ID tokens and authorization responses (exact string). */
+  issuer: string;
+  authorization: string;
+  token: string;
+  revocation?: string;
+  jwksUri: string;
+  /** Auth0 `/v2/logout` or OIDC RP-initiated logout. */
+  logout?: { url: string; style: 'auth0' | 'oidc' };
+  /** RFC 9207: the server promises `iss` on every authorization response. */
+  issParameterRequired: boolean;
+}
+
+/** Origin for a `domain` option: host[:port] means https; a full http(s) URL keeps its scheme. */
+export function domainOrigin(domain: string): string {
+  const url = new URL(/^https?:\/\//i.test(domain) ? domain : `https://${domain}`);
+  return url.origin;
+}
+
+/** Auth0-style endpoints under `domain`; the issuer is assumed to be `{origin}/` as Auth0 issues it. */
+export function endpointsFromDomain(domain: string): Endpoints {
+  const base = domainOrigin(domain);
+  return {
+    issuer: `${base}/`,
+    authorization: `${base}/authorize`,
+    token: `${base}/oauth/token`,
+    revocation: `${base}/oauth/revoke`,
+    jwksUri: `${base}/.well-known/jwks.json`,
+    logout: { url: `${base}/v2/logout`, style: 'auth0' },
+    issParameterRequired: false,
+  };
+}
+
+function url(meta: Record<string, unknown>, field: string, required: true): string;
+function url(meta: Record<string, unknown>, field: string, required: false): string | undefined;
+function url(meta: Record<string, unknown>, field: string, required: boolean): string | undefined {
+  const v = meta[field];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || !/^https?:\/\//i.test(v)) {
+    throw new InvalidResponseError(`Discovery document: "${field}" must be an http(s) URL, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Check a discovery document (RFC 8414 / OIDC Discovery) and map it to Endpoints. */
+export function processDiscovery(issuer: string, meta: Record<string, unknown>): Endpoints {
+  if (meta.issuer !== issuer) {
+    throw new ConfigurationError(
+      `Discovery issuer mismatch: the server says ${JSON.stringify(meta.issuer)}, option "issuer" is "${issuer}" (they must match exactly)`,
+    );
+  }
+  const methods = meta.code_challenge_methods_supported;
+  if (Array.isArray(methods) && !methods.includes('S256')) {
+    throw new ConfigurationError('The authorization server does not support PKCE S256 (code_challenge_methods_supported)');
+  }
+  const endSession = url(meta, 'end_session_endpoint', false);
+  return {
+    issuer,
+    authorization: url(meta, 'authorization_endpoint', true),
+    token: url(meta, 'token_endpoint', true),
+    revocation: url(meta, 'revocation_endpoint', false),
+    jwksUri: url(meta, 'jwks_uri', true),
+    logout: endSession ? { url: endSession, style: 'oidc' } : undefined,
+    issParameterRequired: meta.authorization_response_iss_parameter_supported === true,
+  };
+}
+
+export function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+}
+
+/**
+ * Lazily resolved endpoints: domain mode needs no network; issuer mode fetches
+ * discovery once and caches it (a failed fetch is not cached, so a later call retries).
+ */
+export function endpointResolver(opts: { domain?: string; issuer?: string; timeoutMs: number }): () => Promise<Endpoints> {
+  let pending: Promise<Endpoints> | undefined;
+  return () => {
+    if (opts.domain !== undefined) {
+      pending ??= Promise.resolve(endpointsFromDomain(opts.domain));
+      return pending;
+    }
+    const issuer = opts.issuer as string;
+    pending ??= getJson(discoveryUrl(issuer), { timeoutMs: opts.timeoutMs })
+      .then(({ body }) => processDiscovery(issuer, body))
+      .catch((e: unknown) => {
+        pending = undefined;
+        if (e instanceof GenericError) throw e;
+        throw new InvalidResponseError(`Discovery failed: ${String(e)}`);
+      });
+    return pending;
+  };
+}

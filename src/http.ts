@@ -1,0 +1,93 @@
+import { InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+
+/**
+ * HTTP for the protocol modules: form POSTs and JSON GETs with a timeout and
+ * one error shape. Errors are classified by status and the OAuth `error`
+ * field, never by description text:
+ * - fetch rejected (request may or may not have reached the server) → NetworkError without status
+ * - timeout → TimeoutError
+ * - JSON `{ error }` body → OAuthError(error, description, status)
+ * - any other non-2xx (HTML 502, empty 429, ...) → NetworkError with status
+ * - 2xx that is not a JSON object → InvalidResponseError
+ */
+export interface HttpOptions {
+  timeoutMs: number;
+}
+
+export interface JsonResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+  try {
+    return await fetch(url, { ...init, signal: controller.signal });
+  } catch (e) {
+    if (controller.signal.aborted) throw new TimeoutError(`Request to ${url} timed out after ${opts.timeoutMs} ms`);
+    throw new NetworkError(`Request to ${url} failed: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readJson(url: string, res: Response): Promise<JsonResponse> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    throw new NetworkError(`Reading the response of ${url} failed: ${e instanceof Error ? e.message : String(e)}`, res.status);
+  }
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const isObject = !!body && typeof body === 'object' && !Array.isArray(body);
+  if (!res.ok) {
+    const b = body as { error?: unknown; error_description?: unknown } | undefined;
+    if (isObject && typeof b?.error === 'string') {
+      const desc = typeof b.error_description === 'string' ? b.error_description : b.error;
+      throw new OAuthError(b.error, desc, res.status);
+    }
+    throw new NetworkError(`${url} answered HTTP ${res.status}`, res.status);
+  }
+  if (!isObject) throw new InvalidResponseError(`${url} answered HTTP ${res.status} without a JSON object body`);
+  return { status: res.status, body: body as Record<string, unknown> };
+}
+
+export async function postForm(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
+  const res = await send(
+    url,
+    { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body },
+    opts,
+  );
+  return readJson(url, res);
+}
+
+/** POST that only needs a 2xx (RFC 7009 revocation answers 200 with any or no body). */
+export async function postFormNoContent(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<void> {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
+  const res = await send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }, opts);
+  if (res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    return;
+  }
+  await readJson(url, res);
+}
+
+export async function getJson(url: string, opts: HttpOptions): Promise<JsonResponse> {
+  const res = await send(url, { method: 'GET', headers: { Accept: 'application/json' } }, opts);
+  return readJson(url, res);
+}
+
+/** True for failures that say nothing about the token's validity: network, timeout, 429, 5xx. */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof NetworkError || e instanceof TimeoutError) return true;
+  return e instanceof OAuthError && (e.status === 429 || e.status >= 500);
+}

@@ -1,0 +1,39 @@
+/** rotor-auth public API. */
+export { AuthClient, createAuthClient } from './client.js';
+export type {
+  GetTokenSilentlyOptions,
+  IdTokenClaims,
+  LogoutOptions,
+  PopupConfigOptions,
+  PopupLoginOptions,
+  RedirectLoginOptions,
+  RedirectLoginResult,
+  TokenResponse,
+  User,
+} from './client.js';
+export type { AuthClientOptions, AuthorizationParams, CacheLocation } from './options.js';
+export type { LogoutParams } from './logout.js';
+export type { AuthorizationResponse } from './callback.js';
+export {
+  AuthenticationError,
+  ConfigurationError,
+  GenericError,
+  IdTokenValidationError,
+  InvalidResponseError,
+  MissingRefreshTokenError,
+  NetworkError,
+  OAuthError,
+  PopupCancelledError,
+  PopupOpenError,
+  PopupTimeoutError,
+  StateMismatchError,
+  StorageError,
+  TimeoutError,
+} from './errors.js';
+export type { RotorAuthError } from './errors.js';
+export type { Cache, MaybePromise } from './cache/cache.js';
+export { CACHE_KEY_PREFIX } from './cache/cache.js';
+export { InMemoryCache } from './cache/memory.js';
+export { LocalStorageCache } from './cache/local-storage.js';
+export { IndexedDbCache } from './cache/indexeddb.js';
+export type { IndexedDbCacheOptions } from './cache/indexeddb.js';

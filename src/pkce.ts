@@ -1,0 +1,31 @@
+/** PKCE (RFC 7636, S256 only), state and nonce from WebCrypto. */
+import { GenericError } from './errors.js';
+
+function crypto_(): Crypto {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  if (!c?.subtle || typeof c.getRandomValues !== 'function') {
+    throw new GenericError('not_supported', 'WebCrypto (crypto.subtle and crypto.getRandomValues) is required');
+  }
+  return c;
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** 32 random bytes, base64url: 43 characters from the unreserved set. */
+export function randomString(byteLength = 32): string {
+  return base64url(crypto_().getRandomValues(new Uint8Array(byteLength)));
+}
+
+export const createCodeVerifier = (): string => randomString(32);
+export const createState = (): string => randomString(32);
+export const createNonce = (): string => randomString(32);
+
+/** BASE64URL(SHA-256(ASCII(verifier))). */
+export async function s256Challenge(verifier: string): Promise<string> {
+  const digest = await crypto_().subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  return base64url(new Uint8Array(digest));
+}

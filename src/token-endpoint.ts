@@ -1,0 +1,81 @@
+import { InvalidResponseError } from './errors.js';
+import { postForm, postFormNoContent } from './http.js';
+
+/**
+ * One request/process pair per grant. The request functions only build and
+ * send; processTokenResponse checks every field the SDK relies on, so nothing
+ * malformed reaches the cache.
+ */
+export interface TokenEndpointResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  id_token?: string;
+  refresh_token?: string;
+  scope?: string;
+}
+
+interface Common {
+  tokenUrl: string;
+  clientId: string;
+  timeoutMs: number;
+}
+
+export function requestCodeGrant(p: Common & { code: string; codeVerifier: string; redirectUri: string }) {
+  return postForm(
+    p.tokenUrl,
+    { grant_type: 'authorization_code', client_id: p.clientId, code: p.code, code_verifier: p.codeVerifier, redirect_uri: p.redirectUri },
+    { timeoutMs: p.timeoutMs },
+  );
+}
+
+export function requestRefreshGrant(p: Common & { refreshToken: string; audience?: string; scope?: string }) {
+  return postForm(
+    p.tokenUrl,
+    { grant_type: 'refresh_token', client_id: p.clientId, refresh_token: p.refreshToken, audience: p.audience, scope: p.scope },
+    { timeoutMs: p.timeoutMs },
+  );
+}
+
+/** RFC 7009 revocation of a refresh token. */
+export function requestRevocation(p: { revocationUrl: string; clientId: string; token: string; timeoutMs: number }): Promise<void> {
+  return postFormNoContent(
+    p.revocationUrl,
+    { client_id: p.clientId, token: p.token, token_type_hint: 'refresh_token' },
+    { timeoutMs: p.timeoutMs },
+  );
+}
+
+function bad(field: string, value: unknown, want: string): never {
+  throw new InvalidResponseError(`Token response: "${field}" must be ${want}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+}
+
+function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+  const v = body[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !v) bad(field, v, 'a non-empty string when present');
+  return v;
+}
+
+/** Check a successful token response; `requireIdToken` on the code grant when `openid` was asked for. */
+export function processTokenResponse(body: Record<string, unknown>, opts: { requireIdToken: boolean }): TokenEndpointResponse {
+  const { access_token, token_type, expires_in } = body;
+  if (typeof access_token !== 'string' || !access_token) bad('access_token', access_token, 'a non-empty string');
+  if (typeof token_type !== 'string' || !token_type) bad('token_type', token_type, 'a non-empty string');
+  if (!/^(bearer|dpop)$/i.test(token_type)) bad('token_type', token_type, '"Bearer" or "DPoP"');
+  if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in <= 0) {
+    bad('expires_in', expires_in, 'a positive number of seconds');
+  }
+  const id_token = optionalString(body, 'id_token');
+  if (opts.requireIdToken && !id_token) bad('id_token', undefined, 'present (scope includes openid)');
+  const out: TokenEndpointResponse = { access_token, token_type, expires_in };
+  if (id_token) out.id_token = id_token;
+  const refresh_token = optionalString(body, 'refresh_token');
+  if (refresh_token) out.refresh_token = refresh_token;
+  const scope = body.scope;
+  if (scope !== undefined) {
+    if (typeof scope !== 'string') bad('scope', scope, 'a string when present');
+    out.scope = scope;
+  }
+  return out;
+}

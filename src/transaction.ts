@@ -1,0 +1,102 @@
+import { CACHE_KEY_PREFIX } from './cache/cache.js';
+
+/**
+ * In-flight login transactions, one per `state`, so that concurrent logins
+ * (several tabs, or a redirect while a popup is open) never overwrite each
+ * other. Redirect logins live in sessionStorage (they must survive the page
+ * load); popup/iframe ones can stay in memory. Entries older than a day are
+ * swept; unreadable entries are treated as absent and removed.
+ */
+export interface Transaction {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUri: string;
+  scope: string;
+  audience?: string;
+  maxAge?: number;
+  appState?: unknown;
+  createdAt: number;
+}
+
+const MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+function sessionStore(): Storage | undefined {
+  try {
+    const s = (globalThis as { sessionStorage?: Storage }).sessionStorage;
+    return s ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isTransaction(v: unknown): v is Transaction {
+  const t = v as Partial<Transaction> | null;
+  return (
+    !!t &&
+    typeof t === 'object' &&
+    typeof t.state === 'string' &&
+    typeof t.nonce === 'string' &&
+    typeof t.codeVerifier === 'string' &&
+    typeof t.redirectUri === 'string' &&
+    typeof t.scope === 'string' &&
+    typeof t.createdAt === 'number' &&
+    (t.audience === undefined || typeof t.audience === 'string') &&
+    (t.maxAge === undefined || typeof t.maxAge === 'number')
+  );
+}
+
+export class TransactionStore {
+  private readonly prefix: string;
+  private readonly memory = new Map<string, Transaction>();
+
+  constructor(clientId: string) {
+    this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
+  }
+
+  save(tx: Transaction, persistent: boolean): void {
+    const storage = persistent ? sessionStore() : undefined;
+    if (!storage) {
+      this.memory.set(tx.state, tx);
+      return;
+    }
+    this.sweep(storage);
+    storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
+  }
+
+  get(state: string): Transaction | undefined {
+    const mem = this.memory.get(state);
+    if (mem) return mem;
+    const storage = sessionStore();
+    const raw = storage?.getItem(this.prefix + state);
+    if (!storage || raw == null) return undefined;
+    try {
+      const tx: unknown = JSON.parse(raw);
+      if (isTransaction(tx) && tx.state === state) return tx;
+    } catch {
+      // fall through: unreadable entry
+    }
+    storage.removeItem(this.prefix + state);
+    return undefined;
+  }
+
+  remove(state: string): void {
+    this.memory.delete(state);
+    sessionStore()?.removeItem(this.prefix + state);
+  }
+
+  private sweep(storage: Storage): void {
+    const now = Date.now();
+    for (let i = storage.length - 1; i >= 0; i--) {
+      const key = storage.key(i);
+      if (!key?.startsWith(this.prefix)) continue;
+      try {
+        const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
+        if (isTransaction(tx) && now - tx.createdAt < MAX_AGE_MS) continue;
+      } catch {
+        // unreadable: remove below
+      }
+      storage.removeItem(key);
+    }
+  }
+}
