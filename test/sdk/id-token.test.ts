@@ -1,0 +1,159 @@
+import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IdTokenValidationError } from '../../src/errors.js';
+import { checkRefreshedClaims, JwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/id-token.js';
+
+const ISSUER = 'https://op.rotor.test/';
+const JWKS_URI = 'https://op.rotor.test/jwks';
+
+type Key = { kid: string; privateKey: CryptoKey; jwk: JWK };
+async function makeKey(kid: string): Promise<Key> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+let key1: Key;
+let key2: Key;
+let published: Key[] = [];
+let jwksFetches = 0;
+
+const server = setupServer(
+  http.get(JWKS_URI, () => {
+    jwksFetches++;
+    return HttpResponse.json({ keys: published.map((k) => k.jwk) });
+  }),
+);
+
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: 'error' });
+  key1 = await makeKey('k1');
+  key2 = await makeKey('k2');
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  published = [key1];
+  jwksFetches = 0;
+});
+afterEach(() => server.resetHandlers());
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function claims(over: JWTPayload = {}): JWTPayload {
+  return { iss: ISSUER, sub: 'user-1', aud: 'demo', iat: now(), exp: now() + 600, nonce: 'n-1', ...over };
+}
+
+function sign(payload: JWTPayload, key: Key = key1, header: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: key.kid, ...header }).sign(key.privateKey);
+}
+
+function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
+  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: new JwksCache(async () => JWKS_URI, 5000), ...over };
+}
+
+async function rejection(token: string, opts: VerifyOptions = options()): Promise<IdTokenValidationError> {
+  try {
+    await verifyIdToken(token, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(IdTokenValidationError);
+    expect((e as IdTokenValidationError).error).toBe('invalid_id_token');
+    return e as IdTokenValidationError;
+  }
+  throw new Error('expected the ID token to be rejected');
+}
+
+describe('verifyIdToken', () => {
+  it('accepts a valid token and returns its claims with __raw', async () => {
+    const token = await sign(claims({ name: 'Demo' }));
+    const c = await verifyIdToken(token, options());
+    expect(c).toMatchObject({ sub: 'user-1', name: 'Demo', __raw: token });
+  });
+
+  it('rejects a tampered signature', async () => {
+    const token = await sign(claims());
+    const [h, , s] = token.split('.');
+    const forged = Buffer.from(JSON.stringify(claims({ sub: 'admin' }))).toString('base64url');
+    const e = await rejection(`${h}.${forged}.${s}`);
+    expect(e.message).toContain('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  });
+
+  it('rejects alg none and HMAC', async () => {
+    const none = new UnsecuredJWT(claims()).encode();
+    expect((await rejection(none)).message).toBe('ID token algorithm "none" is not allowed (asymmetric algorithms only)');
+    const hs = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(32)));
+    expect((await rejection(hs)).message).toBe('ID token algorithm "HS256" is not allowed (asymmetric algorithms only)');
+  });
+
+  it('rejects wrong iss, aud and nonce', async () => {
+    expect((await rejection(await sign(claims({ iss: 'https://op.rotor.test' })))).message).toContain('"iss"');
+    expect((await rejection(await sign(claims({ aud: 'someone-else' })))).message).toContain('"aud"');
+    expect((await rejection(await sign(claims({ nonce: 'n-2' })))).message).toBe('ID token "nonce" does not match the transaction');
+    expect((await rejection(await sign(claims({ nonce: undefined })))).message).toBe('ID token "nonce" does not match the transaction');
+  });
+
+  it('requires azp when there are several audiences', async () => {
+    expect((await rejection(await sign(claims({ aud: ['demo', 'api'] })))).message).toBe('ID token "azp" is undefined, expected "demo"');
+    expect((await rejection(await sign(claims({ aud: ['demo', 'api'], azp: 'api' })))).message).toContain('"azp"');
+    await expect(verifyIdToken(await sign(claims({ aud: ['demo', 'api'], azp: 'demo' })), options())).resolves.toMatchObject({ azp: 'demo' });
+  });
+
+  it('requires iat and rejects iat in the future', async () => {
+    const noIat = await sign({ iss: ISSUER, sub: 'user-1', aud: 'demo', exp: now() + 600, nonce: 'n-1' });
+    expect((await rejection(noIat)).message).toContain('"iat"');
+    expect((await rejection(await sign(claims({ iat: now() + 3600 })))).message).toBe(`ID token "iat" (${now() + 3600}) is in the future`);
+  });
+
+  it('rejects an expired token, with leeway', async () => {
+    const e = await rejection(await sign(claims({ iat: now() - 1000, exp: now() - 120 })));
+    expect(e.message).toContain('ERR_JWT_EXPIRED');
+    await expect(verifyIdToken(await sign(claims({ iat: now() - 1000, exp: now() - 30 })), options())).resolves.toBeDefined();
+  });
+
+  it('checks auth_time against max_age', async () => {
+    const missing = await rejection(await sign(claims()), options({ maxAge: 300 }));
+    expect(missing.message).toBe('ID token "auth_time" is required when max_age was requested');
+    const old = await rejection(await sign(claims({ auth_time: now() - 1000 })), options({ maxAge: 300 }));
+    expect(old.message).toContain('is older than max_age 300');
+    await expect(verifyIdToken(await sign(claims({ auth_time: now() - 100 })), options({ maxAge: 300 }))).resolves.toBeDefined();
+  });
+
+  it('refetches the JWKS once for an unknown kid (key rotation)', async () => {
+    const opts = options();
+    await verifyIdToken(await sign(claims()), opts);
+    expect(jwksFetches).toBe(1);
+    await verifyIdToken(await sign(claims()), opts);
+    expect(jwksFetches).toBe(1); // cached
+    published = [key1, key2];
+    await expect(verifyIdToken(await sign(claims(), key2), opts)).resolves.toMatchObject({ sub: 'user-1' });
+    expect(jwksFetches).toBe(2);
+  });
+
+  it('rejects a kid that is still unknown after the one refetch', async () => {
+    const opts = options();
+    await verifyIdToken(await sign(claims()), opts);
+    const e = await rejection(await sign(claims(), key2), opts);
+    expect(e.message).toContain('ERR_JWKS_NO_MATCHING_KEY');
+    expect(jwksFetches).toBe(2);
+  });
+
+  it('rejects a token signed by a key that is not in the JWKS under a known kid', async () => {
+    const impostor = { ...key2, kid: 'k1' };
+    expect((await rejection(await sign(claims(), impostor))).message).toContain('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+  });
+
+  it('turns a JWKS outage into IdTokenValidationError', async () => {
+    server.use(http.get(JWKS_URI, () => HttpResponse.text('down', { status: 503 })));
+    expect((await rejection(await sign(claims()))).message).toContain('ID token keys could not be loaded');
+  });
+});
+
+describe('checkRefreshedClaims', () => {
+  const base = { __raw: 'x', iss: ISSUER, sub: 'user-1', aud: 'demo', exp: 1, iat: 1 } as IdTokenClaims;
+  it('keeps iss, sub and aud', () => {
+    expect(() => checkRefreshedClaims({ ...base, iat: 2 }, base)).not.toThrow();
+    expect(() => checkRefreshedClaims({ ...base, sub: 'user-2' }, base)).toThrow('Refreshed ID token "sub" changed from "user-1" to "user-2"');
+    expect(() => checkRefreshedClaims({ ...base, iss: 'https://x/' }, base)).toThrow(IdTokenValidationError);
+    expect(() => checkRefreshedClaims({ ...base, aud: ['demo', 'api'] }, base)).toThrow('"aud" differs');
+  });
+});

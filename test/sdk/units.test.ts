@@ -1,0 +1,312 @@
+// @vitest-environment happy-dom
+import { describe, expect, it, vi } from 'vitest';
+import { checkAuthorizationResponse, parseCallbackUrl } from '../../src/callback.js';
+import { discoveryUrl, endpointsFromDomain, processDiscovery } from '../../src/endpoints.js';
+import { AuthenticationError, ConfigurationError, InvalidResponseError, StateMismatchError } from '../../src/errors.js';
+import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../src/options.js';
+import { createCodeVerifier, s256Challenge } from '../../src/pkce.js';
+import { processTokenResponse } from '../../src/token-endpoint.js';
+import { TransactionStore, type Transaction } from '../../src/transaction.js';
+import { InMemoryCache } from '../../src/cache/memory.js';
+import { TokenStore, type AccessEntry } from '../../src/cache/token-store.js';
+import type { Cache } from '../../src/cache/cache.js';
+
+function configError(options: unknown): ConfigurationError {
+  try {
+    resolveOptions(options as AuthClientOptions);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigurationError);
+    return e as ConfigurationError;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('resolveOptions', () => {
+  it('applies the contract defaults', () => {
+    const o = resolveOptions({ domain: 'auth.rotor.test', clientId: 'demo' });
+    expect(o).toMatchObject({
+      cacheLocation: 'memory',
+      useRefreshTokens: true,
+      useRefreshTokensFallback: false,
+      authorizeTimeoutInSeconds: 60,
+      httpTimeoutInSeconds: 10,
+      leeway: 60,
+      scope: 'openid profile email offline_access',
+    });
+  });
+
+  it('adds openid always and offline_access only with refresh tokens', () => {
+    expect(effectiveScope('read:x', true)).toBe('openid read:x offline_access');
+    expect(effectiveScope('openid read:x openid', false)).toBe('openid read:x');
+    const o = resolveOptions({ domain: 'a.test', clientId: 'c', useRefreshTokens: false, authorizationParams: { scope: 'email' } });
+    expect(o.scope).toBe('openid email');
+  });
+
+  it('names the fix for renamed options', () => {
+    const e = configError({ domain: 'a.test', client_id: 'demo' });
+    expect(e.error).toBe('invalid_configuration');
+    expect(e.message).toBe('Unknown option "client_id": use clientId');
+    expect(configError({ domain: 'a.test', clientId: 'c', redirect_uri: 'x' }).message).toBe(
+      'Unknown option "redirect_uri": use authorizationParams.redirect_uri',
+    );
+    expect(configError({ domain: 'a.test', clientId: 'c', audience: 'x' }).message).toContain('use authorizationParams.audience');
+  });
+
+  it('rejects unknown options, bad values and missing fields', () => {
+    expect(configError({ domain: 'a.test', clientId: 'c', colour: 'red' }).message).toBe('Unknown option "colour"');
+    expect(configError({ domain: 'a.test' }).message).toContain('"clientId" is required');
+    expect(configError({ clientId: 'c' }).message).toContain('"domain" or "issuer" is required');
+    expect(configError({ domain: 'a.test', issuer: 'https://a.test/', clientId: 'c' }).message).toContain('not both');
+    expect(configError({ domain: 'a.test', clientId: 'c', cacheLocation: 'cookie' }).message).toContain('cacheLocation');
+    expect(configError({ domain: 'a.test', clientId: 'c', leeway: -1 }).message).toContain('"leeway"');
+    expect(configError({ domain: 'a.test', clientId: 'c', useRefreshTokens: 'yes' }).message).toContain('boolean');
+    expect(configError({ domain: 'https://a b', clientId: 'c' }).message).toContain('domain');
+    expect(configError({ domain: 'a.test/path?x', clientId: 'c' }).message).toContain('host[:port]');
+    expect(configError({ domain: 'a.test', clientId: 'c', cache: { get() {} } }).message).toContain('"cache" must implement');
+    expect(configError({ domain: 'a.test', clientId: 'c', authorizationParams: { state: 'x' } }).message).toContain(
+      'authorizationParams.state is set by the SDK',
+    );
+  });
+
+  it('accepts auth0-spa-js options that have no effect here', () => {
+    expect(() => resolveOptions({ domain: 'a.test', clientId: 'c', useFormData: true, sessionCheckExpiryDays: 1 })).not.toThrow();
+  });
+});
+
+describe('endpoints', () => {
+  it('derives Auth0 paths from host[:port] (https) or a full origin', () => {
+    expect(endpointsFromDomain('auth.rotor.test')).toMatchObject({
+      issuer: 'https://auth.rotor.test/',
+      authorization: 'https://auth.rotor.test/authorize',
+      token: 'https://auth.rotor.test/oauth/token',
+      revocation: 'https://auth.rotor.test/oauth/revoke',
+      jwksUri: 'https://auth.rotor.test/.well-known/jwks.json',
+      logout: { url: 'https://auth.rotor.test/v2/logout', style: 'auth0' },
+    });
+    expect(endpointsFromDomain('127.0.0.1:4000').issuer).toBe('https://127.0.0.1:4000/');
+    expect(endpointsFromDomain('http://127.0.0.1:4000/').token).toBe('http://127.0.0.1:4000/oauth/token');
+  });
+
+  const meta = {
+    issuer: 'https://op.test/',
+    authorization_endpoint: 'https://op.test/auth',
+    token_endpoint: 'https://op.test/token',
+    jwks_uri: 'https://op.test/jwks',
+    end_session_endpoint: 'https://op.test/logout',
+    authorization_response_iss_parameter_supported: true,
+    code_challenge_methods_supported: ['S256'],
+  };
+
+  it('maps a discovery document', () => {
+    expect(discoveryUrl('https://op.test/')).toBe('https://op.test/.well-known/openid-configuration');
+    expect(processDiscovery('https://op.test/', meta)).toEqual({
+      issuer: 'https://op.test/',
+      authorization: 'https://op.test/auth',
+      token: 'https://op.test/token',
+      revocation: undefined,
+      jwksUri: 'https://op.test/jwks',
+      logout: { url: 'https://op.test/logout', style: 'oidc' },
+      issParameterRequired: true,
+    });
+  });
+
+  it('requires the discovery issuer to match exactly', () => {
+    expect(() => processDiscovery('https://op.test', meta)).toThrow(
+      'Discovery issuer mismatch: the server says "https://op.test/", option "issuer" is "https://op.test" (they must match exactly)',
+    );
+  });
+
+  it('rejects discovery without required endpoints or without S256', () => {
+    const { token_endpoint: _omit, ...noToken } = meta;
+    expect(() => processDiscovery('https://op.test/', noToken)).toThrow(InvalidResponseError);
+    expect(() => processDiscovery('https://op.test/', { ...meta, code_challenge_methods_supported: ['plain'] })).toThrow('S256');
+  });
+});
+
+describe('pkce', () => {
+  it('makes 43-character verifiers and the RFC 7636 S256 challenge', async () => {
+    const v = createCodeVerifier();
+    expect(v).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(createCodeVerifier()).not.toBe(v);
+    // RFC 7636 appendix B test vector
+    expect(await s256Challenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  });
+});
+
+describe('callback', () => {
+  it('parses query and fragment responses', () => {
+    expect(parseCallbackUrl('https://app.test/cb?code=c1&state=s1&iss=https%3A%2F%2Fop%2F')).toEqual({
+      code: 'c1',
+      state: 's1',
+      iss: 'https://op/',
+    });
+    expect(parseCallbackUrl('https://app.test/cb#error=access_denied&error_description=no&state=s2')).toEqual({
+      state: 's2',
+      error: 'access_denied',
+      error_description: 'no',
+    });
+  });
+
+  it('rejects missing state, duplicated parameters and empty callbacks', () => {
+    expect(() => parseCallbackUrl('https://app.test/cb?code=c1')).toThrow(StateMismatchError);
+    expect(() => parseCallbackUrl('https://app.test/cb?code=a&code=b&state=s')).toThrow('"code" appears more than once');
+    expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('There are no query params available for parsing.');
+  });
+
+  const expected = { state: 's', issuer: 'https://op/', issRequired: true, appState: { to: '/x' } };
+
+  it('checks state, then iss (RFC 9207), then error', () => {
+    expect(checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://op/' }, expected)).toBe('c');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 'other', iss: 'https://op/' }, expected)).toThrow(StateMismatchError);
+    const missing = (() => {
+      try {
+        checkAuthorizationResponse({ code: 'c', state: 's' }, expected);
+      } catch (e) {
+        return e as AuthenticationError;
+      }
+    })();
+    expect(missing).toBeInstanceOf(AuthenticationError);
+    expect(missing?.error).toBe('invalid_issuer');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected)).toThrow(
+      'Authorization response "iss" is "https://evil/", expected "https://op/"',
+    );
+    // not advertised and absent: accepted; present: still checked
+    expect(checkAuthorizationResponse({ code: 'c', state: 's' }, { ...expected, issRequired: false })).toBe('c');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, { ...expected, issRequired: false })).toThrow(
+      AuthenticationError,
+    );
+  });
+
+  it('turns an error response into AuthenticationError with appState', () => {
+    try {
+      checkAuthorizationResponse({ state: 's', iss: 'https://op/', error: 'access_denied', error_description: 'User said no' }, expected);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(AuthenticationError);
+      expect(e).toMatchObject({ error: 'access_denied', error_description: 'User said no', appState: { to: '/x' }, state: 's' });
+    }
+  });
+});
+
+describe('processTokenResponse', () => {
+  const ok = { access_token: 'at', token_type: 'Bearer', expires_in: 3600, id_token: 'a.b.c', refresh_token: 'rt', scope: 'openid' };
+
+  it('accepts a complete response', () => {
+    expect(processTokenResponse(ok, { requireIdToken: true })).toEqual(ok);
+  });
+
+  it.each([
+    [{ ...ok, access_token: '' }, 'Token response: "access_token" must be a non-empty string, got ""'],
+    [{ ...ok, token_type: 'mac' }, '"token_type" must be "Bearer" or "DPoP"'],
+    [{ ...ok, expires_in: '3600' }, '"expires_in" must be a positive number of seconds, got "3600"'],
+    [{ ...ok, refresh_token: 42 }, '"refresh_token" must be a non-empty string when present, got 42'],
+    [{ ...ok, id_token: undefined }, '"id_token" must be present (scope includes openid), got nothing'],
+    [{ ...ok, scope: ['openid'] }, '"scope" must be a string when present'],
+  ])('rejects %j', (body, message) => {
+    expect(() => processTokenResponse(body as Record<string, unknown>, { requireIdToken: true })).toThrow(message);
+  });
+});
+
+describe('TransactionStore', () => {
+  const tx = (state: string): Transaction => ({
+    state,
+    nonce: 'n',
+    codeVerifier: 'v',
+    redirectUri: 'https://app.rotor.test/cb',
+    scope: 'openid',
+    createdAt: Date.now(),
+    appState: { n: state },
+  });
+
+  it('keys transactions by state so concurrent logins do not overwrite each other', () => {
+    const a = new TransactionStore('demo');
+    const b = new TransactionStore('demo'); // another tab's client, same sessionStorage
+    a.save(tx('s1'), true);
+    b.save(tx('s2'), true);
+    expect(a.get('s2')?.appState).toEqual({ n: 's2' });
+    expect(b.get('s1')?.appState).toEqual({ n: 's1' });
+    a.remove('s1');
+    expect(b.get('s1')).toBeUndefined();
+    expect(b.get('s2')).toBeDefined();
+  });
+
+  it('drops unreadable entries instead of throwing', () => {
+    sessionStorage.setItem('@@rotor@@::demo::tx::bad', '{not json');
+    const s = new TransactionStore('demo');
+    expect(s.get('bad')).toBeUndefined();
+    expect(sessionStorage.getItem('@@rotor@@::demo::tx::bad')).toBeNull();
+  });
+});
+
+describe('TokenStore', () => {
+  const entry = (audience: string, family?: string): AccessEntry => ({
+    v: 1,
+    audience,
+    scope: 'openid offline_access',
+    access_token: `at-${audience}`,
+    token_type: 'Bearer',
+    expires_at: Date.now() + 60_000,
+    obtained_at: Date.now(),
+    family,
+  });
+
+  /** A cache without allKeys, so the store keeps its own manifest. */
+  class MapCache implements Cache {
+    readonly map = new Map<string, unknown>();
+    async get<T>(k: string) {
+      return this.map.get(k) as T | undefined;
+    }
+    async set<T>(k: string, v: T) {
+      this.map.set(k, structuredClone(v));
+    }
+    async remove(k: string) {
+      this.map.delete(k);
+    }
+  }
+
+  for (const [name, make] of [
+    ['InMemoryCache', () => new InMemoryCache()],
+    ['cache without allKeys', () => new MapCache()],
+  ] as const) {
+    it(`compare-and-swaps refresh tokens and removes whole families (${name})`, async () => {
+      const store = new TokenStore(make(), 'demo');
+      await store.createFamily('f1', 'rt1');
+      await store.createFamily('f2', 'rtX');
+      await store.setAccess(entry('api', 'f1'));
+      await store.setAccess(entry('other', 'f1'));
+      await store.setAccess(entry('third', 'f2'));
+      expect(await store.casFamily('f1', 'stale', 'rt2')).toBe(false);
+      expect(await store.casFamily('f1', 'rt1', 'rt2')).toBe(true);
+      expect((await store.getFamily('f1'))?.refresh_token).toBe('rt2');
+      // a failure of an older token must not remove the successor
+      expect(await store.removeFamily('f1', 'rt1')).toBe(false);
+      expect(await store.getAccess('api', 'openid offline_access')).toBeDefined();
+      expect(await store.removeFamily('f1', 'rt2')).toBe(true);
+      expect(await store.getFamily('f1')).toBeUndefined();
+      expect(await store.getAccess('api', 'offline_access openid')).toBeUndefined();
+      expect(await store.getAccess('other', 'openid offline_access')).toBeUndefined();
+      expect((await store.getAccess('third', 'openid offline_access'))?.access_token).toBe('at-third');
+      expect(await store.families()).toEqual(['f2']);
+      await store.clear();
+      expect(await store.keys()).toEqual([]);
+    });
+  }
+
+  it('drops corrupt and foreign entries without throwing', async () => {
+    const cache = new InMemoryCache();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    cache.set('@@rotor@@::demo::rt::f1', { v: 1, family: 'f1' });
+    cache.set('@@rotor@@::demo::id', 'garbage');
+    cache.set('other-library', { keep: true });
+    const store = new TokenStore(cache, 'demo');
+    expect(await store.getFamily('f1')).toBeUndefined();
+    expect(await store.getSession()).toBeUndefined();
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(cache.get('@@rotor@@::demo::rt::f1')).toBeUndefined();
+    expect(cache.get('@@rotor@@::demo::id')).toBeUndefined();
+    expect(cache.get('other-library')).toEqual({ keep: true });
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+  });
+});
