@@ -1,0 +1,22 @@
+import type { KeyManager } from './keys.js';
+import type { ResolvedOptions } from './options.js';
+import type { Store } from './store.js';
+import type { FaultState } from './types.js';
+
+/** What every route gets: resolved options, state, keys, faults and the request's issuer. */
+export interface Ctx {
+  opts: ResolvedOptions;
+  store: Store;
+  keys: KeyManager;
+  faults: FaultState;
+}
+
+export interface RouteArgs {
+  req: Request;
+  url: URL;
+  ctx: Ctx;
+  /** `options.issuer`, or the request's origin + `/`. */
+  issuer: string;
+}
+
+export type Route = (a: RouteArgs) => Promise<Response>;

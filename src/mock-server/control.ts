@@ -1,0 +1,115 @@
+import type { Ctx } from './context.js';
+import { runGrant } from './routes/token.js';
+import type { EventFilter, FamilyView, FaultSpec, FaultState, MockControl, ReplayResult, RevokeResult } from './types.js';
+
+export function emptyFaults(): FaultState {
+  return { dropNextRotation: 0, delayMs: 0, failNext: null };
+}
+
+function check(cond: boolean, msg: string): void {
+  if (!cond) throw new ControlError(msg);
+}
+
+/** A rejected control call (bad argument or unknown family); the HTTP control API answers it with 400/404. */
+export class ControlError extends Error {
+  constructor(message: string, readonly status = 400) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+/** The in-process control API (see index.ts for the shapes). */
+export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
+  const { store } = ctx;
+  return {
+    reset() {
+      store.reset();
+      Object.assign(ctx.faults, emptyFaults());
+    },
+    now: () => store.now(),
+    advanceClock(seconds: number) {
+      check(typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0, 'advance must be a number of seconds >= 0');
+      store.offsetMs += seconds * 1000;
+      store.emit({ type: 'clock.advanced', detail: { seconds } });
+      store.sweep();
+      return store.now();
+    },
+    families(): FamilyView[] {
+      store.sweep();
+      return [...store.families.values()].map((f) => store.view(f));
+    },
+    family(id: string) {
+      const f = store.families.get(id);
+      return f ? store.view(f) : undefined;
+    },
+    events: (filter?: EventFilter) => store.events(filter),
+    faults(spec?: FaultSpec): FaultState {
+      const f = ctx.faults;
+      if (spec) {
+        if (spec.clear) Object.assign(f, emptyFaults());
+        if (spec.dropNextRotation !== undefined) {
+          const n = spec.dropNextRotation === true ? 1 : spec.dropNextRotation === false ? 0 : spec.dropNextRotation;
+          check(Number.isInteger(n) && n >= 0 && n <= 1000, 'dropNextRotation must be a boolean or an integer 0..1000');
+          f.dropNextRotation = n;
+        }
+        if (spec.delayMs !== undefined) {
+          check(Number.isFinite(spec.delayMs) && spec.delayMs >= 0 && spec.delayMs <= 60_000, 'delayMs must be 0..60000');
+          f.delayMs = spec.delayMs;
+        }
+        if (spec.failNext !== undefined) {
+          const { status, count = 1, retryAfter = 1 } = spec.failNext;
+          check([429, 500, 503].includes(status), 'failNext.status must be 429, 500 or 503');
+          check(Number.isInteger(count) && count >= 1 && count <= 1000, 'failNext.count must be an integer 1..1000');
+          check(Number.isInteger(retryAfter) && retryAfter >= 0, 'failNext.retryAfter must be an integer >= 0');
+          f.failNext = { status, count, retryAfter };
+        }
+      }
+      return { ...f, failNext: f.failNext ? { ...f.failNext } : null };
+    },
+    async rotateKeys() {
+      const r = await ctx.keys.rotate();
+      store.emit({ type: 'keys.rotated', detail: { kid: r.kid } });
+      return r;
+    },
+    revokeConsent(sub: string, clientId?: string): RevokeResult {
+      check(typeof sub === 'string' && ctx.opts.users.has(sub), `Unknown user: ${String(sub).slice(0, 64)}`);
+      for (const c of ctx.opts.clients.keys()) if (clientId === undefined || c === clientId) store.consents.delete(`${sub}\u0000${c}`);
+      const revokedFamilies = store.revokeUserFamilies(sub, clientId, 'consent_revoked');
+      store.emit({ type: 'consent.revoked', sub, ...(clientId ? { clientId } : {}) });
+      return { revokedFamilies };
+    },
+    requireMfa(sub: string, required = true): RevokeResult {
+      check(typeof sub === 'string' && ctx.opts.users.has(sub), `Unknown user: ${String(sub).slice(0, 64)}`);
+      if (!required) {
+        store.mfaRequired.delete(sub);
+        return { revokedFamilies: [] };
+      }
+      store.mfaRequired.add(sub);
+      const revokedFamilies = store.revokeUserFamilies(sub, undefined, 'mfa_required');
+      store.emit({ type: 'mfa.required', sub });
+      return { revokedFamilies };
+    },
+    async replay(id: string, which: 'previous' | 'current' = 'previous'): Promise<ReplayResult> {
+      const f = store.families.get(id);
+      if (!f) throw new ControlError(`Unknown family: ${String(id).slice(0, 64)}`, 404);
+      const tokens = f.tokens;
+      const tok = which === 'previous' && tokens.length > 1 ? tokens[tokens.length - 2]! : tokens[tokens.length - 1]!;
+      const params = new Map([
+        ['grant_type', 'refresh_token'],
+        ['client_id', f.clientId],
+        ['refresh_token', tok.value],
+      ]);
+      const ev = store.emit({ type: 'token_request', grant_type: 'refresh_token', clientId: f.clientId, family: f.id, replay: true });
+      const r = await runGrant(ctx, params, lastIssuer(), true);
+      ev.status = r.status;
+      if (typeof r.body.error === 'string') ev.error = r.body.error;
+      return { family: f.id, presented: tok.value, status: r.status, body: r.body };
+    },
+    setItp(enabled: boolean) {
+      check(typeof enabled === 'boolean', 'enabled must be a boolean');
+      store.itp = enabled;
+      return enabled;
+    },
+    itpEnabled: () => store.itp,
+  };
+}

@@ -1,0 +1,47 @@
+import type { Ctx, Route, RouteArgs } from './context.js';
+import { oauthError } from './http.js';
+import { authorize } from './routes/authorize.js';
+import { discovery } from './routes/discovery.js';
+import { jwks } from './routes/jwks.js';
+import { token } from './routes/token.js';
+import { preflight } from './cors.js';
+
+type Methods = Partial<Record<string, Route>>;
+
+const cors = (methods: string): Route => async ({ ctx, req }) => preflight(ctx, req, methods);
+
+/** The whole server as a fetch handler: `(Request) => Promise<Response>`. */
+export function createHandler(ctx: Ctx, control: Route | null, onIssuer: (issuer: string) => void) {
+  const table: Record<string, Methods> = {
+    '/.well-known/openid-configuration': { GET: discovery },
+    '/.well-known/jwks.json': { GET: jwks },
+    '/authorize': { GET: authorize, POST: authorize },
+    '/oauth/token': { POST: token, OPTIONS: cors('POST, OPTIONS') },
+  };
+
+  return async function fetch(req: Request): Promise<Response> {
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return oauthError(400, 'invalid_request', 'Malformed request URL');
+    }
+    const issuer = ctx.opts.issuer ?? `${url.origin}/`;
+    onIssuer(issuer);
+    const args: RouteArgs = { req, url, ctx, issuer };
+    try {
+      if (url.pathname.startsWith('/__control/') && control) return await control(args);
+      const methods = table[url.pathname];
+      if (!methods) return oauthError(404, 'not_found', `Not found: ${url.pathname.slice(0, 128)}`);
+      const route = methods[req.method];
+      if (!route) {
+        return oauthError(405, 'invalid_request', `Method ${req.method} not allowed`, { Allow: Object.keys(methods).join(', ') });
+      }
+      return await route(args);
+    } catch (e) {
+      // Never expected: every route answers bad input itself. Report without leaking internals.
+      const msg = e instanceof Error ? e.message : String(e);
+      return oauthError(500, 'server_error', `Internal error: ${msg.slice(0, 200)}`);
+    }
+  };
+}

@@ -1,0 +1,129 @@
+/** Small HTTP helpers shared by the routes: JSON/HTML answers, OAuth errors, parameter parsing, cookies. */
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_PARAM_LENGTH = 4096;
+export const MAX_PARAMS = 64;
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...NO_STORE, ...headers },
+  });
+}
+
+export function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
+  return json({ error, error_description: description }, status, headers);
+}
+
+export function html(body: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...NO_STORE, ...headers } });
+}
+
+export function redirect(location: string, headers: Record<string, string> = {}): Response {
+  return new Response(null, { status: 302, headers: { Location: location, ...NO_STORE, ...headers } });
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON that is safe inside an inline <script>. */
+export function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export type Params = Map<string, string>;
+export type ParamsResult = { ok: true; params: Params } | { ok: false; description: string; params: Params };
+
+/**
+ * Collects parameters, refusing duplicates (RFC 6749 §3.1), oversized values
+ * and too many parameters. On failure, `params` still holds the first value
+ * of every well-formed parameter (for `state` and redirect decisions).
+ */
+export function collectParams(entries: Iterable<[string, unknown]>): ParamsResult {
+  const params: Params = new Map();
+  let problem: string | null = null;
+  let count = 0;
+  for (const [k, v] of entries) {
+    if (++count > MAX_PARAMS) {
+      problem ??= 'Too many parameters';
+      break;
+    }
+    if (typeof v !== 'string') {
+      problem ??= `Parameter ${k.slice(0, 64)} must be a string`;
+      continue;
+    }
+    if (k.length > 128 || v.length > MAX_PARAM_LENGTH) {
+      problem ??= `Parameter ${k.slice(0, 64)} is too long`;
+      continue;
+    }
+    if (params.has(k)) {
+      problem ??= `Parameter ${k} must not be repeated`;
+      params.set(k, '\u0000duplicate');
+      continue;
+    }
+    params.set(k, v);
+  }
+  for (const [k, v] of params) if (v === '\u0000duplicate') params.delete(k);
+  return problem === null ? { ok: true, params } : { ok: false, description: problem, params };
+}
+
+/** Reads a form or JSON request body into parameters. */
+export async function readBodyParams(req: Request): Promise<ParamsResult> {
+  const empty: Params = new Map();
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'application/json') {
+    return { ok: false, description: 'Content-Type must be application/x-www-form-urlencoded or application/json', params: empty };
+  }
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return { ok: false, description: 'Request body too large', params: empty };
+  let text: string;
+  try {
+    const buf = await req.arrayBuffer();
+    if (buf.byteLength > MAX_BODY_BYTES) return { ok: false, description: 'Request body too large', params: empty };
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return { ok: false, description: 'Request body is not valid UTF-8', params: empty };
+  }
+  if (type === 'application/x-www-form-urlencoded') return collectParams(new URLSearchParams(text));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, description: 'Request body is not valid JSON', params: empty };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, description: 'Request body must be a JSON object', params: empty };
+  }
+  return collectParams(Object.entries(parsed));
+}
+
+export function parseCookies(req: Request): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (req.headers.get('cookie') ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i <= 0) continue;
+    const k = part.slice(0, i).trim();
+    if (!out.has(k)) out.set(k, part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+export function randomToken(bytes = 32): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  return Buffer.from(b).toString('base64url');
+}
+
+export function isLoopbackHttp(u: URL): boolean {
+  return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]');
+}
+
+export function tryUrl(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * rotor-auth mock OAuth 2.0 / OpenID Connect authorization server.
+ *
+ * ```ts
+ * const server = createMockServer({ autoLogin: 'user-1', reuseInterval: 10 });
+ * const res = await server.fetch(new Request('http://127.0.0.1:4000/.well-known/openid-configuration'));
+ * const { url, close } = await server.listen(0);   // node:http on a free port
+ * ```
+ *
+ * Shapes (all times are milliseconds on the server clock, `Date.now()` +
+ * the control offset; JWT claims use seconds):
+ *
+ * - Family (`control.families()`, `GET /__control/families`): `{ id, sub,
+ *   clientId, audience, scope, status: 'active'|'revoked'|'expired', reason,
+ *   createdAt, absoluteExpiresAt, idleExpiresAt, lastUsedAt, rotations,
+ *   tokens: [{ value, state: 'current'|'rotated'|'revoked', issuedAt,
+ *   rotatedAt }] }`. One family per code exchange that granted
+ *   `offline_access`; tokens are in issue order, the last one is the current
+ *   one. Reasons: `reuse_detected`, `revoked` (RFC 7009), `code_replayed`,
+ *   `limit` (the oldest over the 200 cap), `consent_revoked`, `mfa_required`,
+ *   `idle`, `absolute`.
+ * - Event (`control.events({ since?, type?, family? })`, `GET
+ *   /__control/events?since=&type=&family=`): `{ seq, type, at, family?,
+ *   sub?, clientId?, grant_type?, status?, error?, reason?, replay?, detail? }`.
+ *   Every POST /oauth/token emits `token_request` (with `grant_type`, and
+ *   `status`/`error`/`family` filled in when it completes), malformed ones
+ *   included. Other types: `refresh_token.rotated`,
+ *   `refresh_token.reuse_detected`, `refresh_token.reuse_interval`,
+ *   `refresh_token.revoked`, `family.created`, `family.revoked`,
+ *   `family.expired`, `code.issued`, `code.replayed`, `authorize`, `login`,
+ *   `logout`, `consent.revoked`, `mfa.required`, `keys.rotated`,
+ *   `fault.applied`, `clock.advanced`, `reset`. The log keeps the last
+ *   `maxEvents` (10000). The event log is not "state": a rejected request
+ *   may add events but changes nothing else.
+ * - Faults (`control.faults(spec)`, `POST /__control/faults`), acting on
+ *   POST /oauth/token only: `{ dropNextRotation?: n|true, delayMs?,
+ *   failNext?: { status: 429|500|503, count?, retryAfter? }, clear? }`.
+ *   A dropped rotation is applied first, then `fetch` resolves
+ *   `Response.error()` (the node bridge destroys the socket). `failNext`
+ *   answers before the grant runs, so it changes nothing.
+ *   Returns the current `{ dropNextRotation, delayMs, failNext }`.
+ * - Control (in process ↔ HTTP under /__control/, CORS open):
+ *   `reset()` ↔ POST reset; `advanceClock(s)` ↔ POST clock `{advance}`
+ *   (returns the new now); `now()` ↔ GET clock; `families()` ↔ GET families;
+ *   `family(id)` ↔ GET families/:id; `events(f)` ↔ GET events;
+ *   `faults(spec?)` ↔ GET/POST faults; `rotateKeys()` ↔ POST keys/rotate;
+ *   `revokeConsent(sub, clientId?)` ↔ POST users/:sub/revoke-consent
+ *   `{clientId?}`; `requireMfa(sub, required?)` ↔ POST
+ *   users/:sub/require-mfa `{required?}`; `replay(family, which?)` ↔ POST
+ *   replay `{family, which?: 'previous'|'current'}` (presents the family's
+ *   previous refresh token, or its current one when it never rotated, as an
+ *   attacker would; answers `{ family, presented, status, body }`);
+ *   `setItp(enabled)` / `itpEnabled()` ↔ POST/GET itp `{enabled}`.
+ *   Bad arguments: 400 `invalid_request` over HTTP, a thrown `ControlError`
+ *   in process.
+ *
+ * The login form accepts `demo` / `demo`; when MFA is required for a user,
+ * the one-time code is `123456`. `autoLogin` never answers `prompt=none`:
+ * that needs a real session, so ITP mode can make it fail.
+ */
+import { createControl, emptyFaults } from './control.js';
+import type { Ctx } from './context.js';
+import { createHandler } from './handler.js';
+import { KeyManager } from './keys.js';
+import { listen, type Listening, type ListenOptions } from './node-bridge.js';
+import { resolveOptions } from './options.js';
+import { controlRoute } from './routes/control.js';
+import { Store } from './store.js';
+import type { MockControl, MockServerOptions } from './types.js';
+
+export type * from './types.js';
+export { ControlError } from './control.js';
+export type { Listening, ListenOptions } from './node-bridge.js';
+
+export interface MockServer {
+  /** The whole server as a fetch handler (no socket). */
+  fetch(request: Request): Promise<Response>;
+  /** Serves the handler with node:http (or https with `opts.tls`). Port 0 picks a free port. */
+  listen(port?: number, host?: string, opts?: ListenOptions): Promise<Listening>;
+  control: MockControl;
+}
+
+export function createMockServer(options: MockServerOptions = {}): MockServer {
+  const opts = resolveOptions(options);
+  const ctx: Ctx = { opts, store: new Store(opts), keys: new KeyManager(opts.signingAlg), faults: emptyFaults() };
+  let lastIssuer = opts.issuer ?? 'http://localhost/';
+  const control = createControl(ctx, () => lastIssuer);
+  const fetch = createHandler(ctx, opts.controlApi ? controlRoute(control) : null, (iss) => {
+    lastIssuer = iss;
+  });
+  return {
+    fetch,
+    listen: (port = 0, host = '127.0.0.1', listenOpts = {}) => listen(fetch, port, host, listenOpts),
+    control,
+  };
+}

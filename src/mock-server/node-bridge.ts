@@ -1,0 +1,114 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+
+export interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** Serve TLS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
+}
+
+const MAX_INCOMING = 1024 * 1024;
+
+async function toRequest(req: IncomingMessage, base: string): Promise<Request | null> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', base);
+  } catch {
+    return null;
+  }
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    } catch {
+      // a header value fetch refuses: drop it
+    }
+  }
+  const method = req.method ?? 'GET';
+  let body: ArrayBuffer | undefined;
+  if (method !== 'GET' && method !== 'HEAD') {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > MAX_INCOMING) return null;
+      chunks.push(c);
+    }
+    const all = Buffer.concat(chunks);
+    body = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  }
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+}
+
+async function send(res: ServerResponse, r: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  r.headers.forEach((v, k) => {
+    if (k !== 'set-cookie') headers[k] = v;
+  });
+  const cookies = r.headers.getSetCookie();
+  if (cookies.length) headers['set-cookie'] = cookies;
+  res.writeHead(r.status, headers);
+  res.end(Buffer.from(await r.arrayBuffer()));
+}
+
+/** A thin node:http(s) bridge around the fetch handler. `Response.error()` destroys the socket. */
+export function listen(
+  handler: (req: Request) => Promise<Response>,
+  port = 0,
+  host = '127.0.0.1',
+  opts: ListenOptions = {},
+): Promise<Listening> {
+  const proto = opts.tls ? 'https' : 'http';
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // The issuer is the origin the client used, so honour a well-formed Host header.
+    const addr = server.address();
+    const hostHeader = req.headers.host;
+    const authority =
+      hostHeader && /^[A-Za-z0-9.\-[\]:]{1,255}$/.test(hostHeader)
+        ? hostHeader
+        : typeof addr === 'object' && addr
+          ? hostPort(host, addr.port)
+          : host;
+    const base = `${proto}://${authority}`;
+    toRequest(req, base)
+      .then(async (request) => {
+        if (!request) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'invalid_request', error_description: 'Malformed or oversized request' }));
+          return;
+        }
+        const r = await handler(request);
+        if (r.type === 'error') {
+          req.socket.destroy();
+          return;
+        }
+        await send(res, r);
+      })
+      .catch(() => req.socket.destroy());
+  };
+  const server: Server = opts.tls ? createHttpsServer(opts.tls, onRequest) : createHttpServer(onRequest);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const actual = typeof addr === 'object' && addr ? addr.port : port;
+      resolve({
+        url: `${proto}://${hostPort(host, actual)}`,
+        close: () =>
+          new Promise<void>((res) => {
+            server.close(() => res());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}

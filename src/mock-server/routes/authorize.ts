@@ -1,0 +1,59 @@
+import { authorizeError, deliver } from '../authorize-response.js';
+import { duplicateNames, validateAuthorize, type AuthRequest } from '../authorize-request.js';
+import { issueCode } from '../codes.js';
+import type { Ctx, RouteArgs } from '../context.js';
+import { collectParams, oauthError, randomToken, readBodyParams, redirect, type ParamsResult } from '../http.js';
+import { createSession, currentSession, sessionCookie } from '../session.js';
+import type { Session } from '../store.js';
+
+const PENDING_TTL_MS = 10 * 60 * 1000;
+
+/** GET (or form POST) /authorize: Authorization Code + PKCE. */
+export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<Response> {
+  let parsed: ParamsResult;
+  let dups: Set<string>;
+  if (req.method === 'POST') {
+    const text = await req.clone().text().catch(() => '');
+    parsed = await readBodyParams(req);
+    dups = duplicateNames(new URLSearchParams(text));
+  } else {
+    parsed = collectParams(url.searchParams);
+    dups = duplicateNames(url.searchParams);
+  }
+  const v = validateAuthorize(ctx, parsed, dups);
+  if (v.kind === 'direct') return oauthError(v.status, v.error, v.description);
+  if (v.kind === 'redirect') return authorizeError(v.target, issuer, v.error, v.description);
+  const r = v.request;
+  ctx.store.emit({ type: 'authorize', clientId: r.clientId, detail: { prompt: [...r.prompt].join(' '), response_mode: r.responseMode } });
+
+  const session = currentSession(ctx, req);
+  const nowSec = Math.floor(ctx.store.now() / 1000);
+  const tooOld = session !== null && r.maxAge !== null && nowSec - session.authTime > r.maxAge;
+  const mfaMissing = session !== null && ctx.store.mfaRequired.has(session.sub) && !session.mfa;
+  const needLogin = session === null || tooOld || r.prompt.has('login') || mfaMissing;
+
+  if (r.prompt.has('none')) {
+    if (session === null || tooOld) return authorizeError(r, issuer, 'login_required', 'Login required');
+    if (mfaMissing) return authorizeError(r, issuer, 'interaction_required', 'Multi-factor authentication required');
+    if (!ctx.store.hasConsent(session.sub, r.clientId)) return authorizeError(r, issuer, 'consent_required', 'Consent required');
+    return deliver(r, issuer, { code: issueCode(ctx, r, session) });
+  }
+
+  const needConsent = r.prompt.has('consent') || session === null || !ctx.store.hasConsent(session.sub, r.clientId);
+  if (!needLogin && !needConsent && session) return deliver(r, issuer, { code: issueCode(ctx, r, session) });
+
+  if (ctx.opts.autoLogin !== null) {
+    const s = needLogin || !session ? createSession(ctx, ctx.opts.autoLogin, true) : session;
+    return complete(ctx, r, issuer, s, s !== session);
+  }
+  const id = randomToken(16);
+  ctx.store.pending.set(id, { id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS });
+  return redirect(`${issuer}u/login?state=${encodeURIComponent(id)}`);
+}
+
+/** Grants consent and answers the client with a code; sets the cookie for a new session. */
+export function complete(ctx: Ctx, r: AuthRequest, issuer: string, s: Session, newSession: boolean): Response {
+  ctx.store.grantConsent(s.sub, r.clientId);
+  const headers: Record<string, string> = newSession ? { 'Set-Cookie': sessionCookie(ctx, s) } : {};
+  return deliver(r, issuer, { code: issueCode(ctx, r, s) }, headers);
+}

@@ -1,0 +1,118 @@
+import { ControlError } from '../control.js';
+import type { RouteArgs } from '../context.js';
+import { json, MAX_BODY_BYTES, oauthError } from '../http.js';
+import type { FaultSpec, MockControl } from '../types.js';
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type',
+};
+
+async function body(req: Request): Promise<Record<string, unknown>> {
+  const text = await req.text();
+  if (text.length > MAX_BODY_BYTES) throw new ControlError('Request body too large');
+  if (!text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new ControlError('Body must be JSON');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ControlError('Body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function optionalString(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ControlError(`${name} must be a string`);
+  return v;
+}
+
+function optionalNumber(v: string | null, name: string): number | undefined {
+  if (v === null) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ControlError(`${name} must be a number`);
+  return n;
+}
+
+type Handler = (control: MockControl, req: Request, url: URL, m: RegExpExecArray) => Promise<unknown>;
+
+const ROUTES: Array<[string, RegExp, Handler]> = [
+  ['POST', /^reset$/, async (c) => (c.reset(), { ok: true })],
+  ['GET', /^clock$/, async (c) => ({ now: c.now() })],
+  ['POST', /^clock$/, async (c, req) => ({ now: c.advanceClock((await body(req)).advance as number) })],
+  ['GET', /^families$/, async (c) => c.families()],
+  ['GET', /^families\/([^/]+)$/, async (c, _r, _u, m) => c.family(decodeURIComponent(m[1]!)) ?? notFound('Unknown family')],
+  [
+    'GET',
+    /^events$/,
+    async (c, _r, url) => {
+      const q = url.searchParams;
+      const since = optionalNumber(q.get('since'), 'since');
+      return c.events({
+        ...(since !== undefined ? { since } : {}),
+        ...(q.get('type') ? { type: q.get('type')! } : {}),
+        ...(q.get('family') ? { family: q.get('family')! } : {}),
+      });
+    },
+  ],
+  ['GET', /^faults$/, async (c) => c.faults()],
+  ['POST', /^faults$/, async (c, req) => c.faults((await body(req)) as FaultSpec)],
+  ['POST', /^keys\/rotate$/, async (c) => c.rotateKeys()],
+  [
+    'POST',
+    /^users\/([^/]+)\/revoke-consent$/,
+    async (c, req, _u, m) => c.revokeConsent(decodeURIComponent(m[1]!), optionalString((await body(req)).clientId, 'clientId')),
+  ],
+  [
+    'POST',
+    /^users\/([^/]+)\/require-mfa$/,
+    async (c, req, _u, m) => {
+      const r = (await body(req)).required;
+      if (r !== undefined && typeof r !== 'boolean') throw new ControlError('required must be a boolean');
+      return c.requireMfa(decodeURIComponent(m[1]!), r ?? true);
+    },
+  ],
+  [
+    'POST',
+    /^replay$/,
+    async (c, req) => {
+      const b = await body(req);
+      const family = optionalString(b.family, 'family');
+      if (!family) throw new ControlError('family is required');
+      const which = optionalString(b.which, 'which');
+      if (which !== undefined && which !== 'previous' && which !== 'current') throw new ControlError('which must be previous or current');
+      return c.replay(family, which);
+    },
+  ],
+  ['GET', /^itp$/, async (c) => ({ enabled: c.itpEnabled() })],
+  ['POST', /^itp$/, async (c, req) => ({ enabled: c.setItp((await body(req)).enabled as boolean) })],
+];
+
+function notFound(msg: string): never {
+  throw new ControlError(msg, 404);
+}
+
+/** The HTTP control API under /__control/, mirroring `control` 1:1. CORS is open: it is a test server. */
+export function controlRoute(control: MockControl) {
+  return async ({ req, url }: RouteArgs): Promise<Response> => {
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...CORS, 'Access-Control-Max-Age': '600' } });
+    const path = url.pathname.replace(/^\/__control\//, '');
+    for (const [method, re, handler] of ROUTES) {
+      const m = re.exec(path);
+      if (!m) continue;
+      if (method !== req.method) continue;
+      try {
+        return json(await handler(control, req, url, m), 200, CORS);
+      } catch (e) {
+        if (e instanceof ControlError) return oauthError(e.status, e.status === 404 ? 'not_found' : 'invalid_request', e.message, CORS);
+        throw e;
+      }
+    }
+    const known = ROUTES.some(([, re]) => re.test(path));
+    return known
+      ? oauthError(405, 'invalid_request', `Method ${req.method} not allowed`, CORS)
+      : oauthError(404, 'not_found', `Unknown control path: /__control/${path.slice(0, 64)}`, CORS);
+  };
+}

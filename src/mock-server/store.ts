@@ -1,0 +1,260 @@
+import type { AuthRequest } from './authorize-request.js';
+import type { ResolvedOptions } from './options.js';
+import { randomToken } from './http.js';
+import type { EventFilter, FamilyStatus, FamilyView, MockEvent, RefreshTokenState } from './types.js';
+
+export interface Session {
+  id: string;
+  sub: string;
+  authTime: number; // seconds
+  expiresAt: number; // ms
+  mfa: boolean;
+}
+
+export interface CodeRecord {
+  code: string;
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  sub: string;
+  scope: string;
+  audience: string | null;
+  nonce: string | null;
+  authTime: number; // seconds
+  expiresAt: number;
+  usedAt: number | null;
+  family: string | null;
+  jtis: string[];
+}
+
+interface TokenRecord {
+  value: string;
+  state: RefreshTokenState;
+  issuedAt: number;
+  rotatedAt: number | null;
+}
+
+export interface Family {
+  id: string;
+  sub: string;
+  clientId: string;
+  audience: string | null;
+  scope: string;
+  authTime: number; // seconds
+  status: FamilyStatus;
+  reason: string | null;
+  createdAt: number;
+  absoluteExpiresAt: number;
+  idleExpiresAt: number;
+  lastUsedAt: number;
+  rotations: number;
+  tokens: TokenRecord[];
+}
+
+/** An authorization request waiting for the login form. */
+export interface PendingLogin {
+  id: string;
+  request: AuthRequest;
+  expiresAt: number;
+}
+
+export interface AccessRecord {
+  family: string | null;
+  exp: number; // ms
+  revoked: boolean;
+}
+
+const userClient = (sub: string, clientId: string) => `${sub}\u0000${clientId}`;
+
+/** All mutable server state. Everything here is cleared by `reset()`. */
+export class Store {
+  offsetMs = 0;
+  itp: boolean;
+  sessions = new Map<string, Session>();
+  codes = new Map<string, CodeRecord>();
+  pending = new Map<string, PendingLogin>();
+  families = new Map<string, Family>();
+  refreshIndex = new Map<string, Family>();
+  accessTokens = new Map<string, AccessRecord>();
+  consents = new Set<string>();
+  mfaRequired = new Set<string>();
+  private active = new Map<string, Set<string>>();
+  private eventLog: MockEvent[] = [];
+  private seq = 0;
+  private familyCounter = 0;
+
+  constructor(private readonly opts: ResolvedOptions) {
+    this.itp = opts.itp;
+  }
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  reset(): void {
+    this.offsetMs = 0;
+    this.itp = this.opts.itp;
+    for (const m of [this.sessions, this.codes, this.pending, this.families, this.refreshIndex, this.accessTokens, this.active]) m.clear();
+    this.consents.clear();
+    this.mfaRequired.clear();
+    this.eventLog = [];
+    this.familyCounter = 0;
+    this.emit({ type: 'reset' });
+  }
+
+  emit(e: Omit<MockEvent, 'seq' | 'at'>): MockEvent {
+    const ev: MockEvent = { seq: ++this.seq, at: this.now(), ...e };
+    this.eventLog.push(ev);
+    if (this.eventLog.length > this.opts.maxEvents) this.eventLog.splice(0, this.eventLog.length - this.opts.maxEvents);
+    return ev;
+  }
+
+  events(f: EventFilter = {}): MockEvent[] {
+    return this.eventLog
+      .filter((e) => (f.since === undefined || e.seq > f.since) && (!f.type || e.type === f.type) && (!f.family || e.family === f.family))
+      .map((e) => ({ ...e }));
+  }
+
+  hasConsent(sub: string, clientId: string): boolean {
+    return this.consents.has(userClient(sub, clientId));
+  }
+
+  grantConsent(sub: string, clientId: string): void {
+    this.consents.add(userClient(sub, clientId));
+  }
+
+  /** Marks a family expired if one of its lifetimes has passed. Returns its status. */
+  checkExpiry(f: Family): FamilyStatus {
+    if (f.status !== 'active') return f.status;
+    const now = this.now();
+    const reason = now >= f.absoluteExpiresAt ? 'absolute' : now >= f.idleExpiresAt ? 'idle' : null;
+    if (reason) {
+      f.status = 'expired';
+      f.reason = reason;
+      this.active.get(userClient(f.sub, f.clientId))?.delete(f.id);
+      this.emit({ type: 'family.expired', family: f.id, sub: f.sub, clientId: f.clientId, reason });
+    }
+    return f.status;
+  }
+
+  sweep(): void {
+    for (const f of this.families.values()) this.checkExpiry(f);
+    const now = this.now();
+    for (const [k, a] of this.accessTokens) if (a.exp <= now) this.accessTokens.delete(k);
+    for (const [k, c] of this.codes) if (c.expiresAt <= now && c.usedAt === null) this.codes.delete(k);
+    for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
+    for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
+  }
+
+  revokeFamily(f: Family, reason: string): boolean {
+    if (this.checkExpiry(f) !== 'active') return false;
+    f.status = 'revoked';
+    f.reason = reason;
+    for (const t of f.tokens) if (t.state === 'current') t.state = 'revoked';
+    this.active.get(userClient(f.sub, f.clientId))?.delete(f.id);
+    this.emit({ type: 'family.revoked', family: f.id, sub: f.sub, clientId: f.clientId, reason });
+    return true;
+  }
+
+  /** Revokes every active family of a user (optionally for one client). */
+  revokeUserFamilies(sub: string, clientId: string | undefined, reason: string): string[] {
+    const out: string[] = [];
+    for (const f of this.families.values()) {
+      if (f.sub === sub && (clientId === undefined || f.clientId === clientId) && this.revokeFamily(f, reason)) out.push(f.id);
+    }
+    return out;
+  }
+
+  /** Starts a family, first revoking the oldest ones over the per-user-per-client cap. */
+  createFamily(init: { sub: string; clientId: string; audience: string | null; scope: string; authTime: number }): Family {
+    const key = userClient(init.sub, init.clientId);
+    let set = this.active.get(key);
+    if (!set) this.active.set(key, (set = new Set()));
+    for (const id of [...set]) {
+      const f = this.families.get(id);
+      if (f) this.checkExpiry(f);
+    }
+    for (const id of [...set]) {
+      if (set.size < this.opts.maxActiveRefreshTokens) break;
+      const f = this.families.get(id);
+      if (f) this.revokeFamily(f, 'limit');
+    }
+    const now = this.now();
+    const f: Family = {
+      ...init,
+      id: `fam_${++this.familyCounter}_${randomToken(6)}`,
+      status: 'active',
+      reason: null,
+      createdAt: now,
+      absoluteExpiresAt: now + this.opts.absoluteTtl * 1000,
+      idleExpiresAt: now + this.opts.idleTtl * 1000,
+      lastUsedAt: now,
+      rotations: 0,
+      tokens: [],
+    };
+    this.families.set(f.id, f);
+    set.add(f.id);
+    this.addToken(f);
+    this.emit({ type: 'family.created', family: f.id, sub: f.sub, clientId: f.clientId });
+    return f;
+  }
+
+  private addToken(f: Family): TokenRecord {
+    const t: TokenRecord = { value: randomToken(32), state: 'current', issuedAt: this.now(), rotatedAt: null };
+    f.tokens.push(t);
+    this.refreshIndex.set(t.value, f);
+    return t;
+  }
+
+  /** Rotates the family's current token and returns the successor. */
+  rotate(f: Family): string {
+    const now = this.now();
+    const cur = f.tokens[f.tokens.length - 1]!;
+    cur.state = 'rotated';
+    cur.rotatedAt = now;
+    const next = this.addToken(f);
+    f.rotations++;
+    this.touch(f);
+    this.emit({ type: 'refresh_token.rotated', family: f.id, sub: f.sub, clientId: f.clientId, detail: { rotations: f.rotations } });
+    return next.value;
+  }
+
+  touch(f: Family): void {
+    f.lastUsedAt = this.now();
+    f.idleExpiresAt = f.lastUsedAt + this.opts.idleTtl * 1000;
+  }
+
+  recordAccessToken(jti: string, family: string | null, expSeconds: number): void {
+    this.accessTokens.set(jti, { family, exp: expSeconds * 1000, revoked: false });
+  }
+
+  /** An access token is usable unless it was revoked or its family is no longer active for revocation reasons. */
+  accessTokenRevoked(jti: string | undefined): boolean {
+    if (!jti) return true;
+    const a = this.accessTokens.get(jti);
+    if (!a) return true;
+    if (a.revoked) return true;
+    if (a.family === null) return false;
+    const f = this.families.get(a.family);
+    return !f || f.status === 'revoked';
+  }
+
+  view(f: Family): FamilyView {
+    this.checkExpiry(f);
+    return {
+      id: f.id,
+      sub: f.sub,
+      clientId: f.clientId,
+      audience: f.audience,
+      scope: f.scope,
+      status: f.status,
+      reason: f.reason,
+      createdAt: f.createdAt,
+      absoluteExpiresAt: f.absoluteExpiresAt,
+      idleExpiresAt: f.idleExpiresAt,
+      lastUsedAt: f.lastUsedAt,
+      rotations: f.rotations,
+      tokens: f.tokens.map((t) => ({ ...t })),
+    };
+  }
+}

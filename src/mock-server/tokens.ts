@@ -1,0 +1,106 @@
+import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Ctx } from './context.js';
+import type { MockUser } from './types.js';
+
+export function hasScope(scope: string, s: string): boolean {
+  return scope.split(' ').includes(s);
+}
+
+export function userinfoUrl(issuer: string): string {
+  return `${issuer}userinfo`;
+}
+
+/** Profile claims the scope allows (OIDC Core 5.4). */
+export function profileClaims(user: Required<MockUser>, scope: string): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  if (hasScope(scope, 'profile')) {
+    out.name = user.name;
+    out.nickname = user.username;
+    out.preferred_username = user.username;
+  }
+  if (hasScope(scope, 'email')) {
+    out.email = user.email;
+    out.email_verified = user.emailVerified;
+  }
+  return out;
+}
+
+export interface IssueInput {
+  issuer: string;
+  clientId: string;
+  sub: string;
+  scope: string;
+  audience: string | null;
+  family: string | null;
+}
+
+export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token: string; jti: string; expiresIn: number }> {
+  const key = await ctx.keys.current();
+  const now = Math.floor(ctx.store.now() / 1000);
+  const api = i.audience ? ctx.opts.apis.get(i.audience) : undefined;
+  const expiresIn = api?.accessTokenTtl || ctx.opts.accessTokenTtl;
+  const jti = crypto.randomUUID();
+  const aud = i.audience
+    ? hasScope(i.scope, 'openid')
+      ? [i.audience, userinfoUrl(i.issuer)]
+      : i.audience
+    : userinfoUrl(i.issuer);
+  const token = await new SignJWT({ scope: i.scope, azp: i.clientId, client_id: i.clientId })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(i.issuer)
+    .setSubject(i.sub)
+    .setAudience(aud)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresIn)
+    .setJti(jti)
+    .sign(key.privateKey);
+  ctx.store.recordAccessToken(jti, i.family, now + expiresIn);
+  return { token, jti, expiresIn };
+}
+
+export async function issueIdToken(
+  ctx: Ctx,
+  i: { issuer: string; clientId: string; user: Required<MockUser>; scope: string; authTime: number; nonce: string | null },
+): Promise<string> {
+  const key = await ctx.keys.current();
+  const now = Math.floor(ctx.store.now() / 1000);
+  const claims: JWTPayload = { ...profileClaims(i.user, i.scope), auth_time: i.authTime };
+  if (i.nonce !== null) claims.nonce = i.nonce;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+    .setIssuer(i.issuer)
+    .setSubject(i.user.sub)
+    .setAudience(i.clientId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ctx.opts.idTokenTtl)
+    .sign(key.privateKey);
+}
+
+/** Verifies a JWT we signed (signature, iss, exp on the server clock). Returns null when invalid. */
+export async function verifyOwnJwt(ctx: Ctx, token: string, issuer: string, opts: { ignoreExpiry?: boolean } = {}): Promise<JWTPayload | null> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const key = await ctx.keys.byKid(kid);
+    if (!key) return null;
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      issuer,
+      algorithms: [key.alg],
+      currentDate: new Date(ctx.store.now()),
+      ...(opts.ignoreExpiry ? { clockTolerance: Number.MAX_SAFE_INTEGER } : {}),
+    });
+    return payload;
+  } catch {
+    return null;
+  }
+}
+
+/** Checks a Bearer access token: signature, exp, and that neither it nor its family was revoked. */
+export async function verifyAccessToken(ctx: Ctx, req: Request, issuer: string): Promise<JWTPayload | { error: string }> {
+  const auth = req.headers.get('authorization') ?? '';
+  const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth);
+  if (!m) return { error: 'Missing or malformed Bearer token' };
+  const payload = await verifyOwnJwt(ctx, m[1]!, issuer);
+  if (!payload || typeof payload.scope !== 'string') return { error: 'Invalid or expired access token' };
+  if (ctx.store.accessTokenRevoked(payload.jti)) return { error: 'Access token revoked' };
+  return payload;
+}

@@ -1,0 +1,209 @@
+/**
+ * Public types of the mock authorization server: options, clients, users,
+ * APIs, refresh-token families, events and faults. All times are
+ * milliseconds on the server clock (`Date.now()` + the control offset),
+ * except inside JWTs, which use seconds as the specs require.
+ */
+
+export type ErrorProfile = 'auth0' | 'rfc';
+export type SigningAlg = 'RS256' | 'ES256';
+export type CookieSameSite = 'None' | 'Lax';
+
+/** A public SPA client (no secret; PKCE S256 required). */
+export interface MockClient {
+  clientId: string;
+  name?: string;
+  /** Exact redirect URIs. */
+  redirectUris?: string[];
+  /** Accept any http loopback redirect URI (localhost, 127.0.0.1, [::1]; any port and path). */
+  allowLoopbackRedirects?: boolean;
+  /** Origins under which any redirect path is accepted, e.g. `https://app.rotor.test`. */
+  redirectOrigins?: string[];
+  /** Extra origins allowed to call the token/revoke/userinfo endpoints (CORS). */
+  webOrigins?: string[];
+  /** Exact `returnTo` / `post_logout_redirect_uri` values; redirect origins and loopback (when allowed) are accepted too. */
+  allowedLogoutUrls?: string[];
+}
+
+export interface MockUser {
+  sub: string;
+  username: string;
+  password: string;
+  name?: string;
+  email?: string;
+  emailVerified?: boolean;
+}
+
+/** An API (resource server); `allowOfflineAccess` is Auth0's "Allow Offline Access" switch. */
+export interface MockApi {
+  identifier: string;
+  allowOfflineAccess: boolean;
+  /** Access-token lifetime in seconds for this API (default: the server's). */
+  accessTokenTtl?: number;
+}
+
+export interface MockServerOptions {
+  /** Fixed issuer (with trailing slash). Default: the request's origin + `/`. */
+  issuer?: string;
+  /** Clients; when given they replace the default `demo` client. */
+  clients?: MockClient[];
+  /** Users; when given they replace the default user `user-1` (demo/demo). */
+  users?: MockUser[];
+  /** APIs; when given they replace the three default APIs. */
+  apis?: MockApi[];
+  /** Renames the default client (ignored when `clients` is given). */
+  clientId?: string;
+  /** Adds exact redirect URIs to the default client (ignored when `clients` is given). */
+  redirectUris?: string[];
+  /** Sign this user in at /authorize without the form (never for prompt=none). */
+  autoLogin?: string;
+  /** Seconds. Default 3600. */
+  accessTokenTtl?: number;
+  /** Seconds. Default 36000. */
+  idTokenTtl?: number;
+  /** Seconds within which the immediately previous refresh token may be presented again. Default 0 (off). */
+  reuseInterval?: number;
+  /** Refresh-token inactivity lifetime in seconds, reset on each use. Default 15 days. */
+  idleTtl?: number;
+  /** Refresh-token absolute lifetime in seconds, fixed when the family is created. Default 30 days. */
+  absoluteTtl?: number;
+  /** Active refresh tokens per user per client. Default 200. */
+  maxActiveRefreshTokens?: number;
+  /** Authorization code lifetime in seconds. Default 60. */
+  codeTtl?: number;
+  /** Login session lifetime in seconds. Default 3 days. */
+  sessionTtl?: number;
+  /** `auth0` (default): refresh-token errors are HTTP 403; `rfc`: 400. */
+  errorProfile?: ErrorProfile;
+  /** Ignore the session cookie on cross-site iframe requests. Default false. */
+  itp?: boolean;
+  /** Session cookie SameSite. Default `None` (with `Secure`). */
+  cookieSameSite?: CookieSameSite;
+  /** ID/access-token signing algorithm. Default RS256. */
+  signingAlg?: SigningAlg;
+  /** Serve the HTTP control API under /__control/. Default true. */
+  controlApi?: boolean;
+  /** Events kept (oldest dropped first). Default 10000. */
+  maxEvents?: number;
+}
+
+export type FamilyStatus = 'active' | 'revoked' | 'expired';
+export type RefreshTokenState = 'current' | 'rotated' | 'revoked';
+
+export interface RefreshTokenView {
+  value: string;
+  state: RefreshTokenState;
+  issuedAt: number;
+  rotatedAt: number | null;
+}
+
+/** All refresh tokens descending from one login (one code exchange). */
+export interface FamilyView {
+  id: string;
+  sub: string;
+  clientId: string;
+  audience: string | null;
+  scope: string;
+  status: FamilyStatus;
+  /** Why the family is not active: `reuse_detected`, `revoked`, `code_replayed`, `limit`, `consent_revoked`, `mfa_required`, `idle`, `absolute`. */
+  reason: string | null;
+  createdAt: number;
+  absoluteExpiresAt: number;
+  idleExpiresAt: number;
+  lastUsedAt: number;
+  rotations: number;
+  tokens: RefreshTokenView[];
+}
+
+export type MockEventType =
+  | 'token_request'
+  | 'authorize'
+  | 'login'
+  | 'logout'
+  | 'code.issued'
+  | 'code.replayed'
+  | 'family.created'
+  | 'family.revoked'
+  | 'family.expired'
+  | 'refresh_token.rotated'
+  | 'refresh_token.reuse_detected'
+  | 'refresh_token.reuse_interval'
+  | 'refresh_token.revoked'
+  | 'consent.revoked'
+  | 'mfa.required'
+  | 'keys.rotated'
+  | 'fault.applied'
+  | 'clock.advanced'
+  | 'reset';
+
+export interface MockEvent {
+  /** Increasing sequence number; `events({ since })` returns later ones. */
+  seq: number;
+  type: MockEventType;
+  at: number;
+  family?: string;
+  sub?: string;
+  clientId?: string;
+  grant_type?: string;
+  /** HTTP status of a token request (set when the request completes). */
+  status?: number;
+  error?: string;
+  reason?: string;
+  /** True when the event comes from `control.replay`. */
+  replay?: boolean;
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export type FaultStatus = 429 | 500 | 503;
+
+/** Faults act on POST /oauth/token only. */
+export interface FaultSpec {
+  /** Drop (network error) the response of the next N successful rotations, after applying them. `true` = 1. */
+  dropNextRotation?: number | boolean;
+  /** Delay every token response by this many ms (0 clears). */
+  delayMs?: number;
+  /** Answer the next `count` (default 1) token requests with this status, changing nothing. */
+  failNext?: { status: FaultStatus; count?: number; retryAfter?: number };
+  /** Clear all faults first. */
+  clear?: boolean;
+}
+
+export interface FaultState {
+  dropNextRotation: number;
+  delayMs: number;
+  failNext: { status: FaultStatus; count: number; retryAfter: number } | null;
+}
+
+export interface ReplayResult {
+  family: string;
+  presented: string;
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface RevokeResult {
+  revokedFamilies: string[];
+}
+
+export interface EventFilter {
+  type?: string;
+  since?: number;
+  family?: string;
+}
+
+/** In-process control API; mirrored 1:1 over HTTP under /__control/. */
+export interface MockControl {
+  reset(): void;
+  now(): number;
+  advanceClock(seconds: number): number;
+  families(): FamilyView[];
+  family(id: string): FamilyView | undefined;
+  events(filter?: EventFilter): MockEvent[];
+  faults(spec?: FaultSpec): FaultState;
+  rotateKeys(): Promise<{ kid: string }>;
+  revokeConsent(sub: string, clientId?: string): RevokeResult;
+  requireMfa(sub: string, required?: boolean): RevokeResult;
+  replay(family: string, which?: 'previous' | 'current'): Promise<ReplayResult>;
+  setItp(enabled: boolean): boolean;
+  itpEnabled(): boolean;
+}
