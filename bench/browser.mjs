@@ -84,9 +84,10 @@ function watchTokenRequests(context, mock) {
 
 async function latencyPhase(browser, app, opts, log) {
   const mock = await startMockServer();
-  const context = await browser.newContext();
+  let context;
   const out = { sdks: {} };
   try {
+    context = await browser.newContext();
     const cfg = clientConfig(mock);
     const page = await context.newPage();
     const browserSeen = watchTokenRequests(context, mock);
@@ -130,7 +131,7 @@ async function latencyPhase(browser, app, opts, log) {
       out.refresh = await refreshPhase(page, context, mock, app, ready, opts, browserSeen, log);
     }
   } finally {
-    await context.close();
+    await context?.close();
     await mock.close();
   }
   return out;
@@ -207,12 +208,14 @@ async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, 
 
 /** After expiry: 100 concurrent calls in one page, then 5 tabs at once. */
 async function countPhase(browser, app, sdk, opts, log) {
-  const mock = await startMockServer();
-  const context = await browser.newContext();
   const ttl = 3600; // the mock server's default access-token lifetime
   const jump = ttl + 300;
   const result = {};
+  let mock;
+  let context;
   try {
+    mock = await startMockServer();
+    context = await browser.newContext();
     await context.clock.install();
     const browserSeen = watchTokenRequests(context, mock);
     const cfg = clientConfig(mock);
@@ -258,11 +261,11 @@ async function countPhase(browser, app, sdk, opts, log) {
     };
     log(`  ${sdk}: ${opts.tabs} tabs → ${result.tabs.refreshRequests} refresh request(s), ${result.tabs.fulfilled} ok, ${result.tabs.distinctTokens} distinct token(s)${result.tabs.errors.length ? `, errors ${result.tabs.errors.join('; ')}` : ''}`);
   } catch (err) {
-    result.error = err.message;
+    result.error = err.message.split('\n')[0];
     log(`  ${sdk}: count phase failed: ${err.message}`);
   } finally {
-    await context.close();
-    await mock.close();
+    await context?.close();
+    await mock?.close();
   }
   return result;
 }
@@ -279,7 +282,7 @@ export async function measureBrowser({
     try {
       result.latency = await latencyPhase(browser, app, opts, log);
     } catch (err) {
-      result.latency = { error: err.message };
+      result.latency = { error: err.message.split('\n')[0] };
       log(`  latency phase failed: ${err.message}`);
     }
     result.counts = {};

@@ -68,17 +68,21 @@ const h0 = await heap();
 const tokens = [];
 for (let i = 0; i < N; i += 1) tokens.push(await login(server));
 const h1 = await heap();
+// the harness itself holds N refresh-token strings (one-byte strings: length + ~16 bytes header); not the server's
+const harnessBytes = () => tokens.reduce((a, t) => a + t.length + 16, 0) + N * 8;
+const harness1 = harnessBytes();
 for (let r = 0; r < R; r += 1) {
   for (let i = 0; i < N; i += 1) tokens[i] = await rotate(server, tokens[i]);
 }
 const h2 = await heap();
+const harness2 = harnessBytes();
 const active = server.control.families().filter((f) => f.status === 'active').length;
 
 process.stdout.write(`${JSON.stringify({
   families: N,
   activeFamiliesReported: active,
   rotationsPerFamily: R,
-  bytesPerFamilyAfterLogin: (h1 - h0) / N,
-  bytesPerFamilyAfterRotations: (h2 - h0) / N,
-  bytesPerRotation: (h2 - h1) / (N * R),
+  bytesPerFamilyAfterLogin: (h1 - h0 - harness1) / N,
+  bytesPerFamilyAfterRotations: (h2 - h0 - harness2) / N,
+  bytesPerRotation: (h2 - h1 - (harness2 - harness1)) / (N * R),
 })}\n`);

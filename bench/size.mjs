@@ -56,7 +56,17 @@ async function treeShaken({ specifier, name }) {
   });
   try {
     const { output } = await bundle.generate({ format: 'es', plugins: [terser({ format: { comments: false } })] });
-    return sizes(output[0].code);
+    // where the (pre-minification) bytes come from: own code vs each dependency
+    const composition = {};
+    for (const [id, mod] of Object.entries(output[0].modules)) {
+      if (!mod.renderedLength) continue;
+      const m = id.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+      const owner = m ? m[1] : 'own code';
+      composition[owner] = (composition[owner] ?? 0) + mod.renderedLength;
+    }
+    const total = Object.values(composition).reduce((a, b) => a + b, 0);
+    for (const k of Object.keys(composition)) composition[k] = Math.round((composition[k] / total) * 1000) / 10;
+    return { ...sizes(output[0].code), compositionPercent: composition };
   } finally {
     await bundle.close();
   }

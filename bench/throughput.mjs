@@ -18,7 +18,10 @@ function startChild(kind) {
   child.stderr.on('data', (d) => { stderr += d; });
   const ready = new Promise((resolve, reject) => {
     child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`${kind} exited (${code}): ${stderr.slice(-500)}`)));
+    child.once('exit', (code) => {
+      const why = stderr.split('\n').find((l) => /Error/.test(l)) ?? stderr.slice(-300);
+      reject(new Error(`${kind} server exited (${code}): ${why}`));
+    });
   });
   const ask = (cmd) => new Promise((resolve) => {
     child.once('message', resolve);

@@ -1,0 +1,216 @@
+// Turns the collected measurements into bench/results.md (one table:
+// metric, rotor-auth, anchor, ratio, goal, met?) and bench/results.svg
+// (hand-written SVG: each ratio as a bar on one log axis, its goal as a tick).
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB (${bytes} B)`;
+const fmt = (v, digits = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
+const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** One line, no table-breaking characters, bounded length. */
+const cell = (s) => {
+  const one = esc(s).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+  return one.length > 240 ? `${one.slice(0, 237)}…` : one;
+};
+
+/** Builds the rows once; markdown and SVG both read them. */
+export function buildRows(r) {
+  const rows = [];
+  const add = (row) => rows.push(row);
+  const size = r.size ?? {};
+  const rotor = size['rotor-auth'];
+  const a0 = size['auth0-spa-js'];
+  const oidc = size['oidc-client-ts'];
+  const sizeRow = (metric, pick, anchor, anchorName, goal) => {
+    const mine = rotor && !rotor.error ? pick(rotor) : undefined;
+    const theirs = anchor && !anchor.error ? pick(anchor) : undefined;
+    const ratio = mine?.gzipBytes && theirs?.gzipBytes ? mine.gzipBytes / theirs.gzipBytes : undefined;
+    add({
+      metric,
+      rotor: mine?.gzipBytes ? kb(mine.gzipBytes) : (rotor?.error ?? mine?.error ?? 'n/a'),
+      anchor: theirs?.gzipBytes ? `${kb(theirs.gzipBytes)}, ${anchorName}` : 'n/a',
+      ratio, goal: goal ? { op: '≤', value: goal } : undefined, chart: goal ? metric : undefined,
+    });
+  };
+  sizeRow('Script-tag bundle, min+gzip', (s) => s.script, a0, 'auth0-spa-js', 0.25);
+  sizeRow('Tree-shaken client class, min+gzip', (s) => s.treeShaken, a0, 'auth0-spa-js `{ Auth0Client }`', 0.25);
+  sizeRow('Script-tag bundle, min+gzip (2nd anchor)', (s) => s.script, oidc, 'oidc-client-ts', undefined);
+  sizeRow('Tree-shaken client class (2nd anchor)', (s) => s.treeShaken, oidc, 'oidc-client-ts `{ UserManager }`', undefined);
+
+  const lat = r.browser?.latency ?? {};
+  const hitR = lat.sdks?.['rotor-auth'];
+  const hitA = lat.sdks?.['auth0-spa-js'];
+  add({
+    metric: 'getTokenSilently cache hit, median per call',
+    rotor: hitR?.cacheHitMedianMs !== undefined ? `${fmt(hitR.cacheHitMedianMs * 1000, 1)} µs` : (hitR?.error ?? lat.error ?? 'n/a'),
+    anchor: hitA?.cacheHitMedianMs !== undefined ? `${fmt(hitA.cacheHitMedianMs * 1000, 1)} µs (auth0-spa-js)` : (hitA?.error ?? 'n/a'),
+    ratio: hitR?.cacheHitMedianMs && hitA?.cacheHitMedianMs ? hitR.cacheHitMedianMs / hitA.cacheHitMedianMs : undefined,
+    goal: { op: '≤', value: 0.5 }, chart: 'Cache hit vs auth0-spa-js',
+  });
+  const ref = lat.refresh;
+  add({
+    metric: 'Forced refresh (cacheMode off), median',
+    rotor: ref ? `${fmt(ref.rotorMedianMs)} ms` : 'n/a',
+    anchor: ref ? `${fmt(ref.bareFetchMedianMs)} ms (bare fetch, same request)` : 'n/a',
+    ratio: ref ? ref.rotorMedianMs / ref.bareFetchMedianMs : undefined,
+    goal: { op: '≤', value: 1.2 }, chart: 'Refresh vs bare fetch',
+  });
+  if (ref?.idTokenVerifyMedianMs != null) {
+    const floor = ref.bareFetchMedianMs + ref.idTokenVerifyMedianMs;
+    add({
+      metric: 'Forced refresh vs bare fetch + ID-token signature check',
+      rotor: `${fmt(ref.rotorMedianMs)} ms`,
+      anchor: `${fmt(floor)} ms (fetch ${fmt(ref.bareFetchMedianMs)} + verify ${fmt(ref.idTokenVerifyMedianMs, 3)})`,
+      ratio: ref.rotorMedianMs / floor,
+    });
+  }
+  if (ref?.auth0MedianMs != null) {
+    add({
+      metric: 'Forced refresh vs auth0-spa-js forced refresh',
+      rotor: `${fmt(ref.rotorMedianMs)} ms`,
+      anchor: `${fmt(ref.auth0MedianMs)} ms (auth0-spa-js, no signature check)`,
+      ratio: ref.rotorMedianMs / ref.auth0MedianMs,
+    });
+  }
+  const counts = r.browser?.counts ?? {};
+  const countRow = (metric, key, chart) => {
+    const mine = counts['rotor-auth']?.[key];
+    const theirs = counts['auth0-spa-js']?.[key];
+    const describe = (c, err) => (c ? `${c.refreshRequests}${c.errors?.length ? ` (errors: ${c.errors.join('; ')})` : ''}` : (err ?? 'n/a'));
+    add({
+      metric,
+      rotor: describe(mine, counts['rotor-auth']?.error),
+      anchor: `${describe(theirs, counts['auth0-spa-js']?.error)} (auth0-spa-js)`,
+      ratio: mine ? mine.refreshRequests : undefined, ratioIsCount: true,
+      goal: { op: '=', value: 1 }, chart,
+      met: mine ? mine.refreshRequests === 1 && (mine.errors?.length ?? 0) === 0 && mine.reuseDetected === 0 : undefined,
+    });
+  };
+  countRow('100 concurrent calls after expiry, one page → token requests', 'concurrent', '100 concurrent → requests');
+  countRow('5 tabs after expiry (localStorage) → token requests', 'tabs', '5 tabs → requests');
+
+  const tp = r.throughput?.servers;
+  if (tp || r.throughput?.error) {
+    const m = tp?.mock;
+    const o = tp?.['oidc-provider'];
+    add({
+      metric: 'Refresh grants per second, loopback (median of rounds)',
+      rotor: m ? `${fmt(m.grantsPerSecond, 0)} /s` : (r.throughput?.error ?? 'n/a'),
+      anchor: o ? `${fmt(o.grantsPerSecond, 0)} /s (oidc-provider)` : 'n/a',
+      ratio: m && o ? m.grantsPerSecond / o.grantsPerSecond : undefined,
+      goal: { op: '≥', value: 3 }, chart: 'Grants/s vs oidc-provider',
+    });
+    if (m && o) {
+      add({
+        metric: 'Server CPU per refresh grant (median of rounds)',
+        rotor: `${fmt(m.cpuMsPerGrant, 3)} ms`,
+        anchor: `${fmt(o.cpuMsPerGrant, 3)} ms (oidc-provider)`,
+        ratio: m.cpuMsPerGrant / o.cpuMsPerGrant,
+      });
+    }
+  }
+  const mem = r.memory;
+  if (mem) {
+    add({
+      metric: 'Mock server heap per active family',
+      rotor: mem.error ? mem.error : `${fmt(mem.bytesPerFamilyAfterLogin / 1024)} KB after login; ${fmt(mem.bytesPerFamilyAfterRotations / 1024)} KB after ${mem.rotationsPerFamily} rotations`,
+      anchor: '—',
+    });
+  }
+  for (const row of rows) {
+    if (row.met === undefined && row.goal && row.ratio !== undefined) {
+      row.met = row.goal.op === '≤' ? row.ratio <= row.goal.value : row.goal.op === '≥' ? row.ratio >= row.goal.value : row.ratio === row.goal.value;
+    }
+  }
+  return rows;
+}
+
+export function renderMarkdown(r, rows) {
+  const m = r.machine;
+  const lines = [];
+  lines.push('# rotor-auth benchmark results', '');
+  lines.push(`Generated by \`npm run bench\` (\`node bench/run.mjs\`) on ${m.date}, in one run of ${fmt(r.durationSeconds, 0)} s.`, '');
+  lines.push(`Machine: ${m.cpu}, ${m.memory}, ${m.os}; Node ${m.node}; ${r.browser?.browser ?? 'no browser'}; load average at start ${m.loadavgAtStart}, at end ${r.loadavgAtEnd} (the machine is shared, so absolute numbers are noisy; ratios are measured side by side, interleaved).`, '');
+  lines.push(`Anchors: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  lines.push('| Metric | rotor-auth | Anchor | Ratio | Goal | Met? |', '|---|---|---|---|---|---|');
+  for (const row of rows) {
+    const ratio = row.ratio === undefined ? '—' : row.ratioIsCount ? String(row.ratio) : `${fmt(row.ratio)}×`;
+    const goal = row.goal ? `${row.goal.op} ${row.goal.value}${row.ratioIsCount ? ' request' : '×'}` : '—';
+    const met = row.met === undefined ? (row.goal ? 'not measured' : '—') : row.met ? 'yes' : '**no**';
+    lines.push(`| ${cell(row.metric)} | ${cell(row.rotor)} | ${cell(row.anchor)} | ${ratio} | ${goal} | ${met} |`);
+  }
+  lines.push('', '![ratios vs goals](results.svg)', '');
+  lines.push('## How each number was taken', '');
+  for (const note of notes(r)) lines.push(`- ${note}`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+function notes(r) {
+  const out = [];
+  const b = r.browser?.opts;
+  out.push('Size: bytes of each script-tag bundle as shipped (rotor-auth `dist/rotor-auth.min.js`, `auth0-spa-js.production.js`, `oidc-client-ts.min.js`), gzip level 9 via node:zlib; tree-shaken: rollup + @rollup/plugin-node-resolve (browser conditions) + @rollup/plugin-terser bundling only `export { <client class> } from \'<package>\'`.');
+  if (b) {
+    out.push(`Cache hit: one cross-origin-isolated page (performance.now() at 5 µs) holding both SDKs, each logged in by a real redirect login against the mock server, both with \`cacheLocation: 'localstorage'\`; ${b.warmupBatches} warm-up batches, then ${b.batches} batches of ${b.batchSize} sequential \`getTokenSilently()\` calls per SDK, alternating SDKs; median of the per-batch mean. Token requests during the cache-hit loop: ${r.browser?.latency?.tokenRequestsDuringCacheHits ?? 'n/a'}.`);
+    const ref = r.browser?.latency?.refresh;
+    out.push(`Forced refresh: \`getTokenSilently({ cacheMode: 'off' })\` vs a bare \`fetch\` of the request rotor-auth itself sent (captured in the browser: ${ref ? `${ref.request.kind} body with fields ${ref.request.fields.join(', ')}` : 'n/a'}) presenting a refresh token of its own rotation chain, timed to the parsed JSON; interleaved, ${b.refreshWarmup} warm-up + ${b.refreshes} samples each. The ID-token check cost is WebCrypto import+verify of the returned ID token's signature against the JWKS, median. Requests to the server per rotor-auth forced refresh: median ${ref?.requestsPerRotorRefresh ?? 'n/a'}, max ${ref?.maxRequestsPerRotorRefresh ?? 'n/a'}.`);
+    out.push(`Concurrency: a fresh mock server per SDK and a browser context with Playwright's clock installed; after a redirect login the browser clock and the mock server's clock (\`control.advanceClock\`) jump past the access token's lifetime; then ${b.concurrent} concurrent \`getTokenSilently()\` in one page, and later (after another jump) one call in each of ${b.tabs} pages of the context at once. Token requests counted from the mock server's \`token_request\` events (grant_type refresh_token). Details: ${countDetails(r.browser?.counts)}.`);
+  }
+  const t = r.throughput;
+  if (t?.servers) {
+    out.push(`Grants/s: each server in its own child process on 127.0.0.1; the driver uses node:http with a keep-alive agent; ${t.chains} virtual clients each own one family (logged in by code + PKCE) and walk their own rotation chain (no reuse); ${t.rounds} rounds of ${t.chains * t.perChain} refresh grants per server, servers alternating; median rate; CPU time read from the server process. rotor-auth mock: ${fmt(t.servers.mock?.medianLatencyMs)} ms median request latency, rounds ${t.servers.mock?.rounds?.map((x) => x.toFixed(0)).join('/')} /s; oidc-provider: ${fmt(t.servers['oidc-provider']?.medianLatencyMs)} ms, rounds ${t.servers['oidc-provider']?.rounds?.map((x) => x.toFixed(0)).join('/')} /s. oidc-provider setup: public client (token_endpoint_auth_method none, PKCE required), \`issueRefreshToken\` always for clients allowed the refresh_token grant, \`rotateRefreshToken: true\`, default in-memory adapter (an LRU of 1000 entries), ID tokens on refresh as with the mock server.`);
+  }
+  if (r.memory && !r.memory.error) {
+    const mem = r.memory;
+    out.push(`Memory: separate \`node --expose-gc\` process; heapUsed after forced GC before and after ${mem.families} logins through the mock server's \`fetch\` handler (one family each; event log capped at 1 and the active-token cap raised above N so only the store is measured; the harness's own token strings subtracted), then after ${mem.rotationsPerFamily} rotations of every family (${fmt(mem.bytesPerRotation, 0)} bytes per rotation).`);
+  }
+  for (const e of r.errors ?? []) out.push(`Error: ${e}`);
+  return out;
+}
+
+function countDetails(counts) {
+  if (!counts) return 'n/a';
+  return Object.entries(counts).map(([sdk, c]) => {
+    if (c.error && !c.concurrent) return `${sdk}: ${c.error}`;
+    const d = (x) => (x ? `${x.refreshRequests} refresh request(s), ${x.fulfilled} fulfilled, ${x.distinctTokens} distinct token(s), ${x.reuseDetected} reuse detection(s), ${x.browserSeenRequests} token POST(s) seen in the browser${x.errors?.length ? `, errors: ${x.errors.join('; ')}` : ''}` : 'n/a');
+    return `${sdk} — 100 concurrent: ${d(c.concurrent)}; tabs: ${d(c.tabs)}${c.error ? `; failed: ${c.error}` : ''}`;
+  }).join('; ');
+}
+
+/** One log axis (0.05× … 20×): a bar per ratio, a tick for its goal; green when met. */
+export function renderSvg(rows) {
+  const items = rows.filter((r) => r.chart && r.goal);
+  const W = 760;
+  const left = 230;
+  const right = 30;
+  const top = 50;
+  const rowH = 34;
+  const H = top + items.length * rowH + 50;
+  const lo = Math.log10(0.05);
+  const hi = Math.log10(20);
+  const x = (v) => left + ((Math.log10(Math.min(Math.max(v, 0.05), 20)) - lo) / (hi - lo)) * (W - left - right);
+  const parts = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">rotor-auth vs anchors: ratio (bar) and goal (black tick), log scale</text>`);
+  for (const t of [0.1, 0.25, 0.5, 1, 2, 5, 10]) {
+    parts.push(`<line x1="${x(t)}" y1="${top - 8}" x2="${x(t)}" y2="${top + items.length * rowH}" stroke="#ddd"/>`);
+    parts.push(`<text x="${x(t)}" y="${top + items.length * rowH + 16}" text-anchor="middle" fill="#555">${t}×</text>`);
+  }
+  items.forEach((row, i) => {
+    const y = top + i * rowH;
+    parts.push(`<text x="${left - 8}" y="${y + 18}" text-anchor="end">${esc(row.chart)}</text>`);
+    if (row.ratio === undefined || !Number.isFinite(row.ratio)) {
+      parts.push(`<text x="${left + 6}" y="${y + 18}" fill="#999">not measured</text>`);
+    } else {
+      const v = row.ratioIsCount ? Math.max(row.ratio, 0.05) : row.ratio;
+      const color = row.met ? '#2e7d32' : '#c62828';
+      parts.push(`<rect x="${left}" y="${y + 6}" width="${Math.max(1, x(v) - left)}" height="18" fill="${color}" opacity="0.85"/>`);
+      const label = row.ratioIsCount ? `${row.ratio} request${row.ratio === 1 ? '' : 's'}` : `${row.ratio.toFixed(2)}×`;
+      parts.push(`<text x="${Math.min(x(v) + 6, W - right - 40)}" y="${y + 19}" fill="#222">${label}</text>`);
+    }
+    const g = x(row.goal.value);
+    parts.push(`<line x1="${g}" y1="${y + 2}" x2="${g}" y2="${y + 28}" stroke="#000" stroke-width="3"/>`);
+  });
+  parts.push(`<text x="${left}" y="${H - 12}" fill="#555">Lower is better except grants/s (goal ≥ 3×); token-request rows show the count (goal exactly 1). Green = goal met, red = missed.</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
