@@ -8,7 +8,7 @@ import { runExclusive } from './lock.js';
 import { buildLogoutUrl, revokeRefreshTokens, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { isFresh, RefreshEngine } from './refresh.js';
+import { isFresh, obtainedAfter, RefreshEngine } from './refresh.js';
 import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabMessage } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
@@ -201,7 +201,7 @@ export class AuthClient {
       `rotor-auth:${this.options.clientId}:iframe`,
       async () => {
         const cached = await this.store.getAccess(key, scope);
-        if (cached && isFresh(cached, this.options.leeway * 1000) && cached.obtained_at >= (notBefore ?? 0)) return cached;
+        if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
         const { url, tx } = await prepareAuthorization(this.flow, params, { force: { prompt: 'none', response_mode: 'web_message' } });
         const expectedOrigin = new URL((await this.endpoints()).authorization).origin;

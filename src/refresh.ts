@@ -1,4 +1,4 @@
-import { MissingRefreshTokenError, NetworkError, OAuthError } from './errors.js';
+import { MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
 import type { Endpoints } from './endpoints.js';
 import { checkRefreshedClaims, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
@@ -15,8 +15,9 @@ import { scopeKey, type AccessEntry, type TokenStore } from './cache/token-store
  * - inside the lock the cache is re-read: if the wanted token was refreshed
  *   meanwhile (another caller or tab), no request is made;
  * - the new refresh token replaces the presented one by compare-and-swap;
- * - a lost response (fetch failed after sending) is retried once with the
- *   same token (the server's reuse interval makes that safe);
+ * - a lost response (fetch failed or timed out: the server may have rotated)
+ *   is retried once with the same token (the server's reuse interval makes
+ *   that safe);
  * - invalid_grant removes every token of the family, if the family still
  *   holds the token that failed; transient failures (network, timeout, 429,
  *   5xx) keep everything.
@@ -41,12 +42,17 @@ export interface RefreshRequest {
   /** Audience sent to the token endpoint, if any. */
   audienceParam?: string;
   scope: string;
-  /** The returned token must have been obtained at or after this epoch ms (cacheMode 'off'). */
+  /** The returned token must have been obtained after this epoch ms (cacheMode 'off'). */
   notBefore?: number;
 }
 
 export function isFresh(entry: AccessEntry, leewayMs: number, now = Date.now()): boolean {
   return entry.expires_at - leewayMs > now;
+}
+
+/** For cacheMode 'off': only a token obtained after the call started will do. */
+export function obtainedAfter(entry: AccessEntry, notBefore: number | undefined): boolean {
+  return notBefore === undefined || entry.obtained_at > notBefore;
 }
 
 export class RefreshEngine {
@@ -84,7 +90,7 @@ export class RefreshEngine {
     const record = await store.getFamily(req.family);
     if (!record) throw new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
     const cached = await store.getAccess(req.audience, req.scope);
-    if (cached?.family === req.family && isFresh(cached, this.deps.leewayMs) && cached.obtained_at >= (req.notBefore ?? 0)) {
+    if (cached?.family === req.family && isFresh(cached, this.deps.leewayMs) && obtainedAfter(cached, req.notBefore)) {
       return cached;
     }
     const presented = record.refresh_token;
@@ -149,7 +155,8 @@ export class RefreshEngine {
     try {
       return await once();
     } catch (e) {
-      if (e instanceof NetworkError && e.status === undefined) return once();
+      // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
+      if ((e instanceof NetworkError && e.status === undefined) || e instanceof TimeoutError) return once();
       throw e;
     }
   }
