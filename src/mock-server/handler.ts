@@ -4,6 +4,11 @@ import { authorize } from './routes/authorize.js';
 import { discovery } from './routes/discovery.js';
 import { jwks } from './routes/jwks.js';
 import { token } from './routes/token.js';
+import { privateApi } from './routes/api.js';
+import { loginPage, loginSubmit } from './routes/login.js';
+import { oidcLogout, v2Logout } from './routes/logout.js';
+import { revoke } from './routes/revoke.js';
+import { userinfo } from './routes/userinfo.js';
 import { preflight } from './cors.js';
 
 type Methods = Partial<Record<string, Route>>;
@@ -17,6 +22,12 @@ export function createHandler(ctx: Ctx, control: Route | null, onIssuer: (issuer
     '/.well-known/jwks.json': { GET: jwks },
     '/authorize': { GET: authorize, POST: authorize },
     '/oauth/token': { POST: token, OPTIONS: cors('POST, OPTIONS') },
+    '/oauth/revoke': { POST: revoke, OPTIONS: cors('POST, OPTIONS') },
+    '/userinfo': { GET: userinfo, POST: userinfo, OPTIONS: cors('GET, POST, OPTIONS') },
+    '/u/login': { GET: loginPage, POST: loginSubmit },
+    '/v2/logout': { GET: v2Logout },
+    '/oidc/logout': { GET: oidcLogout, POST: oidcLogout },
+    '/api/private': { GET: privateApi, OPTIONS: cors('GET, OPTIONS') },
   };
 
   return async function fetch(req: Request): Promise<Response> {

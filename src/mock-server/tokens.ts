@@ -95,12 +95,18 @@ export async function verifyOwnJwt(ctx: Ctx, token: string, issuer: string, opts
 }
 
 /** Checks a Bearer access token: signature, exp, and that neither it nor its family was revoked. */
-export async function verifyAccessToken(ctx: Ctx, req: Request, issuer: string): Promise<JWTPayload | { error: string }> {
+export async function verifyAccessToken(
+  ctx: Ctx,
+  req: Request,
+  issuer: string,
+): Promise<{ ok: true; claims: JWTPayload & { sub: string; scope: string } } | { ok: false; error: string }> {
   const auth = req.headers.get('authorization') ?? '';
   const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth);
-  if (!m) return { error: 'Missing or malformed Bearer token' };
+  if (!m) return { ok: false, error: 'Missing or malformed Bearer token' };
   const payload = await verifyOwnJwt(ctx, m[1]!, issuer);
-  if (!payload || typeof payload.scope !== 'string') return { error: 'Invalid or expired access token' };
-  if (ctx.store.accessTokenRevoked(payload.jti)) return { error: 'Access token revoked' };
-  return payload;
+  if (!payload || typeof payload.scope !== 'string' || typeof payload.sub !== 'string') {
+    return { ok: false, error: 'Invalid or expired access token' };
+  }
+  if (ctx.store.accessTokenRevoked(payload.jti)) return { ok: false, error: 'Access token revoked' };
+  return { ok: true, claims: { ...payload, sub: payload.sub, scope: payload.scope } };
 }

@@ -48,7 +48,7 @@ export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<R
   }
   const id = randomToken(16);
   ctx.store.pending.set(id, { id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS });
-  return redirect(`${issuer}u/login?state=${encodeURIComponent(id)}`);
+  return redirect(`${url.origin}/u/login?state=${encodeURIComponent(id)}`);
 }
 
 /** Grants consent and answers the client with a code; sets the cookie for a new session. */

@@ -1,0 +1,25 @@
+import type { RouteArgs } from '../context.js';
+import { corsHeaders } from '../cors.js';
+import { oauthError, readBodyParams } from '../http.js';
+
+/**
+ * POST /oauth/revoke (RFC 7009). Revoking a refresh token revokes its whole
+ * family. Unknown tokens, tokens of another client and access tokens answer
+ * 200 and change nothing.
+ */
+export async function revoke({ req, ctx }: RouteArgs): Promise<Response> {
+  const parsed = await readBodyParams(req);
+  const clientId = parsed.params.get('client_id');
+  const cors = corsHeaders(ctx, req, clientId && ctx.opts.clients.has(clientId) ? clientId : undefined);
+  if (!parsed.ok) return oauthError(400, 'invalid_request', parsed.description, cors);
+  if (!clientId) return oauthError(400, 'invalid_request', 'Missing required parameter: client_id', cors);
+  if (!ctx.opts.clients.has(clientId)) return oauthError(401, 'invalid_client', 'Unknown client', cors);
+  const token = parsed.params.get('token');
+  if (!token) return oauthError(400, 'invalid_request', 'Missing required parameter: token', cors);
+  const f = ctx.store.refreshIndex.get(token);
+  if (f && f.clientId === clientId) {
+    ctx.store.emit({ type: 'refresh_token.revoked', family: f.id, sub: f.sub, clientId });
+    ctx.store.revokeFamily(f, 'revoked');
+  }
+  return new Response(null, { status: 200, headers: { ...cors, 'Cache-Control': 'no-store' } });
+}

@@ -1,0 +1,142 @@
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseArgs, UsageError } from '../../src/mock-server/args.js';
+import { startCli } from '../../src/mock-server/run-cli.js';
+import { selfSignedCertificate } from '../../src/mock-server/tls.js';
+import { pkce } from './helpers.js';
+
+const running: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.close()));
+});
+
+async function start(argv: string[]): Promise<{ url: string; lines: string[] }> {
+  const lines: string[] = [];
+  const s = await startCli(argv, (l) => lines.push(l));
+  running.push(s);
+  return { url: s.url, lines };
+}
+
+describe('CLI arguments', () => {
+  it('parses every flag of the contract', () => {
+    const a = parseArgs([
+      '--port', '0', '--host', '127.0.0.1', '--client-id', 'spa', '--redirect-uri', 'https://a.test/cb',
+      '--redirect-uri=https://b.test/cb', '--auto-login', 'user-1', '--access-token-ttl', '60', '--reuse-interval', '5',
+      '--idle-ttl', '100', '--absolute-ttl', '1000', '--error-profile', 'rfc', '--itp', '--https',
+    ]);
+    expect(a).toMatchObject({ port: 0, host: '127.0.0.1', https: true });
+    expect(a.options).toEqual({
+      clientId: 'spa',
+      redirectUris: ['https://a.test/cb', 'https://b.test/cb'],
+      autoLogin: 'user-1',
+      accessTokenTtl: 60,
+      reuseInterval: 5,
+      idleTtl: 100,
+      absoluteTtl: 1000,
+      errorProfile: 'rfc',
+      itp: true,
+    });
+  });
+
+  it('rejects unknown flags, missing values and bad numbers with a UsageError naming the flag', () => {
+    expect(() => parseArgs(['--nope'])).toThrow(new UsageError('unknown option --nope'));
+    expect(() => parseArgs(['--port'])).toThrow(new UsageError('--port needs a value'));
+    expect(() => parseArgs(['--reuse-interval', 'soon'])).toThrow(new UsageError('--reuse-interval needs a non-negative number, got "soon"'));
+    expect(() => parseArgs(['--port', '70000'])).toThrow(new UsageError('--port must be an integer 0..65535'));
+  });
+
+  it('refuses an option value the server does not know', async () => {
+    await expect(startCli(['--port', '0', '--error-profile', 'strict'], () => {})).rejects.toThrow(/errorProfile must be one of auth0, rfc/);
+  });
+});
+
+describe('CLI on a real port', () => {
+  it('prints "listening on http://HOST:PORT" and serves discovery with that issuer', async () => {
+    const { url, lines } = await start(['--port', '0']);
+    expect(lines).toEqual([`listening on ${url}`]);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const doc = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(doc.issuer).toBe(`${url}/`);
+    expect(doc.code_challenge_methods_supported).toEqual(['S256']);
+  });
+
+  it('runs a code + PKCE login and a refresh over HTTP, with the control API', async () => {
+    const { url } = await start(['--port', '0', '--auto-login', 'user-1', '--error-profile', 'rfc']);
+    const { verifier, challenge } = pkce();
+    const q = new URLSearchParams({
+      client_id: 'demo', redirect_uri: 'http://localhost:5000/cb', response_type: 'code', scope: 'openid offline_access',
+      state: 's', code_challenge: challenge, code_challenge_method: 'S256',
+    });
+    const auth = await fetch(`${url}/authorize?${q}`, { redirect: 'manual' });
+    expect(auth.status).toBe(302);
+    const code = new URL(auth.headers.get('location')!).searchParams.get('code')!;
+    const form = (b: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(b) });
+    const t = (await (await fetch(`${url}/oauth/token`, form({ grant_type: 'authorization_code', client_id: 'demo', code, code_verifier: verifier, redirect_uri: 'http://localhost:5000/cb' }))).json()) as Record<string, string>;
+    const r1 = await fetch(`${url}/oauth/token`, form({ grant_type: 'refresh_token', client_id: 'demo', refresh_token: t.refresh_token! }));
+    expect(r1.status).toBe(200);
+    const reuse = await fetch(`${url}/oauth/token`, form({ grant_type: 'refresh_token', client_id: 'demo', refresh_token: t.refresh_token! }));
+    expect(reuse.status).toBe(400); // rfc profile
+    const families = (await (await fetch(`${url}/__control/families`)).json()) as Array<{ status: string; reason: string }>;
+    expect(families).toMatchObject([{ status: 'revoked', reason: 'reuse_detected' }]);
+  });
+
+  it('drops the connection of a rotation whose response is dropped, after applying it', async () => {
+    const { url } = await start(['--port', '0', '--auto-login', 'user-1', '--reuse-interval', '30']);
+    const { verifier, challenge } = pkce();
+    const q = new URLSearchParams({ client_id: 'demo', redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code', scope: 'openid offline_access', code_challenge: challenge, code_challenge_method: 'S256' });
+    const code = new URL((await fetch(`${url}/authorize?${q}`, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const form = (b: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(b) });
+    const t = (await (await fetch(`${url}/oauth/token`, form({ grant_type: 'authorization_code', client_id: 'demo', code, code_verifier: verifier, redirect_uri: 'http://127.0.0.1:9/cb' }))).json()) as Record<string, string>;
+    await fetch(`${url}/__control/faults`, { method: 'POST', body: JSON.stringify({ dropNextRotation: 1 }) });
+    await expect(fetch(`${url}/oauth/token`, form({ grant_type: 'refresh_token', client_id: 'demo', refresh_token: t.refresh_token! }))).rejects.toThrow();
+    const retry = await fetch(`${url}/oauth/token`, form({ grant_type: 'refresh_token', client_id: 'demo', refresh_token: t.refresh_token! }));
+    expect(retry.status).toBe(200);
+    const [fam] = (await (await fetch(`${url}/__control/families`)).json()) as Array<{ rotations: number; tokens: Array<{ value: string }> }>;
+    expect(fam!.rotations).toBe(1);
+    expect(((await retry.json()) as Record<string, string>).refresh_token).toBe(fam!.tokens[1]!.value);
+  });
+
+  it('reads clients, users and APIs from --config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotor-mock-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({
+      clients: [{ clientId: 'cfg-app', redirectUris: ['https://cfg.test/cb'] }],
+      users: [{ sub: 'alice', username: 'alice', password: 'pw' }],
+      apis: [{ identifier: 'https://cfg-api.test', allowOfflineAccess: false }],
+    }));
+    const { url } = await start(['--port', '0', '--config', file, '--auto-login', 'alice']);
+    const { challenge } = pkce();
+    const ok = new URLSearchParams({ client_id: 'cfg-app', redirect_uri: 'https://cfg.test/cb', response_type: 'code', audience: 'https://cfg-api.test', code_challenge: challenge, code_challenge_method: 'S256' });
+    const res = await fetch(`${url}/authorize?${ok}`, { redirect: 'manual' });
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    const demo = new URLSearchParams({ ...Object.fromEntries(ok), client_id: 'demo' });
+    const gone = await fetch(`${url}/authorize?${demo}`, { redirect: 'manual' });
+    expect(gone.status).toBe(400);
+    expect(await gone.json()).toEqual({ error: 'invalid_client', error_description: 'Unknown client: demo' });
+  });
+
+  it('--https serves TLS with a self-signed certificate for the host', async () => {
+    const cert = selfSignedCertificate('127.0.0.1');
+    const x = new X509Certificate(cert.cert);
+    expect(x.verify(x.publicKey)).toBe(true);
+    expect(x.subjectAltName).toContain('IP Address:127.0.0.1');
+    expect(x.subjectAltName).toContain('DNS:localhost');
+    const { url, lines } = await start(['--port', '0', '--https']);
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines).toEqual([`listening on ${url}`]);
+    const issuer = await new Promise<string>((resolve, reject) => {
+      request(`${url}/.well-known/openid-configuration`, { rejectUnauthorized: false }, (r) => {
+        let d = '';
+        r.on('data', (c: Buffer) => (d += c.toString()));
+        r.on('end', () => resolve((JSON.parse(d) as { issuer: string }).issuer));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(issuer).toBe(`${url}/`);
+  });
+});
