@@ -80,7 +80,8 @@ const sdkIife = {
     format: 'iife',
     name: 'rotorAuth',
     exports: 'named',
-    plugins: [terser({ ecma: 2020, module: false, compress: { passes: 2 }, format: { comments: false } })],
+    // Error classes keep their names: GenericError sets `name` from the class (`err.name === 'OAuthError'`).
+    plugins: [terser({ ecma: 2020, module: false, keep_classnames: /Error$/, compress: { passes: 2 }, format: { comments: false } })],
   },
 };
 

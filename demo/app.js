@@ -213,6 +213,7 @@
     }
   }
 
+  control('itp').then(function (state) { $('itp').checked = !!(state && state.enabled); }, function () { /* shown by poll */ });
   $('itp').addEventListener('change', function (event) {
     control('itp', { enabled: event.target.checked }).then(function () {
       logLocal('ITP mode ' + (event.target.checked ? 'on' : 'off'));

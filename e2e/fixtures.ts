@@ -102,7 +102,7 @@ export function harnessUrl(app: StaticServer, config: HarnessConfig): string {
 /** Result of `e2e.attempt(...)` in the page: errors keep their SDK fields. */
 export type Attempt<T> =
   | { ok: true; value: T }
-  | { ok: false; name: string; error?: string; error_description?: string; message: string };
+  | { ok: false; name: string; classes: string[]; error?: string; error_description?: string; message: string };
 
 /** Opens the harness and waits until it has created its client (and handled a callback if present). */
 export async function openHarness(page: Page, app: StaticServer, config: HarnessConfig): Promise<void> {
@@ -116,17 +116,48 @@ export async function waitForHarness(page: Page): Promise<void> {
   if (state.state === 'failed') throw new Error(`harness failed to start: ${state.startError}`);
 }
 
-/** loginWithRedirect from the harness, through the mock server's login form (or autoLogin), back to the harness. */
-export async function loginWithRedirect(page: Page, app: StaticServer, opts: { username?: string; password?: string } = {}): Promise<void> {
-  await page.evaluate(() => (window as unknown as { e2e: { login(): Promise<void> } }).e2e.login());
-  await page.waitForURL((u) => u.origin === app.url || u.pathname.includes('login') || u.pathname.includes('authorize'));
-  if (new URL(page.url()).origin !== app.url) {
+type HarnessWindow = Window & { __rotorLeaving?: boolean; e2e?: { state: string; callback?: Attempt<unknown>; login(o?: unknown): Promise<void> } };
+
+/** Where a page is in a login round trip: still on the old document, on the login form, or back in the harness. */
+async function loginStage(page: Page): Promise<'leaving' | 'loading' | 'form' | 'back'> {
+  try {
+    return await page.evaluate(() => {
+      const w = window as HarnessWindow;
+      if (w.__rotorLeaving) return 'leaving';
+      if (document.querySelector('input[name="password"]')) return 'form';
+      if (w.e2e && w.e2e.state !== 'starting') return 'back';
+      return 'loading';
+    });
+  } catch {
+    return 'loading'; // the document changed under the evaluation
+  }
+}
+
+/**
+ * loginWithRedirect from the harness, through the mock server's login form (or straight
+ * back with `autoLogin`), to the harness' handleRedirectCallback. Throws if the callback failed.
+ */
+export async function loginWithRedirect(
+  page: Page,
+  app: StaticServer,
+  opts: { username?: string; password?: string; options?: unknown } = {},
+): Promise<void> {
+  await page.evaluate((o) => {
+    const w = window as HarnessWindow;
+    w.__rotorLeaving = true;
+    void w.e2e?.login(o);
+  }, opts.options ?? {});
+  await expect.poll(() => loginStage(page), { timeout: 20_000 }).toMatch(/^(form|back)$/);
+  if ((await loginStage(page)) === 'form') {
     await page.locator('input[name="username"]').fill(opts.username ?? 'demo');
     await page.locator('input[name="password"]').fill(opts.password ?? 'demo');
-    await page.locator('button[type="submit"], input[type="submit"]').first().click();
+    await page.locator('form button[type="submit"], form input[type="submit"]').first().click();
+    await expect.poll(() => loginStage(page), { timeout: 20_000 }).toBe('back');
   }
-  await page.waitForURL((u) => u.origin === app.url && !u.searchParams.has('code'));
+  expect(new URL(page.url()).origin).toBe(app.url);
   await waitForHarness(page);
+  const callback = await page.evaluate(() => (window as HarnessWindow).e2e?.callback);
+  if (!callback || !callback.ok) throw new Error(`login did not complete: ${JSON.stringify(callback)}`);
 }
 
 /** Runs a method of the harness' AuthClient in the page and returns its result or its error fields. */
@@ -158,3 +189,23 @@ export const test = base.extend<Fixtures>({
     await app.close();
   },
 });
+
+/** Moves the browser's fake clock (installed with `clock.install()`) and the server's clock by the same amount. */
+export async function advanceClocks(
+  clock: { fastForward(ticks: number | string): Promise<void> },
+  mock: RunningMockServer,
+  seconds: number,
+): Promise<void> {
+  mock.control.advanceClock(seconds);
+  await clock.fastForward(seconds * 1000);
+}
+
+/** Token requests the server saw, optionally only one grant type. */
+export function tokenRequests(mock: RunningMockServer, grantType?: string): MockEvent[] {
+  return mock.events('token_request').filter((e) => grantType === undefined || e.grant_type === grantType);
+}
+
+/** Keys the SDK wrote to localStorage (`@@rotor@@::…`). */
+export function rotorLocalStorageKeys(page: Page): Promise<string[]> {
+  return page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('@@rotor@@')));
+}

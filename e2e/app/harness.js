@@ -26,7 +26,11 @@
   function errorFields(err) {
     return {
       ok: false,
-      name: (err && err.constructor && err.constructor.name) || 'Error',
+      name: (err && err.name) || 'Error',
+      // The exported error classes this error is an instance of (e.g. ['GenericError', 'OAuthError']).
+      classes: Object.keys(rotorAuth).filter(function (k) {
+        return /Error$/.test(k) && typeof rotorAuth[k] === 'function' && err instanceof rotorAuth[k];
+      }),
       error: err && err.error,
       error_description: err && err.error_description,
       message: String((err && err.message) || err),
