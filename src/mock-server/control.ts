@@ -73,7 +73,7 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
     },
     revokeConsent(sub: string, clientId?: string): RevokeResult {
       check(typeof sub === 'string' && ctx.opts.users.has(sub), `Unknown user: ${String(sub).slice(0, 64)}`);
-      for (const c of ctx.opts.clients.keys()) if (clientId === undefined || c === clientId) store.consents.delete(`${sub}\u0000${c}`);
+      store.revokeConsent(sub, clientId);
       const revokedFamilies = store.revokeUserFamilies(sub, clientId, 'consent_revoked');
       store.emit({ type: 'consent.revoked', sub, ...(clientId ? { clientId } : {}) });
       return { revokedFamilies };

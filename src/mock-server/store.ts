@@ -123,6 +123,15 @@ export class Store {
     this.consents.add(userClient(sub, clientId));
   }
 
+  /** Removes the user's consent for one client, or for every client. */
+  revokeConsent(sub: string, clientId: string | undefined): void {
+    if (clientId !== undefined) {
+      this.consents.delete(userClient(sub, clientId));
+      return;
+    }
+    for (const k of [...this.consents]) if (k.startsWith(userClient(sub, ''))) this.consents.delete(k);
+  }
+
   /** Marks a family expired if one of its lifetimes has passed. Returns its status. */
   checkExpiry(f: Family): FamilyStatus {
     if (f.status !== 'active') return f.status;
