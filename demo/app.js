@@ -78,6 +78,7 @@
     $('auth-status').textContent = authenticated ? 'signed in' : 'signed out';
     document.body.classList.toggle('signed-in', authenticated);
     show('user', authenticated ? (await client.getUser()) || '—' : '—');
+    if (!authenticated) { show('token', '—'); show('api', '—'); }
     return authenticated;
   }
 
