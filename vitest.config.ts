@@ -24,9 +24,12 @@ export default defineConfig({
         },
       },
       {
+        // Pre-bundle up front: a mid-run re-optimisation reloads the page and can duplicate tests.
+        optimizeDeps: { include: ['jose', 'idb-keyval'] },
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 20_000,
           browser: {
             enabled: true,

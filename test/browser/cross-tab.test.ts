@@ -1,0 +1,132 @@
+/**
+ * Two AuthClients in Chromium sharing localStorage / IndexedDB, against the
+ * real mock server over HTTP: the refresh lock here is the browser's real Web
+ * Locks API and the announcements go over a real BroadcastChannel.
+ */
+import { del, keys, createStore } from 'idb-keyval';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { createAuthClient, type AuthClient } from '../../src/client.js';
+import { hasCrossTabLocks } from '../../src/lock.js';
+import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
+
+const AUTH = inject('rotorAuthUrl');
+const CLIENT_ID = 'demo';
+const REDIRECT = `${location.origin}/__rotor_callback`;
+
+async function control<T>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${AUTH}/__control/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.ok, `control ${path}`).toBe(true);
+  return (await res.json()) as T;
+}
+
+interface ServerEvent {
+  type: string;
+  grant_type?: string;
+  status?: number;
+}
+async function events(type: string): Promise<ServerEvent[]> {
+  const body = await control<ServerEvent[] | { events: ServerEvent[] }>(`events?type=${encodeURIComponent(type)}`);
+  return Array.isArray(body) ? body : body.events;
+}
+const refreshRequests = async () => (await events('token_request')).filter((e) => e.grant_type === 'refresh_token');
+
+/** Runs /authorize (auto-login) in a hidden iframe; the redirect lands on our own origin, where the URL is readable. */
+async function signIn(client: AuthClient): Promise<void> {
+  let authorizeUrl = '';
+  await client.loginWithRedirect({ openUrl: (u) => void (authorizeUrl = u) });
+  const frame = document.createElement('iframe');
+  frame.style.display = 'none';
+  const landed = new Promise<string>((resolve) => {
+    frame.addEventListener('load', () => {
+      try {
+        const href = frame.contentWindow!.location.href;
+        if (href.startsWith(REDIRECT)) resolve(href);
+      } catch {
+        // still on the authorization server's origin
+      }
+    });
+  });
+  frame.src = authorizeUrl;
+  document.body.appendChild(frame);
+  const callbackUrl = await landed;
+  frame.remove();
+  await client.handleRedirectCallback(callbackUrl);
+}
+
+async function expireAccessTokens(): Promise<void> {
+  await control('clock', { advance: 7200 });
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 7200 * 1000);
+}
+
+const idbStore = createStore('rotor-auth', 'tokens');
+
+describe.each([
+  { name: 'localstorage', cacheLocation: 'localstorage' as const },
+  { name: 'indexeddb', cacheLocation: 'indexeddb' as const },
+])('two tabs in Chromium sharing $name', ({ cacheLocation }) => {
+  beforeEach(async () => {
+    await control('reset', {});
+    localStorage.clear();
+    for (const k of await keys(idbStore)) await del(k, idbStore);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const options = () => ({
+    domain: AUTH,
+    clientId: CLIENT_ID,
+    cacheLocation,
+    authorizationParams: { redirect_uri: REDIRECT, audience: 'https://api.rotor.test' },
+  });
+
+  it('coordinate the refresh through Web Locks: one refresh request, no reuse detection', async () => {
+    expect(hasCrossTabLocks()).toBe(true);
+    const tabA = await createAuthClient(options());
+    await signIn(tabA);
+    const tabB = await createAuthClient(options());
+    expect(await tabB.isAuthenticated()).toBe(true);
+
+    const seen: TabMessage[] = [];
+    const sync = openTabSync(`rotor-auth:${CLIENT_ID}`);
+    const rotated = new Promise<void>((resolve) =>
+      sync.subscribe((m) => {
+        seen.push(m);
+        if (m.type === 'rotated') resolve();
+      }),
+    );
+    try {
+      await control('faults', { delayMs: 50 });
+      await expireAccessTokens();
+      const lockRequests = vi.spyOn(navigator.locks, 'request'); // observe (and pass through to) the real API
+      const tokens = await Promise.all([tabA.getTokenSilently(), tabB.getTokenSilently(), tabB.getTokenSilently(), tabA.getTokenSilently()]);
+      expect(new Set(tokens).size).toBe(1);
+      expect(await refreshRequests()).toHaveLength(1);
+      expect(await events('refresh_token.reuse_detected')).toHaveLength(0);
+      const lockNames = lockRequests.mock.calls.map((c) => c[0]);
+      expect(lockNames.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(lockNames).size).toBe(1);
+      expect(lockNames[0]).toMatch(/^rotor-auth:demo:\S+$/);
+      lockRequests.mockRestore();
+      await rotated;
+      expect(seen.filter((m) => m.type === 'rotated')).toHaveLength(1);
+    } finally {
+      sync.close();
+    }
+  });
+
+  it('logout in one tab signs the other out', async () => {
+    const tabA = await createAuthClient(options());
+    await signIn(tabA);
+    const tabB = await createAuthClient(options());
+    expect(await tabB.isAuthenticated()).toBe(true);
+    await tabA.logout({ openUrl: false });
+    expect(await tabB.isAuthenticated()).toBe(false);
+    expect(await tabB.getTokenSilently().catch((e: unknown) => e)).toMatchObject({ error: 'missing_refresh_token' });
+  });
+});
