@@ -139,7 +139,11 @@
     return (data && Array.isArray(data[key])) ? data[key] : [];
   }
 
+  var renderedFamilies = '';
   function renderFamilies(families) {
+    var snapshot = JSON.stringify(families);
+    if (snapshot === renderedFamilies) return; // unchanged: keep the DOM (and the buttons under the pointer)
+    renderedFamilies = snapshot;
     var root = $('families');
     root.textContent = '';
     if (!families.length) { root.appendChild(el('p', 'muted', 'no families yet: log in')); return; }
@@ -210,6 +214,7 @@
       $('server').classList.remove('offline');
     } catch (err) {
       $('server').classList.add('offline');
+      renderedFamilies = '';
       $('families').textContent = 'control API unreachable at ' + AS + '/__control/ (' + err.message + ')';
     }
   }
