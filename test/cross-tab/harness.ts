@@ -74,7 +74,8 @@ export function expireAccessTokens(): void {
 }
 
 export function refreshRequests(net: Net) {
-  return net.server.control.events({ type: 'token_request' }).filter((e) => e.grant_type === 'refresh_token');
+  // Requests the clients sent (control.replay, the simulated attacker, is left out).
+  return net.server.control.events({ type: 'token_request' }).filter((e) => e.grant_type === 'refresh_token' && !e.replay);
 }
 
 export function reuseDetections(net: Net) {
