@@ -3,7 +3,7 @@
  * real mock server over HTTP: the refresh lock here is the browser's real Web
  * Locks API and the announcements go over a real BroadcastChannel.
  */
-import { del, keys, createStore } from 'idb-keyval';
+import { createStore, del, get, keys, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient } from '../../src/client.js';
 import { hasCrossTabLocks } from '../../src/lock.js';
@@ -117,6 +117,29 @@ describe.each([
       expect(seen.filter((m) => m.type === 'rotated')).toHaveLength(1);
     } finally {
       sync.close();
+    }
+  });
+
+  it('survives corrupt entries: no throw, dropped with one warning, the other tab signs in again', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const tabA = await createAuthClient(options());
+      await signIn(tabA);
+      const sessionKey = `@@rotor@@::${CLIENT_ID}::id`;
+      const corrupt = '{"v":1,"data":{"id_token":';
+      if (cacheLocation === 'localstorage') localStorage.setItem(sessionKey, corrupt);
+      else await set(sessionKey, corrupt, idbStore);
+      const tabB = await createAuthClient(options());
+      expect(await tabB.isAuthenticated()).toBe(false);
+      expect(await tabA.isAuthenticated()).toBe(false);
+      expect(warn.mock.calls.some((c) => String(c[0]).includes(sessionKey))).toBe(true);
+      const stored = cacheLocation === 'localstorage' ? localStorage.getItem(sessionKey) : await get(sessionKey, idbStore);
+      expect(stored ?? undefined).toBeUndefined();
+      await signIn(tabB);
+      expect(await tabA.isAuthenticated()).toBe(true);
+      expect(await tabA.getTokenSilently()).toEqual(expect.any(String));
+    } finally {
+      warn.mockRestore();
     }
   });
 
