@@ -17,6 +17,12 @@ import { keepAliveAgent, loginWithCode } from './lib/http-client.mjs';
 import { median, withTimeout } from './lib/stats.mjs';
 
 export const SDKS = ['rotor-auth', 'auth0-spa-js'];
+/** Count scenarios: the two SDKs like for like (localStorage), plus rotor-auth on IndexedDB. */
+export const COUNT_VARIANTS = [
+  { label: 'rotor-auth', sdk: 'rotor-auth', cacheLocation: 'localstorage' },
+  { label: 'auth0-spa-js', sdk: 'auth0-spa-js', cacheLocation: 'localstorage' },
+  { label: 'rotor-auth (indexeddb)', sdk: 'rotor-auth', cacheLocation: 'indexeddb' },
+];
 const STEP_TIMEOUT = 30_000;
 
 export function launchOptions() {
@@ -206,8 +212,14 @@ async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, 
   return result;
 }
 
-/** After expiry: 100 concurrent calls in one page, then 5 tabs at once. */
-async function countPhase(browser, app, sdk, opts, log) {
+/**
+ * One trial after expiry: 100 concurrent calls in one page, then (after a
+ * second expiry) one call in each of 5 tabs at once. Fresh mock server and
+ * fresh context per trial, so a trial that ends in reuse detection can't
+ * spoil the next one.
+ */
+async function countTrial(browser, app, variant, opts) {
+  const { sdk } = variant;
   const ttl = 3600; // the mock server's default access-token lifetime
   const jump = ttl + 300;
   const result = {};
@@ -218,7 +230,7 @@ async function countPhase(browser, app, sdk, opts, log) {
     context = await browser.newContext();
     await context.clock.install();
     const browserSeen = watchTokenRequests(context, mock);
-    const cfg = clientConfig(mock);
+    const cfg = clientConfig(mock, variant.cacheLocation);
     const first = await context.newPage();
     await redirectLogin(first, app, sdk, cfg);
     await evaluate(first, ([s, c]) => window.bench.setup('c', s, c), [sdk, cfg], 'setup');
@@ -235,8 +247,7 @@ async function countPhase(browser, app, sdk, opts, log) {
     let mark = lastSeq(mock);
     let seenBefore = browserSeen.length;
     const conc = await evaluate(first, ([n]) => window.bench.concurrent('c', n), [opts.concurrent], 'concurrent calls');
-    result.concurrent = { calls: opts.concurrent, ...conc, ...eventsSince(mock, mark), browserSeenRequests: browserSeen.length - seenBefore };
-    log(`  ${sdk}: ${opts.concurrent} concurrent → ${result.concurrent.refreshRequests} refresh request(s), ${conc.fulfilled} ok, ${conc.distinctTokens} distinct token(s)${conc.errors.length ? `, errors ${conc.errors.join('; ')}` : ''}`);
+    result.concurrent = { ...conc, ...eventsSince(mock, mark), browserSeenRequests: browserSeen.length - seenBefore };
 
     // 5 tabs in one context (shared localStorage), all asking at once
     const pages = [first];
@@ -252,17 +263,14 @@ async function countPhase(browser, app, sdk, opts, log) {
     const outcomes = await withTimeout(Promise.all(pages.map((p) => p.evaluate(() => window.bench.oneCall('c')))), STEP_TIMEOUT, 'tabs');
     const ok = outcomes.filter((o) => o.ok);
     result.tabs = {
-      tabs: opts.tabs,
       fulfilled: ok.length,
       distinctTokens: new Set(ok.map((o) => o.token)).size,
       errors: [...new Set(outcomes.filter((o) => !o.ok).map((o) => o.error))],
       ...eventsSince(mock, mark),
       browserSeenRequests: browserSeen.length - seenBefore,
     };
-    log(`  ${sdk}: ${opts.tabs} tabs → ${result.tabs.refreshRequests} refresh request(s), ${result.tabs.fulfilled} ok, ${result.tabs.distinctTokens} distinct token(s)${result.tabs.errors.length ? `, errors ${result.tabs.errors.join('; ')}` : ''}`);
   } catch (err) {
     result.error = err.message.split('\n')[0];
-    log(`  ${sdk}: count phase failed: ${err.message}`);
   } finally {
     await context?.close();
     await mock?.close();
@@ -270,13 +278,87 @@ async function countPhase(browser, app, sdk, opts, log) {
   return result;
 }
 
+/** Sums trials of one scenario into what the report shows. */
+function aggregate(trials, key, calls) {
+  const runs = trials.map((t) => t[key]).filter(Boolean);
+  if (runs.length === 0) return undefined;
+  return {
+    calls,
+    trials: runs.length,
+    requestsPerTrial: runs.map((r) => r.refreshRequests),
+    refreshRequests: Math.max(...runs.map((r) => r.refreshRequests)),
+    fulfilled: runs.reduce((a, r) => a + r.fulfilled, 0),
+    expected: runs.length * calls,
+    distinctTokensPerTrial: runs.map((r) => r.distinctTokens),
+    reuseDetected: runs.reduce((a, r) => a + r.reuseDetected, 0),
+    browserSeenRequests: runs.map((r) => r.browserSeenRequests),
+    errors: [...new Set(runs.flatMap((r) => r.errors))],
+  };
+}
+
+async function countPhase(browser, app, opts, log) {
+  const trials = Object.fromEntries(COUNT_VARIANTS.map((v) => [v.label, []]));
+  for (let t = 0; t < opts.trials; t += 1) {
+    for (const v of COUNT_VARIANTS) trials[v.label].push(await countTrial(browser, app, v, opts));
+  }
+  const out = {};
+  for (const sdk of Object.keys(trials)) {
+    const errors = [...new Set(trials[sdk].map((t) => t.error).filter(Boolean))];
+    out[sdk] = {
+      concurrent: aggregate(trials[sdk], 'concurrent', opts.concurrent),
+      tabs: aggregate(trials[sdk], 'tabs', opts.tabs),
+      ...(errors.length ? { error: errors.join('; ') } : {}),
+    };
+    for (const key of ['concurrent', 'tabs']) {
+      const a = out[sdk][key];
+      if (a) log(`  ${sdk}: ${key === 'tabs' ? `${opts.tabs} tabs` : `${opts.concurrent} concurrent`} → refresh requests per trial ${a.requestsPerTrial.join('/')}, ${a.fulfilled}/${a.expected} ok, ${a.reuseDetected} reuse detections${a.errors.length ? `, errors ${a.errors.join('; ')}` : ''}`);
+    }
+    if (errors.length) log(`  ${sdk}: trial failures: ${errors.join('; ')}`);
+  }
+  return out;
+}
+
+/**
+ * Environment probe behind the tab counts: 5 tabs of one context take a Web
+ * Lock in turn; the first to see the round's old localStorage value "refreshes"
+ * (writes a new one) inside the lock. A later holder that still reads the old
+ * value saw a stale localStorage right after the lock was handed over.
+ */
+async function storageProbe(browser, app, rounds) {
+  const context = await browser.newContext();
+  try {
+    const pages = [];
+    for (let i = 0; i < 5; i += 1) {
+      const p = await context.newPage();
+      await openBenchPage(p, app);
+      pages.push(p);
+    }
+    let stale = 0;
+    for (let r = 0; r < rounds; r += 1) {
+      await pages[0].evaluate((v) => localStorage.setItem('bench-probe', String(v)), r * 10);
+      await new Promise((res) => setTimeout(res, 20));
+      const seen = await withTimeout(Promise.all(pages.map((p) => p.evaluate((v) => navigator.locks.request('bench-probe', async () => {
+        if (Number(localStorage.getItem('bench-probe')) !== v) return 'fresh';
+        await new Promise((res) => setTimeout(res, 5));
+        localStorage.setItem('bench-probe', String(v + 1));
+        return 'wrote';
+      }), r * 10))), STEP_TIMEOUT, 'storage probe');
+      if (seen.filter((x) => x === 'wrote').length > 1) stale += 1;
+    }
+    return { rounds, roundsWithStaleRead: stale };
+  } finally {
+    await context.close();
+  }
+}
+
 export async function measureBrowser({
-  batches = 40, batchSize = 25, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, log = () => {},
+  batches = 60, batchSize = 100, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 6,
+  log = () => {},
 } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch(launchOptions());
   const app = await startStaticServer();
-  const opts = { batches, batchSize, warmupBatches, refreshes, refreshWarmup, concurrent, tabs };
+  const opts = { batches, batchSize, warmupBatches, refreshes, refreshWarmup, concurrent, tabs, trials };
   try {
     const result = { browser: `Chromium ${browser.version()}`, opts };
     try {
@@ -285,8 +367,13 @@ export async function measureBrowser({
       result.latency = { error: err.message.split('\n')[0] };
       log(`  latency phase failed: ${err.message}`);
     }
-    result.counts = {};
-    for (const sdk of SDKS) result.counts[sdk] = await countPhase(browser, app, sdk, opts, log);
+    result.counts = await countPhase(browser, app, opts, log);
+    try {
+      result.storageProbe = await storageProbe(browser, app, 40);
+      log(`  storage probe: stale localStorage read after a Web Lock handoff in ${result.storageProbe.roundsWithStaleRead}/${result.storageProbe.rounds} rounds`);
+    } catch (err) {
+      result.storageProbe = { error: err.message.split('\n')[0] };
+    }
     return result;
   } finally {
     await browser.close();
