@@ -150,7 +150,8 @@ export class Store {
     for (const f of this.families.values()) this.checkExpiry(f);
     const now = this.now();
     for (const [k, a] of this.accessTokens) if (a.exp <= now) this.accessTokens.delete(k);
-    for (const [k, c] of this.codes) if (c.expiresAt <= now && c.usedAt === null) this.codes.delete(k);
+    // unused codes are kept a while after expiry so a late exchange hears "expired", not "invalid"
+    for (const [k, c] of this.codes) if (c.expiresAt + 600_000 <= now && c.usedAt === null) this.codes.delete(k);
     for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
     for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
   }
