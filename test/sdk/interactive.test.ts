@@ -40,7 +40,8 @@ function post(source: MessageEventSource | null, response: Record<string, string
 }
 
 function fakePopup() {
-  return { closed: false, close() { this.closed = true; }, location: { href: '' } } as unknown as Window & { location: { href: string } };
+  const popup = { closed: false, close: () => void (popup.closed = true), location: { href: '' } };
+  return popup as unknown as Window & { location: { href: string } };
 }
 
 describe('loginWithPopup / getTokenWithPopup', () => {
