@@ -30,8 +30,9 @@
  *   `family.expired`, `code.issued`, `code.replayed`, `authorize`, `login`,
  *   `logout`, `consent.revoked`, `mfa.required`, `keys.rotated`,
  *   `fault.applied`, `clock.advanced`, `reset`. The log keeps the last
- *   `maxEvents` (10000). The event log is not "state": a rejected request
- *   may add events but changes nothing else.
+ *   `maxEvents` (10000). `token_request` and `authorize` (with
+ *   `detail.prompt` and `detail.response_mode`) log requests: a rejected
+ *   request may add those, but changes nothing else.
  * - Faults (`control.faults(spec)`, `POST /__control/faults`), acting on
  *   POST /oauth/token only: `{ dropNextRotation?: n|true, delayMs?,
  *   failNext?: { status: 429|500|503, count?, retryAfter? }, clear? }`.

@@ -7,8 +7,10 @@ import { verifyOwnJwt } from '../tokens.js';
 function endSession(ctx: Ctx, req: Request, target: string | null): Response {
   const id = parseCookies(req).get(SESSION_COOKIE);
   const s = id ? ctx.store.sessions.get(id) : undefined;
-  if (id) ctx.store.sessions.delete(id);
-  ctx.store.emit({ type: 'logout', ...(s ? { sub: s.sub } : {}) });
+  if (s) {
+    ctx.store.sessions.delete(s.id);
+    ctx.store.emit({ type: 'logout', sub: s.sub });
+  }
   const headers = { 'Set-Cookie': clearedSessionCookie(ctx) };
   if (target) return redirect(target, headers);
   return html('<!doctype html><html><head><meta charset="utf-8"><title>Signed out</title></head><body><p>You are signed out.</p></body></html>', 200, headers);
