@@ -1,7 +1,8 @@
-import { createStore, del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { StorageError } from '../errors.js';
 import type { Cache } from './cache.js';
 import { decodeEntry, encodeEntry, isRotorKey, storageFailure, warnDropped } from './codec.js';
+import { openStore } from './idb-store.js';
 
 const BACKEND = 'IndexedDB';
 
@@ -32,8 +33,8 @@ export class IndexedDbCache implements Cache {
 
   #use(): UseStore {
     if (typeof indexedDB === 'undefined') throw new StorageError('IndexedDB is not available in this environment');
-    // createStore opens the database lazily, on the first operation.
-    this.#store ??= createStore(this.dbName, this.storeName);
+    // The database is opened lazily, on the first operation.
+    this.#store ??= openStore(this.dbName, this.storeName);
     return this.#store;
   }
 

@@ -35,6 +35,20 @@ describe('IndexedDbCache specifics', () => {
     expect(await b.allKeys()).toEqual([]);
   });
 
+  it('adds its object store to a database that already exists without it, without blocking open connections', async () => {
+    const first = new IndexedDbCache({ dbName: 'rotor-auth-shared-db', storeName: 'tokens' });
+    await first.set('@@rotor@@::c::k', { store: 'tokens' });
+    const second = new IndexedDbCache({ dbName: 'rotor-auth-shared-db', storeName: 'tokens-v2' });
+    await second.set('@@rotor@@::c::k', { store: 'tokens-v2' });
+    expect(await second.get('@@rotor@@::c::k')).toEqual({ store: 'tokens-v2' });
+    // The first instance's connection was closed for the upgrade and reopens transparently.
+    expect(await first.get('@@rotor@@::c::k')).toEqual({ store: 'tokens' });
+    await first.set('@@rotor@@::c::other', { ok: true });
+    expect(await new IndexedDbCache({ dbName: 'rotor-auth-shared-db', storeName: 'tokens' }).allKeys()).toEqual(
+      expect.arrayContaining(['@@rotor@@::c::k', '@@rotor@@::c::other']),
+    );
+  });
+
   it('drops a structured-clone object written by another library under a rotor-auth key', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

@@ -1,0 +1,55 @@
+import { promisifyRequest, type UseStore } from 'idb-keyval';
+
+/**
+ * Like idb-keyval's createStore, but the object store is created even when the
+ * database already exists without it (another store of the same database was
+ * opened first, or an older layout): the database is then reopened one version
+ * up. Connections close on `versionchange`, so such an upgrade in another
+ * instance or tab is never blocked by this one.
+ */
+export function openStore(dbName: string, storeName: string): UseStore {
+  let dbp: Promise<IDBDatabase> | undefined;
+
+  const open = (version: number | undefined, attempts: number): Promise<IDBDatabase> => {
+    const request = version === undefined ? indexedDB.open(dbName) : indexedDB.open(dbName, version);
+    request.onupgradeneeded = () => {
+      if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
+    };
+    return promisifyRequest(request).then(
+      (db) => {
+        if (db.objectStoreNames.contains(storeName)) return db;
+        db.close();
+        return open(db.version + 1, attempts - 1);
+      },
+      (error: unknown) => {
+        // Another tab upgraded past the version we asked for: open whatever is current.
+        if (attempts > 0 && error instanceof DOMException && error.name === 'VersionError') return open(undefined, attempts - 1);
+        throw error;
+      },
+    );
+  };
+
+  const database = (): Promise<IDBDatabase> => {
+    if (dbp) return dbp;
+    const p = open(undefined, 3);
+    dbp = p;
+    p.then(
+      (db) => {
+        const forget = () => {
+          if (dbp === p) dbp = undefined;
+        };
+        db.onclose = forget;
+        db.onversionchange = () => {
+          db.close();
+          forget();
+        };
+      },
+      () => {
+        if (dbp === p) dbp = undefined;
+      },
+    );
+    return p;
+  };
+
+  return (txMode, callback) => database().then((db) => callback(db.transaction(storeName, txMode).objectStore(storeName)));
+}
