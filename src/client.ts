@@ -1,7 +1,7 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
 import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
-import { AuthenticationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
+import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
 import { isTransient } from './http.js';
 import { JwksCache, verifyIdToken, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
@@ -19,39 +19,16 @@ import { InMemoryCache } from './cache/memory.js';
 import { DEFAULT_AUDIENCE, TokenStore, type AccessEntry } from './cache/token-store.js';
 
 export type { LogoutOptions } from './logout.js';
-
-export interface RedirectLoginOptions<TAppState = unknown> {
-  authorizationParams?: AuthorizationParams;
-  appState?: TAppState;
-  /** Replaces `window.location.assign(url)`. */
-  openUrl?: (url: string) => void | Promise<void>;
-}
-export interface RedirectLoginResult<TAppState = unknown> {
-  appState?: TAppState;
-}
-export interface PopupLoginOptions {
-  authorizationParams?: AuthorizationParams;
-}
-export interface PopupConfigOptions {
-  timeoutInSeconds?: number;
-  /** A popup the app opened itself (e.g. synchronously in a click handler). */
-  popup?: Window;
-}
-export interface GetTokenSilentlyOptions {
-  cacheMode?: 'on' | 'off' | 'cache-only';
-  detailedResponse?: boolean;
-  timeoutInSeconds?: number;
-  authorizationParams?: { audience?: string; scope?: string; [key: string]: string | number | boolean | undefined };
-}
-export interface TokenResponse {
-  access_token: string;
-  id_token?: string;
-  token_type: string;
-  expires_in: number;
-  scope: string;
-}
-export type User = Record<string, unknown> & { sub: string; name?: string; email?: string; picture?: string };
-export type { IdTokenClaims };
+export type * from './client-types.js';
+import type {
+  GetTokenSilentlyOptions,
+  PopupConfigOptions,
+  PopupLoginOptions,
+  RedirectLoginOptions,
+  RedirectLoginResult,
+  TokenResponse,
+  User,
+} from './client-types.js';
 
 /** Protocol claims that are not about the user. */
 const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'at_hash', 'c_hash', 'acr', 'amr', 'sid', 'cnf'];
@@ -63,6 +40,15 @@ function backend(options: ResolvedOptions): Cache {
   if (options.cacheLocation === 'localstorage') return new LocalStorageCache();
   if (options.cacheLocation === 'indexeddb') return new IndexedDbCache();
   return new InMemoryCache();
+}
+
+/** `window.location.assign`, or a clear error where there is no page to navigate. */
+function assignLocation(url: string): void {
+  const location = (globalThis as { location?: Location }).location;
+  if (!location || typeof location.assign !== 'function') {
+    throw new ConfigurationError('There is no window.location here: pass openUrl to navigate');
+  }
+  location.assign(url);
 }
 
 function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
@@ -111,11 +97,13 @@ export class AuthClient {
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
     const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
     this.transactions.save(tx, true);
-    await (options.openUrl ?? ((u: string) => window.location.assign(u)))(url);
+    await (options.openUrl ?? assignLocation)(url);
   }
 
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
-    const response = parseCallbackUrl(url ?? window.location.href);
+    const href = url ?? (globalThis as { location?: Location }).location?.href;
+    if (!href) throw new ConfigurationError('handleRedirectCallback(url) needs the callback URL outside a browser page');
+    const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
     if (!tx) throw new StateMismatchError('No login transaction for this state (already used, or started elsewhere)');
     try {
@@ -155,6 +143,12 @@ export class AuthClient {
     })();
   }
 
+  /**
+   * An access token for (audience, scope): from the cache unless it expires
+   * within `leeway`, else by refresh token (or the iframe). With
+   * `cacheMode: 'cache-only'` and nothing cached it resolves undefined
+   * (auth0-spa-js behaviour).
+   */
   getTokenSilently(options: GetTokenSilentlyOptions & { detailedResponse: true }): Promise<TokenResponse>;
   getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
   async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
@@ -183,15 +177,23 @@ export class AuthClient {
   /** Refresh token first; the iframe when refresh tokens are off, or as the opt-in fallback. */
   private async silent(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
     if (this.options.useRefreshTokens) {
-      const family = (await this.store.getAccess(key, scope))?.family ?? (await this.store.getSession())?.family;
+      const family = await this.familyFor(key, scope);
       try {
-        if (!family || !(await this.store.getFamily(family))) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope);
+        if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope);
         return await this.engine.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
       } catch (e) {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
     return this.iframe(key, audience, scope, notBefore, o);
+  }
+
+  /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
+  private async familyFor(key: string, scope: string): Promise<string | undefined> {
+    for (const family of [(await this.store.getAccess(key, scope))?.family, (await this.store.getSession())?.family]) {
+      if (family && (await this.store.getFamily(family))) return family;
+    }
+    return undefined;
   }
 
   /** One iframe at a time per client; waiters re-read the cache first. */
@@ -262,7 +264,7 @@ export class AuthClient {
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;
     const url = buildLogoutUrl(endpoints, this.options.clientId, options, idToken);
-    if (url) await (options.openUrl ?? ((u: string) => window.location.assign(u)))(url);
+    if (url) await (options.openUrl ?? assignLocation)(url);
   }
 }
 
