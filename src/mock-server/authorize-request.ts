@@ -33,8 +33,9 @@ const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Validates /authorize parameters in the order that decides where errors may be sent. */
-export function validateAuthorize(ctx: Ctx, parsed: ParamsResult, rawDuplicates: Set<string>): AuthorizeValidation {
+export function validateAuthorize(ctx: Ctx, parsed: ParamsResult): AuthorizeValidation {
   const p = parsed.params;
+  const rawDuplicates = parsed.duplicates;
   const clientId = p.get('client_id');
   if (rawDuplicates.has('client_id') || !clientId) {
     return { kind: 'direct', status: 400, error: 'invalid_request', description: 'Missing or repeated parameter: client_id' };
@@ -92,12 +93,4 @@ export function validateAuthorize(ctx: Ctx, parsed: ParamsResult, rawDuplicates:
       maxAge,
     },
   };
-}
-
-/** Names that occur more than once in a query string or form. */
-export function duplicateNames(entries: Iterable<[string, string]>): Set<string> {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const [k] of entries) (seen.has(k) ? dup : seen).add(k);
-  return dup;
 }

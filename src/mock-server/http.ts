@@ -35,15 +35,19 @@ export function scriptJson(v: unknown): string {
 }
 
 export type Params = Map<string, string>;
-export type ParamsResult = { ok: true; params: Params } | { ok: false; description: string; params: Params };
+export type ParamsResult =
+  | { ok: true; params: Params; duplicates: Set<string> }
+  | { ok: false; description: string; params: Params; duplicates: Set<string> };
 
 /**
  * Collects parameters, refusing duplicates (RFC 6749 §3.1), oversized values
- * and too many parameters. On failure, `params` still holds the first value
- * of every well-formed parameter (for `state` and redirect decisions).
+ * and too many parameters. On failure, `params` still holds every
+ * well-formed parameter given once (for `state` and redirect decisions), and
+ * `duplicates` names the repeated ones.
  */
 export function collectParams(entries: Iterable<[string, unknown]>): ParamsResult {
   const params: Params = new Map();
+  const duplicates = new Set<string>();
   let problem: string | null = null;
   let count = 0;
   for (const [k, v] of entries) {
@@ -59,43 +63,43 @@ export function collectParams(entries: Iterable<[string, unknown]>): ParamsResul
       problem ??= `Parameter ${k.slice(0, 64)} is too long`;
       continue;
     }
-    if (params.has(k)) {
+    if (params.has(k) || duplicates.has(k)) {
       problem ??= `Parameter ${k} must not be repeated`;
-      params.set(k, '\u0000duplicate');
+      duplicates.add(k);
+      params.delete(k);
       continue;
     }
     params.set(k, v);
   }
-  for (const [k, v] of params) if (v === '\u0000duplicate') params.delete(k);
-  return problem === null ? { ok: true, params } : { ok: false, description: problem, params };
+  return problem === null ? { ok: true, params, duplicates } : { ok: false, description: problem, params, duplicates };
 }
 
 /** Reads a form or JSON request body into parameters. */
 export async function readBodyParams(req: Request): Promise<ParamsResult> {
-  const empty: Params = new Map();
+  const empty = { params: new Map<string, string>(), duplicates: new Set<string>() };
   const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded' && type !== 'application/json') {
-    return { ok: false, description: 'Content-Type must be application/x-www-form-urlencoded or application/json', params: empty };
+    return { ok: false, description: 'Content-Type must be application/x-www-form-urlencoded or application/json', ...empty };
   }
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return { ok: false, description: 'Request body too large', params: empty };
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return { ok: false, description: 'Request body too large', ...empty };
   let text: string;
   try {
     const buf = await req.arrayBuffer();
-    if (buf.byteLength > MAX_BODY_BYTES) return { ok: false, description: 'Request body too large', params: empty };
+    if (buf.byteLength > MAX_BODY_BYTES) return { ok: false, description: 'Request body too large', ...empty };
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    return { ok: false, description: 'Request body is not valid UTF-8', params: empty };
+    return { ok: false, description: 'Request body is not valid UTF-8', ...empty };
   }
   if (type === 'application/x-www-form-urlencoded') return collectParams(new URLSearchParams(text));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { ok: false, description: 'Request body is not valid JSON', params: empty };
+    return { ok: false, description: 'Request body is not valid JSON', ...empty };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return { ok: false, description: 'Request body must be a JSON object', params: empty };
+    return { ok: false, description: 'Request body must be a JSON object', ...empty };
   }
   return collectParams(Object.entries(parsed));
 }

@@ -1,8 +1,8 @@
 import { authorizeError, deliver } from '../authorize-response.js';
-import { duplicateNames, validateAuthorize, type AuthRequest } from '../authorize-request.js';
+import { validateAuthorize, type AuthRequest } from '../authorize-request.js';
 import { issueCode } from '../codes.js';
 import type { Ctx, RouteArgs } from '../context.js';
-import { collectParams, oauthError, randomToken, readBodyParams, redirect, type ParamsResult } from '../http.js';
+import { collectParams, oauthError, randomToken, readBodyParams, redirect } from '../http.js';
 import { createSession, currentSession, sessionCookie } from '../session.js';
 import type { Session } from '../store.js';
 
@@ -10,17 +10,8 @@ const PENDING_TTL_MS = 10 * 60 * 1000;
 
 /** GET (or form POST) /authorize: Authorization Code + PKCE. */
 export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<Response> {
-  let parsed: ParamsResult;
-  let dups: Set<string>;
-  if (req.method === 'POST') {
-    const text = await req.clone().text().catch(() => '');
-    parsed = await readBodyParams(req);
-    dups = duplicateNames(new URLSearchParams(text));
-  } else {
-    parsed = collectParams(url.searchParams);
-    dups = duplicateNames(url.searchParams);
-  }
-  const v = validateAuthorize(ctx, parsed, dups);
+  const parsed = req.method === 'POST' ? await readBodyParams(req) : collectParams(url.searchParams);
+  const v = validateAuthorize(ctx, parsed);
   if (v.kind === 'direct') return oauthError(v.status, v.error, v.description);
   if (v.kind === 'redirect') return authorizeError(v.target, issuer, v.error, v.description);
   const r = v.request;

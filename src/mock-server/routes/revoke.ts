@@ -17,7 +17,7 @@ export async function revoke({ req, ctx }: RouteArgs): Promise<Response> {
   const token = parsed.params.get('token');
   if (!token) return oauthError(400, 'invalid_request', 'Missing required parameter: token', cors);
   const f = ctx.store.refreshIndex.get(token);
-  if (f && f.clientId === clientId) {
+  if (f && f.clientId === clientId && ctx.store.checkExpiry(f) === 'active') {
     ctx.store.emit({ type: 'refresh_token.revoked', family: f.id, sub: f.sub, clientId });
     ctx.store.revokeFamily(f, 'revoked');
   }
