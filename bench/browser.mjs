@@ -352,7 +352,7 @@ async function storageProbe(browser, app, rounds) {
 }
 
 export async function measureBrowser({
-  batches = 60, batchSize = 100, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 6,
+  batches = 80, batchSize = 100, warmupBatches = 5, refreshes = 60, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 10,
   log = () => {},
 } = {}) {
   const { chromium } = await import('playwright-core');

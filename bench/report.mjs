@@ -71,21 +71,42 @@ export function buildRows(r) {
     });
   }
   const counts = r.browser?.counts ?? {};
-  const countRow = (metric, key, chart) => {
-    const mine = counts['rotor-auth']?.[key];
+  const describeCount = (c, err) => {
+    if (!c) return err ?? 'n/a';
+    const parts = [`${c.refreshRequests}`];
+    if (c.trials > 1) parts[0] = `max ${c.refreshRequests} (per trial ${c.requestsPerTrial.join('/')})`;
+    if (c.fulfilled !== c.expected) parts.push(`${c.expected - c.fulfilled}/${c.expected} calls failed`);
+    if (c.reuseDetected) parts.push(`${c.reuseDetected} reuse detection${c.reuseDetected > 1 ? 's' : ''}`);
+    if (c.errors?.length) parts.push(`errors: ${c.errors.join('; ')}`);
+    return parts.join(', ');
+  };
+  const countRow = (metric, variant, key, chart) => {
+    const mine = counts[variant]?.[key];
     const theirs = counts['auth0-spa-js']?.[key];
-    const describe = (c, err) => (c ? `${c.refreshRequests}${c.errors?.length ? ` (errors: ${c.errors.join('; ')})` : ''}` : (err ?? 'n/a'));
     add({
       metric,
-      rotor: describe(mine, counts['rotor-auth']?.error),
-      anchor: `${describe(theirs, counts['auth0-spa-js']?.error)} (auth0-spa-js)`,
+      rotor: describeCount(mine, counts[variant]?.error),
+      anchor: `${describeCount(theirs, counts['auth0-spa-js']?.error)} (auth0-spa-js, localStorage)`,
       ratio: mine ? mine.refreshRequests : undefined, ratioIsCount: true,
+      anchorCount: theirs ? theirs.refreshRequests : undefined,
       goal: { op: '=', value: 1 }, chart,
-      met: mine ? mine.refreshRequests === 1 && (mine.errors?.length ?? 0) === 0 && mine.reuseDetected === 0 : undefined,
+      met: mine ? mine.requestsPerTrial.every((n) => n === 1) && mine.fulfilled === mine.expected && mine.reuseDetected === 0 : undefined,
     });
   };
-  countRow('100 concurrent calls after expiry, one page → token requests', 'concurrent', '100 concurrent → requests');
-  countRow('5 tabs after expiry (localStorage) → token requests', 'tabs', '5 tabs → requests');
+  countRow('100 concurrent calls after expiry, one page → token requests (localStorage)', 'rotor-auth', 'concurrent', '100 concurrent → requests');
+  countRow('5 tabs after expiry → token requests (localStorage)', 'rotor-auth', 'tabs', '5 tabs → requests');
+  if (counts['rotor-auth (indexeddb)']) {
+    countRow('100 concurrent calls after expiry → token requests, rotor-auth on IndexedDB', 'rotor-auth (indexeddb)', 'concurrent', undefined);
+    countRow('5 tabs after expiry → token requests, rotor-auth on IndexedDB', 'rotor-auth (indexeddb)', 'tabs', '5 tabs (IndexedDB) → requests');
+  }
+  const probe = r.browser?.storageProbe;
+  if (probe) {
+    add({
+      metric: 'Chromium probe: stale localStorage read by the next Web Lock holder',
+      rotor: probe.error ?? `${probe.roundsWithStaleRead}/${probe.rounds} rounds`,
+      anchor: '— (same browser for both SDKs)',
+    });
+  }
 
   const tp = r.throughput?.servers;
   if (tp || r.throughput?.error) {
@@ -98,6 +119,15 @@ export function buildRows(r) {
       ratio: m && o ? m.grantsPerSecond / o.grantsPerSecond : undefined,
       goal: { op: '≥', value: 3 }, chart: 'Grants/s vs oidc-provider',
     });
+    const es = tp?.['mock-es256'];
+    if (es && o) {
+      add({
+        metric: 'Refresh grants per second, mock server signing ES256 instead of RS256',
+        rotor: `${fmt(es.grantsPerSecond, 0)} /s`,
+        anchor: `${fmt(o.grantsPerSecond, 0)} /s (oidc-provider, RS256)`,
+        ratio: es.grantsPerSecond / o.grantsPerSecond,
+      });
+    }
     if (m && o) {
       add({
         metric: 'Server CPU per refresh grant (median of rounds)',
@@ -152,11 +182,12 @@ function notes(r) {
     out.push(`Cache hit: one cross-origin-isolated page (performance.now() at 5 µs) holding both SDKs, each logged in by a real redirect login against the mock server, both with \`cacheLocation: 'localstorage'\`; ${b.warmupBatches} warm-up batches, then ${b.batches} batches of ${b.batchSize} sequential \`getTokenSilently()\` calls per SDK, alternating SDKs; median of the per-batch mean. Token requests during the cache-hit loop: ${r.browser?.latency?.tokenRequestsDuringCacheHits ?? 'n/a'}.`);
     const ref = r.browser?.latency?.refresh;
     out.push(`Forced refresh: \`getTokenSilently({ cacheMode: 'off' })\` vs a bare \`fetch\` of the request rotor-auth itself sent (captured in the browser: ${ref ? `${ref.request.kind} body with fields ${ref.request.fields.join(', ')}` : 'n/a'}) presenting a refresh token of its own rotation chain, timed to the parsed JSON; interleaved, ${b.refreshWarmup} warm-up + ${b.refreshes} samples each. The ID-token check cost is WebCrypto import+verify of the returned ID token's signature against the JWKS, median. Requests to the server per rotor-auth forced refresh: median ${ref?.requestsPerRotorRefresh ?? 'n/a'}, max ${ref?.maxRequestsPerRotorRefresh ?? 'n/a'}.`);
-    out.push(`Concurrency: a fresh mock server per SDK and a browser context with Playwright's clock installed; after a redirect login the browser clock and the mock server's clock (\`control.advanceClock\`) jump past the access token's lifetime; then ${b.concurrent} concurrent \`getTokenSilently()\` in one page, and later (after another jump) one call in each of ${b.tabs} pages of the context at once. Token requests counted from the mock server's \`token_request\` events (grant_type refresh_token). Details: ${countDetails(r.browser?.counts)}.`);
+    out.push(`Concurrency: a fresh mock server per SDK and a browser context with Playwright's clock installed; after a redirect login the browser clock and the mock server's clock (\`control.advanceClock\`) jump past the access token's lifetime; then ${b.concurrent} concurrent \`getTokenSilently()\` in one page, and later (after another jump) one call in each of ${b.tabs} pages of the context at once. Token requests counted from the mock server's \`token_request\` events (grant_type refresh_token), ${b.trials} trials per SDK, each with a fresh mock server and context; the table shows the worst trial. Details: ${countDetails(r.browser?.counts)}.`);
+    if (r.browser?.storageProbe?.rounds) out.push(`Storage probe: 5 tabs of one context take one Web Lock in turn; inside it, the first holder to read the round's old localStorage value writes a new one. A round where a later holder still reads the old value counts as stale: ${r.browser.storageProbe.roundsWithStaleRead}/${r.browser.storageProbe.rounds} rounds. Chromium propagates localStorage writes to other renderer processes asynchronously, so "re-read the cache after taking the lock" can read the pre-rotation refresh token.`);
   }
   const t = r.throughput;
   if (t?.servers) {
-    out.push(`Grants/s: each server in its own child process on 127.0.0.1; the driver uses node:http with a keep-alive agent; ${t.chains} virtual clients each own one family (logged in by code + PKCE) and walk their own rotation chain (no reuse); ${t.rounds} rounds of ${t.chains * t.perChain} refresh grants per server, servers alternating; median rate; CPU time read from the server process. rotor-auth mock: ${fmt(t.servers.mock?.medianLatencyMs)} ms median request latency, rounds ${t.servers.mock?.rounds?.map((x) => x.toFixed(0)).join('/')} /s; oidc-provider: ${fmt(t.servers['oidc-provider']?.medianLatencyMs)} ms, rounds ${t.servers['oidc-provider']?.rounds?.map((x) => x.toFixed(0)).join('/')} /s. oidc-provider setup: public client (token_endpoint_auth_method none, PKCE required), \`issueRefreshToken\` always for clients allowed the refresh_token grant, \`rotateRefreshToken: true\`, default in-memory adapter (an LRU of 1000 entries), ID tokens on refresh as with the mock server.`);
+    out.push(`Grants/s: each server in its own child process on 127.0.0.1; the driver uses node:http with a keep-alive agent; ${t.chains} virtual clients each own one family (logged in by code + PKCE) and walk their own rotation chain (no reuse); ${t.rounds} rounds of ${t.chains * t.perChain} refresh grants per server, servers alternating; median rate; CPU time read from the server process. rotor-auth mock: ${fmt(t.servers.mock?.medianLatencyMs)} ms median request latency, rounds ${t.servers.mock?.rounds?.map((x) => x.toFixed(0)).join('/')} /s; oidc-provider: ${fmt(t.servers['oidc-provider']?.medianLatencyMs)} ms, rounds ${t.servers['oidc-provider']?.rounds?.map((x) => x.toFixed(0)).join('/')} /s. oidc-provider setup: public client (token_endpoint_auth_method none, PKCE required), \`issueRefreshToken\` always for clients allowed the refresh_token grant, \`rotateRefreshToken: true\`, default in-memory adapter (an LRU of 1000 entries), ID tokens on refresh as with the mock server.${t.signMs ? ` One WebCrypto signature on this machine: RS256 ${fmt(t.signMs.RS256, 3)} ms, ES256 ${fmt(t.signMs.ES256, 3)} ms (the mock server signs two JWTs per refresh grant, access token and ID token; oidc-provider signs one, its access tokens are opaque).` : ''}`);
   }
   if (r.memory && !r.memory.error) {
     const mem = r.memory;
@@ -170,8 +201,8 @@ function countDetails(counts) {
   if (!counts) return 'n/a';
   return Object.entries(counts).map(([sdk, c]) => {
     if (c.error && !c.concurrent) return `${sdk}: ${c.error}`;
-    const d = (x) => (x ? `${x.refreshRequests} refresh request(s), ${x.fulfilled} fulfilled, ${x.distinctTokens} distinct token(s), ${x.reuseDetected} reuse detection(s), ${x.browserSeenRequests} token POST(s) seen in the browser${x.errors?.length ? `, errors: ${x.errors.join('; ')}` : ''}` : 'n/a');
-    return `${sdk} — 100 concurrent: ${d(c.concurrent)}; tabs: ${d(c.tabs)}${c.error ? `; failed: ${c.error}` : ''}`;
+    const d = (x) => (x ? `refresh requests per trial ${x.requestsPerTrial.join('/')}, ${x.fulfilled}/${x.expected} calls fulfilled, distinct tokens per trial ${x.distinctTokensPerTrial.join('/')}, ${x.reuseDetected} reuse detection(s), token POSTs seen in the browser per trial ${x.browserSeenRequests.join('/')}${x.errors?.length ? `, errors: ${x.errors.join('; ')}` : ''}` : 'n/a');
+    return `${sdk} — 100 concurrent: ${d(c.concurrent)}; 5 tabs: ${d(c.tabs)}${c.error ? `; trial failures: ${c.error}` : ''}`;
   }).join('; ');
 }
 
@@ -182,8 +213,8 @@ export function renderSvg(rows) {
   const left = 230;
   const right = 30;
   const top = 50;
-  const rowH = 34;
-  const H = top + items.length * rowH + 50;
+  const rowH = 40;
+  const H = top + items.length * rowH + 66;
   const lo = Math.log10(0.05);
   const hi = Math.log10(20);
   const x = (v) => left + ((Math.log10(Math.min(Math.max(v, 0.05), 20)) - lo) / (hi - lo)) * (W - left - right);
@@ -207,10 +238,15 @@ export function renderSvg(rows) {
       const label = row.ratioIsCount ? `${row.ratio} request${row.ratio === 1 ? '' : 's'}` : `${row.ratio.toFixed(2)}×`;
       parts.push(`<text x="${Math.min(x(v) + 6, W - right - 40)}" y="${y + 19}" fill="#222">${label}</text>`);
     }
+    if (row.anchorCount !== undefined) {
+      parts.push(`<rect x="${left}" y="${y + 27}" width="${Math.max(1, x(row.anchorCount) - left)}" height="7" fill="#888"/>`);
+      parts.push(`<text x="${Math.min(x(row.anchorCount) + 6, W - right - 40)}" y="${y + 35}" fill="#666" font-size="10">auth0-spa-js: ${row.anchorCount}</text>`);
+    }
     const g = x(row.goal.value);
     parts.push(`<line x1="${g}" y1="${y + 2}" x2="${g}" y2="${y + 28}" stroke="#000" stroke-width="3"/>`);
   });
-  parts.push(`<text x="${left}" y="${H - 12}" fill="#555">Lower is better except grants/s (goal ≥ 3×); token-request rows show the count (goal exactly 1). Green = goal met, red = missed.</text>`);
+  parts.push(`<text x="20" y="${H - 28}" fill="#555">Lower is better except grants/s (goal ≥ 3×). Token-request rows show the worst trial's count (goal exactly 1);</text>`);
+  parts.push(`<text x="20" y="${H - 12}" fill="#555">the thin grey bar is auth0-spa-js in the same scenario. Green = goal met, red = missed.</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -50,8 +50,30 @@ async function refreshChain(agent, info, chain, count, latencies) {
   }
 }
 
+/** Median ms of one WebCrypto signature on this machine (what each signed JWT costs a server). */
+async function signCost(n = 60) {
+  const { subtle } = globalThis.crypto;
+  const data = new TextEncoder().encode('x'.repeat(600));
+  const algs = {
+    RS256: [{ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5' }],
+    ES256: [{ name: 'ECDSA', namedCurve: 'P-256' }, { name: 'ECDSA', hash: 'SHA-256' }],
+  };
+  const out = {};
+  for (const [name, [gen, sign]] of Object.entries(algs)) {
+    const { privateKey } = await subtle.generateKey(gen, false, ['sign', 'verify']);
+    const times = [];
+    for (let i = 0; i < n; i += 1) {
+      const t0 = performance.now();
+      await subtle.sign(sign, privateKey, data);
+      times.push(performance.now() - t0);
+    }
+    out[name] = median(times.slice(5));
+  }
+  return out;
+}
+
 export async function measureThroughput({
-  chains = 8, perChain = 40, rounds = 3, kinds = ['mock', 'oidc-provider'], log = () => {},
+  chains = 8, perChain = 40, rounds = 3, kinds = ['mock', 'oidc-provider', 'mock-es256'], log = () => {},
 } = {}) {
   const servers = {};
   const results = {};
@@ -108,7 +130,9 @@ export async function measureThroughput({
       requests: r.requests,
     };
   }
-  return { chains, perChain, rounds, servers: summary };
+  const signMs = await signCost();
+  log(`  one WebCrypto signature here: RS256 ${signMs.RS256.toFixed(3)} ms, ES256 ${signMs.ES256.toFixed(3)} ms`);
+  return { chains, perChain, rounds, servers: summary, signMs };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

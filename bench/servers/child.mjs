@@ -2,7 +2,7 @@
 // port, sends {ready, url, endpoints, client} over IPC, answers {cmd:'cpu'}
 // with its own CPU time, and exits when the parent disconnects (so it can
 // never outlive the bench run).
-//   node bench/servers/child.mjs mock|oidc-provider
+//   node bench/servers/child.mjs mock|mock-es256|oidc-provider
 import { startOidcProvider, OIDC_CLIENT } from './oidc-provider.mjs';
 import { startMockServer, MOCK_CLIENT } from './mock.mjs';
 
@@ -10,6 +10,7 @@ const kind = process.argv[2];
 let started;
 if (kind === 'oidc-provider') started = { ...(await startOidcProvider()), client: OIDC_CLIENT };
 else if (kind === 'mock') started = { ...(await startMockServer()), client: MOCK_CLIENT };
+else if (kind === 'mock-es256') started = { ...(await startMockServer({ signingAlg: 'ES256' })), client: MOCK_CLIENT };
 else throw new Error(`unknown server kind ${kind}`);
 
 process.send({ ready: true, url: started.url, endpoints: started.endpoints, client: started.client });
