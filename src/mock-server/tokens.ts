@@ -32,14 +32,18 @@ export interface IssueInput {
   scope: string;
   audience: string | null;
   family: string | null;
+  /** Use this jti (so the caller can link it to a code before the token exists). */
+  jti?: string;
 }
 
 export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token: string; jti: string; expiresIn: number }> {
-  const key = await ctx.keys.current();
   const now = Math.floor(ctx.store.now() / 1000);
   const api = i.audience ? ctx.opts.apis.get(i.audience) : undefined;
   const expiresIn = api?.accessTokenTtl || ctx.opts.accessTokenTtl;
-  const jti = crypto.randomUUID();
+  const jti = i.jti ?? crypto.randomUUID();
+  // recorded before the first await, so a revocation that lands while we sign still applies
+  ctx.store.recordAccessToken(jti, i.family, now + expiresIn);
+  const key = await ctx.keys.current();
   const aud = i.audience
     ? hasScope(i.scope, 'openid')
       ? [i.audience, userinfoUrl(i.issuer)]
@@ -54,7 +58,6 @@ export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token
     .setExpirationTime(now + expiresIn)
     .setJti(jti)
     .sign(key.privateKey);
-  ctx.store.recordAccessToken(jti, i.family, now + expiresIn);
   return { token, jti, expiresIn };
 }
 

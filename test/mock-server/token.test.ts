@@ -62,6 +62,15 @@ describe('/oauth/token authorization_code', () => {
     expect(s.control.events({ type: 'code.replayed' })).toHaveLength(1);
   });
 
+  it('the same code exchanged twice at once: one answer, then the replay revokes it, access token included', async () => {
+    const { s, code: c, verifier } = await code(server(), { scope: 'openid' });
+    const [a, b] = await Promise.all([exchange(s, c, verifier), exchange(s, c, verifier)]);
+    expect([a.status, b.status].sort()).toEqual([200, 403]);
+    const ok = (await (a.status === 200 ? a : b).json()) as Record<string, string>;
+    expect(ok.refresh_token).toBeUndefined();
+    expect((await get(s, '/api/private', { Authorization: `Bearer ${ok.access_token}` })).status).toBe(401);
+  });
+
   it('accepts a JSON body (auth0-spa-js without useFormData)', async () => {
     const { s, code: c, verifier } = await code();
     const res = await postJson(s, '/oauth/token', {

@@ -48,8 +48,9 @@ export async function authorizationCodeGrant(ctx: Ctx, p: Params, clientId: stri
     ? store.createFamily({ sub: rec.sub, clientId, audience: rec.audience, scope: rec.scope, authTime: rec.authTime })
     : null;
   rec.family = family?.id ?? null;
-  const at = await issueAccessToken(ctx, { issuer, clientId, sub: rec.sub, scope: rec.scope, audience: rec.audience, family: rec.family });
-  rec.jtis.push(at.jti);
+  const jti = crypto.randomUUID();
+  rec.jtis.push(jti);
+  const at = await issueAccessToken(ctx, { issuer, clientId, sub: rec.sub, scope: rec.scope, audience: rec.audience, family: rec.family, jti });
   const body: Record<string, unknown> = {
     access_token: at.token,
     token_type: 'Bearer',
