@@ -29,7 +29,8 @@ main().catch((e: unknown) => {
   if (e instanceof UsageError) {
     console.error(`rotor-mock-server: ${e.message}\n\n${USAGE}`);
     process.exit(2);
+  } else {
+    console.error(`rotor-mock-server: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
   }
-  console.error(`rotor-mock-server: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseArgs, UsageError } from '../../src/mock-server/args.js';
 import { startCli } from '../../src/mock-server/run-cli.js';
 import { selfSignedCertificate } from '../../src/mock-server/tls.js';
@@ -51,6 +51,41 @@ describe('CLI arguments', () => {
 
   it('refuses an option value the server does not know', async () => {
     await expect(startCli(['--port', '0', '--error-profile', 'strict'], () => {})).rejects.toThrow(/errorProfile must be one of auth0, rfc/);
+  });
+});
+
+describe('the rotor-mock-server command (cli.ts runs main on import)', () => {
+  async function runCli(argv: string[]) {
+    const saved = process.argv;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      process.argv = ['node', 'rotor-mock-server', ...argv];
+      vi.resetModules();
+      await import('../../src/mock-server/cli.js');
+      await vi.waitFor(() => expect(log.mock.calls.length + error.mock.calls.length).toBeGreaterThan(0));
+      return { log: log.mock.calls.map((c) => String(c[0])), error: error.mock.calls.map((c) => String(c[0])), exit: exit.mock.calls.map((c) => c[0]) };
+    } finally {
+      process.argv = saved;
+      log.mockRestore();
+      error.mockRestore();
+      exit.mockRestore();
+    }
+  }
+
+  it('--help prints the usage with every flag', async () => {
+    const r = await runCli(['--help']);
+    for (const flag of ['--port', '--host', '--client-id', '--redirect-uri', '--auto-login', '--access-token-ttl', '--reuse-interval', '--idle-ttl', '--absolute-ttl', '--error-profile', '--itp', '--https', '--config']) {
+      expect(r.log[0]).toContain(flag);
+    }
+    expect(r.exit).toEqual([]);
+  });
+
+  it('an unknown flag exits with status 2 and says which flag', async () => {
+    const r = await runCli(['--frobnicate']);
+    expect(r.error[0]).toMatch(/^rotor-mock-server: unknown option --frobnicate\n\nUsage:/);
+    expect(r.exit).toEqual([2]);
   });
 });
 
@@ -117,6 +152,14 @@ describe('CLI on a real port', () => {
     const gone = await fetch(`${url}/authorize?${demo}`, { redirect: 'manual' });
     expect(gone.status).toBe(400);
     expect(await gone.json()).toEqual({ error: 'invalid_client', error_description: 'Unknown client: demo' });
+  });
+
+  it('the node bridge answers an oversized body with 400 JSON and keeps serving', async () => {
+    const { url } = await start(['--port', '0']);
+    const res = await fetch(`${url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2 * 1024 * 1024) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+    expect((await fetch(`${url}/.well-known/jwks.json`)).status).toBe(200);
   });
 
   it('--https serves TLS with a self-signed certificate for the host', async () => {
