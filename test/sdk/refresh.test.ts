@@ -159,11 +159,12 @@ describe('transient failures never discard the refresh token', () => {
 
   it('timeouts are retried once, then surface as TimeoutError with the token kept', async () => {
     h.start({ reuseInterval: 30 });
-    const s = await signedIn({ httpTimeoutInSeconds: 1 });
+    const s = await signedIn();
+    const impatient = makeClient({ cache: s.cache, httpTimeoutInSeconds: 1 });
     const rt = s.heldRefreshToken();
     advance(3600);
     h.mock.control.faults({ delayMs: 2000 });
-    const e = await rejectionOf(s.client.getTokenSilently());
+    const e = await rejectionOf(impatient.getTokenSilently());
     expect(e).toBeInstanceOf(TimeoutError);
     expect(e.error).toBe('timeout');
     expect(s.heldRefreshToken()).toBe(rt);
