@@ -17,11 +17,13 @@ import { keepAliveAgent, loginWithCode } from './lib/http-client.mjs';
 import { median, withTimeout } from './lib/stats.mjs';
 
 export const SDKS = ['rotor-auth', 'auth0-spa-js'];
+/** rotor-auth on its default cache (memory), measured beside the localStorage pair. */
+const MEMORY_CLIENT = 'rotor-auth (memory)';
 /** Count scenarios: the two SDKs like for like (localStorage), plus rotor-auth on IndexedDB. */
 export const COUNT_VARIANTS = [
   { label: 'rotor-auth', sdk: 'rotor-auth', cacheLocation: 'localstorage' },
   { label: 'auth0-spa-js', sdk: 'auth0-spa-js', cacheLocation: 'localstorage' },
-  { label: 'rotor-auth (indexeddb)', sdk: 'rotor-auth', cacheLocation: 'indexeddb' },
+  { label: 'rotor-auth (indexeddb)', sdk: 'rotor-auth', cacheLocation: 'indexeddb', trialShare: 0.5 },
 ];
 const STEP_TIMEOUT = 30_000;
 
@@ -68,14 +70,14 @@ async function openBenchPage(page, app) {
 }
 
 /** A real redirect login of `sdk` in `page`: loginWithRedirect → /authorize (auto-login) → callback. */
-async function redirectLogin(page, app, sdk, cfg) {
+async function redirectLogin(page, app, sdk, cfg, name = 'login') {
   await openBenchPage(page, app);
-  await evaluate(page, ([s, c]) => window.bench.setup('login', s, c), [sdk, cfg], `${sdk} setup`);
-  await page.evaluate(() => window.bench.login('login'));
+  await evaluate(page, ([n, s, c]) => window.bench.setup(n, s, c), [name, sdk, cfg], `${sdk} setup`);
+  await page.evaluate((n) => window.bench.login(n), name);
   await page.waitForURL((u) => u.pathname === '/bench.html' && (u.searchParams.has('code') || u.searchParams.has('error')), { timeout: STEP_TIMEOUT });
   await page.waitForFunction(() => !!window.bench);
-  await evaluate(page, ([s, c]) => window.bench.setup('login', s, c), [sdk, cfg], `${sdk} setup`);
-  const ok = await evaluate(page, () => window.bench.callback('login'), undefined, `${sdk} callback`);
+  await evaluate(page, ([n, s, c]) => window.bench.setup(n, s, c), [name, sdk, cfg], `${sdk} setup`);
+  const ok = await evaluate(page, (n) => window.bench.callback(n), name, `${sdk} callback`);
   if (!ok) throw new Error(`${sdk}: not authenticated after the redirect login`);
 }
 
@@ -107,22 +109,35 @@ async function latencyPhase(browser, app, opts, log) {
         log(`  ${sdk}: login failed: ${err.message}`);
       }
     }
-    // one fresh page load holding both SDKs, each reading its cached tokens
-    await openBenchPage(page, app);
+    // One page load holding every client. rotor-auth's default memory cache
+    // can't survive a reload, so that client logs in by a redirect in this
+    // very page load; then both localStorage clients read their cached tokens.
+    const names = [...ready];
+    let memoryReady = false;
+    if (ready.includes('rotor-auth')) {
+      try {
+        await redirectLogin(page, app, 'rotor-auth', { ...cfg, cacheLocation: 'memory' }, MEMORY_CLIENT);
+        memoryReady = true;
+        names.push(MEMORY_CLIENT);
+      } catch (err) {
+        out.sdks[MEMORY_CLIENT] = { error: `login: ${err.message.split('\n')[0]}` };
+      }
+    }
+    if (!memoryReady) await openBenchPage(page, app);
     out.crossOriginIsolated = await page.evaluate(() => window.bench.crossOriginIsolated);
     for (const sdk of ready) await evaluate(page, ([s, c]) => window.bench.setup(s, s, c), [sdk, cfg], 'setup');
 
-    // 1. cache hits: warm up, then alternate batches so both see the same noise
+    // 1. cache hits: warm up, then alternate batches so all see the same noise
     const mark = lastSeq(mock);
-    const batches = Object.fromEntries(ready.map((s) => [s, []]));
+    const batches = Object.fromEntries(names.map((s) => [s, []]));
     for (let b = -opts.warmupBatches; b < opts.batches; b += 1) {
-      for (const sdk of ready) {
+      for (const sdk of names) {
         const ms = await evaluate(page, ([s, n]) => window.bench.cacheHitBatch(s, n), [sdk, opts.batchSize], `${sdk} cache hits`);
         if (b >= 0) batches[sdk].push(ms);
       }
     }
     const during = eventsSince(mock, mark);
-    for (const sdk of ready) {
+    for (const sdk of names) {
       out.sdks[sdk] = {
         cacheHitMedianMs: median(batches[sdk]),
         cacheHitBatchMs: batches[sdk],
@@ -130,7 +145,7 @@ async function latencyPhase(browser, app, opts, log) {
       };
     }
     out.tokenRequestsDuringCacheHits = during.tokenRequests;
-    log(`  cache hit medians: ${ready.map((s) => `${s} ${(out.sdks[s].cacheHitMedianMs * 1000).toFixed(1)} µs`).join(', ')}`);
+    log(`  cache hit medians: ${names.map((s) => `${s} ${(out.sdks[s].cacheHitMedianMs * 1000).toFixed(1)} µs`).join(', ')}`);
 
     // 2. forced refresh vs bare fetch of the same request
     if (ready.includes('rotor-auth')) {
@@ -296,10 +311,17 @@ function aggregate(trials, key, calls) {
   };
 }
 
-async function countPhase(browser, app, opts, log) {
+async function countPhase(browser, app, opts, log, deadline) {
   const trials = Object.fromEntries(COUNT_VARIANTS.map((v) => [v.label, []]));
   for (let t = 0; t < opts.trials; t += 1) {
-    for (const v of COUNT_VARIANTS) trials[v.label].push(await countTrial(browser, app, v, opts));
+    // bounded in time as well as in count: on a loaded machine, fewer trials
+    if (t > 0 && performance.now() > deadline) {
+      log(`  count trials stopped after ${t} (time budget)`);
+      break;
+    }
+    for (const v of COUNT_VARIANTS) {
+      if (t < Math.ceil(opts.trials * (v.trialShare ?? 1))) trials[v.label].push(await countTrial(browser, app, v, opts));
+    }
   }
   const out = {};
   for (const sdk of Object.keys(trials)) {
@@ -353,7 +375,7 @@ async function storageProbe(browser, app, rounds) {
 
 export async function measureBrowser({
   batches = 80, batchSize = 100, warmupBatches = 5, refreshes = 60, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 10,
-  log = () => {},
+  countBudgetMs = 120_000, log = () => {},
 } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch(launchOptions());
@@ -367,7 +389,7 @@ export async function measureBrowser({
       result.latency = { error: err.message.split('\n')[0] };
       log(`  latency phase failed: ${err.message}`);
     }
-    result.counts = await countPhase(browser, app, opts, log);
+    result.counts = await countPhase(browser, app, opts, log, performance.now() + countBudgetMs);
     try {
       result.storageProbe = await storageProbe(browser, app, 40);
       log(`  storage probe: stale localStorage read after a Web Lock handoff in ${result.storageProbe.roundsWithStaleRead}/${result.storageProbe.rounds} rounds`);
