@@ -57,8 +57,13 @@ interface Setup {
   page: Page;
 }
 
-/** Browser, servers, and a user signed in by a redirect login (a first-party session cookie on 127.0.0.1). */
-async function signedIn(mode: CookieMode, options: Record<string, unknown>, run: (s: Setup) => Promise<void>): Promise<void> {
+/** Browser and servers with the harness page open; `login`: first sign in by a redirect login (a first-party session cookie on 127.0.0.1). */
+async function withApp(
+  mode: CookieMode,
+  options: Record<string, unknown>,
+  login: boolean,
+  run: (s: Setup) => Promise<void>,
+): Promise<void> {
   const mock = await startMockServer();
   const app = await serveApp();
   const browser = await launchChromium(mode);
@@ -67,9 +72,11 @@ async function signedIn(mode: CookieMode, options: Record<string, unknown>, run:
     expect(new URL(mock.url).hostname).toBe('127.0.0.1');
     const { page } = browser;
     await openHarness(page, app, { domain: mock.url, options });
-    await loginWithRedirect(page, app);
-    expect(await page.evaluate(() => (window as unknown as { e2e: { callback?: { ok: boolean } } }).e2e.callback?.ok)).toBe(true);
-    expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+    if (login) {
+      await loginWithRedirect(page, app);
+      expect(await page.evaluate(() => (window as unknown as { e2e: { callback?: { ok: boolean } } }).e2e.callback?.ok)).toBe(true);
+      expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+    }
     await run({ browser, mock, app, page });
   } finally {
     await browser.close();
@@ -77,6 +84,36 @@ async function signedIn(mode: CookieMode, options: Record<string, unknown>, run:
     await mock.close();
   }
 }
+
+const signedIn = (mode: CookieMode, options: Record<string, unknown>, run: (s: Setup) => Promise<void>) =>
+  withApp(mode, options, true, run);
+
+type PopupOutcome = { ok: true } | { ok: false; name: string; error?: string };
+
+/** A button whose click handler (a user gesture, as popup blockers require) calls loginWithPopup; returns the popup page. */
+async function clickPopupLogin(page: Page): Promise<Page> {
+  await page.evaluate(() => {
+    const w = window as unknown as {
+      e2e: { client: { loginWithPopup(): Promise<void> } };
+      popupOutcome?: Promise<PopupOutcome>;
+    };
+    const button = document.createElement('button');
+    button.id = 'popup-login';
+    button.textContent = 'Log in with a popup';
+    button.onclick = () => {
+      w.popupOutcome = w.e2e.client.loginWithPopup().then(
+        (): PopupOutcome => ({ ok: true }),
+        (e: { constructor: { name: string }; error?: string }): PopupOutcome => ({ ok: false, name: e.constructor.name, error: e.error }),
+      );
+    };
+    document.body.append(button);
+  });
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#popup-login')]);
+  return popup;
+}
+
+const popupOutcome = (page: Page) =>
+  page.evaluate(() => (window as unknown as { popupOutcome?: Promise<PopupOutcome> }).popupOutcome);
 
 const tokenRequests = (mock: RunningMockServer, grant: string) =>
   mock.events('token_request').filter((e) => e.grant_type === grant);
@@ -149,6 +186,49 @@ test.describe('mock server ITP mode, third-party cookies allowed', () => {
       expect(result.ok).toBe(true);
       expect(mock.events('refresh_token.rotated')).toHaveLength(1);
       expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+    });
+  });
+});
+
+// The popup is a first-party window of the authorization server: blocking third-party cookies
+// does not touch it, so it is the interactive way back when the iframe fails.
+test.describe('popup login with third-party cookies blocked', () => {
+  test('signs in through the login form in the popup, which closes itself', async () => {
+    await withApp('blocked', {}, false, async ({ mock, page }) => {
+      expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: false });
+      const popup = await clickPopupLogin(page);
+      await popup.waitForURL((u) => u.origin === mock.url && u.pathname.startsWith('/u/login'));
+      await popup.locator('input[name="username"]').fill('demo');
+      await popup.locator('input[name="password"]').fill('demo');
+      await Promise.all([popup.waitForEvent('close'), popup.locator('button[type="submit"], input[type="submit"]').first().click()]);
+      expect(await popupOutcome(page)).toEqual({ ok: true });
+      expect(await clientCall(page, 'getUser')).toMatchObject({ ok: true, value: { sub: 'user-1' } });
+      // a refresh token came with it: silent renewal without any iframe
+      expect((await clientCall(page, 'getTokenSilently', { cacheMode: 'off' })).ok).toBe(true);
+      expect(mock.events('refresh_token.rotated')).toHaveLength(1);
+    });
+  });
+
+  test('after the iframe fails with login_required, the popup restores the session without the form', async () => {
+    await signedIn('blocked', { useRefreshTokens: false }, async ({ mock, page }) => {
+      expect(await clientCall(page, 'getTokenSilently', { cacheMode: 'off' })).toMatchObject({ ok: false, error: 'login_required' });
+      expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: false });
+      const logins = mock.events('login').length;
+      const popup = await clickPopupLogin(page);
+      await popup.waitForEvent('close');
+      expect(await popupOutcome(page)).toEqual({ ok: true });
+      expect(mock.events('login')).toHaveLength(logins); // the existing first-party session answered
+      expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
+    });
+  });
+
+  test('closing the popup rejects with PopupCancelledError', async () => {
+    await withApp('blocked', {}, false, async ({ page }) => {
+      const popup = await clickPopupLogin(page);
+      await popup.waitForURL((u) => u.pathname.startsWith('/u/login'));
+      await popup.close();
+      await expect.poll(() => popupOutcome(page)).toEqual({ ok: false, name: 'PopupCancelledError', error: 'cancelled' });
+      expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: false });
     });
   });
 });
