@@ -48,6 +48,13 @@ describe('scripted code + PKCE lifecycle', () => {
     expect(reuse).toHaveLength(1);
     expect(reuse[0]!.family).toBe(fam!.id);
     expect(s.control.events({ type: 'family.revoked' })[0]).toMatchObject({ family: fam!.id, reason: 'reuse_detected' });
+    expect(s.control.events({ type: 'token_request' }).map((e) => [e.grant_type, e.status, e.error ?? null])).toEqual([
+      ['authorization_code', 200, null],
+      ['refresh_token', 200, null],
+      ['refresh_token', 200, null],
+      ['refresh_token', 403, 'invalid_grant'],
+      ['refresh_token', 403, 'invalid_grant'],
+    ]);
   });
 
   it('reuse interval: the previous token within N s gets the SAME successor and a fresh access token', async () => {
