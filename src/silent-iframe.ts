@@ -145,7 +145,7 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
   iframe.title = 'rotor-auth silent authentication';
   iframe.style.display = 'none';
   try {
-    document.body.appendChild(iframe);
+    (document.body ?? document.documentElement).appendChild(iframe);
     iframe.setAttribute('src', url);
   } catch (err) {
     waiter.fail(err instanceof Error ? err : new Error(String(err)));
