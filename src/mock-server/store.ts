@@ -105,12 +105,15 @@ export class Store {
   emit(e: Omit<MockEvent, 'seq' | 'at'>): MockEvent {
     const ev: MockEvent = { seq: ++this.seq, at: this.now(), ...e };
     this.eventLog.push(ev);
-    if (this.eventLog.length > this.opts.maxEvents) this.eventLog.splice(0, this.eventLog.length - this.opts.maxEvents);
+    // trim in batches (amortised O(1) per event); events() only shows the last maxEvents
+    const max = this.opts.maxEvents;
+    if (this.eventLog.length >= 2 * max + 64) this.eventLog.splice(0, this.eventLog.length - max);
     return ev;
   }
 
   events(f: EventFilter = {}): MockEvent[] {
     return this.eventLog
+      .slice(-this.opts.maxEvents)
       .filter((e) => (f.since === undefined || e.seq > f.since) && (!f.type || e.type === f.type) && (!f.family || e.family === f.family))
       .map((e) => ({ ...e }));
   }

@@ -50,6 +50,14 @@ describe('control API over HTTP mirrors control', () => {
     expect((await ctl(s, 'replay', { family: 'nope' })).status).toBe(404);
   });
 
+  it('keeps only the last maxEvents events', async () => {
+    const s = server({ maxEvents: 5 });
+    for (let i = 0; i < 200; i++) s.control.advanceClock(1);
+    const events = s.control.events();
+    expect(events.map((e) => e.type)).toEqual(Array(5).fill('clock.advanced'));
+    expect(events.map((e) => e.seq)).toEqual([196, 197, 198, 199, 200]);
+  });
+
   it('controlApi: false serves no control API', async () => {
     const s = server({ controlApi: false });
     expect((await get(s, '/__control/families')).status).toBe(404);
