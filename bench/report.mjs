@@ -11,6 +11,12 @@ const cell = (s) => {
   return one.length > 240 ? `${one.slice(0, 237)}…` : one;
 };
 
+/** Two decimals, or three when two would hide which side of its goal the ratio is on. */
+function ratioText(row) {
+  const near = row.goal && Math.abs(row.ratio - row.goal.value) < 0.005;
+  return row.ratio.toFixed(near ? 3 : 2);
+}
+
 /** Builds the rows once; markdown and SVG both read them. */
 export function buildRows(r) {
   const rows = [];
@@ -150,7 +156,7 @@ export function buildRows(r) {
   if (mem) {
     add({
       metric: 'Mock server heap per active family',
-      rotor: mem.error ? mem.error : `${fmt(mem.bytesPerFamilyAfterLogin / 1024)} KB after login; ${fmt(mem.bytesPerFamilyAfterRotations / 1024)} KB after ${mem.rotationsPerFamily} rotations`,
+      rotor: mem.error ? mem.error : `${fmt(mem.bytesPerFamilyAfterLogin / 1024)} KiB after login; ${fmt(mem.bytesPerFamilyAfterRotations / 1024)} KiB after ${mem.rotationsPerFamily} rotations (${mem.families} families)`,
       anchor: '—',
     });
   }
@@ -171,7 +177,7 @@ export function renderMarkdown(r, rows) {
   lines.push(`Anchors: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
   lines.push('| Metric | rotor-auth | Anchor | Ratio | Goal | Met? |', '|---|---|---|---|---|---|');
   for (const row of rows) {
-    const ratio = row.ratio === undefined ? '—' : row.ratioIsCount ? String(row.ratio) : `${fmt(row.ratio)}×`;
+    const ratio = row.ratio === undefined ? '—' : row.ratioIsCount ? String(row.ratio) : `${ratioText(row)}×`;
     const goal = row.goal ? `${row.goal.op} ${row.goal.value}${row.ratioIsCount ? ' request' : '×'}` : '—';
     const met = row.met === undefined ? (row.goal ? 'not measured' : '—') : row.met ? 'yes' : '**no**';
     lines.push(`| ${cell(row.metric)} | ${cell(row.rotor)} | ${cell(row.anchor)} | ${ratio} | ${goal} | ${met} |`);
@@ -244,8 +250,8 @@ export function renderSvg(rows) {
       const v = row.ratioIsCount ? Math.max(row.ratio, 0.05) : row.ratio;
       const color = row.met ? '#2e7d32' : '#c62828';
       parts.push(`<rect x="${left}" y="${y + 6}" width="${Math.max(1, x(v) - left)}" height="18" fill="${color}" opacity="0.85"/>`);
-      const label = row.ratioIsCount ? `${row.ratio} request${row.ratio === 1 ? '' : 's'}` : `${row.ratio.toFixed(2)}×`;
-      parts.push(`<text x="${Math.min(x(v) + 6, W - right - 40)}" y="${y + 19}" fill="#222">${label}</text>`);
+      const label = row.ratioIsCount ? `${row.ratio} request${row.ratio === 1 ? '' : 's'}` : `${ratioText(row)}×`;
+      parts.push(`<text x="${Math.min(Math.max(x(v), x(row.goal.value)) + 6, W - right - 40)}" y="${y + 19}" fill="#222">${label}</text>`);
     }
     if (row.anchorCount !== undefined) {
       parts.push(`<rect x="${left}" y="${y + 27}" width="${Math.max(1, x(row.anchorCount) - left)}" height="7" fill="#888"/>`);
