@@ -1,5 +1,5 @@
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
+import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import { GenericError, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
 
@@ -19,22 +19,42 @@ export interface IdTokenClaims extends JWTPayload {
   [claim: string]: unknown;
 }
 
-/** Asymmetric algorithms only: `none` and HS* are never accepted. */
-export const ALLOWED_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+/** Asymmetric algorithms only (the key type each needs): `none` and HS* are never accepted. */
+const KEY_TYPES: Record<string, string> = {
+  RS256: 'RSA', RS384: 'RSA', RS512: 'RSA', PS256: 'RSA', PS384: 'RSA', PS512: 'RSA',
+  ES256: 'EC', ES384: 'EC', ES512: 'EC', EdDSA: 'OKP', Ed25519: 'OKP',
+};
+export const ALLOWED_ALGS = Object.keys(KEY_TYPES);
+
+function fail(message: string): never {
+  throw new IdTokenValidationError(message);
+}
+
+/** Keys of the JWKS that may have signed a token with this header. */
+function candidates(keys: JWK[], alg: string, kid: string | undefined): JWK[] {
+  return keys.filter(
+    (k) =>
+      k.kty === KEY_TYPES[alg] &&
+      (kid === undefined || k.kid === kid) &&
+      (k.use === undefined || k.use === 'sig') &&
+      (k.alg === undefined || k.alg === alg),
+  );
+}
 
 /**
  * JWKS fetched once and cached; a token whose `kid` is unknown triggers one
- * refetch (key rotation) per verification, never more.
+ * refetch (key rotation) per verification, never more. Signatures are
+ * checked by jose (compactVerify) with the matching key.
  */
 export class JwksCache {
-  private keys?: Promise<JWTVerifyGetKey>;
+  private keys?: Promise<JWK[]>;
   constructor(private readonly uri: () => Promise<string>, private readonly timeoutMs: number) {}
 
-  private load(): Promise<JWTVerifyGetKey> {
+  private load(): Promise<JWK[]> {
     const p = (async () => {
       const { body } = await getJson(await this.uri(), { timeoutMs: this.timeoutMs });
-      if (!Array.isArray((body as { keys?: unknown }).keys)) throw new IdTokenValidationError('JWKS has no "keys" array');
-      return createLocalJWKSet(body as unknown as JSONWebKeySet);
+      if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array');
+      return (body.keys as unknown[]).filter((k): k is JWK => !!k && typeof k === 'object');
     })();
     this.keys = p;
     p.catch(() => {
@@ -43,20 +63,24 @@ export class JwksCache {
     return p;
   }
 
-  /** A jose key function that refetches once when no key matches. */
-  getKeyFunction(): JWTVerifyGetKey {
-    let refetched = false;
-    return async (header, token) => {
-      const fresh = !this.keys;
-      const keys = await (this.keys ?? this.load());
+  /** Verify the signature; returns the payload bytes. */
+  async verify(token: string, alg: string, kid: string | undefined): Promise<Uint8Array> {
+    let fresh = !this.keys;
+    let found = candidates(await (this.keys ?? this.load()), alg, kid);
+    if (!found.length && !fresh) {
+      fresh = true;
+      found = candidates(await this.load(), alg, kid);
+    }
+    if (!found.length) fail(`No key in the JWKS matches the ID token (alg ${alg}, kid ${JSON.stringify(kid)}), even after a refetch`);
+    let reason = '';
+    for (const jwk of found) {
       try {
-        return await keys(header, token);
+        return (await compactVerify(token, await importJWK(jwk, alg), { algorithms: [alg] })).payload;
       } catch (e) {
-        if (!(e instanceof joseErrors.JWKSNoMatchingKey) || fresh || refetched) throw e;
-        refetched = true;
-        return (await this.load())(header, token);
+        reason = e instanceof Error ? e.message : String(e);
       }
-    };
+    }
+    return fail(`ID token signature verification failed: ${reason}`);
   }
 }
 
@@ -72,40 +96,37 @@ export interface VerifyOptions {
   jwks: JwksCache;
 }
 
-function fail(message: string): never {
-  throw new IdTokenValidationError(message);
-}
-
 /** OIDC Core 3.1.3.7: every check, each failure an IdTokenValidationError. */
 export async function verifyIdToken(token: string, opts: VerifyOptions): Promise<IdTokenClaims> {
   let alg: string | undefined;
+  let kid: string | undefined;
   try {
-    alg = decodeProtectedHeader(token).alg;
+    ({ alg, kid } = decodeProtectedHeader(token));
   } catch {
     fail('ID token is not a JWS compact serialization');
   }
-  if (!alg || !ALLOWED_ALGS.includes(alg)) fail(`ID token algorithm "${alg ?? 'none'}" is not allowed (asymmetric algorithms only)`);
+  if (!alg || !KEY_TYPES[alg]) fail(`ID token algorithm "${alg ?? 'none'}" is not allowed (asymmetric algorithms only)`);
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, opts.jwks.getKeyFunction(), {
-      algorithms: ALLOWED_ALGS,
-      issuer: opts.issuer,
-      audience: opts.clientId,
-      clockTolerance: opts.leeway,
-      requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
-    }));
+    const bytes = await opts.jwks.verify(token, alg, kid);
+    payload = JSON.parse(new TextDecoder().decode(bytes)) as JWTPayload;
   } catch (e) {
     if (e instanceof IdTokenValidationError) throw e;
-    if (e instanceof GenericError) throw new IdTokenValidationError(`ID token keys could not be loaded: ${e.error_description}`);
-    const code = e instanceof joseErrors.JOSEError ? e.code : 'ERR_UNKNOWN';
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new IdTokenValidationError(`ID token rejected (${code}): ${reason}`);
+    if (e instanceof GenericError) fail(`ID token keys could not be loaded: ${e.error_description}`);
+    return fail('ID token payload is not JSON');
   }
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) fail('ID token payload is not a JSON object');
   const now = Math.floor(Date.now() / 1000);
+  const leeway = opts.leeway;
+  if (payload.iss !== opts.issuer) fail(`ID token "iss" is ${JSON.stringify(payload.iss)}, expected "${opts.issuer}"`);
+  const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (!aud.includes(opts.clientId)) fail(`ID token "aud" ${JSON.stringify(payload.aud)} does not contain "${opts.clientId}"`);
+  if (typeof payload.exp !== 'number') fail('ID token "exp" must be a number');
+  if (payload.exp + leeway <= now) fail(`ID token expired at ${payload.exp} (now ${now}, leeway ${leeway} s)`);
+  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now + leeway)) fail('ID token is not valid yet ("nbf")');
   if (typeof payload.sub !== 'string' || !payload.sub) fail('ID token "sub" must be a non-empty string');
   if (typeof payload.iat !== 'number') fail('ID token "iat" must be a number');
-  if (payload.iat > now + opts.leeway) fail(`ID token "iat" (${payload.iat}) is in the future`);
-  const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (payload.iat > now + leeway) fail(`ID token "iat" (${payload.iat}) is in the future`);
   if (aud.length > 1 || payload.azp !== undefined) {
     if (payload.azp !== opts.clientId) fail(`ID token "azp" is ${JSON.stringify(payload.azp)}, expected "${opts.clientId}"`);
   }
