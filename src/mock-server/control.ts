@@ -44,26 +44,29 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
     },
     events: (filter?: EventFilter) => store.events(filter),
     faults(spec?: FaultSpec): FaultState {
-      const f = ctx.faults;
       if (spec) {
-        if (spec.clear) Object.assign(f, emptyFaults());
+        // validate everything first: a rejected call changes nothing
+        const next: FaultState = spec.clear ? emptyFaults() : { ...ctx.faults };
         if (spec.dropNextRotation !== undefined) {
           const n = spec.dropNextRotation === true ? 1 : spec.dropNextRotation === false ? 0 : spec.dropNextRotation;
           check(Number.isInteger(n) && n >= 0 && n <= 1000, 'dropNextRotation must be a boolean or an integer 0..1000');
-          f.dropNextRotation = n;
+          next.dropNextRotation = n;
         }
         if (spec.delayMs !== undefined) {
           check(Number.isFinite(spec.delayMs) && spec.delayMs >= 0 && spec.delayMs <= 60_000, 'delayMs must be 0..60000');
-          f.delayMs = spec.delayMs;
+          next.delayMs = spec.delayMs;
         }
         if (spec.failNext !== undefined) {
+          check(typeof spec.failNext === 'object' && spec.failNext !== null, 'failNext must be an object');
           const { status, count = 1, retryAfter = 1 } = spec.failNext;
           check([429, 500, 503].includes(status), 'failNext.status must be 429, 500 or 503');
           check(Number.isInteger(count) && count >= 1 && count <= 1000, 'failNext.count must be an integer 1..1000');
           check(Number.isInteger(retryAfter) && retryAfter >= 0, 'failNext.retryAfter must be an integer >= 0');
-          f.failNext = { status, count, retryAfter };
+          next.failNext = { status, count, retryAfter };
         }
+        Object.assign(ctx.faults, next);
       }
+      const f = ctx.faults;
       return { ...f, failNext: f.failNext ? { ...f.failNext } : null };
     },
     async rotateKeys() {

@@ -62,6 +62,12 @@ function seconds(name: string, v: number | undefined, def: number, min = 0): num
   return v;
 }
 
+function count(name: string, v: number | undefined, def: number): number {
+  if (v === undefined) return def;
+  if (!Number.isInteger(v) || v < 1) fail(`${name} must be an integer >= 1, got ${String(v)}`);
+  return v;
+}
+
 function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[], def: T): T {
   if (v === undefined) return def;
   if (!allowed.includes(v)) fail(`${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
@@ -154,7 +160,7 @@ export function resolveOptions(o: MockServerOptions = {}): ResolvedOptions {
     reuseInterval: seconds('reuseInterval', o.reuseInterval, 0),
     idleTtl: seconds('idleTtl', o.idleTtl, 15 * 86400, 1),
     absoluteTtl: seconds('absoluteTtl', o.absoluteTtl, 30 * 86400, 1),
-    maxActiveRefreshTokens: seconds('maxActiveRefreshTokens', o.maxActiveRefreshTokens, 200, 1),
+    maxActiveRefreshTokens: count('maxActiveRefreshTokens', o.maxActiveRefreshTokens, 200),
     codeTtl: seconds('codeTtl', o.codeTtl, 60, 1),
     sessionTtl: seconds('sessionTtl', o.sessionTtl, 3 * 86400, 1),
     errorProfile: oneOf('errorProfile', o.errorProfile, ['auth0', 'rfc'] as const, 'auth0'),
@@ -162,7 +168,7 @@ export function resolveOptions(o: MockServerOptions = {}): ResolvedOptions {
     cookieSameSite: oneOf('cookieSameSite', o.cookieSameSite, ['None', 'Lax'] as const, 'None'),
     signingAlg: oneOf('signingAlg', o.signingAlg, ['RS256', 'ES256'] as const, 'RS256'),
     controlApi: o.controlApi ?? true,
-    maxEvents: seconds('maxEvents', o.maxEvents, 10000, 1),
+    maxEvents: count('maxEvents', o.maxEvents, 10000),
   };
   if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail(`autoLogin: unknown user ${r.autoLogin}`);
   return r;

@@ -43,6 +43,10 @@ describe('control API over HTTP mirrors control', () => {
     expect(await ctl(s, 'clock', { advance: 'soon' })).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'advance must be a number of seconds >= 0' } });
     expect(() => s.control.advanceClock(-1)).toThrow(ControlError);
     expect((await ctl(s, 'faults', { failNext: { status: 418 } })).status).toBe(400);
+    expect((await ctl(s, 'faults', { failNext: null })).status).toBe(400);
+    expect((await ctl(s, 'faults', { delayMs: '5' })).status).toBe(400);
+    expect((await ctl(s, 'faults', { dropNextRotation: 2, delayMs: -1 })).status).toBe(400);
+    expect(s.control.faults()).toEqual({ dropNextRotation: 0, delayMs: 0, failNext: null });
     expect((await ctl(s, 'nope')).status).toBe(404);
     expect((await ctl(s, 'reset')).status).toBe(405);
     const junk = await s.fetch(new Request('http://127.0.0.1:4000/__control/clock', { method: 'POST', body: '{not json' }));

@@ -1,5 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createMockServer } from '../../src/mock-server/index.js';
 import { authorize, CLIENT, get, ISSUER, login, postForm, refresh, server } from './helpers.js';
 
 const bearer = (at: string) => ({ Authorization: `Bearer ${at}` });
@@ -133,5 +134,15 @@ describe('logout', () => {
     expect(noClient.status).toBe(400);
     const junkHint = await get(s, '/oidc/logout?id_token_hint=abc');
     expect(await junkHint.json()).toEqual({ error: 'invalid_request', error_description: 'id_token_hint is not a valid ID token of this issuer' });
+  });
+});
+
+describe('options', () => {
+  it('are checked once, with errors that name the option', () => {
+    expect(() => createMockServer({ reuseInterval: -1 })).toThrow('rotor-auth mock server: reuseInterval must be a number >= 0 (seconds), got -1');
+    expect(() => createMockServer({ maxActiveRefreshTokens: 2.5 })).toThrow('maxActiveRefreshTokens must be an integer >= 1, got 2.5');
+    expect(() => createMockServer({ issuer: 'http://x.test' })).toThrow('issuer must end with "/"');
+    expect(() => createMockServer({ autoLogin: 'ghost' })).toThrow('autoLogin: unknown user ghost');
+    expect(() => createMockServer({ reuseIntervall: 5 } as never)).toThrow('unknown option "reuseIntervall"');
   });
 });
