@@ -1,7 +1,7 @@
 import type { AuthRequest } from './authorize-request.js';
 import type { ResolvedOptions } from './options.js';
 import { randomToken } from './http.js';
-import type { EventFilter, FamilyStatus, FamilyView, MockEvent, RefreshTokenState } from './types.js';
+import type { EventFilter, FamilyStatus, FamilyView, MockEvent, RefreshTokenView } from './types.js';
 
 export interface Session {
   id: string;
@@ -27,28 +27,9 @@ export interface CodeRecord {
   jtis: string[];
 }
 
-interface TokenRecord {
-  value: string;
-  state: RefreshTokenState;
-  issuedAt: number;
-  rotatedAt: number | null;
-}
-
-export interface Family {
-  id: string;
-  sub: string;
-  clientId: string;
-  audience: string | null;
-  scope: string;
-  authTime: number; // seconds
-  status: FamilyStatus;
-  reason: string | null;
-  createdAt: number;
-  absoluteExpiresAt: number;
-  idleExpiresAt: number;
-  lastUsedAt: number;
-  rotations: number;
-  tokens: TokenRecord[];
+/** The stored family: its public view plus the original authentication time (seconds) for refreshed ID tokens. */
+export interface Family extends FamilyView {
+  authTime: number;
 }
 
 /** An authorization request waiting for the login form. */
@@ -194,8 +175,8 @@ export class Store {
     }
     const now = this.now();
     const f: Family = {
-      ...init,
       id: `fam_${++this.familyCounter}_${randomToken(6)}`,
+      ...init,
       status: 'active',
       reason: null,
       createdAt: now,
@@ -212,8 +193,8 @@ export class Store {
     return f;
   }
 
-  private addToken(f: Family): TokenRecord {
-    const t: TokenRecord = { value: randomToken(32), state: 'current', issuedAt: this.now(), rotatedAt: null };
+  private addToken(f: Family): RefreshTokenView {
+    const t: RefreshTokenView = { value: randomToken(32), state: 'current', issuedAt: this.now(), rotatedAt: null };
     f.tokens.push(t);
     this.refreshIndex.set(t.value, f);
     return t;
@@ -254,20 +235,7 @@ export class Store {
 
   view(f: Family): FamilyView {
     this.checkExpiry(f);
-    return {
-      id: f.id,
-      sub: f.sub,
-      clientId: f.clientId,
-      audience: f.audience,
-      scope: f.scope,
-      status: f.status,
-      reason: f.reason,
-      createdAt: f.createdAt,
-      absoluteExpiresAt: f.absoluteExpiresAt,
-      idleExpiresAt: f.idleExpiresAt,
-      lastUsedAt: f.lastUsedAt,
-      rotations: f.rotations,
-      tokens: f.tokens.map((t) => ({ ...t })),
-    };
+    const { authTime: _, tokens, ...rest } = f;
+    return { ...rest, tokens: tokens.map((t) => ({ ...t })) };
   }
 }
