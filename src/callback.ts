@@ -28,12 +28,16 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     return all[0];
   };
   const state = single('state');
-  if (!state) throw new StateMismatchError('Callback has no "state" parameter');
+  const error = single('error');
+  const desc = single('error_description');
+  if (!state) {
+    // An error the server could not tie to a request is still the server's error, not a state mismatch.
+    if (error) throw new AuthenticationError(error, desc ?? error);
+    throw new StateMismatchError('Callback has no "state" parameter');
+  }
   const out: AuthorizationResponse = { state };
   const code = single('code');
   const iss = single('iss');
-  const error = single('error');
-  const desc = single('error_description');
   if (code !== undefined) out.code = code;
   if (iss !== undefined) out.iss = iss;
   if (error !== undefined) out.error = error;

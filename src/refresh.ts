@@ -70,7 +70,8 @@ export class RefreshEngine {
   }
 
   refresh(req: RefreshRequest): Promise<AccessEntry> {
-    const key = `${req.family}\n${req.audience}\n${scopeKey(req.scope)}`;
+    // cacheMode 'off' callers share among themselves, not with a plain call that started earlier.
+    const key = `${req.family}\n${req.audience}\n${scopeKey(req.scope)}${req.notBefore === undefined ? '' : '\noff'}`;
     const existing = this.inflight.get(key);
     if (existing) return existing;
     const p = runExclusive(this.lockName(req.family), () => this.exchange(req), {

@@ -1,4 +1,5 @@
 import { CACHE_KEY_PREFIX } from './cache/cache.js';
+import { StorageError } from './errors.js';
 
 /**
  * In-flight login transactions, one per `state`, so that concurrent logins
@@ -60,8 +61,12 @@ export class TransactionStore {
       this.memory.set(tx.state, tx);
       return;
     }
-    this.sweep(storage);
-    storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
+    try {
+      this.sweep(storage);
+      storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
+    } catch (e) {
+      throw new StorageError(`Could not save the login transaction in sessionStorage: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   get(state: string): Transaction | undefined {

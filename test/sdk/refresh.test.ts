@@ -85,6 +85,15 @@ describe('rotation', () => {
     expect(tokenRequests(h, 'refresh_token')).toHaveLength(1);
   });
 
+  it("concurrent cacheMode 'off' calls share one fresh exchange", async () => {
+    const s = await signedIn();
+    const cached = await s.client.getTokenSilently();
+    const tokens = await Promise.all([1, 2, 3].map(() => s.client.getTokenSilently({ cacheMode: 'off' })));
+    expect(new Set(tokens).size).toBe(1);
+    expect(tokens[0]).not.toBe(cached);
+    expect(tokenRequests(h, 'refresh_token')).toHaveLength(1);
+  });
+
   it('two audiences sharing one refresh token never present it twice', async () => {
     const s = await signedIn();
     await s.client.getTokenSilently({ authorizationParams: { audience: OTHER_API } });

@@ -153,6 +153,12 @@ describe('callback', () => {
     expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('There are no query params available for parsing.');
   });
 
+  it('reports a server error that carries no state as that error', () => {
+    expect(() => parseCallbackUrl('https://app.test/cb?error=invalid_request&error_description=Bad%20redirect_uri')).toThrow(
+      expect.objectContaining({ error: 'invalid_request', error_description: 'Bad redirect_uri' }),
+    );
+  });
+
   const expected = { state: 's', issuer: 'https://op/', issRequired: true, appState: { to: '/x' } };
 
   it('checks state, then iss (RFC 9207), then error', () => {
@@ -228,6 +234,19 @@ describe('TransactionStore', () => {
     a.remove('s1');
     expect(b.get('s1')).toBeUndefined();
     expect(b.get('s2')).toBeDefined();
+  });
+
+  it('turns a sessionStorage failure into StorageError', () => {
+    const setItem = vi.spyOn(sessionStorage, 'setItem').mockImplementation(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
+    try {
+      expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
+        expect.objectContaining({ error: 'storage_error', message: 'Could not save the login transaction in sessionStorage: quota' }),
+      );
+    } finally {
+      setItem.mockRestore();
+    }
   });
 
   it('drops unreadable entries instead of throwing', () => {
