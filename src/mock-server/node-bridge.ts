@@ -41,7 +41,11 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request | 
     const all = Buffer.concat(chunks);
     body = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   }
-  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+  try {
+    return new Request(url, { method, headers, ...(body ? { body } : {}) });
+  } catch {
+    return null; // a method fetch refuses (CONNECT, TRACE, TRACK)
+  }
 }
 
 async function send(res: ServerResponse, r: Response): Promise<void> {

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +161,15 @@ describe('CLI on a real port', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
     expect((await fetch(`${url}/.well-known/jwks.json`)).status).toBe(200);
+    const trace = await new Promise<number>((resolve, reject) => {
+      httpRequest(`${url}/oauth/token`, { method: 'TRACE' }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(trace).toBe(400);
   });
 
   it('--https serves TLS with a self-signed certificate for the host', async () => {
