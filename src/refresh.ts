@@ -64,9 +64,12 @@ export class RefreshEngine {
     return `rotor-auth:${this.deps.clientId}:${family}`;
   }
 
-  /** Longest a lock holder can take: two token requests, a JWKS fetch and its one refetch, plus slack. */
+  /**
+   * Longest a lock holder can take (the lock's own hold limit): discovery on
+   * first use, two token requests, a JWKS fetch and its one refetch, plus slack.
+   */
   get lockTimeoutMs(): number {
-    return this.deps.httpTimeoutMs * 4 + 5_000;
+    return this.deps.httpTimeoutMs * 5 + 5_000;
   }
 
   refresh(req: RefreshRequest): Promise<AccessEntry> {
