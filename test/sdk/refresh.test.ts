@@ -242,6 +242,33 @@ describe('reuse detection', () => {
   });
 });
 
+describe('other ways a family ends', () => {
+  beforeEach(() => void h.start());
+
+  it('revoked consent: invalid_grant and a clean cache', async () => {
+    const s = await signedIn();
+    h.mock.control.revokeConsent('user-1');
+    advance(3600);
+    const e = await rejectionOf(s.client.getTokenSilently());
+    expect(e).toMatchObject({ error: 'invalid_grant' });
+    expect(await s.client.isAuthenticated()).toBe(false);
+    expect(s.cache.allKeys()).toEqual([]);
+  });
+
+  it('an API without offline access issues no refresh token: missing_refresh_token once the token expires', async () => {
+    const cache = new InMemoryCache();
+    const client = makeClient({ cache, authorizationParams: { redirect_uri: 'https://app.rotor.test/cb', audience: 'https://no-offline.rotor.test' } });
+    await login(h, client);
+    expect(cache.allKeys().some((k) => k.includes('::rt::'))).toBe(false);
+    expect(await client.isAuthenticated()).toBe(true);
+    advance(3600);
+    const e = await rejectionOf(client.getTokenSilently());
+    expect(e).toMatchObject({ error: 'missing_refresh_token' });
+    expect(e.message).toBe("Missing Refresh Token (audience: 'https://no-offline.rotor.test', scope: 'openid profile email offline_access')");
+    expect(tokenRequests(h, 'refresh_token')).toHaveLength(0);
+  });
+});
+
 describe('ID tokens on refresh', () => {
   let foreign: { kid: string; key: CryptoKey; jwk: JWK };
   beforeAll(async () => {
