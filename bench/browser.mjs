@@ -149,7 +149,7 @@ async function latencyPhase(browser, app, opts, log) {
 
     // 2. forced refresh vs bare fetch of the same request
     if (ready.includes('rotor-auth')) {
-      out.refresh = await refreshPhase(page, context, mock, app, ready, opts, browserSeen, log);
+      out.refresh = await refreshPhase(page, context, mock, app, ready, opts, browserSeen, log, memoryReady);
     }
   } finally {
     await context?.close();
@@ -158,7 +158,7 @@ async function latencyPhase(browser, app, opts, log) {
   return out;
 }
 
-async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, log) {
+async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, log, memoryReady) {
   // capture exactly what rotor-auth sends for a refresh
   const before = browserSeen.length;
   await evaluate(page, () => window.bench.forcedRefresh('rotor-auth'), undefined, 'rotor forced refresh');
@@ -186,6 +186,7 @@ async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, 
   const sdkMs = [];
   const bareMs = [];
   const auth0Ms = [];
+  const memoryMs = [];
   const idTokens = [];
   const requestsPerRotorRefresh = [];
   const pathsSeen = new Map();
@@ -203,27 +204,33 @@ async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, 
     rt = bare.refreshToken;
     let a0;
     if (ready.includes('auth0-spa-js')) a0 = await evaluate(page, () => window.bench.forcedRefresh('auth0-spa-js'), undefined, 'auth0 forced refresh');
+    // rotor-auth on its memory cache: no localStorage, no cross-tab lock; isolates what those cost
+    let mem;
+    if (memoryReady) mem = await evaluate(page, (n) => window.bench.forcedRefresh(n), MEMORY_CLIENT, 'rotor memory forced refresh');
     if (i >= 0) {
       sdkMs.push(sdk);
       bareMs.push(bare.ms);
       if (a0 !== undefined) auth0Ms.push(a0);
+      if (mem !== undefined) memoryMs.push(mem);
       if (bare.idToken) idTokens.push(bare.idToken);
     }
   }
-  const verifyMs = idTokens.length
+  const { importMs, verifyMs } = idTokens.length
     ? await evaluate(page, ([u, t]) => window.bench.verifyCost(u, t), [`${mock.url}/.well-known/jwks.json`, idTokens], 'verify cost')
-    : [];
+    : { importMs: [], verifyMs: [] };
   const result = {
     request: { url: req.url, kind: req.kind, fields: req.kind === 'json' ? Object.keys(JSON.parse(req.body)) : [...new URLSearchParams(req.body).keys()], headers: Object.keys(keep) },
     rotorMedianMs: median(sdkMs),
     bareFetchMedianMs: median(bareMs),
     auth0MedianMs: auth0Ms.length ? median(auth0Ms) : null,
+    rotorMemoryMedianMs: memoryMs.length ? median(memoryMs) : null,
     idTokenVerifyMedianMs: verifyMs.length ? median(verifyMs) : null,
+    jwkImportMedianMs: importMs.length ? median(importMs) : null,
     requestsPerRotorRefresh: median(requestsPerRotorRefresh),
     maxRequestsPerRotorRefresh: Math.max(...requestsPerRotorRefresh),
     samples: sdkMs.length,
   };
-  log(`  forced refresh: rotor ${result.rotorMedianMs.toFixed(2)} ms, bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, verify ${result.idTokenVerifyMedianMs?.toFixed(3)} ms, auth0 ${result.auth0MedianMs?.toFixed(2)} ms`);
+  log(`  forced refresh: rotor ${result.rotorMedianMs.toFixed(2)} ms, bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, verify ${result.idTokenVerifyMedianMs?.toFixed(3)} ms (+ key import ${result.jwkImportMedianMs?.toFixed(3)} ms), auth0 ${result.auth0MedianMs?.toFixed(2)} ms, rotor on memory cache ${result.rotorMemoryMedianMs?.toFixed(2)} ms`);
   return result;
 }
 
