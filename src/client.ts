@@ -10,7 +10,7 @@ import { normalizeScope, resolveOptions, type AuthClientOptions, type Authorizat
 import { openPopup, runPopup } from './popup.js';
 import { isFresh, obtainedAfter, RefreshEngine } from './refresh.js';
 import { runIframe } from './silent-iframe.js';
-import { openTabSync, type TabMessage } from './tab-sync.js';
+import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import type { Cache } from './cache/cache.js';
 import { IndexedDbCache } from './cache/indexeddb.js';
@@ -66,6 +66,7 @@ export class AuthClient {
   private readonly flow: FlowContext;
   private readonly engine: RefreshEngine;
   private readonly transactions: TransactionStore;
+  private readonly tabs: TabSync;
 
   constructor(options: AuthClientOptions) {
     const o = (this.options = resolveOptions(options));
@@ -84,14 +85,26 @@ export class AuthClient {
       inTabOnly: !o.cache && o.cacheLocation === 'memory',
       verifyIdToken: async (token) =>
         verifyIdToken(token, { issuer: (await this.endpoints()).issuer, clientId: o.clientId, leeway: o.leeway, jwks }),
-      announce: (m) => this.announce(m),
+      announce: (m) => this.tabs.post(m),
     });
+    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    // Shared storage already carries every change between tabs; a memory cache is per tab, so follow logouts here.
+    if (!o.cache && o.cacheLocation === 'memory') {
+      this.tabs.subscribe((m) => {
+        if (m.type === 'logout') void this.endLocally().catch(() => undefined);
+      });
+    }
   }
 
-  private announce(message: TabMessage): void {
-    const sync = openTabSync(`rotor-auth:${this.options.clientId}`);
-    sync.post(message);
-    sync.close();
+  /** Another tab signed out: revoke this tab's refresh tokens and forget everything, without announcing again. */
+  private async endLocally(): Promise<void> {
+    try {
+      if ((await this.store.families()).length > 0) {
+        await revokeRefreshTokens(this.store, await this.endpoints(), this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
+      }
+    } finally {
+      await this.store.clear();
+    }
   }
 
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
@@ -260,7 +273,7 @@ export class AuthClient {
     }
     if (endpoints) await revokeRefreshTokens(this.store, endpoints, this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
     await this.store.clear();
-    this.announce({ type: 'logout' });
+    this.tabs.post({ type: 'logout' });
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;
     const url = buildLogoutUrl(endpoints, this.options.clientId, options, idToken);

@@ -103,4 +103,21 @@ describe("memory mode stays per tab (cacheLocation: 'memory')", () => {
     expect(reuseDetections(net)).toHaveLength(0);
     expect(net.server.control.families().map((f) => f.rotations)).toEqual([1, 1]);
   });
+
+  it('logout in one tab signs the other memory-mode tabs out and revokes their families too', async () => {
+    const tabA = await createAuthClient(clientOptions({}));
+    const tabB = await createAuthClient(clientOptions({}));
+    await signIn(net, tabA);
+    await signIn(net, tabB);
+    const tabs = listenToTabs();
+    try {
+      await tabA.logout({ openUrl: false });
+      expect(await tabs.next('logout')).toEqual({ type: 'logout' });
+      await vi.waitFor(async () => expect(await tabB.isAuthenticated()).toBe(false));
+      await vi.waitFor(() => expect(net.server.control.families().map((f) => f.status)).toEqual(['revoked', 'revoked']));
+      await expect(tabB.getTokenSilently()).rejects.toMatchObject({ error: 'missing_refresh_token' });
+    } finally {
+      tabs.close();
+    }
+  });
 });
