@@ -226,6 +226,31 @@
     }, showError);
   });
 
+  // A second client without refresh tokens: its silent path is the prompt=none iframe, which needs
+  // the authorization server's session cookie in a third-party context (what ITP and cookie blocking take away).
+  $('iframe-token').addEventListener('click', async function () {
+    var out = $('iframe-result');
+    out.hidden = false;
+    out.textContent = 'running prompt=none in a hidden iframe…';
+    try {
+      var iframeClient = new rotorAuth.AuthClient({
+        domain: AS,
+        clientId: 'demo',
+        useRefreshTokens: false,
+        authorizeTimeoutInSeconds: 10,
+        authorizationParams: { redirect_uri: location.origin + location.pathname, audience: API_AUDIENCE },
+      });
+      var token = await iframeClient.getTokenSilently({ cacheMode: 'off' });
+      out.textContent = 'iframe: got an access token ' + short(token) + ' (the session cookie reached the iframe)';
+      out.className = 'ok';
+    } catch (err) {
+      out.textContent = 'iframe: ' + (err.error || err.name) + ' — ' + (err.error_description || err.message) +
+        '\n(third-party cookies blocked, ITP mode on, or no session at the server)';
+      out.className = 'failed';
+    }
+    logLocal('silent iframe: ' + out.textContent.split('\n')[0]);
+  });
+
   // ---- start ----
 
   async function start() {

@@ -44,10 +44,13 @@ test('the demo: log in, token, API, rotation, attacker replay → family revoked
   await expect(status).toHaveText('signed out');
   await expect(page.getByTestId('token')).toHaveText('—');
 
-  // The ITP switch drives the server's ITP mode.
+  // The ITP switch drives the server's ITP mode; with it on, the legacy silent iframe fails.
   await expect(page.getByTestId('itp')).not.toBeChecked();
   await page.getByTestId('itp').check();
   await expect.poll(() => mock.control.itpEnabled()).toBe(true);
+  await page.getByTestId('iframe-token').click();
+  await expect(page.getByTestId('iframe-result')).toContainText('iframe: login_required');
+  await expect(page.getByTestId('events')).toContainText('silent iframe: iframe: login_required');
   await page.getByTestId('itp').uncheck();
   await expect.poll(() => mock.control.itpEnabled()).toBe(false);
 });
