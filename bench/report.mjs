@@ -192,6 +192,12 @@ export function renderMarkdown(r, rows) {
     lines.push(`| ${cell(row.metric)} | ${cell(row.rotor)} | ${cell(row.anchor)} | ${ratio} | ${goal} | ${met} |`);
   }
   lines.push('', '![ratios vs goals](results.svg)', '');
+  const misses = explainMisses(r, rows);
+  if (misses.length) {
+    lines.push('## Missed goals, and what the same run says about them', '');
+    for (const m of misses) lines.push(`- ${m}`);
+    lines.push('');
+  }
   lines.push('## How each number was taken', '');
   for (const note of notes(r)) lines.push(`- ${note}`);
   lines.push('');
@@ -206,7 +212,7 @@ function notes(r) {
     out.push(`Cache hit: one cross-origin-isolated page (performance.now() at 5 µs) holding both SDKs, each logged in by a real redirect login against the mock server, both with \`cacheLocation: 'localstorage'\` (plus rotor-auth on its default memory cache, logged in within that page load); ${b.warmupBatches} warm-up batches, then ${b.batches} batches of ${b.batchSize} sequential \`getTokenSilently()\` calls per SDK, alternating SDKs; median of the per-batch mean. Token requests during the cache-hit loop: ${r.browser?.latency?.tokenRequestsDuringCacheHits ?? 'n/a'}.`);
     const ref = r.browser?.latency?.refresh;
     out.push(`Forced refresh: \`getTokenSilently({ cacheMode: 'off' })\` vs a bare \`fetch\` of the request rotor-auth itself sent (captured in the browser: ${ref ? `${ref.request.kind} body with fields ${ref.request.fields.join(', ')}` : 'n/a'}) presenting a refresh token of its own rotation chain, timed to the parsed JSON; interleaved, ${b.refreshWarmup} warm-up + ${b.refreshes} samples each. The ID-token check cost is WebCrypto \`importKey\` of the JWKS key and \`verify\` of the returned ID token's signature, medians of each (rotor-auth imports the JWK on every verification). Requests to the server per rotor-auth forced refresh: median ${ref?.requestsPerRotorRefresh ?? 'n/a'}, max ${ref?.maxRequestsPerRotorRefresh ?? 'n/a'}.`);
-    out.push(`Concurrency: a fresh mock server per SDK and a browser context with Playwright's clock installed; after a redirect login the browser clock and the mock server's clock (\`control.advanceClock\`) jump past the access token's lifetime; then ${b.concurrent} concurrent \`getTokenSilently()\` in one page, and later (after another jump) one call in each of ${b.tabs} pages of the context at once. Token requests counted from the mock server's \`token_request\` events (grant_type refresh_token), ${b.trials} trials per SDK, each with a fresh mock server and context; the table shows the worst trial. Details: ${countDetails(r.browser?.counts)}.`);
+    out.push(`Concurrency: per trial a fresh mock server and a fresh browser context with Playwright's clock installed; after a redirect login the browser clock and the mock server's clock (\`control.advanceClock\`) jump past the access token's lifetime; then ${b.concurrent} concurrent \`getTokenSilently()\` in one page, and later (after another jump) one call in each of ${b.tabs} pages of the context at once. Token requests counted from the mock server's \`token_request\` events (grant_type refresh_token), up to ${b.trials} trials per SDK (half as many for rotor-auth on IndexedDB; fewer if the time budget runs out); the table shows the worst trial. Details: ${countDetails(r.browser?.counts)}.`);
     if (r.browser?.storageProbe?.rounds) out.push(`Storage probe: 5 tabs of one context take one Web Lock in turn; inside it, the first holder to read the round's old localStorage value writes a new one. A round where a later holder still reads the old value counts as stale: ${r.browser.storageProbe.roundsWithStaleRead}/${r.browser.storageProbe.rounds} rounds. Chromium propagates localStorage writes to other renderer processes asynchronously, so "re-read the cache after taking the lock" can read the pre-rotation refresh token.`);
   }
   const t = r.throughput;
@@ -218,6 +224,46 @@ function notes(r) {
     out.push(`Memory: separate \`node --expose-gc\` process; heapUsed after forced GC before and after ${mem.families} logins through the mock server's \`fetch\` handler (one family each; event log capped at 1 and the active-token cap raised above N so only the store is measured; the harness's own token strings subtracted), then after ${mem.rotationsPerFamily} rotations of every family (${fmt(mem.bytesPerRotation, 0)} bytes per rotation).`);
   }
   for (const e of r.errors ?? []) out.push(`Error: ${e}`);
+  return out;
+}
+
+/** For each missed goal, the numbers from this run that bear on why. */
+function explainMisses(r, rows) {
+  const out = [];
+  const missed = (prefix) => rows.some((row) => row.metric.startsWith(prefix) && row.met === false);
+  const size = r.size ?? {};
+  if (missed('Script-tag bundle') || missed('Tree-shaken')) {
+    const mine = size['rotor-auth'];
+    const a0 = size['auth0-spa-js'];
+    if (mine?.script && a0?.script) {
+      const allowed = Math.floor(a0.script.gzipBytes * 0.25);
+      const comp = mine.treeShaken?.compositionPercent ?? {};
+      out.push(`Size: the script-tag bundle is ${mine.script.gzipBytes} B min+gzip; 0.25 × auth0-spa-js is ${allowed} B, so ${mine.script.gzipBytes - allowed} B over. Of the tree-shaken bundle's bytes before minification, ${Object.entries(comp).map(([k, v]) => `${k} ${v}%`).join(', ')}.`);
+    }
+  }
+  const lat = r.browser?.latency;
+  if (missed('getTokenSilently cache hit')) {
+    const mem = lat?.sdks?.['rotor-auth (memory)']?.cacheHitMedianMs;
+    const a0 = lat?.sdks?.['auth0-spa-js']?.cacheHitMedianMs;
+    out.push(`Cache hit: with localStorage both SDKs read and parse the stored entry on every call; rotor-auth on its memory cache measured ${mem && a0 ? `${(mem / a0).toFixed(2)}×` : 'n/a'} auth0-spa-js in the same page.`);
+  }
+  const ref = lat?.refresh;
+  if (missed('Forced refresh (cacheMode off)') && ref) {
+    const overhead = ref.rotorMedianMs - ref.bareFetchMedianMs;
+    const memOverhead = ref.rotorMemoryMedianMs != null ? ref.rotorMemoryMedianMs - ref.bareFetchMedianMs : undefined;
+    out.push(`Forced refresh: rotor-auth spends ${overhead.toFixed(2)} ms over the bare fetch's ${ref.bareFetchMedianMs.toFixed(2)} ms. The ID token's signature check accounts for ${((ref.idTokenVerifyMedianMs ?? 0) + (ref.jwkImportMedianMs ?? 0)).toFixed(3)} ms of it (WebCrypto import + verify); on the memory cache (no localStorage, no cross-tab Web Lock) the overhead is ${memOverhead !== undefined ? `${memOverhead.toFixed(2)} ms` : 'n/a'}, so about ${memOverhead !== undefined ? `${(overhead - memOverhead).toFixed(2)} ms` : 'n/a'} goes to localStorage reads/writes and the cross-tab lock, and the memory-cache overhead itself is the SDK's own work per refresh beyond the fetch. auth0-spa-js (no signature check) took ${ref.auth0MedianMs?.toFixed(2) ?? 'n/a'} ms for the same.`);
+  }
+  const counts = r.browser?.counts ?? {};
+  if (missed('5 tabs after expiry → token requests (localStorage)') || missed('100 concurrent calls after expiry, one page')) {
+    const probe = r.browser?.storageProbe;
+    const idb = counts['rotor-auth (indexeddb)']?.tabs;
+    out.push(`Tabs: consistent with Chromium's localStorage, not the lock: in the probe the next Web Lock holder still read the value from before the handoff in ${probe?.roundsWithStaleRead ?? 'n/a'}/${probe?.rounds ?? 'n/a'} handoffs, so a tab that re-reads the cache after taking the lock can miss the rotation another tab just stored. auth0-spa-js has the same race (requests per trial ${counts['auth0-spa-js']?.tabs?.requestsPerTrial?.join('/') ?? 'n/a'}, ending in reuse detection). rotor-auth on IndexedDB: ${idb ? `requests per trial ${idb.requestsPerTrial.join('/')}, ${idb.reuseDetected} reuse detections` : 'n/a'}.`);
+  }
+  const tp = r.throughput?.servers;
+  if (missed('Refresh grants per second') && tp?.mock && tp['oidc-provider']) {
+    const es = tp['mock-es256'];
+    out.push(`Grants/s: the mock server uses ${(tp.mock.cpuMsPerGrant / tp['oidc-provider'].cpuMsPerGrant).toFixed(2)}× oidc-provider's CPU per refresh grant (${tp.mock.cpuMsPerGrant.toFixed(2)} vs ${tp['oidc-provider'].cpuMsPerGrant.toFixed(2)} ms), so ≥ 3× would need about ${(tp['oidc-provider'].cpuMsPerGrant / 3).toFixed(2)} ms per grant. It signs two RS256 JWTs per grant (access token and ID token; ${r.throughput.signMs ? `${r.throughput.signMs.RS256.toFixed(3)} ms each here` : ''}), oidc-provider one (its access tokens are opaque); signing ES256 instead gives ${es ? `${(es.grantsPerSecond / tp['oidc-provider'].grantsPerSecond).toFixed(2)}×` : 'n/a'}.`);
+  }
   return out;
 }
 
