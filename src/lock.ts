@@ -123,3 +123,52 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
     if (q.length === 1) start();
   });
 }
+
+// ---- Rotation markers (cross-tab, Web Locks only) ----
+// localStorage writes reach other renderer processes asynchronously (Chromium),
+// so the next holder of a family lock can read the cache from before the last
+// rotation. A marker is a lock, held by the tab that rotated, whose name carries
+// the family record's new `seq`. It is taken BEFORE the family lock is released,
+// and lock requests, releases and queries all go through the one browser-side
+// LockManager, so whoever gets the family lock next sees the marker in
+// `query()` even when its storage is still behind.
+
+/** Take the lock `name` and keep it until the returned release() is called. Resolves once it is held. */
+export async function publishMarker(name: string): Promise<() => void> {
+  const locks = webLocks();
+  if (!locks) return () => undefined;
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await new Promise<void>((held) => {
+    // ifAvailable: if this exact marker is somehow held already, it is published; never wait for it.
+    locks
+      .request(name, { ifAvailable: true }, (lock) => {
+        held();
+        return lock === null ? undefined : released; // null: not granted (ifAvailable)
+      })
+      .catch(() => held());
+  });
+  return release;
+}
+
+/**
+ * Highest `n` among held locks named `${prefix}${n}`: 0 when there is none,
+ * undefined when it cannot be known (no Web Locks, or query() failed).
+ */
+export async function highestMarker(prefix: string): Promise<number | undefined> {
+  const locks = webLocks();
+  if (!locks) return undefined;
+  try {
+    const { held } = await locks.query();
+    let highest = 0;
+    for (const { name } of held ?? []) {
+      if (!name?.startsWith(prefix)) continue;
+      const rest = name.slice(prefix.length);
+      const n = /^\d{1,15}$/.test(rest) ? Number(rest) : 0;
+      if (n > highest) highest = n;
+    }
+    return highest;
+  } catch {
+    return undefined;
+  }
+}

@@ -16,6 +16,12 @@ export interface FamilyRecord {
   refresh_token: string;
   created_at: number;
   updated_at: number;
+  /**
+   * Bumped by every successful compare-and-swap, so a reader can tell an old
+   * copy from the current one (see RefreshEngine: rotation markers). Records
+   * written before it existed have none: read as 0.
+   */
+  seq?: number;
 }
 
 export interface AccessEntry {
@@ -47,7 +53,8 @@ const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function isFamily(v: unknown): v is FamilyRecord {
-  return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at);
+  return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at) &&
+    (v.seq === undefined || (Number.isSafeInteger(v.seq) && (v.seq as number) >= 0));
 }
 function isAccess(v: unknown): v is AccessEntry {
   return (
@@ -149,12 +156,24 @@ export class TokenStore {
     await this.write(this.familyKey(family), { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now } satisfies FamilyRecord);
   }
 
-  /** Compare-and-swap: store `next` only if the family still holds `presented`. Callers hold the family lock. */
-  async casFamily(family: string, presented: string, next: string): Promise<boolean> {
+  /** A record's sequence number (0 for records written before `seq` existed). */
+  static seqOf(record: FamilyRecord): number {
+    return record.seq ?? 0;
+  }
+
+  /**
+   * Compare-and-swap: store `next` only if the family still holds `presented`.
+   * Every successful swap writes the record with seq + 1 (also when the server
+   * kept the token: the access entry written before it changed) and returns
+   * that seq; false when the family is gone or holds another token. Callers
+   * hold the family lock.
+   */
+  async casFamily(family: string, presented: string, next: string): Promise<number | false> {
     const current = await this.getFamily(family);
     if (!current || current.refresh_token !== presented) return false;
-    if (next !== presented) await this.write(this.familyKey(family), { ...current, refresh_token: next, updated_at: Date.now() });
-    return true;
+    const seq = TokenStore.seqOf(current) + 1;
+    await this.write(this.familyKey(family), { ...current, refresh_token: next, updated_at: Date.now(), seq } satisfies FamilyRecord);
+    return seq;
   }
 
   getAccess(audience: string, scope: string): Promise<AccessEntry | undefined> {
@@ -163,6 +182,12 @@ export class TokenStore {
 
   setAccess(entry: AccessEntry): Promise<void> {
     return this.write(this.accessKey(entry.audience, entry.scope), entry);
+  }
+
+  /** Remove the access entry of (audience, scope); with `onlyIf`, only while it holds that access token. */
+  async removeAccess(audience: string, scope: string, onlyIf?: string): Promise<void> {
+    if (onlyIf !== undefined && (await this.getAccess(audience, scope))?.access_token !== onlyIf) return;
+    await this.remove(this.accessKey(audience, scope));
   }
 
   getSession(): Promise<SessionEntry | undefined> {

@@ -1,0 +1,60 @@
+import type { Page } from '@playwright/test';
+import { advanceClocks, clientCall, expect, loginWithRedirect, openHarness, test, tokenRequests, type Attempt } from './fixtures.js';
+
+// Five tabs of one browser context share a localStorage cache. Chromium propagates
+// localStorage writes to other renderer processes asynchronously, so the next holder of
+// the cross-tab Web Lock can read the cache from before the previous holder's rotation.
+// The SDK must notice (the rotation marker lock) and wait, never presenting a rotated
+// refresh token: one refresh_token request per expiry, no reuse detection.
+
+const TTL = 600;
+const TABS = 5;
+const ROUNDS = 6;
+test.use({ mockOptions: { accessTokenTtl: TTL, autoLogin: 'user-1' } });
+
+test('five tabs refreshing at once (localstorage), several expiries: one token request per round, no reuse detection', async ({ context, page, app, mock }) => {
+  test.setTimeout(120_000);
+  await context.clock.install();
+  const config = { domain: mock.url, cacheLocation: 'localstorage' as const, audience: 'https://api.rotor.test' };
+  await openHarness(page, app, config);
+  await loginWithRedirect(page, app);
+  const initial = await clientCall<string>(page, 'getTokenSilently');
+  expect(initial).toMatchObject({ ok: true });
+
+  const pages: Page[] = [page];
+  for (let i = 1; i < TABS; i++) {
+    const tab = await context.newPage();
+    await openHarness(tab, app, config);
+    expect(await clientCall(tab, 'getTokenSilently'), `tab ${i} reads the shared cache`).toEqual(initial);
+    pages.push(tab);
+  }
+  expect(tokenRequests(mock, 'refresh_token')).toHaveLength(0);
+
+  // Run every round even after a bad one, so a failure reports how many rounds went wrong.
+  const perRound: Array<{ requests: number; reuse: number; failed: number; distinct: number }> = [];
+  let previous = initial;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const before = tokenRequests(mock, 'refresh_token').length;
+    await advanceClocks(context.clock, mock, TTL + 1);
+    const results: Array<Attempt<string>> = await Promise.all(pages.map((p) => clientCall<string>(p, 'getTokenSilently')));
+    const tokens = results.flatMap((r) => (r.ok ? [r.value] : []));
+    perRound.push({
+      requests: tokenRequests(mock, 'refresh_token').length - before,
+      reuse: mock.events('refresh_token.reuse_detected').length,
+      failed: results.length - tokens.length,
+      distinct: new Set(tokens).size,
+    });
+    if (tokens.length > 0) {
+      expect(tokens[0], `round ${round}: a new access token`).not.toEqual(previous.ok ? previous.value : undefined);
+      previous = { ok: true, value: tokens[0]! };
+    }
+  }
+  test.info().annotations.push({ type: 'rounds', description: JSON.stringify(perRound) });
+  console.log(`five-tabs rounds: ${perRound.map((r) => `${r.requests}req/${r.reuse}reuse/${r.failed}failed`).join(' ')}`);
+  expect(perRound, 'per round: refresh requests, reuse detections so far, failed calls, distinct tokens').toEqual(
+    Array.from({ length: ROUNDS }, () => ({ requests: 1, reuse: 0, failed: 0, distinct: 1 })),
+  );
+  expect(mock.control.families()).toHaveLength(1);
+  expect(mock.control.families()[0]).toMatchObject({ status: 'active', rotations: ROUNDS });
+  for (const tab of pages.slice(1)) await tab.close();
+});
