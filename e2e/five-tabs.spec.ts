@@ -56,5 +56,8 @@ test('five tabs refreshing at once (localstorage), several expiries: one token r
   );
   expect(mock.control.families()).toHaveLength(1);
   expect(mock.control.families()[0]).toMatchObject({ status: 'active', rotations: ROUNDS });
+  // The last rotation's marker lock is held and visible to every tab of the origin.
+  const markers = await pages[TABS - 1]!.evaluate(async () => ((await navigator.locks.query()).held ?? []).map((l) => l.name ?? '').filter((n) => n.includes(':seq:')));
+  expect(Math.max(...markers.map((n) => Number(n.slice(n.lastIndexOf(':') + 1)))), markers.join(', ')).toBe(ROUNDS);
   for (const tab of pages.slice(1)) await tab.close();
 });

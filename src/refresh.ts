@@ -82,7 +82,8 @@ export class RefreshEngine {
 
   /**
    * Longest a lock holder can take (the lock's own hold limit): discovery on
-   * first use, two token requests, a JWKS fetch and its one refetch, plus slack.
+   * first use, two token requests, a JWKS fetch and its one refetch, plus slack
+   * (which also covers waiting up to STORAGE_CATCH_UP_MS for stale storage).
    */
   get lockTimeoutMs(): number {
     return this.deps.httpTimeoutMs * 5 + 5_000;
@@ -137,7 +138,7 @@ export class RefreshEngine {
   private async waitForSeq(family: string, wanted: number): Promise<FamilyRecord | undefined> {
     const { store } = this.deps;
     const target = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener };
-    let wake = () => undefined as void;
+    let wake: () => void = () => undefined;
     let expired = false;
     // Timers, not Date.now(): the wait is bounded like the lock's own hold limit.
     const limit = setTimeout(() => {
@@ -245,13 +246,12 @@ export class RefreshEngine {
     }
     // (A family that holds another token than the one presented cannot happen under the
     // lock; as before, the access token is kept and the record left alone.)
-    const swapped = seq !== false;
     if (claims && tokens.id_token && ownsSession) {
       await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: req.family, obtained_at: now });
     }
     // Publish the rotation before the lock is released (see currentFamily).
     if (seq !== false && this.usesMarkers) await this.publish(req.family, seq);
-    if (swapped && tokens.refresh_token && tokens.refresh_token !== presented) {
+    if (seq !== false && tokens.refresh_token && tokens.refresh_token !== presented) {
       this.deps.announce({ type: 'rotated', family: req.family });
     }
     return entry;
