@@ -103,6 +103,7 @@ export class AuthClient {
         await revokeRefreshTokens(this.store, await this.endpoints(), this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
       }
     } finally {
+      this.engine.releaseMarkers();
       await this.store.clear();
     }
   }
@@ -272,6 +273,7 @@ export class AuthClient {
       failure = e; // still sign out locally
     }
     if (endpoints) await revokeRefreshTokens(this.store, endpoints, this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
+    this.engine.releaseMarkers();
     await this.store.clear();
     this.tabs.post({ type: 'logout' });
     if (options.openUrl === false) return;
