@@ -218,7 +218,10 @@ async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, 
   const { importMs, verifyMs } = idTokens.length
     ? await evaluate(page, ([u, t]) => window.bench.verifyCost(u, t), [`${mock.url}/.well-known/jwks.json`, idTokens], 'verify cost')
     : { importMs: [], verifyMs: [] };
+  const locks = await evaluate(page, (n) => window.bench.lockCost(n), 40, 'lock cost');
   const result = {
+    lockRequestMedianMs: median(locks.requestMs),
+    lockQueryMedianMs: median(locks.queryMs),
     request: { url: req.url, kind: req.kind, fields: req.kind === 'json' ? Object.keys(JSON.parse(req.body)) : [...new URLSearchParams(req.body).keys()], headers: Object.keys(keep) },
     rotorMedianMs: median(sdkMs),
     bareFetchMedianMs: median(bareMs),
@@ -230,7 +233,7 @@ async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, 
     maxRequestsPerRotorRefresh: Math.max(...requestsPerRotorRefresh),
     samples: sdkMs.length,
   };
-  log(`  forced refresh: rotor ${result.rotorMedianMs.toFixed(2)} ms, bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, verify ${result.idTokenVerifyMedianMs?.toFixed(3)} ms (+ key import ${result.jwkImportMedianMs?.toFixed(3)} ms), auth0 ${result.auth0MedianMs?.toFixed(2)} ms, rotor on memory cache ${result.rotorMemoryMedianMs?.toFixed(2)} ms`);
+  log(`  forced refresh: rotor ${result.rotorMedianMs.toFixed(2)} ms, bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, verify ${result.idTokenVerifyMedianMs?.toFixed(3)} ms (+ key import ${result.jwkImportMedianMs?.toFixed(3)} ms), auth0 ${result.auth0MedianMs?.toFixed(2)} ms, rotor on memory cache ${result.rotorMemoryMedianMs?.toFixed(2)} ms, Web Lock request ${result.lockRequestMedianMs.toFixed(3)} ms, query ${result.lockQueryMedianMs.toFixed(3)} ms`);
   return result;
 }
 

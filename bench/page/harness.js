@@ -125,6 +125,21 @@
       return { importMs, verifyMs };
     },
 
+    /** Web Locks round trips in this page: one request+release of a free lock, one query(); ms each. */
+    async lockCost(n) {
+      const requestMs = [];
+      const queryMs = [];
+      for (let i = 0; i < n; i += 1) {
+        const t0 = performance.now();
+        await navigator.locks.request(`bench-lock-${i}`, async () => {});
+        const t1 = performance.now();
+        await navigator.locks.query();
+        queryMs.push(performance.now() - t1);
+        requestMs.push(t1 - t0);
+      }
+      return { requestMs, queryMs };
+    },
+
     /** n concurrent getTokenSilently calls; summary of outcomes. */
     async concurrent(name, n) {
       const settled = await Promise.allSettled(Array.from({ length: n }, () => clients[name].getTokenSilently()));
