@@ -1,7 +1,18 @@
-import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
-import type { JWK, JWTPayload } from 'jose';
 import { GenericError, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
+import { importVerifyKey, parseJws, verifyJws, type Jwk, type ParsedJws } from './jws.js';
+
+/** Registered JWT claims (RFC 7519 §4.1) plus any others. */
+export interface JWTPayload {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
+}
 
 /** Claims of a verified ID token. `__raw` is the compact token (auth0-spa-js name). */
 export interface IdTokenClaims extends JWTPayload {
@@ -31,30 +42,31 @@ function fail(message: string): never {
 }
 
 /** Keys of the JWKS that may have signed a token with this header. */
-function candidates(keys: JWK[], alg: string, kid: string | undefined): JWK[] {
+function candidates(keys: Jwk[], alg: string, kid: unknown): Jwk[] {
   return keys.filter(
     (k) =>
       k.kty === KEY_TYPES[alg] &&
       (kid === undefined || k.kid === kid) &&
       (k.use === undefined || k.use === 'sig') &&
-      (k.alg === undefined || k.alg === alg),
+      (k.alg === undefined || k.alg === alg) &&
+      (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes('verify'))),
   );
 }
 
 /**
  * JWKS fetched once and cached; a token whose `kid` is unknown triggers one
  * refetch (key rotation) per verification, never more. Signatures are
- * checked by jose (compactVerify) with the matching key.
+ * checked with WebCrypto (./jws.ts) against each matching key.
  */
 export class JwksCache {
-  private keys?: Promise<JWK[]>;
+  private keys?: Promise<Jwk[]>;
   constructor(private readonly uri: () => Promise<string>, private readonly timeoutMs: number) {}
 
-  private load(): Promise<JWK[]> {
+  private load(): Promise<Jwk[]> {
     const p = (async () => {
       const { body } = await getJson(await this.uri(), { timeoutMs: this.timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array');
-      return (body.keys as unknown[]).filter((k): k is JWK => !!k && typeof k === 'object');
+      return (body.keys as unknown[]).filter((k): k is Jwk => !!k && typeof k === 'object');
     })();
     this.keys = p;
     p.catch(() => {
@@ -64,7 +76,7 @@ export class JwksCache {
   }
 
   /** Verify the signature; returns the payload bytes. */
-  async verify(token: string, alg: string, kid: string | undefined): Promise<Uint8Array> {
+  async verify(jws: ParsedJws, alg: string, kid: unknown): Promise<Uint8Array> {
     let fresh = !this.keys;
     let found = candidates(await (this.keys ?? this.load()), alg, kid);
     if (!found.length && !fresh) {
@@ -75,7 +87,9 @@ export class JwksCache {
     let reason = '';
     for (const jwk of found) {
       try {
-        return (await compactVerify(token, await importJWK(jwk, alg), { algorithms: [alg] })).payload;
+        const { key, params } = await importVerifyKey(jwk, alg);
+        if (await verifyJws(jws, key, params)) return jws.payload;
+        reason = 'signature does not match';
       } catch (e) {
         reason = e instanceof Error ? e.message : String(e);
       }
@@ -98,17 +112,14 @@ export interface VerifyOptions {
 
 /** OIDC Core 3.1.3.7: every check, each failure an IdTokenValidationError. */
 export async function verifyIdToken(token: string, opts: VerifyOptions): Promise<IdTokenClaims> {
-  let alg: string | undefined;
-  let kid: string | undefined;
-  try {
-    ({ alg, kid } = decodeProtectedHeader(token));
-  } catch {
-    fail('ID token is not a JWS compact serialization');
+  const jws = parseJws(token);
+  const { alg, kid } = jws.header;
+  if (typeof alg !== 'string' || !Object.hasOwn(KEY_TYPES, alg)) {
+    fail(`ID token algorithm "${String(alg ?? 'none')}" is not allowed (asymmetric algorithms only)`);
   }
-  if (!alg || !KEY_TYPES[alg]) fail(`ID token algorithm "${alg ?? 'none'}" is not allowed (asymmetric algorithms only)`);
   let payload: JWTPayload;
   try {
-    const bytes = await opts.jwks.verify(token, alg, kid);
+    const bytes = await opts.jwks.verify(jws, alg, kid);
     payload = JSON.parse(new TextDecoder().decode(bytes)) as JWTPayload;
   } catch (e) {
     if (e instanceof IdTokenValidationError) throw e;
