@@ -1,7 +1,7 @@
 // Builds every output named in CONTRACT.md ("Package and build"):
-//   dist/rotor-auth.mjs      ESM for bundlers (jose, idb-keyval stay imports)
-//   dist/rotor-auth.cjs      CJS (jose is ESM-only, so dependencies are bundled in)
-//   dist/rotor-auth.min.js   minified IIFE, global `rotorAuth`, everything bundled
+//   dist/rotor-auth.mjs      ESM for bundlers (runtime dependencies stay imports)
+//   dist/rotor-auth.cjs      CJS, dependencies bundled in (so require() never meets an ESM-only package)
+//   dist/rotor-auth.min.js   minified IIFE, global `rotorAuth`, everything bundled (idb-keyval included)
 //   dist/index.d.ts          types (ESM) and dist/index.d.cts (the same, for require)
 //   dist/mock-server.mjs     Node ESM mock authorization server (+ dist/mock-server.d.ts)
 //   dist/cli.mjs             `rotor-mock-server` CLI, with a shebang
