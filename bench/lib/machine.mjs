@@ -1,6 +1,19 @@
 // Facts about the machine the benchmark ran on, for the report header.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/** The commit the measured build came from, and whether the sources differed from it. */
+function sourceCommit() {
+  try {
+    const cwd = new URL('../..', import.meta.url);
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'rollup.config.mjs', 'package.json'], { cwd, encoding: 'utf8' }).trim();
+    return dirty ? `${commit} + uncommitted changes in src/build` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function packageVersion(name) {
   try {
@@ -15,6 +28,7 @@ export function machineFacts() {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),
+    commit: sourceCommit(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
