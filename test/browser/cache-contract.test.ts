@@ -1,10 +1,8 @@
-import { createStore, del, get, set } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/cache/cache.js';
-import { IndexedDbCache } from '../../src/cache/indexeddb.js';
-import { LocalStorageCache } from '../../src/cache/local-storage.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
 import { cacheContractSuite } from '../cache/contract.js';
+import { indexedDbHarness, localStorageHarness } from '../cache/harnesses.js';
 
 describe('real browser environment', () => {
   it('runs in Chromium with the real storage APIs (not happy-dom / fake-indexeddb)', () => {
@@ -16,28 +14,8 @@ describe('real browser environment', () => {
 
 cacheContractSuite('InMemoryCache (Chromium)', { create: () => new InMemoryCache() });
 
-cacheContractSuite('LocalStorageCache (Chromium)', {
-  create: () => new LocalStorageCache(),
-  reset: () => localStorage.clear(),
-  shared: true,
-  raw: {
-    write: (key, raw) => localStorage.setItem(key, String(raw)),
-    read: (key) => localStorage.getItem(key) ?? undefined,
-  },
-});
-
-const idbRaw = createStore('rotor-auth', 'tokens');
-cacheContractSuite('IndexedDbCache (Chromium)', {
-  create: () => new IndexedDbCache(),
-  reset: async () => {
-    for (const k of await new IndexedDbCache().allKeys()) await del(k, idbRaw);
-  },
-  shared: true,
-  raw: {
-    write: (key, value) => set(key, value, idbRaw),
-    read: (key) => get(key, idbRaw),
-  },
-});
+cacheContractSuite('LocalStorageCache (Chromium)', localStorageHarness());
+cacheContractSuite('IndexedDbCache (Chromium)', indexedDbHarness());
 
 const backing = new Map<string, string>();
 class AsyncJsonCache implements Cache {

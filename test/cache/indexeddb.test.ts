@@ -1,22 +1,13 @@
 import 'fake-indexeddb/auto';
-import { createStore, del, get, set } from 'idb-keyval';
+import { createStore, get, set } from 'idb-keyval';
 import { describe, expect, it, vi } from 'vitest';
 import { IndexedDbCache } from '../../src/cache/indexeddb.js';
 import { cacheContractSuite } from './contract.js';
+import { indexedDbHarness } from './harnesses.js';
 
 const raw = createStore('rotor-auth', 'tokens');
 
-cacheContractSuite('IndexedDbCache (fake-indexeddb)', {
-  create: () => new IndexedDbCache(),
-  reset: async () => {
-    for (const k of await new IndexedDbCache().allKeys()) await del(k, raw);
-  },
-  shared: true,
-  raw: {
-    write: (key, value) => set(key, value, raw),
-    read: (key) => get(key, raw),
-  },
-});
+cacheContractSuite('IndexedDbCache (fake-indexeddb)', indexedDbHarness());
 
 describe('IndexedDbCache specifics', () => {
   it("stores entries in rotor-auth's own database and object store", async () => {

@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { LocalStorageCache } from '../../src/cache/local-storage.js';
 import { StorageError } from '../../src/errors.js';
 import { cacheContractSuite } from './contract.js';
+import { localStorageHarness } from './harnesses.js';
 
-cacheContractSuite('LocalStorageCache (happy-dom)', {
-  create: () => new LocalStorageCache(),
-  reset: () => localStorage.clear(),
-  shared: true,
-  raw: {
-    write: (key, raw) => localStorage.setItem(key, String(raw)),
-    read: (key) => localStorage.getItem(key) ?? undefined,
-  },
-});
+cacheContractSuite('LocalStorageCache (happy-dom)', localStorageHarness());
 
 describe('LocalStorageCache specifics', () => {
   it('uses an injected Storage instead of the global one', () => {
