@@ -18,7 +18,9 @@ export default defineConfig({
   workers: process.env.CI ? 1 : 2,
   fullyParallel: false,
   forbidOnly: true,
-  retries: 0,
+  // One retry on CI only, so a browser-timing hiccup on a loaded machine does not block a landing;
+  // Playwright still lists such a test as flaky in the report.
+  retries: process.env.CI ? 1 : 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
