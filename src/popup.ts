@@ -5,7 +5,7 @@
  * builds the authorize URL (async: PKCE) and hands both to `runPopup()`.
  */
 import type { AuthorizationResponse } from './callback.js';
-import { PopupCancelledError, PopupTimeoutError } from './errors.js';
+import { PopupCancelledError, PopupOpenError, PopupTimeoutError } from './errors.js';
 import { waitForResponse, type ResponseWaiter, type WebMessageOptions } from './silent-iframe.js';
 
 const POPUP_WIDTH = 400;
@@ -67,8 +67,8 @@ export function runPopup(popup: Window, url: string, opts: WebMessageOptions): P
   }, POPUP_CLOSED_POLL_MS);
   try {
     popup.location.href = url;
-  } catch (err) {
-    fail(err instanceof Error ? err : new Error(String(err)));
+  } catch {
+    fail(new PopupOpenError()); // the window can't be navigated: as good as blocked
   }
   return waiter.promise;
 }

@@ -11,7 +11,7 @@
  * another library may post messages to this window at any time.
  */
 import type { AuthorizationResponse } from './callback.js';
-import { ConfigurationError, TimeoutError } from './errors.js';
+import { ConfigurationError, GenericError, TimeoutError } from './errors.js';
 
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
@@ -148,7 +148,7 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
     (document.body ?? document.documentElement).appendChild(iframe);
     iframe.setAttribute('src', url);
   } catch (err) {
-    waiter.fail(err instanceof Error ? err : new Error(String(err)));
+    waiter.fail(new GenericError('iframe_failed', `The silent authentication iframe could not be loaded: ${err instanceof Error ? err.message : String(err)}`));
   }
   return waiter.promise;
 }

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openPopup, POPUP_CLOSED_POLL_MS, runPopup } from '../../src/popup.js';
-import { ConfigurationError, PopupCancelledError, PopupTimeoutError, TimeoutError } from '../../src/errors.js';
+import { ConfigurationError, PopupCancelledError, PopupOpenError, PopupTimeoutError, TimeoutError } from '../../src/errors.js';
 import { AUTH_ORIGIN, flush, postFrom, spyMessageListeners, track, webMessage } from './helpers.js';
 
 /** The part of a Window that runPopup uses, observable. */
@@ -124,6 +124,23 @@ describe('runPopup', () => {
     expect(err).toBeInstanceOf(PopupCancelledError);
     expect(err).toMatchObject({ error: 'cancelled', message: 'Popup closed', popup });
     expect(popup.closeCalls).toBe(0);
+    expect(listeners.active()).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects with PopupOpenError when the popup cannot be navigated, and cleans up', async () => {
+    const popup = new FakePopup();
+    Object.defineProperty(popup, 'location', {
+      get: () => ({
+        set href(_: string) {
+          throw new DOMException('Blocked a frame from navigating', 'SecurityError');
+        },
+      }),
+    });
+    const err = await runPopup(popup.asWindow(), URL_, opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PopupOpenError);
+    expect(err).toMatchObject({ error: 'popup_open' });
+    expect(popup.closed).toBe(true);
     expect(listeners.active()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
 import { runIframe } from '../../src/silent-iframe.js';
-import { ConfigurationError, TimeoutError } from '../../src/errors.js';
+import { ConfigurationError, GenericError, TimeoutError } from '../../src/errors.js';
 import { AUTH_ORIGIN, flush, postFrom, spyMessageListeners, track, webMessage } from './helpers.js';
 
 // The iframe really loads its URL in happy-dom; msw answers with an empty
@@ -182,6 +182,25 @@ describe('runIframe', () => {
     await loaded$(currentIframe());
     postFrom(currentIframe().contentWindow, AUTH_ORIGIN, webMessage({ code: 'c', state: 's-1' }));
     await expect(pending).resolves.toMatchObject({ code: 'c' });
+  });
+
+  it('rejects with a typed iframe_failed error when the iframe cannot be added, and leaves nothing behind', async () => {
+    const append = vi.spyOn(document.body, 'appendChild').mockImplementation(() => {
+      throw new DOMException('The operation is insecure', 'SecurityError');
+    });
+    try {
+      const err = await runIframe(URL_, opts).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GenericError);
+      expect(err).toMatchObject({
+        error: 'iframe_failed',
+        message: 'The silent authentication iframe could not be loaded: The operation is insecure',
+      });
+    } finally {
+      append.mockRestore();
+    }
+    expect(document.querySelectorAll('iframe')).toHaveLength(0);
+    expect(listeners.active()).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('rejects bad options with ConfigurationError and leaves nothing behind', async () => {
