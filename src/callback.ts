@@ -9,6 +9,16 @@ export interface AuthorizationResponse {
   error_description?: string;
 }
 
+/** The response for `state`, with the optional string fields `read` finds (absent ones are left out). */
+export function authorizationResponse(state: string, read: (name: string) => string | undefined): AuthorizationResponse {
+  const out: AuthorizationResponse = { state };
+  for (const name of ['code', 'iss', 'error', 'error_description'] as const) {
+    const value = read(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 /** Read an authorization response from a callback URL (query first, then fragment). */
 export function parseCallbackUrl(url: string): AuthorizationResponse {
   let parsed: URL;
@@ -35,14 +45,7 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     if (error) throw new AuthenticationError(error, desc ?? error);
     throw new StateMismatchError('Callback has no "state" parameter');
   }
-  const out: AuthorizationResponse = { state };
-  const code = single('code');
-  const iss = single('iss');
-  if (code !== undefined) out.code = code;
-  if (iss !== undefined) out.iss = iss;
-  if (error !== undefined) out.error = error;
-  if (desc !== undefined) out.error_description = desc;
-  return out;
+  return authorizationResponse(state, single);
 }
 
 export interface CallbackExpectations {

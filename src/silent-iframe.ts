@@ -10,7 +10,7 @@
  * Anything else is ignored (not an error): another frame, another request or
  * another library may post messages to this window at any time.
  */
-import type { AuthorizationResponse } from './callback.js';
+import { authorizationResponse, type AuthorizationResponse } from './callback.js';
 import { ConfigurationError, GenericError, TimeoutError } from './errors.js';
 
 export interface WebMessageOptions {
@@ -54,16 +54,7 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
   if (!isRecord(data) || data.type !== 'authorization_response') return undefined;
   const response = data.response;
   if (!isRecord(response) || response.state !== state) return undefined;
-  const result: AuthorizationResponse = { state };
-  const code = str(response.code);
-  const iss = str(response.iss);
-  const error = str(response.error);
-  const errorDescription = str(response.error_description);
-  if (code !== undefined) result.code = code;
-  if (iss !== undefined) result.iss = iss;
-  if (error !== undefined) result.error = error;
-  if (errorDescription !== undefined) result.error_description = errorDescription;
-  return result;
+  return authorizationResponse(state, (name) => str(response[name]));
 }
 
 /** A pending wait for one authorization response. */
