@@ -18,8 +18,6 @@ import { LocalStorageCache } from './cache/local-storage.js';
 import { InMemoryCache } from './cache/memory.js';
 import { DEFAULT_AUDIENCE, TokenStore, type AccessEntry } from './cache/token-store.js';
 
-export type { LogoutOptions } from './logout.js';
-export type * from './client-types.js';
 import type {
   GetTokenSilentlyOptions,
   PopupConfigOptions,
@@ -150,7 +148,7 @@ export class AuthClient {
       }
       const response = await runPopup(popup, prepared.url, {
         timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
-        expectedOrigin: new URL((await this.endpoints()).authorization).origin,
+        expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
         state: prepared.tx.state,
       });
       return completeAuthorization(this.flow, prepared.tx, response, { replaceSession });
@@ -220,8 +218,8 @@ export class AuthClient {
         if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
         const { url, tx } = await prepareAuthorization(this.flow, params, { force: { prompt: 'none', response_mode: 'web_message' } });
-        const expectedOrigin = new URL((await this.endpoints()).authorization).origin;
-        const response = await runIframe(url, { timeoutInSeconds: seconds, expectedOrigin, state: tx.state });
+        // runIframe reduces the authorize URL to the origin its messages must come from.
+        const response = await runIframe(url, { timeoutInSeconds: seconds, expectedOrigin: (await this.endpoints()).authorization, state: tx.state });
         try {
           return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
         } catch (e) {

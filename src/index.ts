@@ -2,17 +2,16 @@
 export { AuthClient, createAuthClient } from './client.js';
 export type {
   GetTokenSilentlyOptions,
-  IdTokenClaims,
-  LogoutOptions,
   PopupConfigOptions,
   PopupLoginOptions,
   RedirectLoginOptions,
   RedirectLoginResult,
   TokenResponse,
   User,
-} from './client.js';
+} from './client-types.js';
+export type { IdTokenClaims } from './id-token.js';
 export type { AuthClientOptions, AuthorizationParams, CacheLocation } from './options.js';
-export type { LogoutParams } from './logout.js';
+export type { LogoutOptions, LogoutParams } from './logout.js';
 export type { AuthorizationResponse } from './callback.js';
 export {
   AuthenticationError,
