@@ -6,7 +6,7 @@ import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from '
 import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
 import { processTokenResponse, requestCodeGrant } from './token-endpoint.js';
 import type { Transaction } from './transaction.js';
-import { DEFAULT_AUDIENCE, type AccessEntry, type TokenStore } from './cache/token-store.js';
+import { accessEntryFor, DEFAULT_AUDIENCE, type AccessEntry, type TokenStore } from './cache/token-store.js';
 
 /**
  * The authorization-code flow shared by redirect, popup and iframe:
@@ -133,22 +133,11 @@ export async function completeAuthorization(
   }
   const family = tokens.refresh_token ? randomString(16) : undefined;
   if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token);
-  const now = Date.now();
-  const entry: AccessEntry = {
-    v: 1,
-    audience: tx.audience ?? DEFAULT_AUDIENCE,
-    scope: tx.scope,
-    access_token: tokens.access_token,
-    token_type: tokens.token_type,
-    expires_at: now + tokens.expires_in * 1000,
-    obtained_at: now,
-  };
-  if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
   const sessionFamily = family ?? (cleared ? undefined : previous?.family);
-  if (sessionFamily) entry.family = sessionFamily;
+  const entry = accessEntryFor(tokens, tx.audience ?? DEFAULT_AUDIENCE, tx.scope, sessionFamily);
   await store.setAccess(entry);
   if (claims && tokens.id_token) {
-    await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: sessionFamily, obtained_at: now });
+    await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: sessionFamily, obtained_at: entry.obtained_at });
   }
   return entry;
 }

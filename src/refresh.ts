@@ -4,7 +4,7 @@ import { checkRefreshedClaims, type IdTokenClaims } from './id-token.js';
 import { hasCrossTabLocks, highestMarker, publishMarker, runExclusive } from './lock.js';
 import type { TabMessage } from './tab-sync.js';
 import { processTokenResponse, requestRefreshGrant } from './token-endpoint.js';
-import { scopeKey, TokenStore, type AccessEntry, type FamilyRecord } from './cache/token-store.js';
+import { accessEntryFor, scopeKey, TokenStore, type AccessEntry, type FamilyRecord } from './cache/token-store.js';
 
 /**
  * The rotation engine. Guarantees:
@@ -221,18 +221,7 @@ export class RefreshEngine {
     // Signed out (or family removed) while the request was in flight: cache nothing.
     const before = await store.getFamily(req.family);
     if (!before) throw missing();
-    const now = Date.now();
-    const entry: AccessEntry = {
-      v: 1,
-      audience: req.audience,
-      scope: req.scope,
-      access_token: tokens.access_token,
-      token_type: tokens.token_type,
-      expires_at: now + tokens.expires_in * 1000,
-      obtained_at: now,
-      family: req.family,
-    };
-    if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
+    const entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
     // Access entry first, family record second: a tab whose storage already shows
     // the new refresh token also shows this access token (same-tab write order).
     await store.setAccess(entry);
@@ -247,7 +236,7 @@ export class RefreshEngine {
     // (A family that holds another token than the one presented cannot happen under the
     // lock; as before, the access token is kept and the record left alone.)
     if (claims && tokens.id_token && ownsSession) {
-      await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: req.family, obtained_at: now });
+      await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: req.family, obtained_at: entry.obtained_at });
     }
     // Publish the rotation before the lock is released (see currentFamily).
     if (seq !== false && this.usesMarkers) await this.publish(req.family, seq);

@@ -38,6 +38,28 @@ export interface AccessEntry {
   family?: string;
 }
 
+/** The cache entry for an access token the token endpoint just issued for (audience, scope). */
+export function accessEntryFor(
+  tokens: { access_token: string; token_type: string; expires_in: number; scope?: string },
+  audience: string,
+  scope: string,
+  family: string | undefined,
+): AccessEntry {
+  const now = Date.now();
+  const entry: AccessEntry = {
+    v: 1,
+    audience,
+    scope,
+    access_token: tokens.access_token,
+    token_type: tokens.token_type,
+    expires_at: now + tokens.expires_in * 1000,
+    obtained_at: now,
+  };
+  if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
+  if (family) entry.family = family;
+  return entry;
+}
+
 export interface SessionEntry {
   v: 1;
   id_token: string;
