@@ -22,7 +22,24 @@ export function html(body: string, status = 200, headers: Record<string, string>
 }
 
 export function redirect(location: string, headers: Record<string, string> = {}): Response {
-  return new Response(null, { status: 302, headers: { Location: location, ...NO_STORE, ...headers } });
+  return new Response(null, { status: 302, headers: { Location: headerSafeUrl(location), ...NO_STORE, ...headers } });
+}
+
+/**
+ * An absolute URL as a valid header value: the WHATWG serialization is ASCII
+ * (non-ASCII is percent-encoded, the host punycoded). Callers refuse URLs
+ * with control characters first (see `hasControlChars`).
+ */
+export function headerSafeUrl(location: string): string {
+  const u = tryUrl(location);
+  if (u) return u.href;
+  const pct = (c: string) => [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return location.replace(/[^\u0021-\u007e]/g, pct);
+}
+
+/** True when a URL parameter holds whitespace or control characters (CR/LF/NUL...), which a redirect target must not. */
+export function hasControlChars(s: string): boolean {
+  return /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(s);
 }
 
 export function escapeHtml(s: string): string {

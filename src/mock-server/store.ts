@@ -47,6 +47,36 @@ export interface AccessRecord {
 
 const userClient = (sub: string, clientId: string) => `${sub}\u0000${clientId}`;
 
+/**
+ * Hard caps that keep a long-running server's memory bounded; beyond them the
+ * oldest entries go first. Expired entries are also swept on access (at most
+ * once per SWEEP_EVERY_MS of server time, or every SWEEP_EVERY_OPS requests).
+ */
+export const LIMITS = {
+  pending: 1000,
+  codes: 5000,
+  sessions: 5000,
+  accessTokens: 50_000,
+  /** Families kept in total; inactive ones are dropped first. */
+  families: 5000,
+  /** Refresh tokens remembered per family (older retired ones are forgotten: presenting one is then just unknown). */
+  tokensPerFamily: 100,
+};
+const SWEEP_EVERY_MS = 10_000;
+const SWEEP_EVERY_OPS = 500;
+/** How long an unused expired code, or a used one, is remembered (so a late exchange hears "expired" / "replayed"). */
+const CODE_MEMORY_MS = 600_000;
+
+/** Inserts into a Map, dropping the oldest entries over `cap` (Maps iterate in insertion order). */
+export function capSet<K, V>(m: Map<K, V>, k: K, v: V, cap: number, onDrop?: (v: V) => void): void {
+  m.set(k, v);
+  while (m.size > cap) {
+    const first = m.entries().next().value as [K, V];
+    m.delete(first[0]);
+    onDrop?.(first[1]);
+  }
+}
+
 /** All mutable server state. Everything here is cleared by `reset()`. */
 export class Store {
   offsetMs = 0;
@@ -57,8 +87,14 @@ export class Store {
   families = new Map<string, Family>();
   refreshIndex = new Map<string, Family>();
   accessTokens = new Map<string, AccessRecord>();
-  consents = new Set<string>();
+  /** user+client → the scopes declined when consent was given. */
+  consents = new Map<string, string[]>();
   mfaRequired = new Set<string>();
+  /** Run-time scope declines per user (`control.declineScopes`), over the user's `declineScopes` option. */
+  declines = new Map<string, string[]>();
+  private listeners = new Set<(e: MockEvent) => void>();
+  private lastSweep = 0;
+  private opsSinceSweep = 0;
   private active = new Map<string, Set<string>>();
   private eventLog: MockEvent[] = [];
   private seq = 0;
@@ -78,18 +114,44 @@ export class Store {
     for (const m of [this.sessions, this.codes, this.pending, this.families, this.refreshIndex, this.accessTokens, this.active]) m.clear();
     this.consents.clear();
     this.mfaRequired.clear();
+    this.declines.clear();
     this.eventLog = [];
     this.familyCounter = 0;
     this.emit({ type: 'reset' });
   }
 
-  emit(e: Omit<MockEvent, 'seq' | 'at'>): MockEvent {
+  /** Logs an event. `deferPublish`: the caller fills in fields later and calls `publish(ev)` for the live listeners. */
+  emit(e: Omit<MockEvent, 'seq' | 'at'>, deferPublish = false): MockEvent {
     const ev: MockEvent = { seq: ++this.seq, at: this.now(), ...e };
     this.eventLog.push(ev);
     // trim in batches (amortised O(1) per event); events() only shows the last maxEvents
     const max = this.opts.maxEvents;
     if (this.eventLog.length >= 2 * max + 64) this.eventLog.splice(0, this.eventLog.length - max);
+    if (!deferPublish) this.publish(ev);
     return ev;
+  }
+
+  publish(ev: MockEvent): void {
+    if (this.listeners.size === 0) return;
+    for (const l of [...this.listeners]) {
+      try {
+        l({ ...ev });
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  onEvent(listener: (e: MockEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Sweeps expired state now and then, from the request path (bounded work per request on average). */
+  maybeSweep(): void {
+    const now = this.now();
+    if (++this.opsSinceSweep < SWEEP_EVERY_OPS && now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.sweep();
   }
 
   events(f: EventFilter = {}): MockEvent[] {
@@ -103,8 +165,13 @@ export class Store {
     return this.consents.has(userClient(sub, clientId));
   }
 
-  grantConsent(sub: string, clientId: string): void {
-    this.consents.add(userClient(sub, clientId));
+  /** Scopes declined when the user consented to this client (empty when none or no consent). */
+  consentDeclined(sub: string, clientId: string): string[] {
+    return this.consents.get(userClient(sub, clientId)) ?? [];
+  }
+
+  grantConsent(sub: string, clientId: string, declined: string[] = []): void {
+    this.consents.set(userClient(sub, clientId), declined);
   }
 
   /** Removes the user's consent for one client, or for every client. */
@@ -113,7 +180,12 @@ export class Store {
       this.consents.delete(userClient(sub, clientId));
       return;
     }
-    for (const k of [...this.consents]) if (k.startsWith(userClient(sub, ''))) this.consents.delete(k);
+    for (const k of [...this.consents.keys()]) if (k.startsWith(userClient(sub, ''))) this.consents.delete(k);
+  }
+
+  /** The scopes this user declines at consent: the run-time setting, else the user's option. */
+  userDeclines(sub: string): string[] {
+    return this.declines.get(sub) ?? this.opts.users.get(sub)?.declineScopes ?? [];
   }
 
   /** Marks a family expired if one of its lifetimes has passed. Returns its status. */
@@ -131,13 +203,47 @@ export class Store {
   }
 
   sweep(): void {
-    for (const f of this.families.values()) this.checkExpiry(f);
     const now = this.now();
+    this.lastSweep = now;
+    this.opsSinceSweep = 0;
+    for (const f of this.families.values()) this.checkExpiry(f);
     for (const [k, a] of this.accessTokens) if (a.exp <= now) this.accessTokens.delete(k);
-    // unused codes are kept a while after expiry so a late exchange hears "expired", not "invalid"
-    for (const [k, c] of this.codes) if (c.expiresAt + 600_000 <= now && c.usedAt === null) this.codes.delete(k);
+    // codes are remembered a while after expiry (or use) so a late exchange hears "expired" or is caught as a replay
+    for (const [k, c] of this.codes) if (Math.max(c.expiresAt, c.usedAt ?? 0) + CODE_MEMORY_MS <= now) this.codes.delete(k);
     for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
     for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
+  }
+
+  addPending(p: PendingLogin): void {
+    capSet(this.pending, p.id, p, LIMITS.pending);
+  }
+
+  addCode(c: CodeRecord): void {
+    capSet(this.codes, c.code, c, LIMITS.codes);
+  }
+
+  addSession(s: Session): void {
+    capSet(this.sessions, s.id, s, LIMITS.sessions);
+  }
+
+  /** Forgets a family and its tokens (only inactive ones, or the oldest when over the cap). */
+  private dropFamily(f: Family): void {
+    this.families.delete(f.id);
+    for (const t of f.tokens) this.refreshIndex.delete(t.value);
+    this.active.get(userClient(f.sub, f.clientId))?.delete(f.id);
+  }
+
+  /** Keeps the number of families under the cap: inactive ones go first, then the oldest. */
+  private capFamilies(): void {
+    if (this.families.size < LIMITS.families) return;
+    for (const f of this.families.values()) {
+      if (this.families.size < LIMITS.families) return;
+      if (this.checkExpiry(f) !== 'active') this.dropFamily(f);
+    }
+    for (const f of this.families.values()) {
+      if (this.families.size < LIMITS.families) return;
+      this.dropFamily(f);
+    }
   }
 
   revokeFamily(f: Family, reason: string): boolean {
@@ -173,6 +279,7 @@ export class Store {
       const f = this.families.get(id);
       if (f) this.revokeFamily(f, 'limit');
     }
+    this.capFamilies();
     const now = this.now();
     const f: Family = {
       id: `fam_${++this.familyCounter}_${randomToken(6)}`,
@@ -197,6 +304,10 @@ export class Store {
     const t: RefreshTokenView = { value: randomToken(32), state: 'current', issuedAt: this.now(), rotatedAt: null };
     f.tokens.push(t);
     this.refreshIndex.set(t.value, f);
+    if (f.tokens.length > LIMITS.tokensPerFamily) {
+      const old = f.tokens.shift()!;
+      this.refreshIndex.delete(old.value);
+    }
     return t;
   }
 
@@ -219,7 +330,7 @@ export class Store {
   }
 
   recordAccessToken(jti: string, family: string | null, expSeconds: number): void {
-    this.accessTokens.set(jti, { family, exp: expSeconds * 1000, revoked: false });
+    capSet(this.accessTokens, jti, { family, exp: expSeconds * 1000, revoked: false }, LIMITS.accessTokens);
   }
 
   /** An access token is usable unless it was revoked or its family is no longer active for revocation reasons. */
