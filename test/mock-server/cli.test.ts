@@ -50,6 +50,27 @@ describe('CLI arguments', () => {
     expect(() => parseArgs(['--port', '70000'])).toThrow(new UsageError('--port must be an integer 0..65535'));
   });
 
+  it('--issuer and repeatable --control-origin', () => {
+    const a = parseArgs(['--issuer', 'https://auth.test/', '--control-origin', 'https://a.test', '--control-origin=https://b.test']);
+    expect(a.options).toEqual({ issuer: 'https://auth.test/', controlOrigins: ['https://a.test', 'https://b.test'] });
+    expect(() => parseArgs(['--itp=yes'])).toThrow(new UsageError('--itp takes no value'));
+    expect(() => parseArgs(['stray'])).toThrow(new UsageError('unexpected argument "stray"'));
+  });
+
+  it('a config file naming a CLI flag or holding a wrong type gets one clear message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotor-cfg-'));
+    const portFile = join(dir, 'port.json');
+    writeFileSync(portFile, JSON.stringify({ port: 4000 }));
+    await expect(startCli(['--port', '0', '--config', portFile], () => {})).rejects.toThrow(
+      new UsageError(`invalid option port: is a command-line flag (--port), not an option: pass it to rotor-mock-server, or to listen() (in --config ${portFile})`),
+    );
+    const typeFile = join(dir, 'users.json');
+    writeFileSync(typeFile, JSON.stringify({ users: { sub: 'x' } }));
+    await expect(startCli(['--port', '0', '--config', typeFile], () => {})).rejects.toThrow(
+      new UsageError(`invalid option users: expected an array, got an object (in --config ${typeFile})`),
+    );
+  });
+
   it('refuses an option value the server does not know', async () => {
     await expect(startCli(['--port', '0', '--error-profile', 'strict'], () => {})).rejects.toThrow(new UsageError('invalid option errorProfile: expected one of auth0, rfc, got the string "strict"'));
   });
