@@ -7,7 +7,15 @@
  * test('refreshes', async ({ page, authServer, expireTokens }) => { ... });
  * ```
  */
-import { test as base, type Page } from '@playwright/test';
+import {
+  test as base,
+  type Page,
+  type PlaywrightTestArgs,
+  type PlaywrightTestOptions,
+  type PlaywrightWorkerArgs,
+  type PlaywrightWorkerOptions,
+  type TestType,
+} from '@playwright/test';
 import { createMockServer, type MockServer, type MockServerOptions } from '../mock-server/index.js';
 
 export { expect } from '@playwright/test';
@@ -40,7 +48,10 @@ export interface AuthWorkerFixtures {
   authServerWorker: AuthServer;
 }
 
-export const test = base.extend<AuthFixtures, AuthWorkerFixtures>({
+export const test: TestType<
+  PlaywrightTestArgs & PlaywrightTestOptions & AuthFixtures,
+  PlaywrightWorkerArgs & PlaywrightWorkerOptions & AuthWorkerFixtures
+> = base.extend<AuthFixtures, AuthWorkerFixtures>({
   authServerOptions: [{}, { scope: 'worker', option: true }],
   authServerWorker: [
     async ({ authServerOptions }, use) => {
