@@ -6,11 +6,21 @@ export const MAX_PARAMS = 64;
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
+/** Bodies of the responses made here, so the node bridge writes the string instead of reading the stream back. */
+const texts = new WeakMap<Response, string>();
+
+export function bodyText(r: Response): string | undefined {
+  return r.bodyUsed ? undefined : texts.get(r);
+}
+
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const r = new Response(text, {
     status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...NO_STORE, ...headers },
   });
+  texts.set(r, text);
+  return r;
 }
 
 export function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
