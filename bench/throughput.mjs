@@ -80,6 +80,28 @@ async function signCost(n = 60) {
   return out;
 }
 
+/**
+ * Instant servers: median ms of `createMockServer()` + its first request
+ * (GET /.well-known/jwks.json, which needs the signing key), in this
+ * process, after one warm-up server (the process-wide default key is made
+ * once). Goal: <= 5 ms.
+ */
+export async function measureInstantServers({ n = 200, signingAlg = 'RS256' } = {}) {
+  const { createMockServer } = await import(new URL('../dist/mock-server.mjs', import.meta.url).href);
+  const first = performance.now();
+  await (await createMockServer({ signingAlg }).fetch(new Request('http://127.0.0.1/.well-known/jwks.json'))).arrayBuffer();
+  const firstMs = performance.now() - first;
+  const times = [];
+  for (let i = 0; i < n; i += 1) {
+    const t0 = performance.now();
+    const s = createMockServer({ signingAlg });
+    const res = await s.fetch(new Request('http://127.0.0.1/.well-known/jwks.json'));
+    await res.arrayBuffer();
+    times.push(performance.now() - t0);
+  }
+  return { signingAlg, servers: n, medianMs: median(times), firstServerMs: firstMs };
+}
+
 /** [row name, mock kind, oidc-provider kind]: the first is the goal row (>= 1.5×). */
 export const COMPARISONS = [
   ['equal crypto, ES256 (JWT access token + ID token each)', 'mock-es256', 'oidc-provider-jwt-es256'],
@@ -158,6 +180,8 @@ export async function measureThroughput({
     };
   }
   const signMs = await signCost();
+  const instant = await measureInstantServers();
+  log(`  createMockServer() + first request: ${instant.medianMs.toFixed(2)} ms median (the process's first: ${instant.firstServerMs.toFixed(0)} ms, key generation)`);
   log(`  one WebCrypto signature here: RS256 ${signMs.RS256.toFixed(3)} ms, ES256 ${signMs.ES256.toFixed(3)} ms`);
   const comparisons = COMPARISONS.filter(([, m, o]) => summary[m] && summary[o]).map(([name, m, o]) => ({
     name,
@@ -167,10 +191,14 @@ export async function measureThroughput({
     cpuRatio: summary[o].cpuMsPerGrant / summary[m].cpuMsPerGrant,
   }));
   for (const c of comparisons) log(`  ${c.name}: ${c.ratio.toFixed(2)}× grants/s (${c.cpuRatio.toFixed(2)}× less CPU per grant)`);
-  return { chains, perChain, rounds, servers: summary, comparisons, signMs };
+  return { chains, perChain, rounds, servers: summary, comparisons, signMs, instant };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === 'instant') {
+    console.log(JSON.stringify(await measureInstantServers(), null, 2));
+    process.exit(0);
+  }
   const kinds = process.argv[2] ? process.argv[2].split(',') : undefined;
   console.log(JSON.stringify(await measureThroughput({ kinds, log: console.log }), null, 2));
 }
