@@ -1,5 +1,7 @@
 import type { AuthRequest } from './authorize-request.js';
 import type { ResolvedOptions } from './options.js';
+import { EventLog } from './event-log.js';
+import { capSet, CODE_MEMORY_MS, LIMITS, SWEEP_EVERY_MS, SWEEP_EVERY_OPS } from './limits.js';
 import { randomToken } from './http.js';
 import type { EventFilter, FamilyStatus, FamilyView, MockEvent, RefreshTokenView } from './types.js';
 
@@ -47,36 +49,6 @@ export interface AccessRecord {
 
 const userClient = (sub: string, clientId: string) => `${sub}\u0000${clientId}`;
 
-/**
- * Hard caps that keep a long-running server's memory bounded; beyond them the
- * oldest entries go first. Expired entries are also swept on access (at most
- * once per SWEEP_EVERY_MS of server time, or every SWEEP_EVERY_OPS requests).
- */
-export const LIMITS = {
-  pending: 1000,
-  codes: 5000,
-  sessions: 5000,
-  accessTokens: 50_000,
-  /** Families kept in total; inactive ones are dropped first. */
-  families: 5000,
-  /** Refresh tokens remembered per family (older retired ones are forgotten: presenting one is then just unknown). */
-  tokensPerFamily: 100,
-};
-const SWEEP_EVERY_MS = 10_000;
-const SWEEP_EVERY_OPS = 500;
-/** How long an unused expired code, or a used one, is remembered (so a late exchange hears "expired" / "replayed"). */
-const CODE_MEMORY_MS = 600_000;
-
-/** Inserts into a Map, dropping the oldest entries over `cap` (Maps iterate in insertion order). */
-export function capSet<K, V>(m: Map<K, V>, k: K, v: V, cap: number, onDrop?: (v: V) => void): void {
-  m.set(k, v);
-  while (m.size > cap) {
-    const first = m.entries().next().value as [K, V];
-    m.delete(first[0]);
-    onDrop?.(first[1]);
-  }
-}
-
 /** All mutable server state. Everything here is cleared by `reset()`. */
 export class Store {
   offsetMs = 0;
@@ -92,16 +64,15 @@ export class Store {
   mfaRequired = new Set<string>();
   /** Run-time scope declines per user (`control.declineScopes`), over the user's `declineScopes` option. */
   declines = new Map<string, string[]>();
-  private listeners = new Set<(e: MockEvent) => void>();
   private lastSweep = 0;
   private opsSinceSweep = 0;
   private active = new Map<string, Set<string>>();
-  private eventLog: MockEvent[] = [];
-  private seq = 0;
+  private readonly log: EventLog;
   private familyCounter = 0;
 
   constructor(private readonly opts: ResolvedOptions) {
     this.itp = opts.itp;
+    this.log = new EventLog(opts.maxEvents);
   }
 
   now(): number {
@@ -115,36 +86,26 @@ export class Store {
     this.consents.clear();
     this.mfaRequired.clear();
     this.declines.clear();
-    this.eventLog = [];
+    this.log.clear();
     this.familyCounter = 0;
     this.emit({ type: 'reset' });
   }
 
   /** Logs an event. `deferPublish`: the caller fills in fields later and calls `publish(ev)` for the live listeners. */
   emit(e: Omit<MockEvent, 'seq' | 'at'>, deferPublish = false): MockEvent {
-    const ev: MockEvent = { seq: ++this.seq, at: this.now(), ...e };
-    this.eventLog.push(ev);
-    // trim in batches (amortised O(1) per event); events() only shows the last maxEvents
-    const max = this.opts.maxEvents;
-    if (this.eventLog.length >= 2 * max + 64) this.eventLog.splice(0, this.eventLog.length - max);
-    if (!deferPublish) this.publish(ev);
-    return ev;
+    return this.log.emit({ at: this.now(), ...e }, deferPublish);
   }
 
   publish(ev: MockEvent): void {
-    if (this.listeners.size === 0) return;
-    for (const l of [...this.listeners]) {
-      try {
-        l({ ...ev });
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.log.publish(ev);
   }
 
   onEvent(listener: (e: MockEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.log.onEvent(listener);
+  }
+
+  events(f: EventFilter = {}): MockEvent[] {
+    return this.log.events(f);
   }
 
   /** Sweeps expired state now and then, from the request path (bounded work per request on average). */
@@ -152,13 +113,6 @@ export class Store {
     const now = this.now();
     if (++this.opsSinceSweep < SWEEP_EVERY_OPS && now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.sweep();
-  }
-
-  events(f: EventFilter = {}): MockEvent[] {
-    return this.eventLog
-      .slice(-this.opts.maxEvents)
-      .filter((e) => (f.since === undefined || e.seq > f.since) && (!f.type || e.type === f.type) && (!f.family || e.family === f.family))
-      .map((e) => ({ ...e }));
   }
 
   hasConsent(sub: string, clientId: string): boolean {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer } from '../../src/mock-server/index.js';
-import { LIMITS } from '../../src/mock-server/store.js';
+import { LIMITS } from '../../src/mock-server/limits.js';
 import { authorize, CLIENT, get, login, ORIGIN, pkce, REDIRECT, refresh, server } from './helpers.js';
 
 const closers: Array<() => Promise<void>> = [];
