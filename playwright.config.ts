@@ -12,8 +12,9 @@ const projects: Project[] = requestedBrowsers().map((name) => {
 });
 
 export default defineConfig({
-  testDir: 'e2e',
-  testMatch: '**/*.spec.ts',
+  // e2e/ and the README's Playwright example (examples/playwright, run verbatim against the build)
+  testDir: '.',
+  testMatch: ['e2e/**/*.spec.ts', 'examples/playwright/**/*.spec.ts'],
   // The machine has 2 cores shared with other work; every spec starts its own servers on port 0.
   workers: process.env.CI ? 1 : 2,
   fullyParallel: false,

@@ -5,6 +5,8 @@
 //   dist/index.d.ts          types (ESM) and dist/index.d.cts (the same, for require)
 //   dist/mock-server.mjs     Node ESM mock authorization server (+ dist/mock-server.d.ts)
 //   dist/cli.mjs             `rotor-mock-server` CLI, with a shebang
+//   dist/testing.mjs         rotor-auth/testing (signIn and scenario helpers; + dist/testing.d.ts)
+//   dist/testing-playwright.mjs  rotor-auth/testing/playwright (fixture; + .d.ts; @playwright/test stays a peer)
 // Every config is independent; `ROTOR_BUILD=browser|server|types` builds a subset.
 import { chmod } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
@@ -21,6 +23,9 @@ const out = (p) => `${root}dist/${p}`;
 const SDK_ENTRY = src('index.ts');
 const SERVER_ENTRY = src('mock-server/index.ts');
 const CLI_ENTRY = src('mock-server/cli.ts');
+const TESTING_ENTRY = src('testing/index.ts');
+const PLAYWRIGHT_ENTRY = src('testing/playwright.ts');
+const peerDeps = ['@playwright/test'];
 
 const runtimeDeps = ['jose', 'idb-keyval'];
 const isDep = (id, deps) => deps.some((d) => id === d || id.startsWith(`${d}/`));
@@ -86,8 +91,8 @@ const sdkIife = {
 };
 
 const server = {
-  input: { 'mock-server': SERVER_ENTRY, cli: CLI_ENTRY },
-  external: (id) => isBuiltin(id) || isDep(id, ['jose']),
+  input: { 'mock-server': SERVER_ENTRY, cli: CLI_ENTRY, testing: TESTING_ENTRY, 'testing-playwright': PLAYWRIGHT_ENTRY },
+  external: (id) => isBuiltin(id) || isDep(id, ['jose', ...peerDeps]),
   plugins: [nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }), ts(), executable('cli.mjs')],
   output: {
     dir: out(''),
@@ -117,10 +122,20 @@ const serverTypes = {
   output: { file: out('mock-server.d.ts'), format: 'es' },
 };
 
+const testingTypes = [
+  [TESTING_ENTRY, 'testing.d.ts'],
+  [PLAYWRIGHT_ENTRY, 'testing-playwright.d.ts'],
+].map(([input, file]) => ({
+  input,
+  external: (id) => isBuiltin(id) || isDep(id, [...runtimeDeps, ...peerDeps]),
+  plugins: [dtsPlugin()],
+  output: { file: out(file), format: 'es' },
+}));
+
 const groups = {
   browser: [sdkEsm, sdkCjs, sdkIife],
   server: [server],
-  types: [sdkTypes, serverTypes],
+  types: [sdkTypes, serverTypes, ...testingTypes],
 };
 const only = process.env.ROTOR_BUILD;
 export default only ? only.split(',').flatMap((g) => groups[g] ?? []) : Object.values(groups).flat();

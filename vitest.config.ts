@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
@@ -15,9 +16,16 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // examples/vitest are the README's vitest example, run verbatim: their package imports resolve to the sources
+        resolve: {
+          alias: [
+            { find: /^rotor-auth\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+            { find: /^rotor-auth\/mock-server$/, replacement: fileURLToPath(new URL('./src/mock-server/index.ts', import.meta.url)) },
+          ],
+        },
         test: {
           name: 'unit',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'examples/vitest/**/*.test.ts'],
           exclude: ['test/browser/**'],
           environment: 'node',
           testTimeout: 20_000,

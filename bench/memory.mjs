@@ -4,7 +4,7 @@
 // handler, no sockets), and again after every family rotated R times.
 // The event log is capped at 1 entry and the per-user active-token cap is
 // raised above N, so what is measured is the family store itself.
-//   node --expose-gc bench/memory.mjs [N] [R]
+//   node --expose-gc bench/memory.mjs [N] [R] [abandoned logins, default 5000]
 import { createHash, randomBytes } from 'node:crypto';
 import { loadMockServerModule, MOCK_CLIENT } from './servers/mock.mjs';
 
@@ -78,7 +78,27 @@ const h2 = await heap();
 const harness2 = harnessBytes();
 const active = server.control.families().filter((f) => f.status === 'active').length;
 
+// Abandoned logins: A calls to /authorize that never finish the login form, on a fresh server (the
+// form path, no autoLogin). Pending logins are capped and expire, so the heap must stay bounded
+// (issue goal: 5,000 abandoned logins < 20 MB).
+const A = Number(process.argv[4] ?? 5000);
+const fresh = createMockServer();
+const a0 = await heap();
+for (let i = 0; i < A; i += 1) {
+  const url = new URL(`${ORIGIN}/authorize`);
+  const params = {
+    response_type: 'code', client_id: MOCK_CLIENT.clientId, redirect_uri: REDIRECT, scope: MOCK_CLIENT.scope,
+    state: `s${i}`, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await fresh.fetch(new Request(url));
+  if (res.status !== 302) throw new Error(`abandoned login ${i}: HTTP ${res.status}`);
+}
+const a1 = await heap();
+
 process.stdout.write(`${JSON.stringify({
+  abandonedLogins: A,
+  abandonedLoginsHeapBytes: a1 - a0,
   families: N,
   activeFamiliesReported: active,
   rotationsPerFamily: R,

@@ -13,6 +13,7 @@ const problems = [];
 const need = [
   'rotor-auth.mjs', 'rotor-auth.cjs', 'rotor-auth.min.js', 'index.d.ts', 'index.d.cts',
   'mock-server.mjs', 'mock-server.d.ts', 'cli.mjs',
+  'testing.mjs', 'testing.d.ts', 'testing-playwright.mjs', 'testing-playwright.d.ts',
 ];
 for (const f of need) if (!existsSync(resolve(dist, f))) problems.push(`missing dist/${f}`);
 if (problems.length) finish();
@@ -44,6 +45,13 @@ if (cli.indexOf('#!', 2) !== -1 && /\n#!/.test(cli)) problems.push('dist/cli.mjs
 if (!(statSync(resolve(dist, 'cli.mjs')).mode & 0o111)) problems.push('dist/cli.mjs is not executable');
 const server = await import(pathToFileURL(resolve(dist, 'mock-server.mjs')).href);
 if (typeof server.createMockServer !== 'function') problems.push('dist/mock-server.mjs does not export createMockServer');
+const testing = await import(pathToFileURL(resolve(dist, 'testing.mjs')).href);
+for (const name of ['signIn', 'refresh', 'expireAccessTokens', 'replayRetiredRefreshToken', 'familyOf', 'SignInError']) {
+  if (typeof testing[name] !== 'function') problems.push(`dist/testing.mjs does not export ${name}`);
+}
+const pw = readFileSync(resolve(dist, 'testing-playwright.mjs'), 'utf8');
+if (!/from ['"]@playwright\/test['"]/.test(pw)) problems.push('dist/testing-playwright.mjs must import @playwright/test (a peer), not bundle it');
+for (const name of ['test', 'expect']) if (!new RegExp(`export \\{[^}]*\\b${name}\\b`).test(pw)) problems.push(`dist/testing-playwright.mjs does not export ${name}`);
 
 finish();
 

@@ -6,12 +6,27 @@
 // (`rotateRefreshToken: true`; reuse of a consumed token revokes the grant).
 // Interactions are answered by the bench itself: login as user-1, consent to
 // what is asked. Storage: oidc-provider's default in-memory adapter.
+//
+// With `{ jwtAccessTokens: true, alg }` it is set up to sign what the mock
+// server signs (the fair comparison): access tokens are JWTs for a resource
+// (RFC 8707 resource indicators, `accessTokenFormat: 'jwt'`) signed with
+// `alg`, and ID tokens too; without options it is oidc-provider's default
+// (opaque access tokens, RS256 ID tokens).
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { Provider } from 'oidc-provider';
 
 export const OIDC_CLIENT = { clientId: 'bench', redirectUri: 'http://127.0.0.1/cb', scope: 'openid offline_access' };
+export const API = 'https://api.rotor.test';
+export const OIDC_JWT_CLIENT = { ...OIDC_CLIENT, scope: 'openid offline_access api:read', extra: { resource: API } };
 
-export async function startOidcProvider() {
+function signingKeys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  return { keys: [{ ...rsa, kid: 'rs', alg: 'RS256', use: 'sig' }, { ...ec, kid: 'es', alg: 'ES256', use: 'sig' }] };
+}
+
+export async function startOidcProvider({ jwtAccessTokens = false, alg = 'RS256' } = {}) {
   const server = http.createServer();
   server.keepAliveTimeout = 30_000;
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -25,7 +40,9 @@ export async function startOidcProvider() {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [OIDC_CLIENT.redirectUri],
+      id_token_signed_response_alg: alg,
     }],
+    jwks: signingKeys(),
     scopes: ['openid', 'offline_access'],
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
@@ -34,7 +51,17 @@ export async function startOidcProvider() {
       Grant: 14 * 86400, RefreshToken: 14 * 86400, Session: 14 * 86400,
     },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      ...(jwtAccessTokens ? {
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async () => API,
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async () => ({ scope: 'api:read', audience: API, accessTokenFormat: 'jwt', jwt: { sign: { alg } } }),
+        },
+      } : {}),
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   });
   // quiet the dev-config warnings the provider prints to the console
@@ -55,6 +82,7 @@ export async function startOidcProvider() {
       const missing = details.prompt.details;
       if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
       if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
       const grantId = await grant.save();
       await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     } catch (err) {

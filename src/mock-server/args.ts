@@ -1,9 +1,10 @@
+import { parseArgs as parseNodeArgs } from 'node:util';
 import type { MockServerOptions } from './types.js';
 
 export const USAGE = `Usage: rotor-mock-server [options]
   --port N                 port to listen on (default 4000; 0 picks a free port)
   --host H                 host to bind (default 127.0.0.1)
-  --issuer URL             fixed issuer (default: the request's origin + "/")
+  --issuer URL             fixed issuer (default: the bound address, http(s)://HOST:PORT/)
   --client-id ID           name of the default public client (default demo)
   --redirect-uri URL       extra exact redirect URI for the default client (repeatable)
   --auto-login SUB         sign SUB in at /authorize without the login form
@@ -17,6 +18,7 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --cookie-samesite V      None (default, with Secure) or Lax
   --itp                    ignore the session cookie on cross-site iframe requests
   --https                  serve TLS with a self-signed certificate made at start
+  --control-origin ORIGIN  a non-loopback origin allowed to use the control API (repeatable)
   --no-control             do not serve the control API under /__control/
   --config FILE            JSON file with options (clients, users, apis, ...); flags win
   --help                   show this help`;
@@ -34,62 +36,73 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const NUMBER_FLAGS: Record<string, keyof MockServerOptions> = {
+const NUMBER_FLAGS = {
   'access-token-ttl': 'accessTokenTtl',
   'reuse-interval': 'reuseInterval',
   'idle-ttl': 'idleTtl',
   'absolute-ttl': 'absoluteTtl',
   'max-refresh-tokens': 'maxActiveRefreshTokens',
-};
+} as const;
+
+const STRING_FLAGS = {
+  issuer: 'issuer',
+  'client-id': 'clientId',
+  'auto-login': 'autoLogin',
+  'error-profile': 'errorProfile',
+  alg: 'signingAlg',
+  'cookie-samesite': 'cookieSameSite',
+} as const;
+
+const s = { type: 'string' } as const;
+const b = { type: 'boolean' } as const;
+const CONFIG = {
+  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b,
+  'redirect-uri': { type: 'string', multiple: true },
+  'control-origin': { type: 'string', multiple: true },
+  ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, s])),
+  ...Object.fromEntries(Object.keys(STRING_FLAGS).map((k) => [k, s])),
+} as const;
 
 function num(flag: string, v: string): number {
   if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${flag} needs a non-negative number, got "${v}"`);
   return Number(v);
 }
 
-/** Parses argv (`--flag value` or `--flag=value`); unknown flags are errors. */
+/** Parses argv (`--flag value` or `--flag=value`) with node:util parseArgs; unknown flags are errors. */
 export function parseArgs(argv: string[]): CliArgs {
-  const out: CliArgs = { port: 4000, host: '127.0.0.1', https: false, config: null, help: false, options: {} };
-  const o = out.options as Record<string, unknown>;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf('=');
-    const flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`--${flag} needs a value`);
-      return v;
-    };
-    const numberKey = NUMBER_FLAGS[flag];
-    if (numberKey) {
-      o[numberKey] = num(flag, value());
-      continue;
-    }
-    switch (flag) {
-      case 'port': {
-        const p = num(flag, value());
-        if (!Number.isInteger(p) || p > 65535) throw new UsageError(`--port must be an integer 0..65535`);
-        out.port = p;
-        break;
-      }
-      case 'host': out.host = value(); break;
-      case 'issuer': o.issuer = value(); break;
-      case 'client-id': o.clientId = value(); break;
-      case 'redirect-uri': o.redirectUris = [...((o.redirectUris as string[] | undefined) ?? []), value()]; break;
-      case 'auto-login': o.autoLogin = value(); break;
-      case 'error-profile': o.errorProfile = value(); break;
-      case 'alg': o.signingAlg = value(); break;
-      case 'cookie-samesite': o.cookieSameSite = value(); break;
-      case 'itp': o.itp = true; break;
-      case 'no-control': o.controlApi = false; break;
-      case 'https': out.https = true; break;
-      case 'config': out.config = value(); break;
-      case 'help': out.help = true; break;
-      default:
-        throw new UsageError(`unknown option --${flag}`);
-    }
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseNodeArgs({ args: argv, options: CONFIG, strict: true, allowPositionals: false }));
+  } catch (e) {
+    // node's messages name the flag: "Unknown option '--x'", "Option '--port <value>' argument missing"
+    const err = e as Error & { code?: string };
+    const flag = /'(-{1,2}[^' ]+)/.exec(err.message)?.[1] ?? '';
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${flag}`);
+    if (/does not take an argument/.test(err.message)) throw new UsageError(`${flag} takes no value`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${flag} needs a value`);
+    if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${/'([^']*)'/.exec(err.message)?.[1] ?? ''}"`);
+    throw new UsageError(err.message);
   }
+  const out: CliArgs = { port: 4000, host: '127.0.0.1', https: !!values.https, config: null, help: !!values.help, options: {} };
+  const o = out.options as Record<string, unknown>;
+  if (typeof values.port === 'string') {
+    const p = num('port', values.port);
+    if (!Number.isInteger(p) || p > 65535) throw new UsageError(`--port must be an integer 0..65535`);
+    out.port = p;
+  }
+  if (typeof values.host === 'string') out.host = values.host;
+  if (typeof values.config === 'string') out.config = values.config;
+  for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
+    const v = values[flag];
+    if (typeof v === 'string') o[key] = num(flag, v);
+  }
+  for (const [flag, key] of Object.entries(STRING_FLAGS)) {
+    const v = values[flag];
+    if (typeof v === 'string') o[key] = v;
+  }
+  if (Array.isArray(values['redirect-uri'])) o.redirectUris = values['redirect-uri'];
+  if (Array.isArray(values['control-origin'])) o.controlOrigins = values['control-origin'];
+  if (values.itp) o.itp = true;
+  if (values['no-control']) o.controlApi = false;
   return out;
 }

@@ -1,10 +1,11 @@
-import { isLoopbackHttp, tryUrl } from './http.js';
+import { hasControlChars, isLoopbackHttp, tryUrl } from './http.js';
 import type { MockClient } from './types.js';
 
 type Client = Required<MockClient>;
 
 /** Exact match, or any path under a redirect origin, or any loopback URI when the client allows it. */
 export function redirectUriAllowed(client: Client, uri: string): boolean {
+  if (hasControlChars(uri)) return false;
   const u = tryUrl(uri);
   if (!u || u.hash || u.username || u.password) return false;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
@@ -14,6 +15,7 @@ export function redirectUriAllowed(client: Client, uri: string): boolean {
 }
 
 export function logoutUrlAllowed(client: Client, uri: string): boolean {
+  if (hasControlChars(uri)) return false;
   return client.allowedLogoutUrls.includes(uri) || redirectUriAllowed(client, uri);
 }
 

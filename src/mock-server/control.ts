@@ -102,10 +102,11 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
         ['client_id', f.clientId],
         ['refresh_token', tok.value],
       ]);
-      const ev = store.emit({ type: 'token_request', grant_type: 'refresh_token', clientId: f.clientId, family: f.id, replay: true });
+      const ev = store.emit({ type: 'token_request', grant_type: 'refresh_token', clientId: f.clientId, family: f.id, replay: true }, true);
       const r = await runGrant(ctx, params, lastIssuer(), true);
       ev.status = r.status;
       if (typeof r.body.error === 'string') ev.error = r.body.error;
+      store.publish(ev);
       return { family: f.id, presented: tok.value, status: r.status, body: r.body };
     },
     setItp(enabled: boolean) {
@@ -114,5 +115,15 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
       return enabled;
     },
     itpEnabled: () => store.itp,
+    users: () => [...ctx.opts.users.values()].map((u) => ({ ...u, declineScopes: store.userDeclines(u.sub) })),
+    declineScopes(sub: string, scopes: string[]) {
+      check(typeof sub === 'string' && ctx.opts.users.has(sub), `Unknown user: ${String(sub).slice(0, 64)}`);
+      check(Array.isArray(scopes) && scopes.every((x) => typeof x === 'string' && x.length <= 128), 'scopes must be an array of strings');
+      check(!scopes.includes('openid'), 'openid cannot be declined');
+      store.declines.set(sub, [...new Set(scopes)]);
+      store.emit({ type: 'consent.narrowed', sub, detail: { declined: scopes.join(' ') } });
+      return { sub, declineScopes: store.userDeclines(sub) };
+    },
+    onEvent: (listener) => store.onEvent(listener),
   };
 }

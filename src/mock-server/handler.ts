@@ -13,10 +13,12 @@ import { preflight } from './cors.js';
 
 type Methods = Partial<Record<string, Route>>;
 
+const noContent: Route = async () => new Response(null, { status: 204, headers: { 'Cache-Control': 'max-age=86400' } });
+
 const cors = (methods: string): Route => async ({ ctx, req }) => preflight(ctx, req, methods);
 
 /** The whole server as a fetch handler: `(Request) => Promise<Response>`. */
-export function createHandler(ctx: Ctx, control: Route | null, onIssuer: (issuer: string) => void) {
+export function createHandler(ctx: Ctx, control: Route | null, issuerFor: (url: URL) => string) {
   const table: Record<string, Methods> = {
     '/.well-known/openid-configuration': { GET: discovery },
     '/.well-known/jwks.json': { GET: jwks },
@@ -28,6 +30,7 @@ export function createHandler(ctx: Ctx, control: Route | null, onIssuer: (issuer
     '/v2/logout': { GET: v2Logout },
     '/oidc/logout': { GET: oidcLogout, POST: oidcLogout },
     '/api/private': { GET: privateApi, OPTIONS: cors('GET, OPTIONS') },
+    '/favicon.ico': { GET: noContent },
   };
 
   return async function fetch(req: Request): Promise<Response> {
@@ -37,8 +40,8 @@ export function createHandler(ctx: Ctx, control: Route | null, onIssuer: (issuer
     } catch {
       return oauthError(400, 'invalid_request', 'Malformed request URL');
     }
-    const issuer = ctx.opts.issuer ?? `${url.origin}/`;
-    onIssuer(issuer);
+    const issuer = issuerFor(url);
+    ctx.store.maybeSweep();
     const args: RouteArgs = { req, url, ctx, issuer };
     try {
       if (url.pathname.startsWith('/__control/') && control) return await control(args);

@@ -6,11 +6,21 @@ export const MAX_PARAMS = 64;
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
+/** Bodies of the responses made here, so the node bridge writes the string instead of reading the stream back. */
+const texts = new WeakMap<Response, string>();
+
+export function bodyText(r: Response): string | undefined {
+  return r.bodyUsed ? undefined : texts.get(r);
+}
+
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const r = new Response(text, {
     status,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...NO_STORE, ...headers },
   });
+  texts.set(r, text);
+  return r;
 }
 
 export function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
@@ -22,7 +32,24 @@ export function html(body: string, status = 200, headers: Record<string, string>
 }
 
 export function redirect(location: string, headers: Record<string, string> = {}): Response {
-  return new Response(null, { status: 302, headers: { Location: location, ...NO_STORE, ...headers } });
+  return new Response(null, { status: 302, headers: { Location: headerSafeUrl(location), ...NO_STORE, ...headers } });
+}
+
+/**
+ * An absolute URL as a valid header value: the WHATWG serialization is ASCII
+ * (non-ASCII is percent-encoded, the host punycoded). Callers refuse URLs
+ * with control characters first (see `hasControlChars`).
+ */
+export function headerSafeUrl(location: string): string {
+  const u = tryUrl(location);
+  if (u) return u.href;
+  const pct = (c: string) => [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return location.replace(/[^\u0021-\u007e]/g, pct);
+}
+
+/** True when a URL parameter holds whitespace or control characters (CR/LF/NUL...), which a redirect target must not. */
+export function hasControlChars(s: string): boolean {
+  return /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(s);
 }
 
 export function escapeHtml(s: string): string {

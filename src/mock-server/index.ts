@@ -40,7 +40,9 @@
  *   `Response.error()` (the node bridge destroys the socket). `failNext`
  *   answers before the grant runs, so it changes nothing.
  *   Returns the current `{ dropNextRotation, delayMs, failNext }`.
- * - Control (in process ↔ HTTP under /__control/, CORS open):
+ * - Control (in process ↔ HTTP under /__control/; CORS and any request
+ *   carrying an `Origin` only for loopback origins and `controlOrigins`;
+ *   POST bodies must be `application/json`):
  *   `reset()` ↔ POST reset; `advanceClock(s)` ↔ POST clock `{advance}`
  *   (returns the new now); `now()` ↔ GET clock; `families()` ↔ GET families;
  *   `family(id)` ↔ GET families/:id; `events(f)` ↔ GET events;
@@ -51,7 +53,11 @@
  *   replay `{family, which?: 'previous'|'current'}` (presents the family's
  *   previous refresh token, or its current one when it never rotated, as an
  *   attacker would; answers `{ family, presented, status, body }`);
- *   `setItp(enabled)` / `itpEnabled()` ↔ POST/GET itp `{enabled}`.
+ *   `setItp(enabled)` / `itpEnabled()` ↔ POST/GET itp `{enabled}`;
+ *   `users()` ↔ GET users; `declineScopes(sub, scopes)` ↔ POST
+ *   users/:sub/decline-scopes `{scopes}` (a narrower grant from then on);
+ *   `onEvent(listener)` ↔ GET events/stream (server-sent events, replaying
+ *   after `Last-Event-ID` or `?since=`).
  *   Bad arguments: 400 `invalid_request` over HTTP, a thrown `ControlError`
  *   in process.
  *
@@ -76,22 +82,42 @@ export type { Listening, ListenOptions } from './node-bridge.js';
 export interface MockServer {
   /** The whole server as a fetch handler (no socket). */
   fetch(request: Request): Promise<Response>;
-  /** Serves the handler with node:http (or https with `opts.tls`). Port 0 picks a free port. */
+  /**
+   * Serves the handler with node:http (or https with `opts.tls`). Port 0 picks
+   * a free port. Pins the issuer to the bound address (unless `issuer` was
+   * given) and refuses requests whose `Host` is neither that address nor a
+   * loopback name (DNS rebinding).
+   */
   listen(port?: number, host?: string, opts?: ListenOptions): Promise<Listening>;
   control: MockControl;
+  /** The issuer now: `options.issuer`, else the one pinned by `listen()`, else null (each request's URL origin). */
+  readonly issuer: string | null;
 }
 
 export function createMockServer(options: MockServerOptions = {}): MockServer {
   const opts = resolveOptions(options);
-  const ctx: Ctx = { opts, store: new Store(opts), keys: new KeyManager(opts.signingAlg), faults: emptyFaults() };
+  const ctx: Ctx = { opts, store: new Store(opts), keys: new KeyManager(opts.signingAlg, opts.keys), faults: emptyFaults() };
+  let pinned: string | null = opts.issuer;
   let lastIssuer = opts.issuer ?? 'http://localhost/';
   const control = createControl(ctx, () => lastIssuer);
-  const fetch = createHandler(ctx, opts.controlApi ? controlRoute(control) : null, (iss) => {
-    lastIssuer = iss;
+  const fetch = createHandler(ctx, opts.controlApi ? controlRoute(control, opts.controlOrigins) : null, (url) => {
+    lastIssuer = pinned ?? `${url.origin}/`;
+    return lastIssuer;
   });
   return {
     fetch,
-    listen: (port = 0, host = '127.0.0.1', listenOpts = {}) => listen(fetch, port, host, listenOpts),
+    async listen(port = 0, host = '127.0.0.1', listenOpts = {}) {
+      const l = await listen(fetch, port, host, listenOpts, () => pinned);
+      if (opts.issuer === null && pinned === null) {
+        pinned = `${l.url}/`;
+        const close = l.close;
+        return { url: l.url, close: () => ((pinned = pinned === `${l.url}/` ? null : pinned), close()) };
+      }
+      return l;
+    },
     control,
+    get issuer() {
+      return pinned;
+    },
   };
 }

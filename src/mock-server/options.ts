@@ -4,6 +4,7 @@ import type {
   MockApi,
   MockClient,
   MockServerOptions,
+  MockSigningKey,
   MockUser,
   SigningAlg,
 } from './types.js';
@@ -29,6 +30,8 @@ export interface ResolvedOptions {
   signingAlg: SigningAlg;
   controlApi: boolean;
   maxEvents: number;
+  controlOrigins: ReadonlySet<string>;
+  keys: MockSigningKey[] | null;
 }
 
 export const DEFAULT_CLIENT_ID = 'demo';
@@ -50,111 +53,181 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
+  'controlOrigins', 'keys',
 ]);
 
-function fail(msg: string): never {
-  throw new TypeError(`rotor-auth mock server: ${msg}`);
+/** Config keys people copy from the command line: they are flags, not options. */
+const CLI_ONLY: Record<string, string> = { port: '--port', host: '--host', https: '--https', config: '--config', help: '--help' };
+
+/** A rejected option; the message names the field and the expected type, once prefixed. */
+export class MockOptionsError extends TypeError {
+  override name = 'MockOptionsError';
+  constructor(readonly field: string, readonly detail: string) {
+    super(`rotor-auth mock server: option ${field}: ${detail}`);
+  }
 }
 
-function seconds(name: string, v: number | undefined, def: number, min = 0): number {
+function fail(field: string, detail: string): never {
+  throw new MockOptionsError(field, detail);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 60))}`;
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+function seconds(name: string, v: unknown, def: number, min = 0): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(`${name} must be a number >= ${min} (seconds), got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(name, `expected a number >= ${min} (seconds), got ${describe(v)}`);
   return v;
 }
 
-function count(name: string, v: number | undefined, def: number): number {
+function count(name: string, v: unknown, def: number): number {
   if (v === undefined) return def;
-  if (!Number.isInteger(v) || v < 1) fail(`${name} must be an integer >= 1, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(name, `expected an integer >= 1, got ${describe(v)}`);
   return v;
 }
 
-function oneOf<T extends string>(name: string, v: T | undefined, allowed: readonly T[], def: T): T {
+function bool(name: string, v: unknown, def: boolean): boolean {
   if (v === undefined) return def;
-  if (!allowed.includes(v)) fail(`${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
+  if (typeof v !== 'boolean') fail(name, `expected a boolean, got ${describe(v)}`);
   return v;
 }
 
-function origin(name: string, v: string): string {
+function str(name: string, v: unknown): string {
+  if (typeof v !== 'string' || !v) fail(name, `expected a non-empty string, got ${describe(v)}`);
+  return v;
+}
+
+function optStr(name: string, v: unknown): string | undefined {
+  return v === undefined ? undefined : str(name, v);
+}
+
+function list<T>(name: string, v: unknown, item: (field: string, x: unknown) => T): T[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) fail(name, `expected an array, got ${describe(v)}`);
+  return v.map((x, i) => item(`${name}[${i}]`, x));
+}
+
+function obj(name: string, v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, `expected an object, got ${describe(v)}`);
+  return v as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], def: T): T {
+  if (v === undefined) return def;
+  if (!(allowed as readonly unknown[]).includes(v)) fail(name, `expected one of ${allowed.join(', ')}, got ${describe(v)}`);
+  return v as T;
+}
+
+function origin(name: string, v: unknown): string {
+  const s = str(name, v);
   let u: URL;
   try {
-    u = new URL(v);
+    u = new URL(s);
   } catch {
-    return fail(`${name}: not a URL: ${v}`);
+    return fail(name, `expected an absolute URL, got ${describe(s)}`);
   }
   return u.origin;
 }
 
-function resolveClient(c: MockClient): Required<MockClient> {
-  if (!c || typeof c.clientId !== 'string' || !c.clientId) fail('every client needs a clientId');
-  for (const u of c.redirectUris ?? []) origin(`client ${c.clientId} redirectUris`, u);
+function resolveClient(f: string, raw: unknown): Required<MockClient> {
+  const c = obj(f, raw);
+  const clientId = str(`${f}.clientId`, c.clientId);
+  const urls = (k: string) => list(`${f}.${k}`, c[k], (n, x) => (origin(n, x), x as string)) ?? [];
   return {
-    clientId: c.clientId,
-    name: c.name ?? c.clientId,
-    redirectUris: [...(c.redirectUris ?? [])],
-    allowLoopbackRedirects: c.allowLoopbackRedirects ?? false,
-    redirectOrigins: (c.redirectOrigins ?? []).map((o) => origin(`client ${c.clientId} redirectOrigins`, o)),
-    webOrigins: (c.webOrigins ?? []).map((o) => origin(`client ${c.clientId} webOrigins`, o)),
-    allowedLogoutUrls: [...(c.allowedLogoutUrls ?? [])],
+    clientId,
+    name: optStr(`${f}.name`, c.name) ?? clientId,
+    redirectUris: urls('redirectUris'),
+    allowLoopbackRedirects: bool(`${f}.allowLoopbackRedirects`, c.allowLoopbackRedirects, false),
+    redirectOrigins: list(`${f}.redirectOrigins`, c.redirectOrigins, origin) ?? [],
+    webOrigins: list(`${f}.webOrigins`, c.webOrigins, origin) ?? [],
+    allowedLogoutUrls: urls('allowedLogoutUrls'),
   };
 }
 
-function resolveUser(u: MockUser): Required<MockUser> {
-  if (!u || typeof u.sub !== 'string' || !u.sub) fail('every user needs a sub');
-  if (typeof u.username !== 'string' || typeof u.password !== 'string') fail(`user ${u.sub} needs a username and a password`);
+function resolveUser(f: string, raw: unknown): Required<MockUser> {
+  const u = obj(f, raw);
+  const username = str(`${f}.username`, u.username);
+  if (typeof u.password !== 'string') fail(`${f}.password`, `expected a string, got ${describe(u.password)}`);
   return {
-    sub: u.sub,
-    username: u.username,
+    sub: str(`${f}.sub`, u.sub),
+    username,
     password: u.password,
-    name: u.name ?? u.username,
-    email: u.email ?? `${u.username}@rotor.test`,
-    emailVerified: u.emailVerified ?? true,
+    name: optStr(`${f}.name`, u.name) ?? username,
+    email: optStr(`${f}.email`, u.email) ?? `${username}@rotor.test`,
+    emailVerified: bool(`${f}.emailVerified`, u.emailVerified, true),
+    declineScopes: list(`${f}.declineScopes`, u.declineScopes, str) ?? [],
   };
 }
 
-function resolveApi(a: MockApi): Required<MockApi> {
-  if (!a || typeof a.identifier !== 'string' || !a.identifier) fail('every API needs an identifier');
-  if (typeof a.allowOfflineAccess !== 'boolean') fail(`API ${a.identifier}: allowOfflineAccess must be a boolean`);
+function resolveApi(f: string, raw: unknown): Required<MockApi> {
+  const a = obj(f, raw);
   return {
-    identifier: a.identifier,
-    allowOfflineAccess: a.allowOfflineAccess,
-    accessTokenTtl: seconds(`API ${a.identifier} accessTokenTtl`, a.accessTokenTtl, 0, 0),
+    identifier: str(`${f}.identifier`, a.identifier),
+    allowOfflineAccess: bool(`${f}.allowOfflineAccess`, a.allowOfflineAccess ?? null, false),
+    accessTokenTtl: seconds(`${f}.accessTokenTtl`, a.accessTokenTtl, 0, 0),
   };
 }
 
-function byKey<T, K extends keyof T>(items: T[], key: K): Map<T[K], T> {
+function resolveKey(f: string, raw: unknown): MockSigningKey {
+  const k = obj(f, raw);
+  const jwk = obj(`${f}.privateJwk`, k.privateJwk);
+  str(`${f}.privateJwk.kid`, jwk.kid);
+  str(`${f}.privateJwk.d`, jwk.d);
+  return { privateJwk: jwk as unknown as MockSigningKey['privateJwk'] };
+}
+
+function byKey<T, K extends keyof T>(field: string, items: T[], key: K): Map<T[K], T> {
   const m = new Map<T[K], T>();
   for (const it of items) {
-    if (m.has(it[key])) fail(`duplicate ${String(key)}: ${String(it[key])}`);
+    if (m.has(it[key])) fail(field, `duplicate ${String(key)} ${String(it[key])}`);
     m.set(it[key], it);
   }
   return m;
 }
 
-export function resolveOptions(o: MockServerOptions = {}): ResolvedOptions {
-  for (const k of Object.keys(o)) if (!KNOWN.has(k)) fail(`unknown option "${k}"`);
-  if (o.issuer !== undefined) {
-    origin('issuer', o.issuer);
-    if (!o.issuer.endsWith('/')) fail(`issuer must end with "/", got ${o.issuer}`);
+export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
+  const o = obj('options', input) as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (CLI_ONLY[k]) fail(k, `is a command-line flag (${CLI_ONLY[k]}), not an option: pass it to rotor-mock-server, or to listen()`);
+    if (!KNOWN.has(k)) fail(k, `unknown option (known: ${[...KNOWN].join(', ')})`);
   }
-  const clients = o.clients
-    ? o.clients.map(resolveClient)
-    : [
-        resolveClient({
-          clientId: o.clientId ?? DEFAULT_CLIENT_ID,
+  let issuer: string | null = null;
+  if (o.issuer !== undefined) {
+    const iss = str('issuer', o.issuer);
+    origin('issuer', iss);
+    if (!iss.endsWith('/')) fail('issuer', `must end with "/", got ${describe(iss)}`);
+    issuer = iss;
+  }
+  const clients =
+    list('clients', o.clients, resolveClient) ??
+    [
+      resolveClient(
+        'clientId',
+        {
+          clientId: optStr('clientId', o.clientId) ?? DEFAULT_CLIENT_ID,
           name: 'Demo SPA',
-          redirectUris: o.redirectUris ?? [],
+          redirectUris: list('redirectUris', o.redirectUris, str) ?? [],
           allowLoopbackRedirects: true,
           redirectOrigins: ['https://app.rotor.test'],
-        }),
-      ];
-  const users = (o.users ?? [DEFAULT_USER]).map(resolveUser);
-  const apis = (o.apis ?? DEFAULT_APIS).map(resolveApi);
+        },
+      ),
+    ];
+  const users = list('users', o.users, resolveUser) ?? [resolveUser('users', DEFAULT_USER)];
+  const apis = list('apis', o.apis, resolveApi) ?? DEFAULT_APIS.map((a, i) => resolveApi(`apis[${i}]`, a));
+  const signingAlg = oneOf('signingAlg', o.signingAlg, ['RS256', 'ES256'] as const, 'RS256');
+  const keys = list('keys', o.keys, resolveKey) ?? null;
+  if (keys && keys.length === 0) fail('keys', 'expected at least one key');
   const r: ResolvedOptions = {
-    issuer: o.issuer ?? null,
-    clients: byKey(clients, 'clientId'),
-    users: byKey(users, 'sub'),
-    apis: byKey(apis, 'identifier'),
-    autoLogin: o.autoLogin ?? null,
+    issuer,
+    clients: byKey('clients', clients, 'clientId'),
+    users: byKey('users', users, 'sub'),
+    apis: byKey('apis', apis, 'identifier'),
+    autoLogin: optStr('autoLogin', o.autoLogin) ?? null,
     accessTokenTtl: seconds('accessTokenTtl', o.accessTokenTtl, 3600, 1),
     idTokenTtl: seconds('idTokenTtl', o.idTokenTtl, 36000, 1),
     reuseInterval: seconds('reuseInterval', o.reuseInterval, 0),
@@ -164,12 +237,14 @@ export function resolveOptions(o: MockServerOptions = {}): ResolvedOptions {
     codeTtl: seconds('codeTtl', o.codeTtl, 60, 1),
     sessionTtl: seconds('sessionTtl', o.sessionTtl, 3 * 86400, 1),
     errorProfile: oneOf('errorProfile', o.errorProfile, ['auth0', 'rfc'] as const, 'auth0'),
-    itp: o.itp ?? false,
+    itp: bool('itp', o.itp, false),
     cookieSameSite: oneOf('cookieSameSite', o.cookieSameSite, ['None', 'Lax'] as const, 'None'),
-    signingAlg: oneOf('signingAlg', o.signingAlg, ['RS256', 'ES256'] as const, 'RS256'),
-    controlApi: o.controlApi ?? true,
+    signingAlg,
+    controlApi: bool('controlApi', o.controlApi, true),
     maxEvents: count('maxEvents', o.maxEvents, 10000),
+    controlOrigins: new Set(list('controlOrigins', o.controlOrigins, origin) ?? []),
+    keys,
   };
-  if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail(`autoLogin: unknown user ${r.autoLogin}`);
+  if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail('autoLogin', `unknown user ${r.autoLogin}`);
   return r;
 }

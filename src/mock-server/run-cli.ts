@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, UsageError } from './args.js';
 import { createMockServer } from './index.js';
+import { MockOptionsError } from './options.js';
 import { selfSignedCertificate } from './tls.js';
 import type { MockServerOptions } from './types.js';
 
@@ -32,7 +33,16 @@ export async function startCli(
   const args = parseArgs(argv);
   if (args.help) throw new UsageError('--help is handled by the rotor-mock-server command');
   const fromFile = args.config ? await readConfig(args.config) : {};
-  const server = createMockServer({ controlApi: true, ...fromFile, ...args.options });
+  let server;
+  try {
+    server = createMockServer({ controlApi: true, ...fromFile, ...args.options });
+  } catch (e) {
+    if (e instanceof MockOptionsError) {
+      const where = args.config && e.field.split(/[.[]/)[0]! in fromFile ? ` (in --config ${args.config})` : '';
+      throw new UsageError(`invalid option ${e.field}: ${e.detail}${where}`);
+    }
+    throw e;
+  }
   const tls = args.https ? selfSignedCertificate(args.host) : undefined;
   const listening = await server.listen(args.port, args.host, tls ? { tls } : {});
   log(`listening on ${listening.url}`);

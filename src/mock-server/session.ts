@@ -22,7 +22,7 @@ export function currentSession(ctx: Ctx, req: Request): Session | null {
 export function createSession(ctx: Ctx, sub: string, mfa: boolean): Session {
   const now = ctx.store.now();
   const s: Session = { id: randomToken(24), sub, authTime: Math.floor(now / 1000), expiresAt: now + ctx.opts.sessionTtl * 1000, mfa };
-  ctx.store.sessions.set(s.id, s);
+  ctx.store.addSession(s);
   ctx.store.emit({ type: 'login', sub, detail: { mfa } });
   return s;
 }

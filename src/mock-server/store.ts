@@ -1,5 +1,7 @@
 import type { AuthRequest } from './authorize-request.js';
 import type { ResolvedOptions } from './options.js';
+import { EventLog } from './event-log.js';
+import { capSet, CODE_MEMORY_MS, LIMITS, SWEEP_EVERY_MS, SWEEP_EVERY_OPS } from './limits.js';
 import { randomToken } from './http.js';
 import type { EventFilter, FamilyStatus, FamilyView, MockEvent, RefreshTokenView } from './types.js';
 
@@ -57,15 +59,20 @@ export class Store {
   families = new Map<string, Family>();
   refreshIndex = new Map<string, Family>();
   accessTokens = new Map<string, AccessRecord>();
-  consents = new Set<string>();
+  /** user+client → the scopes declined when consent was given. */
+  consents = new Map<string, string[]>();
   mfaRequired = new Set<string>();
+  /** Run-time scope declines per user (`control.declineScopes`), over the user's `declineScopes` option. */
+  declines = new Map<string, string[]>();
+  private lastSweep = 0;
+  private opsSinceSweep = 0;
   private active = new Map<string, Set<string>>();
-  private eventLog: MockEvent[] = [];
-  private seq = 0;
+  private readonly log: EventLog;
   private familyCounter = 0;
 
   constructor(private readonly opts: ResolvedOptions) {
     this.itp = opts.itp;
+    this.log = new EventLog(opts.maxEvents);
   }
 
   now(): number {
@@ -78,33 +85,47 @@ export class Store {
     for (const m of [this.sessions, this.codes, this.pending, this.families, this.refreshIndex, this.accessTokens, this.active]) m.clear();
     this.consents.clear();
     this.mfaRequired.clear();
-    this.eventLog = [];
+    this.declines.clear();
+    this.log.clear();
     this.familyCounter = 0;
     this.emit({ type: 'reset' });
   }
 
-  emit(e: Omit<MockEvent, 'seq' | 'at'>): MockEvent {
-    const ev: MockEvent = { seq: ++this.seq, at: this.now(), ...e };
-    this.eventLog.push(ev);
-    // trim in batches (amortised O(1) per event); events() only shows the last maxEvents
-    const max = this.opts.maxEvents;
-    if (this.eventLog.length >= 2 * max + 64) this.eventLog.splice(0, this.eventLog.length - max);
-    return ev;
+  /** Logs an event. `deferPublish`: the caller fills in fields later and calls `publish(ev)` for the live listeners. */
+  emit(e: Omit<MockEvent, 'seq' | 'at'>, deferPublish = false): MockEvent {
+    return this.log.emit({ at: this.now(), ...e }, deferPublish);
+  }
+
+  publish(ev: MockEvent): void {
+    this.log.publish(ev);
+  }
+
+  onEvent(listener: (e: MockEvent) => void): () => void {
+    return this.log.onEvent(listener);
   }
 
   events(f: EventFilter = {}): MockEvent[] {
-    return this.eventLog
-      .slice(-this.opts.maxEvents)
-      .filter((e) => (f.since === undefined || e.seq > f.since) && (!f.type || e.type === f.type) && (!f.family || e.family === f.family))
-      .map((e) => ({ ...e }));
+    return this.log.events(f);
+  }
+
+  /** Sweeps expired state now and then, from the request path (bounded work per request on average). */
+  maybeSweep(): void {
+    const now = this.now();
+    if (++this.opsSinceSweep < SWEEP_EVERY_OPS && now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.sweep();
   }
 
   hasConsent(sub: string, clientId: string): boolean {
     return this.consents.has(userClient(sub, clientId));
   }
 
-  grantConsent(sub: string, clientId: string): void {
-    this.consents.add(userClient(sub, clientId));
+  /** Scopes declined when the user consented to this client (empty when none or no consent). */
+  consentDeclined(sub: string, clientId: string): string[] {
+    return this.consents.get(userClient(sub, clientId)) ?? [];
+  }
+
+  grantConsent(sub: string, clientId: string, declined: string[] = []): void {
+    this.consents.set(userClient(sub, clientId), declined);
   }
 
   /** Removes the user's consent for one client, or for every client. */
@@ -113,7 +134,12 @@ export class Store {
       this.consents.delete(userClient(sub, clientId));
       return;
     }
-    for (const k of [...this.consents]) if (k.startsWith(userClient(sub, ''))) this.consents.delete(k);
+    for (const k of [...this.consents.keys()]) if (k.startsWith(userClient(sub, ''))) this.consents.delete(k);
+  }
+
+  /** The scopes this user declines at consent: the run-time setting, else the user's option. */
+  userDeclines(sub: string): string[] {
+    return this.declines.get(sub) ?? this.opts.users.get(sub)?.declineScopes ?? [];
   }
 
   /** Marks a family expired if one of its lifetimes has passed. Returns its status. */
@@ -131,13 +157,47 @@ export class Store {
   }
 
   sweep(): void {
-    for (const f of this.families.values()) this.checkExpiry(f);
     const now = this.now();
+    this.lastSweep = now;
+    this.opsSinceSweep = 0;
+    for (const f of this.families.values()) this.checkExpiry(f);
     for (const [k, a] of this.accessTokens) if (a.exp <= now) this.accessTokens.delete(k);
-    // unused codes are kept a while after expiry so a late exchange hears "expired", not "invalid"
-    for (const [k, c] of this.codes) if (c.expiresAt + 600_000 <= now && c.usedAt === null) this.codes.delete(k);
+    // codes are remembered a while after expiry (or use) so a late exchange hears "expired" or is caught as a replay
+    for (const [k, c] of this.codes) if (Math.max(c.expiresAt, c.usedAt ?? 0) + CODE_MEMORY_MS <= now) this.codes.delete(k);
     for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
     for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
+  }
+
+  addPending(p: PendingLogin): void {
+    capSet(this.pending, p.id, p, LIMITS.pending);
+  }
+
+  addCode(c: CodeRecord): void {
+    capSet(this.codes, c.code, c, LIMITS.codes);
+  }
+
+  addSession(s: Session): void {
+    capSet(this.sessions, s.id, s, LIMITS.sessions);
+  }
+
+  /** Forgets a family and its tokens (only inactive ones, or the oldest when over the cap). */
+  private dropFamily(f: Family): void {
+    this.families.delete(f.id);
+    for (const t of f.tokens) this.refreshIndex.delete(t.value);
+    this.active.get(userClient(f.sub, f.clientId))?.delete(f.id);
+  }
+
+  /** Keeps the number of families under the cap: inactive ones go first, then the oldest. */
+  private capFamilies(): void {
+    if (this.families.size < LIMITS.families) return;
+    for (const f of this.families.values()) {
+      if (this.families.size < LIMITS.families) return;
+      if (this.checkExpiry(f) !== 'active') this.dropFamily(f);
+    }
+    for (const f of this.families.values()) {
+      if (this.families.size < LIMITS.families) return;
+      this.dropFamily(f);
+    }
   }
 
   revokeFamily(f: Family, reason: string): boolean {
@@ -173,6 +233,7 @@ export class Store {
       const f = this.families.get(id);
       if (f) this.revokeFamily(f, 'limit');
     }
+    this.capFamilies();
     const now = this.now();
     const f: Family = {
       id: `fam_${++this.familyCounter}_${randomToken(6)}`,
@@ -197,6 +258,10 @@ export class Store {
     const t: RefreshTokenView = { value: randomToken(32), state: 'current', issuedAt: this.now(), rotatedAt: null };
     f.tokens.push(t);
     this.refreshIndex.set(t.value, f);
+    if (f.tokens.length > LIMITS.tokensPerFamily) {
+      const old = f.tokens.shift()!;
+      this.refreshIndex.delete(old.value);
+    }
     return t;
   }
 
@@ -219,7 +284,7 @@ export class Store {
   }
 
   recordAccessToken(jti: string, family: string | null, expSeconds: number): void {
-    this.accessTokens.set(jti, { family, exp: expSeconds * 1000, revoked: false });
+    capSet(this.accessTokens, jti, { family, exp: expSeconds * 1000, revoked: false }, LIMITS.accessTokens);
   }
 
   /** An access token is usable unless it was revoked or its family is no longer active for revocation reasons. */

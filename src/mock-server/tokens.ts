@@ -1,4 +1,5 @@
-import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { signJwt } from './keys.js';
 import type { Ctx } from './context.js';
 import type { MockUser } from './types.js';
 
@@ -49,15 +50,17 @@ export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token
       ? [i.audience, userinfoUrl(i.issuer)]
       : i.audience
     : userinfoUrl(i.issuer);
-  const token = await new SignJWT({ scope: i.scope, azp: i.clientId, client_id: i.clientId })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(i.issuer)
-    .setSubject(i.sub)
-    .setAudience(aud)
-    .setIssuedAt(now)
-    .setExpirationTime(now + expiresIn)
-    .setJti(jti)
-    .sign(key.privateKey);
+  const token = signJwt(key, { typ: 'at+jwt' }, {
+    scope: i.scope,
+    azp: i.clientId,
+    client_id: i.clientId,
+    iss: i.issuer,
+    sub: i.sub,
+    aud,
+    iat: now,
+    exp: now + expiresIn,
+    jti,
+  });
   return { token, jti, expiresIn };
 }
 
@@ -69,14 +72,7 @@ export async function issueIdToken(
   const now = Math.floor(ctx.store.now() / 1000);
   const claims: JWTPayload = { ...profileClaims(i.user, i.scope), auth_time: i.authTime };
   if (i.nonce !== null) claims.nonce = i.nonce;
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(i.issuer)
-    .setSubject(i.user.sub)
-    .setAudience(i.clientId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + ctx.opts.idTokenTtl)
-    .sign(key.privateKey);
+  return signJwt(key, { typ: 'JWT' }, { ...claims, iss: i.issuer, sub: i.user.sub, aud: i.clientId, iat: now, exp: now + ctx.opts.idTokenTtl });
 }
 
 /** Verifies a JWT we signed (signature, iss, exp on the server clock). Returns null when invalid. */

@@ -32,6 +32,17 @@ export interface MockUser {
   name?: string;
   email?: string;
   emailVerified?: boolean;
+  /**
+   * Scopes this user declines at consent (a narrower grant), e.g.
+   * `['offline_access']`: the token response's `scope` then lacks them and no
+   * refresh token is issued. `control.declineScopes` changes it at run time.
+   */
+  declineScopes?: string[];
+}
+
+/** A signing key of your own (`keys` option): a private JWK with `kid`; its `alg` must match `signingAlg`. */
+export interface MockSigningKey {
+  privateJwk: JsonWebKey & { kid: string };
 }
 
 /** An API (resource server); `allowOfflineAccess` is Auth0's "Allow Offline Access" switch. */
@@ -43,8 +54,19 @@ export interface MockApi {
 }
 
 export interface MockServerOptions {
-  /** Fixed issuer (with trailing slash). Default: the request's origin + `/`. */
+  /**
+   * Fixed issuer (with trailing slash). Default: pinned by `listen()` to the
+   * bound address; in process without `listen()`, the request URL's origin.
+   * Never taken from the `Host` header.
+   */
   issuer?: string;
+  /** Origins (besides loopback ones, always allowed) that may call the control API from a browser. */
+  controlOrigins?: string[];
+  /**
+   * Signing keys to use instead of the per-process default key set (made
+   * once per process and algorithm, shared by servers). The first is current.
+   */
+  keys?: MockSigningKey[];
   /** Clients; when given they replace the default `demo` client. */
   clients?: MockClient[];
   /** Users; when given they replace the default user `user-1` (demo/demo). */
@@ -130,6 +152,7 @@ export type MockEventType =
   | 'refresh_token.reuse_interval'
   | 'refresh_token.revoked'
   | 'consent.revoked'
+  | 'consent.narrowed'
   | 'mfa.required'
   | 'keys.rotated'
   | 'fault.applied'
@@ -206,4 +229,10 @@ export interface MockControl {
   replay(family: string, which?: 'previous' | 'current'): Promise<ReplayResult>;
   setItp(enabled: boolean): boolean;
   itpEnabled(): boolean;
+  /** The configured users (test server: passwords included). */
+  users(): Array<Required<MockUser>>;
+  /** Sets the scopes a user declines at consent from now on (`[]` grants everything asked). */
+  declineScopes(sub: string, scopes: string[]): { sub: string; declineScopes: string[] };
+  /** Calls `listener` with each new event; returns the unsubscribe function. */
+  onEvent(listener: (event: MockEvent) => void): () => void;
 }

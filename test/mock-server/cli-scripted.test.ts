@@ -21,7 +21,7 @@ describe('scripted flow against the running CLI', () => {
 
   const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
   const control = async <T>(path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${url}/__control/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+    const res = await fetch(`${url}/__control/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return (await res.json()) as T;
   };
   const families = () => control<FamilyView[]>('families');

@@ -50,8 +50,29 @@ describe('CLI arguments', () => {
     expect(() => parseArgs(['--port', '70000'])).toThrow(new UsageError('--port must be an integer 0..65535'));
   });
 
+  it('--issuer and repeatable --control-origin', () => {
+    const a = parseArgs(['--issuer', 'https://auth.test/', '--control-origin', 'https://a.test', '--control-origin=https://b.test']);
+    expect(a.options).toEqual({ issuer: 'https://auth.test/', controlOrigins: ['https://a.test', 'https://b.test'] });
+    expect(() => parseArgs(['--itp=yes'])).toThrow(new UsageError('--itp takes no value'));
+    expect(() => parseArgs(['stray'])).toThrow(new UsageError('unexpected argument "stray"'));
+  });
+
+  it('a config file naming a CLI flag or holding a wrong type gets one clear message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotor-cfg-'));
+    const portFile = join(dir, 'port.json');
+    writeFileSync(portFile, JSON.stringify({ port: 4000 }));
+    await expect(startCli(['--port', '0', '--config', portFile], () => {})).rejects.toThrow(
+      new UsageError(`invalid option port: is a command-line flag (--port), not an option: pass it to rotor-mock-server, or to listen() (in --config ${portFile})`),
+    );
+    const typeFile = join(dir, 'users.json');
+    writeFileSync(typeFile, JSON.stringify({ users: { sub: 'x' } }));
+    await expect(startCli(['--port', '0', '--config', typeFile], () => {})).rejects.toThrow(
+      new UsageError(`invalid option users: expected an array, got an object (in --config ${typeFile})`),
+    );
+  });
+
   it('refuses an option value the server does not know', async () => {
-    await expect(startCli(['--port', '0', '--error-profile', 'strict'], () => {})).rejects.toThrow(/errorProfile must be one of auth0, rfc/);
+    await expect(startCli(['--port', '0', '--error-profile', 'strict'], () => {})).rejects.toThrow(new UsageError('invalid option errorProfile: expected one of auth0, rfc, got the string "strict"'));
   });
 });
 
@@ -127,7 +148,7 @@ describe('CLI on a real port', () => {
     const code = new URL((await fetch(`${url}/authorize?${q}`, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
     const form = (b: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(b) });
     const t = (await (await fetch(`${url}/oauth/token`, form({ grant_type: 'authorization_code', client_id: 'demo', code, code_verifier: verifier, redirect_uri: 'http://127.0.0.1:9/cb' }))).json()) as Record<string, string>;
-    await fetch(`${url}/__control/faults`, { method: 'POST', body: JSON.stringify({ dropNextRotation: 1 }) });
+    await fetch(`${url}/__control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dropNextRotation: 1 }) });
     await expect(fetch(`${url}/oauth/token`, form({ grant_type: 'refresh_token', client_id: 'demo', refresh_token: t.refresh_token! }))).rejects.toThrow();
     const retry = await fetch(`${url}/oauth/token`, form({ grant_type: 'refresh_token', client_id: 'demo', refresh_token: t.refresh_token! }));
     expect(retry.status).toBe(200);
@@ -169,7 +190,7 @@ describe('CLI on a real port', () => {
         .on('error', reject)
         .end();
     });
-    expect(trace).toBe(400);
+    expect(trace).toBe(405); // a method no route takes
   });
 
   it('--https serves TLS with a self-signed certificate for the host', async () => {

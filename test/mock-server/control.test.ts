@@ -14,7 +14,7 @@ describe('control API over HTTP mirrors control', () => {
     await refresh(s, t0.refresh_token!);
     const fams = await ctl<unknown[]>(s, 'families');
     expect(fams.body).toEqual(s.control.families());
-    expect(fams.res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(fams.res.headers.get('access-control-allow-origin')).toBeNull(); // no Origin, no CORS
     const fam = s.control.families()[0]!;
     expect((await ctl(s, `families/${fam.id}`)).body).toEqual(fam);
     expect((await ctl(s, 'families/nope')).status).toBe(404);
@@ -30,12 +30,50 @@ describe('control API over HTTP mirrors control', () => {
     expect(s.control.now() - Date.now()).toBeLessThan(1000);
   });
 
-  it('answers CORS preflights so a demo page on another origin can call it', async () => {
+  it('answers CORS preflights for loopback origins so a demo page on another port can call it', async () => {
     const s = server();
-    const res = await s.fetch(new Request('http://127.0.0.1:4000/__control/replay', { method: 'OPTIONS', headers: { Origin: 'http://localhost:8080' } }));
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.headers.get('access-control-allow-headers')).toContain('Content-Type');
+    for (const origin of ['http://localhost:8080', 'http://127.0.0.1:5173', 'https://app.localhost', 'http://[::1]:3000']) {
+      const res = await s.fetch(new Request('http://127.0.0.1:4000/__control/replay', { method: 'OPTIONS', headers: { Origin: origin } }));
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(res.headers.get('access-control-allow-headers')).toContain('Content-Type');
+    }
+  });
+
+  it('refuses any control request from a foreign Origin before it acts, and simple (non-JSON) POSTs', async () => {
+    const s = server();
+    await login(s);
+    const before = s.control.now();
+    for (const origin of ['https://evil.example', 'null', 'http://localhost.evil.example', 'http://127.0.0.1.evil.example']) {
+      const pre = await s.fetch(new Request('http://127.0.0.1:4000/__control/clock', { method: 'OPTIONS', headers: { Origin: origin } }));
+      expect(pre.status).toBe(403);
+      expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+      // a "simple" cross-site POST needs no preflight: it must be refused itself
+      const simple = await s.fetch(new Request('http://127.0.0.1:4000/__control/clock', { method: 'POST', headers: { Origin: origin, 'Content-Type': 'text/plain' }, body: '{"advance":3600}' }));
+      expect(simple.status).toBe(403);
+      const read = await s.fetch(new Request('http://127.0.0.1:4000/__control/families', { headers: { Origin: origin } }));
+      expect(read.status).toBe(403);
+      expect(await read.text()).not.toContain('refresh');
+    }
+    // without an Origin (curl, Node), a text/plain or form body is refused too
+    const plain = await s.fetch(new Request('http://127.0.0.1:4000/__control/clock', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{"advance":3600}' }));
+    expect(plain.status).toBe(415);
+    expect(s.control.now() - before).toBeLessThan(60_000);
+    expect(s.control.families()).toHaveLength(1);
+  });
+
+  it('controlOrigins adds a non-loopback origin', async () => {
+    const s = server({ controlOrigins: ['https://dashboard.example'] });
+    const ok = await postJson(s, '/__control/clock', { advance: 10 }, { Origin: 'https://dashboard.example' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://dashboard.example');
+    expect((await postJson(s, '/__control/clock', { advance: 10 }, { Origin: 'https://other.example' })).status).toBe(403);
+  });
+
+  it('a malformed percent-escape in a path segment is a 400, not a 500', async () => {
+    const s = server();
+    for (const path of ['families/%ZZ', 'families/%E0%A4%A']) expect((await ctl(s, path)).status).toBe(400);
+    for (const path of ['users/%ZZ/revoke-consent', 'users/%ZZ/require-mfa', 'users/%ZZ/decline-scopes']) expect((await ctl(s, path, {})).status).toBe(400);
   });
 
   it('bad control calls: 400 over HTTP, ControlError in process, unknown paths 404, wrong methods 405', async () => {
@@ -49,7 +87,7 @@ describe('control API over HTTP mirrors control', () => {
     expect(s.control.faults()).toEqual({ dropNextRotation: 0, delayMs: 0, failNext: null });
     expect((await ctl(s, 'nope')).status).toBe(404);
     expect((await ctl(s, 'reset')).status).toBe(405);
-    const junk = await s.fetch(new Request('http://127.0.0.1:4000/__control/clock', { method: 'POST', body: '{not json' }));
+    const junk = await s.fetch(new Request('http://127.0.0.1:4000/__control/clock', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' }));
     expect(junk.status).toBe(400);
     expect((await ctl(s, 'replay', { family: 'nope' })).status).toBe(404);
   });

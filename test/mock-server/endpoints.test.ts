@@ -139,10 +139,36 @@ describe('logout', () => {
 
 describe('options', () => {
   it('are checked once, with errors that name the option', () => {
-    expect(() => createMockServer({ reuseInterval: -1 })).toThrow('rotor-auth mock server: reuseInterval must be a number >= 0 (seconds), got -1');
-    expect(() => createMockServer({ maxActiveRefreshTokens: 2.5 })).toThrow('maxActiveRefreshTokens must be an integer >= 1, got 2.5');
-    expect(() => createMockServer({ issuer: 'http://x.test' })).toThrow('issuer must end with "/"');
-    expect(() => createMockServer({ autoLogin: 'ghost' })).toThrow('autoLogin: unknown user ghost');
-    expect(() => createMockServer({ reuseIntervall: 5 } as never)).toThrow('unknown option "reuseIntervall"');
+    expect(() => createMockServer({ reuseInterval: -1 })).toThrow('rotor-auth mock server: option reuseInterval: expected a number >= 0 (seconds), got -1');
+    expect(() => createMockServer({ maxActiveRefreshTokens: 2.5 })).toThrow('option maxActiveRefreshTokens: expected an integer >= 1, got 2.5');
+    expect(() => createMockServer({ issuer: 'http://x.test' })).toThrow('option issuer: must end with "/"');
+    expect(() => createMockServer({ autoLogin: 'ghost' })).toThrow('option autoLogin: unknown user ghost');
+    expect(() => createMockServer({ reuseIntervall: 5 } as never)).toThrow('option reuseIntervall: unknown option');
+  });
+
+  it('name the field and the expected type for wrong types deep in clients, users and apis (no internals)', () => {
+    const bad: Array<[unknown, string]> = [
+      [{ users: 'demo' }, 'option users: expected an array, got the string "demo"'],
+      [{ users: [{ sub: 'a', username: 'a', password: 1 }] }, 'option users[0].password: expected a string, got 1'],
+      [{ clients: [{ clientId: 'x', redirectUris: 'https://a.test/cb' }] }, 'option clients[0].redirectUris: expected an array'],
+      [{ clients: [{ clientId: 'x', webOrigins: ['nope'] }] }, 'option clients[0].webOrigins[0]: expected an absolute URL, got the string "nope"'],
+      [{ apis: [{ identifier: 'https://a', allowOfflineAccess: 'yes' }] }, 'option apis[0].allowOfflineAccess: expected a boolean'],
+      [{ itp: 'true' }, 'option itp: expected a boolean, got the string "true"'],
+      [{ port: 4000 }, 'option port: is a command-line flag (--port)'],
+      [{ controlOrigins: [3] }, 'option controlOrigins[0]: expected a non-empty string, got 3'],
+    ];
+    for (const [o, msg] of bad) {
+      const err = (() => {
+        try {
+          createMockServer(o as never);
+        } catch (e) {
+          return e as Error;
+        }
+        return null;
+      })();
+      expect(err?.name).toBe('MockOptionsError');
+      expect(err?.message).toContain(msg);
+      expect(err?.message.match(/rotor-auth mock server/g)).toHaveLength(1);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { authorizeError, deliver } from '../authorize-response.js';
 import { validateAuthorize, type AuthRequest } from '../authorize-request.js';
-import { issueCode } from '../codes.js';
+import { declinedScopes, issueCode } from '../codes.js';
 import type { Ctx, RouteArgs } from '../context.js';
 import { collectParams, oauthError, randomToken, readBodyParams, redirect } from '../http.js';
 import { createSession, currentSession, sessionCookie } from '../session.js';
@@ -38,13 +38,17 @@ export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<R
     return complete(ctx, r, issuer, s, s !== session);
   }
   const id = randomToken(16);
-  ctx.store.pending.set(id, { id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS });
+  ctx.store.addPending({ id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS });
   return redirect(`${url.origin}/u/login?state=${encodeURIComponent(id)}`);
 }
 
-/** Grants consent and answers the client with a code; sets the cookie for a new session. */
-export function complete(ctx: Ctx, r: AuthRequest, issuer: string, s: Session, newSession: boolean): Response {
-  ctx.store.grantConsent(s.sub, r.clientId);
+/**
+ * Grants consent (minus `declinedAtConsent`, the scopes unticked on the
+ * consent screen) and answers the client with a code; sets the cookie for a
+ * new session.
+ */
+export function complete(ctx: Ctx, r: AuthRequest, issuer: string, s: Session, newSession: boolean, declinedAtConsent: string[] = []): Response {
+  ctx.store.grantConsent(s.sub, r.clientId, declinedAtConsent);
   const headers: Record<string, string> = newSession ? { 'Set-Cookie': sessionCookie(ctx, s) } : {};
-  return deliver(r, issuer, { code: issueCode(ctx, r, s) }, headers);
+  return deliver(r, issuer, { code: issueCode(ctx, r, s, declinedScopes(ctx, s.sub, r.clientId, declinedAtConsent)) }, headers);
 }

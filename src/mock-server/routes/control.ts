@@ -1,13 +1,9 @@
 import { ControlError } from '../control.js';
+import { controlOriginAllowed } from '../control-origin.js';
 import type { RouteArgs } from '../context.js';
 import { json, MAX_BODY_BYTES, oauthError } from '../http.js';
 import type { FaultSpec, MockControl } from '../types.js';
-
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type',
-};
+import { eventStream } from './control-stream.js';
 
 async function body(req: Request): Promise<Record<string, unknown>> {
   const text = await req.text();
@@ -36,6 +32,15 @@ function optionalNumber(v: string | null, name: string): number | undefined {
   return n;
 }
 
+/** A path segment, percent-decoded; a malformed escape (`%ZZ`) is the caller's error. */
+function segment(m: RegExpExecArray): string {
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    throw new ControlError('Malformed percent-encoding in the path');
+  }
+}
+
 type Handler = (control: MockControl, req: Request, url: URL, m: RegExpExecArray) => Promise<unknown>;
 
 const ROUTES: Array<[string, RegExp, Handler]> = [
@@ -43,7 +48,7 @@ const ROUTES: Array<[string, RegExp, Handler]> = [
   ['GET', /^clock$/, async (c) => ({ now: c.now() })],
   ['POST', /^clock$/, async (c, req) => ({ now: c.advanceClock((await body(req)).advance as number) })],
   ['GET', /^families$/, async (c) => c.families()],
-  ['GET', /^families\/([^/]+)$/, async (c, _r, _u, m) => c.family(decodeURIComponent(m[1]!)) ?? notFound('Unknown family')],
+  ['GET', /^families\/([^/]+)$/, async (c, _r, _u, m) => c.family(segment(m)) ?? notFound('Unknown family')],
   [
     'GET',
     /^events$/,
@@ -60,10 +65,11 @@ const ROUTES: Array<[string, RegExp, Handler]> = [
   ['GET', /^faults$/, async (c) => c.faults()],
   ['POST', /^faults$/, async (c, req) => c.faults((await body(req)) as FaultSpec)],
   ['POST', /^keys\/rotate$/, async (c) => c.rotateKeys()],
+  ['GET', /^users$/, async (c) => c.users()],
   [
     'POST',
     /^users\/([^/]+)\/revoke-consent$/,
-    async (c, req, _u, m) => c.revokeConsent(decodeURIComponent(m[1]!), optionalString((await body(req)).clientId, 'clientId')),
+    async (c, req, _u, m) => c.revokeConsent(segment(m), optionalString((await body(req)).clientId, 'clientId')),
   ],
   [
     'POST',
@@ -71,7 +77,16 @@ const ROUTES: Array<[string, RegExp, Handler]> = [
     async (c, req, _u, m) => {
       const r = (await body(req)).required;
       if (r !== undefined && typeof r !== 'boolean') throw new ControlError('required must be a boolean');
-      return c.requireMfa(decodeURIComponent(m[1]!), r ?? true);
+      return c.requireMfa(segment(m), r ?? true);
+    },
+  ],
+  [
+    'POST',
+    /^users\/([^/]+)\/decline-scopes$/,
+    async (c, req, _u, m) => {
+      const scopes = (await body(req)).scopes;
+      if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) throw new ControlError('scopes must be an array of strings');
+      return c.declineScopes(segment(m), scopes as string[]);
     },
   ],
   [
@@ -94,25 +109,47 @@ function notFound(msg: string): never {
   throw new ControlError(msg, 404);
 }
 
-/** The HTTP control API under /__control/, mirroring `control` 1:1. CORS is open: it is a test server. */
-export function controlRoute(control: MockControl) {
+/** A POST body must be declared JSON: a cross-site "simple" request (text/plain, form) never gets this far. */
+function jsonBodyProblem(req: Request): string | null {
+  if (req.method !== 'POST') return null;
+  const type = req.headers.get('content-type');
+  if (type === null) return req.headers.get('content-length') && req.headers.get('content-length') !== '0' ? 'Content-Type must be application/json' : null;
+  return type.split(';')[0]!.trim().toLowerCase() === 'application/json' ? null : 'Content-Type must be application/json';
+}
+
+/**
+ * The HTTP control API under /__control/, mirroring `control` 1:1.
+ * Origin policy: CORS only for loopback origins and `controlOrigins`; a
+ * request carrying any other `Origin` is refused before it acts.
+ */
+export function controlRoute(control: MockControl, extraOrigins: ReadonlySet<string>) {
   return async ({ req, url }: RouteArgs): Promise<Response> => {
-    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...CORS, 'Access-Control-Max-Age': '600' } });
+    const origin = req.headers.get('origin');
+    if (origin !== null && !controlOriginAllowed(origin, extraOrigins)) {
+      return oauthError(403, 'access_denied', 'Origin not allowed to use the control API (see --control-origin)', { Vary: 'Origin' });
+    }
+    const cors: Record<string, string> = origin !== null
+      ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Last-Event-ID', Vary: 'Origin' }
+      : {};
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { ...cors, 'Access-Control-Max-Age': '600' } });
     const path = url.pathname.replace(/^\/__control\//, '');
+    if (path === 'events/stream' && req.method === 'GET') return eventStream(control, req, url, cors);
+    const problem = jsonBodyProblem(req);
+    if (problem) return oauthError(415, 'invalid_request', problem, cors);
     for (const [method, re, handler] of ROUTES) {
       const m = re.exec(path);
       if (!m) continue;
       if (method !== req.method) continue;
       try {
-        return json(await handler(control, req, url, m), 200, CORS);
+        return json(await handler(control, req, url, m), 200, cors);
       } catch (e) {
-        if (e instanceof ControlError) return oauthError(e.status, e.status === 404 ? 'not_found' : 'invalid_request', e.message, CORS);
+        if (e instanceof ControlError) return oauthError(e.status, e.status === 404 ? 'not_found' : 'invalid_request', e.message, cors);
         throw e;
       }
     }
-    const known = ROUTES.some(([, re]) => re.test(path));
+    const known = path === 'events/stream' || ROUTES.some(([, re]) => re.test(path));
     return known
-      ? oauthError(405, 'invalid_request', `Method ${req.method} not allowed`, CORS)
-      : oauthError(404, 'not_found', `Unknown control path: /__control/${path.slice(0, 64)}`, CORS);
+      ? oauthError(405, 'invalid_request', `Method ${req.method} not allowed`, cors)
+      : oauthError(404, 'not_found', `Unknown control path: /__control/${path.slice(0, 64)}`, cors);
   };
 }

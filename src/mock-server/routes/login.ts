@@ -7,8 +7,25 @@ import { complete } from './authorize.js';
 /** The one-time code accepted when MFA is required for a user (documented in the README of the mock server). */
 export const DEMO_OTP = '123456';
 
+/** Consent-screen checkbox name prefix: `grant:offline_access` ticked grants offline_access. */
+export const GRANT_PREFIX = 'grant:';
+
+/** Scopes unticked on the consent screen (a form without the consent field declines nothing). */
+function declinedOnForm(p: PendingLogin, form: Map<string, string>): string[] {
+  if (form.get('consent') !== '1') return [];
+  return p.request.scope.split(' ').filter((s) => s && s !== 'openid' && !form.has(GRANT_PREFIX + s));
+}
+
 function page(p: PendingLogin, clientName: string, error: string | null, username = ''): string {
-  const scopes = p.request.scope.split(' ').map((s) => `<li>${escapeHtml(s)}</li>`).join('');
+  // every scope but openid can be declined here (a narrower grant); all are ticked by default
+  const scopes = p.request.scope
+    .split(' ')
+    .map((s) =>
+      s === 'openid'
+        ? `<li>${escapeHtml(s)}</li>`
+        : `<li><label class="scope"><input type="checkbox" name="${escapeHtml(GRANT_PREFIX + s)}" checked> ${escapeHtml(s)}</label></li>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · rotor-auth mock server</title>
@@ -17,13 +34,13 @@ body{font:16px system-ui,sans-serif;background:#f4f5f7;margin:0;display:grid;pla
 form{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px #0002;width:min(22rem,90vw)}
 label{display:block;margin:.8rem 0 .3rem}input{width:100%;padding:.5rem;box-sizing:border-box}
 button{margin-top:1.2rem;width:100%;padding:.6rem;background:#3451b2;color:#fff;border:0;border-radius:4px;font-size:1rem}
-.error{color:#b00020}.muted{color:#666;font-size:.85rem}ul{margin:.3rem 0;padding-left:1.2rem}
+.scope{display:inline;margin:0}.scope input{width:auto}.error{color:#b00020}.muted{color:#666;font-size:.85rem}ul{margin:.3rem 0;padding-left:1.2rem}
 </style></head><body>
 <form method="post" action="/u/login">
 <h1>Sign in</h1>
 <p class="muted">${escapeHtml(clientName)} asks for:</p><ul class="muted">${scopes}</ul>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
-<input type="hidden" name="state" value="${escapeHtml(p.id)}">
+<input type="hidden" name="state" value="${escapeHtml(p.id)}"><input type="hidden" name="consent" value="1">
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" value="${escapeHtml(username)}" required autofocus>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <label for="otp">One-time code <span class="muted">(only when MFA is required)</span></label><input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code">
@@ -69,5 +86,5 @@ export async function loginSubmit(a: RouteArgs): Promise<Response> {
   }
   ctx.store.pending.delete(p.id);
   const session = createSession(ctx, user.sub, mfaNeeded);
-  return complete(ctx, p.request, issuer, session, true);
+  return complete(ctx, p.request, issuer, session, true, declinedOnForm(p, f));
 }

@@ -27,7 +27,7 @@ export async function token({ req, ctx, issuer }: RouteArgs): Promise<Response> 
     type: 'token_request',
     grant_type: parsed.params.get('grant_type') ?? '',
     ...(clientId ? { clientId } : {}),
-  });
+  }, true);
   const cors = corsHeaders(ctx, req, clientId && ctx.opts.clients.has(clientId) ? clientId : undefined);
   const faults = ctx.faults;
   if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
@@ -48,6 +48,7 @@ export async function token({ req, ctx, issuer }: RouteArgs): Promise<Response> 
   ev.status = result.status;
   if (result.family) ev.family = result.family;
   if (typeof result.body.error === 'string') ev.error = result.body.error;
+  ctx.store.publish(ev);
   if (result.rotated && faults.dropNextRotation > 0) {
     faults.dropNextRotation--;
     ctx.store.emit({ type: 'fault.applied', reason: 'drop_response', ...(result.family ? { family: result.family } : {}) });
