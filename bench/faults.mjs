@@ -1,0 +1,55 @@
+// The fault matrix's outcome as a bench row: runs the Playwright fault matrix
+// (e2e/faults, written by the rotation work) with ROTOR_FAULT_REPORT=<file>,
+// which makes it write { tried, survived, reuseDetections,
+// rows: [{ fault, cache, survived, reuse }] }. Says what is missing when
+// the matrix or its report isn't there.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** e2e/faults as a directory, or e2e/faults*.spec.ts files. */
+function faultSpecs() {
+  if (existsSync(path.join(root, 'e2e/faults'))) return ['e2e/faults'];
+  const files = existsSync(path.join(root, 'e2e')) ? readdirSync(path.join(root, 'e2e')).filter((f) => /^faults.*\.spec\.ts$/.test(f)) : [];
+  return files.map((f) => `e2e/${f}`);
+}
+
+export async function measureFaults({ timeoutMs = 150_000, log = () => {} } = {}) {
+  const specs = faultSpecs();
+  if (specs.length === 0) return { missing: 'e2e/faults does not exist at this commit' };
+  const report = path.join(tmpdir(), `rotor-fault-report-${process.pid}.json`);
+  await rm(report, { force: true });
+  const started = performance.now();
+  const { code, tail } = await new Promise((resolve) => {
+    const child = spawn('npx', ['playwright', 'test', ...specs, '--project=chromium', '--reporter=line'], {
+      cwd: root, env: { ...process.env, ROTOR_FAULT_REPORT: report, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    });
+    let out = '';
+    const keep = (d) => { out = (out + d).slice(-4000); };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => {
+      keep(`\nbench: fault matrix stopped after ${timeoutMs} ms`);
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    }, timeoutMs);
+    child.on('close', (c) => { clearTimeout(timer); resolve({ code: c, tail: out }); });
+  });
+  const seconds = (performance.now() - started) / 1000;
+  log(`  fault matrix: exit ${code} after ${seconds.toFixed(1)} s`);
+  if (!existsSync(report)) {
+    return { specs, exitCode: code, seconds, missing: `the matrix wrote no ROTOR_FAULT_REPORT (exit ${code}): ${tail.trim().split('\n').slice(-2).join(' ')}` };
+  }
+  try {
+    const summary = JSON.parse(await readFile(report, 'utf8'));
+    return { specs, exitCode: code, seconds, ...summary };
+  } catch (err) {
+    return { specs, exitCode: code, seconds, missing: `unreadable fault report: ${err.message}` };
+  } finally {
+    await rm(report, { force: true });
+  }
+}
