@@ -24,6 +24,8 @@ async function once() {
 }
 
 const firstMs = await once();
+// bounded in time too: a slow server creation (seconds each) still ends in about 8 s
 const times = [];
-for (let i = 0; i < samples; i += 1) times.push(await once());
-process.stdout.write(`${JSON.stringify({ firstMs, medianMs: median(times), p90Ms: percentile(times, 90), samples })}\n`);
+const until = performance.now() + 8000;
+for (let i = 0; i < samples && (i < 5 || performance.now() < until); i += 1) times.push(await once());
+process.stdout.write(`${JSON.stringify({ firstMs, medianMs: median(times), p90Ms: percentile(times, 90), samples: times.length })}\n`);
