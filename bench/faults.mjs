@@ -13,21 +13,23 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** e2e/faults as a directory, or e2e/faults*.spec.ts files. */
-function faultSpecs() {
-  if (existsSync(path.join(root, 'e2e/faults'))) return ['e2e/faults'];
-  const files = existsSync(path.join(root, 'e2e')) ? readdirSync(path.join(root, 'e2e')).filter((f) => /^faults.*\.spec\.ts$/.test(f)) : [];
+function faultSpecs(dir) {
+  if (existsSync(path.join(dir, 'e2e/faults'))) return ['e2e/faults'];
+  const files = existsSync(path.join(dir, 'e2e')) ? readdirSync(path.join(dir, 'e2e')).filter((f) => /^faults.*\.spec\.ts$/.test(f)) : [];
   return files.map((f) => `e2e/${f}`);
 }
 
-export async function measureFaults({ timeoutMs = 150_000, log = () => {} } = {}) {
-  const specs = faultSpecs();
+export async function measureFaults({ timeoutMs = 150_000, log = () => {}, cwd = root } = {}) {
+  const specs = faultSpecs(cwd);
   if (specs.length === 0) return { missing: 'e2e/faults does not exist at this commit' };
   const report = path.join(tmpdir(), `rotor-fault-report-${process.pid}.json`);
-  await rm(report, { force: true });
+  const clean = () => Promise.all([rm(report, { force: true }), rm(`${report}.jsonl`, { force: true })]);
+  await clean();
   const started = performance.now();
   const { code, tail } = await new Promise((resolve) => {
-    const child = spawn('npx', ['playwright', 'test', ...specs, '--project=chromium', '--reporter=line'], {
-      cwd: root, env: { ...process.env, ROTOR_FAULT_REPORT: report, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    // first-try outcomes: no retries (a retry would replace a lost session's row)
+    const child = spawn('npx', ['playwright', 'test', ...specs, '--project=chromium', '--reporter=line', '--retries=0'], {
+      cwd, env: { ...process.env, ROTOR_FAULT_REPORT: report }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
     });
     let out = '';
     const keep = (d) => { out = (out + d).slice(-4000); };
@@ -50,6 +52,6 @@ export async function measureFaults({ timeoutMs = 150_000, log = () => {} } = {}
   } catch (err) {
     return { specs, exitCode: code, seconds, missing: `unreadable fault report: ${err.message}` };
   } finally {
-    await rm(report, { force: true });
+    await clean();
   }
 }

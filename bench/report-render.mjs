@@ -104,8 +104,8 @@ export function explainMisses(r, rows) {
       const f = r.server.fresh;
       out.push(`Fresh server: median ${fmt(f.medianMs)} ms over ${f.samples} servers after the first (${fmt(f.firstMs, 1)} ms) in one process; p90 ${fmt(f.p90Ms)} ms.`);
     } else if (row.group === 'faults') {
-      const lost = (r.faults.rows ?? []).filter((x) => !x.survived || x.reuse);
-      out.push(`Fault matrix: ${lost.map((x) => `${x.fault} on ${x.cache}${x.reuse ? ` (${x.reuse} reuse)` : ''}`).join('; ') || 'see the Playwright output'}.`);
+      const lost = (r.faults.rows ?? []).filter((x) => !x.survived || x.reuse > 0);
+      out.push(`Fault matrix: ${lost.map((x) => `${x.fault} on ${x.cache}${x.reuse > 0 ? ` (${x.reuse} reuse)` : ''}`).join('; ') || 'see the Playwright output'}.`);
     } else {
       out.push(`${row.metric}: ${row.rotor} vs ${row.anchor}.`);
     }
@@ -130,7 +130,7 @@ function notes(r) {
     if (probe && !probe.error) out.push(`Storage probe: 5 tabs of one context take one Web Lock in turn; inside it, the first holder to read the round's old localStorage value writes a new one; a round where a later holder still reads the old value counts as stale (${probe.roundsWithStaleRead}/${probe.rounds}). It shows why a localStorage cache can't rely on "re-read after taking the lock" alone.`);
     const cs = r.browser?.coldStart;
     if (cs && !cs.error) {
-      out.push(`Cold start: a page per SDK that loads only that SDK's script-tag bundle and does what an app does on load (\`createAuthClient()\` / \`createAuth0Client()\`, then \`getTokenSilently()\`); time = \`performance.now()\` when the token arrives (ms since navigation start). Each SDK logged in once beforehand, both on localStorage (auth0-spa-js's memory mode keeps nothing across a reload). Valid: the mock server's default 1 h access tokens. Expired: a second mock server issuing 120 s access tokens; before every load an init script shifts the page's `Date` (only `Date`; `performance.now()` stays real) and the mock server's clock ${cs.expiredJumpSeconds} s ahead, past expiry minus both SDKs' 60 s leeway, so every load refreshes once (and rotates). Pages are served with \`Cache-Control: no-cache\` + ETag, so each reload revalidates every file as a browser reloading an app does. Networks: loopback, and Chromium network emulation through CDP \`Network.emulateNetworkConditions\` (latency ${cs.network.latency} ms per request, download ${cs.network.downloadThroughput} B/s, upload ${cs.network.uploadThroughput} B/s) on every page. 2 warm-up loads, then ${cs.trials} loads per SDK, scenario and network, the two SDKs alternating which goes first; medians. Script compile + execute: \`performance.mark\` before and after the SDK's \`<script>\` tag minus the script's Resource Timing \`responseEnd\`, loopback loads.`);
+      out.push(`Cold start: a page per SDK that loads only that SDK's script-tag bundle and does what an app does on load (\`createAuthClient()\` / \`createAuth0Client()\`, then \`getTokenSilently()\`); time = \`performance.now()\` when the token arrives (ms since navigation start). Each SDK logged in once beforehand, both on localStorage (auth0-spa-js's memory mode keeps nothing across a reload). Valid: the mock server's default 1 h access tokens. Expired: a second mock server issuing 120 s access tokens; before every load an init script shifts the page's \`Date\` (only \`Date\`; \`performance.now()\` stays real) and the mock server's clock ${cs.expiredJumpSeconds} s ahead, past expiry minus both SDKs' 60 s leeway, so every load refreshes once (and rotates). Pages are served with \`Cache-Control: no-cache\` + ETag, so each reload revalidates every file as a browser reloading an app does. Networks: loopback, and Chromium network emulation through CDP \`Network.emulateNetworkConditions\` (latency ${cs.network.latency} ms per request, download ${cs.network.downloadThroughput} B/s, upload ${cs.network.uploadThroughput} B/s) on every page. 2 warm-up loads, then ${cs.trials} loads per SDK, scenario and network, the two SDKs alternating which goes first; medians. Script compile + execute: \`performance.mark\` before and after the SDK's \`<script>\` tag minus the script's Resource Timing \`responseEnd\`, median over the loopback loads of both scenarios.`);
     }
   }
   const s = r.server;
@@ -177,7 +177,7 @@ export function renderSvg(rows) {
       const color = row.met ? '#2e7d32' : '#c62828';
       parts.push(`<rect x="${left}" y="${y + 6}" width="${Math.max(1, x(v) - left)}" height="18" fill="${color}" opacity="0.85"/>`);
       const label = row.ratioIsCount ? `${row.ratio} request${row.ratio === 1 ? '' : 's'}` : ratioText(row);
-      parts.push(`<text x="${Math.min(Math.max(x(v), x(row.goal.value)) + 6, W - right - 60)}" y="${y + 19}" fill="#222">${esc(label)}</text>`);
+      parts.push(`<text x="${Math.min(Math.max(x(v), x(row.goal.value)) + 6, W - right - 90)}" y="${y + 19}" fill="#222">${esc(label)}</text>`);
     }
     if (row.anchorCount !== undefined) {
       parts.push(`<rect x="${left}" y="${y + 27}" width="${Math.max(1, x(row.anchorCount) - left)}" height="7" fill="#888"/>`);
@@ -187,7 +187,7 @@ export function renderSvg(rows) {
     parts.push(`<line x1="${g}" y1="${y + 2}" x2="${g}" y2="${y + 28}" stroke="#000" stroke-width="3"/>`);
   });
   parts.push(`<text x="20" y="${H - 28}" fill="#555">Lower is better except grants/s (goal ≥ 1.5×). Token-request rows show the worst trial's count (goal exactly 1);</text>`);
-  parts.push(`<text x="20" y="${H - 12}" fill="#555">the thin grey bar is auth0-spa-js in the same scenario. Fresh server: median ÷ its 5 ms budget. Green = goal met, red = missed.</text>`);
+  parts.push(`<text x="20" y="${H - 12}" fill="#555">grey bar: auth0-spa-js, same scenario. Fresh server: median ÷ 5 ms. Green = met, red = missed.</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

@@ -197,7 +197,7 @@ function serverRows(r, add) {
     group: 'server', metric: 'Fresh in-process mock server: createMockServer() + first request (JWKS), median',
     rotor: f?.medianMs !== undefined ? `${ms(f.medianMs)} (first in its process ${ms(f.firstMs, 1)})` : (f?.error ?? s.error ?? 'n/a'),
     anchor: '— (absolute goal)',
-    ratio: f?.medianMs !== undefined ? f.medianMs / 5 : undefined, ratioText: f?.medianMs !== undefined ? `${fmt(f.medianMs / 5)} of budget` : undefined,
+    ratio: f?.medianMs !== undefined ? f.medianMs / 5 : undefined, ratioText: f?.medianMs !== undefined ? `${fmt(f.medianMs / 5)}× of 5 ms` : undefined,
     goal: { op: '≤', value: 1, text: '≤ 5 ms' }, chart: 'Fresh server (÷ 5 ms)',
   });
   const pairs = s.pairs ?? THROUGHPUT_PAIRS.map(({ key, metric, goal }) => ({ key, metric, goal, error: s.throughput?.error ?? 'the throughput phase did not run' }));
