@@ -31,6 +31,8 @@ const DPOP_CLIENTS = ['memory', 'localstorage', 'indexeddb'].map((cacheLocation)
   { label: `rotor-auth (${cacheLocation}, DPoP)`, sdk: 'rotor-auth', cacheLocation, useDpop: true, dpopOf: `rotor-auth (${cacheLocation})` }
 ));
 const BARE = 'bare fetch';
+/** First line of an error, without Playwright's "page.evaluate: " prefix. */
+const short = (err) => err.message.split('\n')[0].replace(/^page\.evaluate: /, '');
 
 /** A mock server with one public client per benchmark client (ids bench-0, bench-1, …). */
 function benchClients(n) {
@@ -55,8 +57,8 @@ async function latencyPhase(browser, app, opts, log) {
         if (c.useDpop && !(await page.evaluate((n) => window.bench.hasDpopApi(n), c.label))) throw new Error('the client has no generateDpopProof');
         ready.push(c);
       } catch (err) {
-        out.clients[c.label] = { error: `login: ${err.message.split('\n')[0]}` };
-        if (!c.useDpop) log(`  ${c.label}: login failed: ${err.message.split('\n')[0]}`);
+        out.clients[c.label] = { error: `setup or login: ${short(err)}` };
+        if (!c.useDpop) log(`  ${c.label}: login failed: ${short(err)}`);
       }
     }
     // DPoP counts as available only if the refresh request really carries a proof
@@ -231,8 +233,8 @@ async function step(name, fn, log) {
 }
 
 export async function measureBrowser({
-  batches = 60, batchSize = 100, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 6,
-  countBudgetMs = 100_000, coldTrials = 12, log = () => {},
+  batches = 60, batchSize = 100, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 5,
+  countBudgetMs = 90_000, coldTrials = 12, log = () => {},
 } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch(launchOptions());
