@@ -57,14 +57,17 @@ export async function measureColdStart(browser, app, { trials = 12, warmup = 2, 
   try {
     for (const [scenario, options] of Object.entries(SCENARIOS)) {
       mocks[scenario] = await startMockServer(options);
-      for (const sdk of SDKS) {
+      // the floor: the same page with no SDK (valid scenario only; it sends nothing)
+      for (const sdk of scenario === 'valid' ? [...SDKS, 'none'] : SDKS) {
         const context = await browser.newContext();
         contexts.push(context);
         if (scenario === 'expired') await context.addInitScript(shiftDate, OFFSET_KEY);
         const page = await context.newPage();
         const cfg = clientConfig(mocks[scenario], 'localstorage');
-        await openBenchPage(page, app);
-        await inPageLogin(page, app, 'cold', sdk, cfg);
+        if (sdk !== 'none') {
+          await openBenchPage(page, app);
+          await inPageLogin(page, app, 'cold', sdk, cfg);
+        }
         const url = `${app.origin}/cold.html?sdk=${encodeURIComponent(sdk)}&cfg=${encodeURIComponent(JSON.stringify(cfg))}`;
         const cdp = await context.newCDPSession(page);
         await cdp.send('Network.enable');
@@ -93,7 +96,8 @@ export async function measureColdStart(browser, app, { trials = 12, warmup = 2, 
         for (const scenario of Object.keys(SCENARIOS)) {
           const pair = cells.filter((c) => c.scenario === scenario);
           if (scenario === 'expired') await expireAll();
-          if (t % 2 !== 0) pair.reverse();
+          // rotate who goes first
+          for (let k = 0; k < ((t % pair.length) + pair.length) % pair.length; k += 1) pair.push(pair.shift());
           for (const cell of pair) {
             cell.current = [];
             const r = await load(cell.page, cell.url);
@@ -108,6 +112,10 @@ export async function measureColdStart(browser, app, { trials = 12, warmup = 2, 
       }
     }
     for (const cell of cells) {
+      if (cell.sdk === 'none') {
+        result.baseline = { medianMs: Object.fromEntries(Object.entries(cell.samples).map(([n, v]) => [n, median(v)])) };
+        continue;
+      }
       result.scenarios[cell.scenario] ??= {};
       result.scenarios[cell.scenario][cell.sdk] = {
         medianMs: Object.fromEntries(Object.entries(cell.samples).map(([n, s]) => [n, median(s)])),
@@ -119,6 +127,7 @@ export async function measureColdStart(browser, app, { trials = 12, warmup = 2, 
     }
     for (const [scenario, bySdk] of Object.entries(result.scenarios)) {
       for (const network of Object.keys(NETWORKS)) {
+        if (scenario === 'valid') log(`  cold start, page without an SDK, ${network}: ${result.baseline.medianMs[network].toFixed(1)} ms`);
         log(`  cold start, ${scenario} token, ${network}: ${SDKS.map((s) => `${s} ${bySdk[s].medianMs[network].toFixed(1)} ms (${bySdk[s].requestsOfLastLoad.join(', ') || 'no requests'})`).join('; ')}`);
       }
     }

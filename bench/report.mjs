@@ -181,6 +181,11 @@ function coldRows(r, add) {
       });
     }
   }
+  const floor = cs?.baseline?.medianMs;
+  add({
+    group: 'cold', metric: 'Cold start floor: the same page load with no SDK (loopback / emulated)',
+    rotor: floor ? `${ms(floor.loopback, 1)} / ${ms(floor.emulated, 1)}` : 'n/a', anchor: '— (both SDKs pay it)',
+  });
   const sa = cs?.scenarios?.valid?.['rotor-auth']?.scriptMedianMs;
   const sb = cs?.scenarios?.valid?.['auth0-spa-js']?.scriptMedianMs;
   add({

@@ -30,12 +30,12 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
 
 /** The cold-start page for one SDK: marks around the SDK's script tag measure its compile + execute. */
 function coldPage(sdk) {
-  const src = SDK_SCRIPTS[sdk];
-  if (!src) return undefined;
+  const src = sdk === 'none' ? undefined : SDK_SCRIPTS[sdk];
+  if (!src && sdk !== 'none') return undefined;
   return Buffer.from(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cold start ${sdk}</title>
 <script>performance.mark('sdk-start')</script>
-<script src="${src}"></script>
+${src ? `<script src="${src}"></script>` : ''}
 <script>performance.mark('sdk-end')</script>
 <script src="/cold.js"></script>
 </head><body><p>cold start: ${sdk}</p></body></html>

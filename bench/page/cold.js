@@ -16,6 +16,11 @@
   const start = performance.getEntriesByName('sdk-start')[0]?.startTime ?? 0;
   const end = performance.getEntriesByName('sdk-end')[0]?.startTime ?? 0;
   const scriptMs = end - Math.max(start, script?.responseEnd ?? 0);
+  if (sdk === 'none') {
+    // the floor: the same page load with no SDK and no token
+    window.coldResult = { ok: true, tokenAt: performance.now(), scriptMs: 0 };
+    return;
+  }
   try {
     const client = sdk === 'rotor-auth'
       ? await window.rotorAuth.createAuthClient(options)
