@@ -26,6 +26,7 @@ export async function measureFaults({ timeoutMs = 150_000, log = () => {}, cwd =
   const clean = () => Promise.all([rm(report, { force: true }), rm(`${report}.jsonl`, { force: true })]);
   await clean();
   const started = performance.now();
+  let timedOut = false;
   const { code, tail } = await new Promise((resolve) => {
     // first-try outcomes: no retries (a retry would replace a lost session's row)
     const child = spawn('npx', ['playwright', 'test', ...specs, '--project=chromium', '--reporter=line', '--retries=0'], {
@@ -36,6 +37,7 @@ export async function measureFaults({ timeoutMs = 150_000, log = () => {}, cwd =
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     const timer = setTimeout(() => {
+      timedOut = true;
       keep(`\nbench: fault matrix stopped after ${timeoutMs} ms`);
       try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
     }, timeoutMs);
@@ -48,7 +50,7 @@ export async function measureFaults({ timeoutMs = 150_000, log = () => {}, cwd =
   }
   try {
     const summary = JSON.parse(await readFile(report, 'utf8'));
-    return { specs, exitCode: code, seconds, ...summary };
+    return { specs, exitCode: code, seconds, ...summary, ...(timedOut ? { partial: `stopped after ${Math.round(timeoutMs / 1000)} s, rows so far` } : {}) };
   } catch (err) {
     return { specs, exitCode: code, seconds, missing: `unreadable fault report: ${err.message}` };
   } finally {

@@ -247,10 +247,10 @@ function faultRows(r, add) {
   }
   add({
     group: 'faults', metric: 'Fault matrix (e2e/faults): faults survived / tried, reuse detections',
-    rotor: `${f.survived}/${f.tried} survived, ${f.reuseDetections} reuse detection${f.reuseDetections === 1 ? '' : 's'}${f.exitCode ? ` (Playwright exit ${f.exitCode})` : ''}`,
+    rotor: `${f.survived}/${f.tried} survived, ${f.reuseDetections} reuse detection${f.reuseDetections === 1 ? '' : 's'}${f.partial ? ` (${f.partial})` : f.exitCode ? ` (Playwright exit ${f.exitCode})` : ''}`,
     anchor: '—',
     goal: { op: '=', value: 1, text: 'all survive, 0 reuse' },
-    met: f.tried > 0 && f.survived === f.tried && f.reuseDetections === 0,
+    met: f.partial ? undefined : f.tried > 0 && f.survived === f.tried && f.reuseDetections === 0,
   });
 }
 
