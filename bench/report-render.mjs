@@ -87,7 +87,11 @@ export function explainMisses(r, rows) {
       const a = cs[row.scenario]['rotor-auth'].medianMs[row.network];
       const b = cs[row.scenario]['auth0-spa-js'].medianMs[row.network];
       const parts = [`Cold start, ${row.scenario} token, ${row.network}: rotor-auth ${row.diffMs >= 0 ? `${fmt(row.diffMs, 1)} ms slower than` : `${fmt(-row.diffMs, 1)} ms faster than`} auth0-spa-js (goal ${goalText(row)}).`];
-      if (floor !== undefined) parts.push(`The page without an SDK loads in ${fmt(floor, 1)} ms, so rotor-auth adds ${fmt(a - floor, 1)} ms to it and auth0-spa-js ${fmt(b - floor, 1)} ms.`);
+      if (floor !== undefined) {
+        parts.push(`The page without an SDK loads in ${fmt(floor, 1)} ms, so rotor-auth adds ${fmt(a - floor, 1)} ms to it and auth0-spa-js ${fmt(b - floor, 1)} ms.`);
+        const need = row.goal.value * b;
+        if (need < floor) parts.push(`${goalText(row)} needs ≤ ${fmt(need, 1)} ms, below that floor: no script in this page could meet it; on the SDKs' own share rotor-auth's is ${fmt((a - floor) / (b - floor))}× auth0-spa-js's.`);
+      }
       if (row.network === 'emulated') parts.push(`At ${rtt} ms per round trip the difference is ${fmt(row.diffMs / rtt, 1)} round trips.`);
       if (row.scenario === 'expired') {
         const valid = cs.valid['rotor-auth'].medianMs[row.network];
@@ -181,7 +185,10 @@ export function renderSvg(rows) {
       const color = row.met ? '#2e7d32' : '#c62828';
       parts.push(`<rect x="${left}" y="${y + 6}" width="${Math.max(1, x(v) - left)}" height="18" fill="${color}" opacity="0.85"/>`);
       const label = row.ratioIsCount ? `${row.ratio} request${row.ratio === 1 ? '' : 's'}` : ratioText(row);
-      parts.push(`<text x="${Math.min(Math.max(x(v), x(row.goal.value)) + 6, W - right - 90)}" y="${y + 19}" fill="#222">${esc(label)}</text>`);
+      const lx = Math.max(x(v), x(row.goal.value)) + 6;
+      // a bar reaching the right edge carries its label inside, in white
+      if (lx > W - right - 90) parts.push(`<text x="${x(v) - 6}" y="${y + 19}" text-anchor="end" fill="#fff">${esc(label)}</text>`);
+      else parts.push(`<text x="${lx}" y="${y + 19}" fill="#222">${esc(label)}</text>`);
     }
     if (row.anchorCount !== undefined) {
       parts.push(`<rect x="${left}" y="${y + 27}" width="${Math.max(1, x(row.anchorCount) - left)}" height="7" fill="#888"/>`);
