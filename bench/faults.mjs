@@ -19,7 +19,7 @@ function faultSpecs(dir) {
   return files.map((f) => `e2e/${f}`);
 }
 
-export async function measureFaults({ timeoutMs = 150_000, log = () => {}, cwd = root } = {}) {
+export async function measureFaults({ timeoutMs = 200_000, log = () => {}, cwd = root } = {}) {
   const specs = faultSpecs(cwd);
   if (specs.length === 0) return { missing: 'e2e/faults does not exist at this commit' };
   const report = path.join(tmpdir(), `rotor-fault-report-${process.pid}.json`);
