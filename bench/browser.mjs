@@ -1,353 +1,193 @@
 // Browser phase, headless Chromium (system Chromium when present):
-//  1. cache-hit latency of getTokenSilently, rotor-auth vs auth0-spa-js, both
-//     in ONE page against the same cached state (each logged in by a real
-//     redirect login against the mock server, both with localStorage caches);
-//  2. forced refresh through rotor-auth (cacheMode 'off') vs a bare fetch of
-//     the very request rotor-auth sent (captured), on its own rotation chain,
-//     plus the WebCrypto cost of verifying the returned ID token;
-//  3. after expiry: 100 concurrent calls in one page, then 5 tabs (pages of one
-//     context sharing localStorage) at once → token requests, counted from the
-//     mock server's `token_request` events (and cross-checked in the browser).
-// Expiry is reached by advancing the context's clock (Playwright clock) and
-// the mock server's clock by the same amount, so no real waiting.
-import { existsSync } from 'node:fs';
+//  1. cache-hit latency of getTokenSilently: rotor-auth vs auth0-spa-js on
+//     localStorage (the goal), plus each on its default memory cache and
+//     rotor-auth on IndexedDB, all clients in ONE page, alternating batches;
+//  2. forced refresh (cacheMode 'off') on memory, localStorage and IndexedDB
+//     (and with DPoP when the SDK has it) vs a bare fetch of the very request
+//     rotor-auth sent, each on its own rotation chain, the order of the
+//     variants rotated every round; plus the ID-token check and DPoP proof
+//     costs measured apart;
+//  3. token requests after expiry (bench/counts.mjs);
+//  4. cold start: navigation → first token (bench/coldstart.mjs).
+// Every login is a real code + PKCE login against the mock server; each
+// client gets its own client id so no two share a lock, a key or a family.
 import { startStaticServer } from './lib/static-server.mjs';
-import { startMockServer, MOCK_CLIENT } from './servers/mock.mjs';
+import { startMockServer } from './servers/mock.mjs';
 import { keepAliveAgent, loginWithCode } from './lib/http-client.mjs';
-import { median, withTimeout } from './lib/stats.mjs';
+import { median } from './lib/stats.mjs';
+import { clientConfig, evaluate, inPageLogin, launchOptions, openBenchPage, watchTokenRequests } from './lib/page.mjs';
+import { countVariants, measureCounts } from './counts.mjs';
+import { measureColdStart } from './coldstart.mjs';
 
-export const SDKS = ['rotor-auth', 'auth0-spa-js'];
-/** rotor-auth on its default cache (memory), measured beside the localStorage pair. */
-const MEMORY_CLIENT = 'rotor-auth (memory)';
-/** Count scenarios: the two SDKs like for like (localStorage), plus rotor-auth on IndexedDB. */
-export const COUNT_VARIANTS = [
-  { label: 'rotor-auth', sdk: 'rotor-auth', cacheLocation: 'localstorage' },
-  { label: 'auth0-spa-js', sdk: 'auth0-spa-js', cacheLocation: 'localstorage' },
-  { label: 'rotor-auth (indexeddb)', sdk: 'rotor-auth', cacheLocation: 'indexeddb', trialShare: 0.5 },
+/** Clients of the latency page; `goal` marks the pair the cache-hit goal compares. */
+const LATENCY_CLIENTS = [
+  { label: 'rotor-auth (localstorage)', sdk: 'rotor-auth', cacheLocation: 'localstorage' },
+  { label: 'auth0-spa-js (localstorage)', sdk: 'auth0-spa-js', cacheLocation: 'localstorage' },
+  { label: 'rotor-auth (memory)', sdk: 'rotor-auth', cacheLocation: 'memory' },
+  { label: 'rotor-auth (indexeddb)', sdk: 'rotor-auth', cacheLocation: 'indexeddb' },
+  { label: 'auth0-spa-js (memory + worker, default)', sdk: 'auth0-spa-js', cacheLocation: 'memory' },
 ];
-const STEP_TIMEOUT = 30_000;
+const DPOP_CLIENTS = ['memory', 'localstorage', 'indexeddb'].map((cacheLocation) => (
+  { label: `rotor-auth (${cacheLocation}, DPoP)`, sdk: 'rotor-auth', cacheLocation, useDpop: true, dpopOf: `rotor-auth (${cacheLocation})` }
+));
+const BARE = 'bare fetch';
+/** First line of an error, without Playwright's "page.evaluate: " prefix. */
+const short = (err) => err.message.split('\n')[0].replace(/^page\.evaluate: /, '');
 
-export function launchOptions() {
-  const executablePath = existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
-  return {
-    headless: true,
-    executablePath,
-    chromiumSandbox: false,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  };
-}
-
-function clientConfig(mock, cacheLocation = 'localstorage') {
-  return {
-    mockOrigin: mock.url,
-    clientId: MOCK_CLIENT.clientId,
-    audience: MOCK_CLIENT.extra.audience,
-    scope: MOCK_CLIENT.scope,
-    cacheLocation,
-  };
-}
-
-/** Mock-server event bookkeeping: a mark, then what happened since. */
-function lastSeq(mock) {
-  const events = mock.mock.control.events();
-  return events.length ? events[events.length - 1].seq : 0;
-}
-function eventsSince(mock, seq) {
-  const events = mock.mock.control.events({ since: seq });
-  const tokenRequests = events.filter((e) => e.type === 'token_request');
-  return {
-    refreshRequests: tokenRequests.filter((e) => e.grant_type === 'refresh_token').length,
-    tokenRequests: tokenRequests.length,
-    reuseDetected: events.filter((e) => e.type === 'refresh_token.reuse_detected').length,
-  };
-}
-
-const evaluate = (page, fn, arg, what) => withTimeout(page.evaluate(fn, arg), STEP_TIMEOUT, what);
-
-async function openBenchPage(page, app) {
-  await page.goto(`${app.origin}/bench.html`);
-  await page.waitForFunction(() => !!window.bench);
-}
-
-/** A real redirect login of `sdk` in `page`: loginWithRedirect → /authorize (auto-login) → callback. */
-async function redirectLogin(page, app, sdk, cfg, name = 'login') {
-  await openBenchPage(page, app);
-  await evaluate(page, ([n, s, c]) => window.bench.setup(n, s, c), [name, sdk, cfg], `${sdk} setup`);
-  await page.evaluate((n) => window.bench.login(n), name);
-  await page.waitForURL((u) => u.pathname === '/bench.html' && (u.searchParams.has('code') || u.searchParams.has('error')), { timeout: STEP_TIMEOUT });
-  await page.waitForFunction(() => !!window.bench);
-  await evaluate(page, ([n, s, c]) => window.bench.setup(n, s, c), [name, sdk, cfg], `${sdk} setup`);
-  const ok = await evaluate(page, (n) => window.bench.callback(n), name, `${sdk} callback`);
-  if (!ok) throw new Error(`${sdk}: not authenticated after the redirect login`);
-}
-
-/** Watches POSTs to the token endpoint from the browser side. */
-function watchTokenRequests(context, mock) {
-  const seen = [];
-  context.on('request', (req) => {
-    if (req.method() === 'POST' && req.url() === `${mock.url}/oauth/token`) seen.push(req);
-  });
-  return seen;
+/** A mock server with one public client per benchmark client (ids bench-0, bench-1, …). */
+function benchClients(n) {
+  return Array.from({ length: n }, (_, i) => ({ clientId: `bench-${i}`, name: `bench ${i}`, redirectUris: [], allowLoopbackRedirects: true }));
 }
 
 async function latencyPhase(browser, app, opts, log) {
-  const mock = await startMockServer();
-  let context;
-  const out = { sdks: {} };
+  const all = [...LATENCY_CLIENTS, ...DPOP_CLIENTS];
+  const mock = await startMockServer({ clients: benchClients(all.length) });
+  const context = await browser.newContext();
+  const out = { clients: {}, dpop: { available: false } };
   try {
-    context = await browser.newContext();
-    const cfg = clientConfig(mock);
     const page = await context.newPage();
-    const browserSeen = watchTokenRequests(context, mock);
-    const ready = [];
-    for (const sdk of SDKS) {
-      try {
-        await redirectLogin(page, app, sdk, cfg);
-        ready.push(sdk);
-      } catch (err) {
-        out.sdks[sdk] = { error: `login: ${err.message}` };
-        log(`  ${sdk}: login failed: ${err.message}`);
-      }
-    }
-    // One page load holding every client. rotor-auth's default memory cache
-    // can't survive a reload, so that client logs in by a redirect in this
-    // very page load; then both localStorage clients read their cached tokens.
-    const names = [...ready];
-    let memoryReady = false;
-    if (ready.includes('rotor-auth')) {
-      try {
-        await redirectLogin(page, app, 'rotor-auth', { ...cfg, cacheLocation: 'memory' }, MEMORY_CLIENT);
-        memoryReady = true;
-        names.push(MEMORY_CLIENT);
-      } catch (err) {
-        out.sdks[MEMORY_CLIENT] = { error: `login: ${err.message.split('\n')[0]}` };
-      }
-    }
-    if (!memoryReady) await openBenchPage(page, app);
+    const seen = watchTokenRequests(context, mock);
+    await openBenchPage(page, app);
     out.crossOriginIsolated = await page.evaluate(() => window.bench.crossOriginIsolated);
-    for (const sdk of ready) await evaluate(page, ([s, c]) => window.bench.setup(s, s, c), [sdk, cfg], 'setup');
-
-    // 1. cache hits: warm up, then alternate batches so all see the same noise
-    const mark = lastSeq(mock);
-    const batches = Object.fromEntries(names.map((s) => [s, []]));
-    for (let b = -opts.warmupBatches; b < opts.batches; b += 1) {
-      for (const sdk of names) {
-        const ms = await evaluate(page, ([s, n]) => window.bench.cacheHitBatch(s, n), [sdk, opts.batchSize], `${sdk} cache hits`);
-        if (b >= 0) batches[sdk].push(ms);
+    const ready = [];
+    for (const [i, c] of all.entries()) {
+      const cfg = { ...clientConfig(mock, c.cacheLocation, c.useDpop ? { useDpop: true } : {}), clientId: `bench-${i}` };
+      try {
+        await inPageLogin(page, app, c.label, c.sdk, cfg);
+        if (c.useDpop && !(await page.evaluate((n) => window.bench.hasDpopApi(n), c.label))) throw new Error('the client has no generateDpopProof');
+        ready.push(c);
+      } catch (err) {
+        out.clients[c.label] = { error: `setup or login: ${short(err)}` };
+        if (!c.useDpop) log(`  ${c.label}: login failed: ${short(err)}`);
       }
     }
-    const during = eventsSince(mock, mark);
-    for (const sdk of names) {
-      out.sdks[sdk] = {
-        cacheHitMedianMs: median(batches[sdk]),
-        cacheHitBatchMs: batches[sdk],
-        calls: opts.batches * opts.batchSize,
-      };
+    // DPoP counts as available only if the refresh request really carries a proof
+    const dpopReady = ready.filter((c) => c.useDpop);
+    if (dpopReady.length) {
+      const before = seen.requests.length;
+      await evaluate(page, (n) => window.bench.forcedRefresh(n), dpopReady[0].label, 'DPoP probe refresh');
+      const req = seen.requests.slice(before).find((r) => (r.postData() ?? '').includes('refresh_token'));
+      const headers = req ? await req.allHeaders() : {};
+      if (headers.dpop) out.dpop = { available: true };
+      else out.dpop = { available: false, reason: 'useDpop accepted but the refresh request carried no DPoP proof' };
+    } else {
+      out.dpop = { available: false, reason: out.clients[DPOP_CLIENTS[0].label]?.error ?? 'no DPoP client' };
     }
-    out.tokenRequestsDuringCacheHits = during.tokenRequests;
-    log(`  cache hit medians: ${names.map((s) => `${s} ${(out.sdks[s].cacheHitMedianMs * 1000).toFixed(1)} µs`).join(', ')}`);
+    const active = ready.filter((c) => !c.useDpop || out.dpop.available);
+    log(`  clients ready: ${active.map((c) => c.label).join(', ')}; DPoP ${out.dpop.available ? 'available' : `not available (${out.dpop.reason})`}`);
 
-    // 2. forced refresh vs bare fetch of the same request
-    if (ready.includes('rotor-auth')) {
-      out.refresh = await refreshPhase(page, context, mock, app, ready, opts, browserSeen, log, memoryReady);
+    // 1. cache hits (no DPoP variants: a cache hit sends nothing)
+    const hitClients = active.filter((c) => !c.useDpop);
+    const batches = Object.fromEntries(hitClients.map((c) => [c.label, []]));
+    const postsBefore = seen.posts;
+    for (let b = -opts.warmupBatches; b < opts.batches; b += 1) {
+      for (let i = 0; i < hitClients.length; i += 1) {
+        const c = hitClients[(i + Math.max(b, 0)) % hitClients.length];
+        const ms = await evaluate(page, ([n, k]) => window.bench.cacheHitBatch(n, k), [c.label, opts.batchSize], `${c.label} cache hits`);
+        if (b >= 0) batches[c.label].push(ms);
+      }
+    }
+    out.tokenRequestsDuringCacheHits = seen.posts - postsBefore;
+    for (const c of hitClients) out.clients[c.label] = { sdk: c.sdk, cacheLocation: c.cacheLocation, cacheHitMedianMs: median(batches[c.label]) };
+    log(`  cache hit medians: ${hitClients.map((c) => `${c.label} ${(out.clients[c.label].cacheHitMedianMs * 1000).toFixed(1)} µs`).join(', ')}`);
+
+    // 2. forced refresh
+    out.refresh = await refreshPhase(page, context, mock, app, active, opts, seen, log);
+    for (const c of active) {
+      out.clients[c.label] = { ...out.clients[c.label], sdk: c.sdk, cacheLocation: c.cacheLocation, useDpop: !!c.useDpop, ...out.refresh.byClient[c.label] };
     }
   } finally {
-    await context?.close();
+    await context.close();
     await mock.close();
   }
   return out;
 }
 
-async function refreshPhase(page, context, mock, app, ready, opts, browserSeen, log, memoryReady) {
+async function refreshPhase(page, context, mock, app, clients, opts, seen, log) {
+  const base = clients.find((c) => c.label === 'rotor-auth (localstorage)') ?? clients.find((c) => c.sdk === 'rotor-auth' && !c.useDpop);
+  if (!base) throw new Error('no rotor-auth client logged in');
   // capture exactly what rotor-auth sends for a refresh
-  const before = browserSeen.length;
-  await evaluate(page, () => window.bench.forcedRefresh('rotor-auth'), undefined, 'rotor forced refresh');
-  const captured = browserSeen.slice(before).find((r) => (r.postData() ?? '').includes('refresh_token'));
+  const before = seen.requests.length;
+  await evaluate(page, (n) => window.bench.forcedRefresh(n), base.label, 'rotor forced refresh');
+  const captured = seen.requests.slice(before).find((r) => (r.postData() ?? '').includes('refresh_token'));
   if (!captured) throw new Error('no refresh_token request seen from rotor-auth');
   const headers = await captured.allHeaders();
   const keep = Object.fromEntries(Object.entries(headers).filter(([k]) =>
     !/^(user-agent|referer|origin|accept|accept-language|accept-encoding|host|connection|content-length|cookie|sec-.*)$/i.test(k)));
   const contentType = headers['content-type'] ?? '';
   const req = { url: captured.url(), headers: keep, body: captured.postData(), kind: contentType.includes('json') ? 'json' : 'form' };
+  const clientId = new URLSearchParams(req.kind === 'form' ? req.body : '').get('client_id') ?? JSON.parse(req.kind === 'json' ? req.body : '{}').client_id;
 
-  // the bare chain gets its own family, logged in from Node
+  // the bare chain gets its own family of the same client, logged in from Node
   const agent = keepAliveAgent(1);
   let rt;
   try {
     const tokens = await loginWithCode(agent, {
-      authorizeUrl: `${mock.url}/authorize`, tokenUrl: `${mock.url}/oauth/token`, clientId: MOCK_CLIENT.clientId,
-      redirectUri: `${app.origin}/bench.html`, scope: MOCK_CLIENT.scope, extra: MOCK_CLIENT.extra,
+      authorizeUrl: `${mock.url}/authorize`, tokenUrl: `${mock.url}/oauth/token`, clientId,
+      redirectUri: `${app.origin}/bench.html`, scope: 'openid profile offline_access', extra: { audience: 'https://api.rotor.test' },
     });
     rt = tokens.refresh_token;
   } finally {
     agent.destroy();
   }
 
-  const sdkMs = [];
-  const bareMs = [];
-  const auth0Ms = [];
-  const memoryMs = [];
+  const names = [BARE, ...clients.map((c) => c.label)];
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const requestsPer = Object.fromEntries(clients.map((c) => [c.label, []]));
   const idTokens = [];
-  const requestsPerRotorRefresh = [];
-  const pathsSeen = new Map();
-  const onRequest = (r) => {
-    const u = new URL(r.url());
-    if (u.origin === mock.url) pathsSeen.set(u.pathname, (pathsSeen.get(u.pathname) ?? 0) + 1);
-  };
+  let counting = 0;
+  context.on('request', (r) => { if (r.url().startsWith(mock.url)) counting += 1; });
   for (let i = -opts.refreshWarmup; i < opts.refreshes; i += 1) {
-    pathsSeen.clear();
-    context.on('request', onRequest);
-    const sdk = await evaluate(page, () => window.bench.forcedRefresh('rotor-auth'), undefined, 'rotor forced refresh');
-    context.off('request', onRequest);
-    requestsPerRotorRefresh.push([...pathsSeen.values()].reduce((a, b) => a + b, 0));
-    const bare = await evaluate(page, ([r, t]) => window.bench.bareRefresh(r, t), [req, rt], 'bare refresh');
-    rt = bare.refreshToken;
-    let a0;
-    if (ready.includes('auth0-spa-js')) a0 = await evaluate(page, () => window.bench.forcedRefresh('auth0-spa-js'), undefined, 'auth0 forced refresh');
-    // rotor-auth on its memory cache: no localStorage, no cross-tab lock; isolates what those cost
-    let mem;
-    if (memoryReady) mem = await evaluate(page, (n) => window.bench.forcedRefresh(n), MEMORY_CLIENT, 'rotor memory forced refresh');
-    if (i >= 0) {
-      sdkMs.push(sdk);
-      bareMs.push(bare.ms);
-      if (a0 !== undefined) auth0Ms.push(a0);
-      if (mem !== undefined) memoryMs.push(mem);
-      if (bare.idToken) idTokens.push(bare.idToken);
+    const round = i + opts.refreshWarmup;
+    for (let k = 0; k < names.length; k += 1) {
+      const name = names[(k + round) % names.length];
+      if (name === BARE) {
+        const bare = await evaluate(page, ([r, t]) => window.bench.bareRefresh(r, t), [req, rt], 'bare refresh');
+        rt = bare.refreshToken;
+        if (i >= 0) {
+          samples[BARE].push(bare.ms);
+          if (bare.idToken) idTokens.push(bare.idToken);
+        }
+      } else {
+        const c0 = counting;
+        const ms = await evaluate(page, (n) => window.bench.forcedRefresh(n), name, `${name} forced refresh`);
+        if (i >= 0) {
+          samples[name].push(ms);
+          requestsPer[name].push(counting - c0);
+        }
+      }
     }
   }
   const { importMs, verifyMs } = idTokens.length
-    ? await evaluate(page, ([u, t]) => window.bench.verifyCost(u, t), [`${mock.url}/.well-known/jwks.json`, idTokens], 'verify cost')
+    ? await evaluate(page, ([u, t]) => window.bench.verifyCost(u, t), [`${mock.url}/.well-known/jwks.json`, idTokens.slice(0, 40)], 'verify cost')
     : { importMs: [], verifyMs: [] };
   const locks = await evaluate(page, (n) => window.bench.lockCost(n), 40, 'lock cost');
+  const byClient = {};
+  for (const c of clients) {
+    byClient[c.label] = {
+      refreshMedianMs: median(samples[c.label]),
+      requestsPerRefreshMedian: c.sdk === 'rotor-auth' ? median(requestsPer[c.label]) : undefined,
+      requestsPerRefreshMax: c.sdk === 'rotor-auth' ? Math.max(...requestsPer[c.label]) : undefined,
+    };
+    if (c.useDpop) {
+      const proofs = await evaluate(page, ([n, u, k]) => window.bench.proofCost(n, u, k), [c.label, req.url, 30], 'DPoP proof cost');
+      byClient[c.label].proofMedianMs = median(proofs.slice(5));
+      byClient[c.label].dpopOf = c.dpopOf;
+    }
+  }
   const result = {
-    lockRequestMedianMs: median(locks.requestMs),
-    lockQueryMedianMs: median(locks.queryMs),
     request: { url: req.url, kind: req.kind, fields: req.kind === 'json' ? Object.keys(JSON.parse(req.body)) : [...new URLSearchParams(req.body).keys()], headers: Object.keys(keep) },
-    rotorMedianMs: median(sdkMs),
-    bareFetchMedianMs: median(bareMs),
-    auth0MedianMs: auth0Ms.length ? median(auth0Ms) : null,
-    rotorMemoryMedianMs: memoryMs.length ? median(memoryMs) : null,
+    bareFetchMedianMs: median(samples[BARE]),
     idTokenVerifyMedianMs: verifyMs.length ? median(verifyMs) : null,
     jwkImportMedianMs: importMs.length ? median(importMs) : null,
-    requestsPerRotorRefresh: median(requestsPerRotorRefresh),
-    maxRequestsPerRotorRefresh: Math.max(...requestsPerRotorRefresh),
-    samples: sdkMs.length,
+    lockRequestMedianMs: median(locks.requestMs),
+    lockQueryMedianMs: median(locks.queryMs),
+    samples: samples[BARE].length,
+    order: 'rotated by one each round',
+    byClient,
   };
-  log(`  forced refresh: rotor ${result.rotorMedianMs.toFixed(2)} ms, bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, verify ${result.idTokenVerifyMedianMs?.toFixed(3)} ms (+ key import ${result.jwkImportMedianMs?.toFixed(3)} ms), auth0 ${result.auth0MedianMs?.toFixed(2)} ms, rotor on memory cache ${result.rotorMemoryMedianMs?.toFixed(2)} ms, Web Lock request ${result.lockRequestMedianMs.toFixed(3)} ms, query ${result.lockQueryMedianMs.toFixed(3)} ms`);
+  log(`  forced refresh medians: bare fetch ${result.bareFetchMedianMs.toFixed(2)} ms, ${clients.map((c) => `${c.label} ${byClient[c.label].refreshMedianMs.toFixed(2)} ms`).join(', ')}`);
   return result;
-}
-
-/**
- * One trial after expiry: 100 concurrent calls in one page, then (after a
- * second expiry) one call in each of 5 tabs at once. Fresh mock server and
- * fresh context per trial, so a trial that ends in reuse detection can't
- * spoil the next one.
- */
-async function countTrial(browser, app, variant, opts) {
-  const { sdk } = variant;
-  const ttl = 3600; // the mock server's default access-token lifetime
-  const jump = ttl + 300;
-  const result = {};
-  let mock;
-  let context;
-  try {
-    mock = await startMockServer();
-    context = await browser.newContext();
-    await context.clock.install();
-    const browserSeen = watchTokenRequests(context, mock);
-    const cfg = clientConfig(mock, variant.cacheLocation);
-    const first = await context.newPage();
-    await redirectLogin(first, app, sdk, cfg);
-    await evaluate(first, ([s, c]) => window.bench.setup('c', s, c), [sdk, cfg], 'setup');
-    const warm = await evaluate(first, () => window.bench.oneCall('c'), undefined, 'first call');
-    if (!warm.ok) throw new Error(`first getTokenSilently failed: ${warm.error}`);
-
-    const expire = async () => {
-      await context.clock.fastForward(jump * 1000);
-      mock.mock.control.advanceClock(jump);
-    };
-
-    // 100 concurrent calls in one page
-    await expire();
-    let mark = lastSeq(mock);
-    let seenBefore = browserSeen.length;
-    const conc = await evaluate(first, ([n]) => window.bench.concurrent('c', n), [opts.concurrent], 'concurrent calls');
-    result.concurrent = { ...conc, ...eventsSince(mock, mark), browserSeenRequests: browserSeen.length - seenBefore };
-
-    // 5 tabs in one context (shared localStorage), all asking at once
-    const pages = [first];
-    for (let i = 1; i < opts.tabs; i += 1) {
-      const p = await context.newPage();
-      await openBenchPage(p, app);
-      await evaluate(p, ([s, c]) => window.bench.setup('c', s, c), [sdk, cfg], 'setup');
-      pages.push(p);
-    }
-    await expire();
-    mark = lastSeq(mock);
-    seenBefore = browserSeen.length;
-    const outcomes = await withTimeout(Promise.all(pages.map((p) => p.evaluate(() => window.bench.oneCall('c')))), STEP_TIMEOUT, 'tabs');
-    const ok = outcomes.filter((o) => o.ok);
-    result.tabs = {
-      fulfilled: ok.length,
-      distinctTokens: new Set(ok.map((o) => o.token)).size,
-      errors: [...new Set(outcomes.filter((o) => !o.ok).map((o) => o.error))],
-      ...eventsSince(mock, mark),
-      browserSeenRequests: browserSeen.length - seenBefore,
-    };
-  } catch (err) {
-    result.error = err.message.split('\n')[0];
-  } finally {
-    await context?.close();
-    await mock?.close();
-  }
-  return result;
-}
-
-/** Sums trials of one scenario into what the report shows. */
-function aggregate(trials, key, calls) {
-  const runs = trials.map((t) => t[key]).filter(Boolean);
-  if (runs.length === 0) return undefined;
-  return {
-    calls,
-    trials: runs.length,
-    requestsPerTrial: runs.map((r) => r.refreshRequests),
-    refreshRequests: Math.max(...runs.map((r) => r.refreshRequests)),
-    fulfilled: runs.reduce((a, r) => a + r.fulfilled, 0),
-    expected: runs.length * calls,
-    distinctTokensPerTrial: runs.map((r) => r.distinctTokens),
-    reuseDetected: runs.reduce((a, r) => a + r.reuseDetected, 0),
-    browserSeenRequests: runs.map((r) => r.browserSeenRequests),
-    errors: [...new Set(runs.flatMap((r) => r.errors))],
-  };
-}
-
-async function countPhase(browser, app, opts, log, deadline) {
-  const trials = Object.fromEntries(COUNT_VARIANTS.map((v) => [v.label, []]));
-  for (let t = 0; t < opts.trials; t += 1) {
-    // bounded in time as well as in count: on a loaded machine, fewer trials
-    if (t > 0 && performance.now() > deadline) {
-      log(`  count trials stopped after ${t} (time budget)`);
-      break;
-    }
-    for (const v of COUNT_VARIANTS) {
-      if (t < Math.ceil(opts.trials * (v.trialShare ?? 1))) trials[v.label].push(await countTrial(browser, app, v, opts));
-    }
-  }
-  const out = {};
-  for (const sdk of Object.keys(trials)) {
-    const errors = [...new Set(trials[sdk].map((t) => t.error).filter(Boolean))];
-    out[sdk] = {
-      concurrent: aggregate(trials[sdk], 'concurrent', opts.concurrent),
-      tabs: aggregate(trials[sdk], 'tabs', opts.tabs),
-      ...(errors.length ? { error: errors.join('; ') } : {}),
-    };
-    for (const key of ['concurrent', 'tabs']) {
-      const a = out[sdk][key];
-      if (a) log(`  ${sdk}: ${key === 'tabs' ? `${opts.tabs} tabs` : `${opts.concurrent} concurrent`} → refresh requests per trial ${a.requestsPerTrial.join('/')}, ${a.fulfilled}/${a.expected} ok, ${a.reuseDetected} reuse detections${a.errors.length ? `, errors ${a.errors.join('; ')}` : ''}`);
-    }
-    if (errors.length) log(`  ${sdk}: trial failures: ${errors.join('; ')}`);
-  }
-  return out;
 }
 
 /**
@@ -369,13 +209,13 @@ async function storageProbe(browser, app, rounds) {
     for (let r = 0; r < rounds; r += 1) {
       await pages[0].evaluate((v) => localStorage.setItem('bench-probe', String(v)), r * 10);
       await new Promise((res) => setTimeout(res, 20));
-      const seen = await withTimeout(Promise.all(pages.map((p) => p.evaluate((v) => navigator.locks.request('bench-probe', async () => {
+      const results = await Promise.all(pages.map((p) => p.evaluate((v) => navigator.locks.request('bench-probe', async () => {
         if (Number(localStorage.getItem('bench-probe')) !== v) return 'fresh';
         await new Promise((res) => setTimeout(res, 5));
         localStorage.setItem('bench-probe', String(v + 1));
         return 'wrote';
-      }), r * 10))), STEP_TIMEOUT, 'storage probe');
-      if (seen.filter((x) => x === 'wrote').length > 1) stale += 1;
+      }), r * 10)));
+      if (results.filter((x) => x === 'wrote').length > 1) stale += 1;
     }
     return { rounds, roundsWithStaleRead: stale };
   } finally {
@@ -383,29 +223,30 @@ async function storageProbe(browser, app, rounds) {
   }
 }
 
+async function step(name, fn, log) {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`  ${name} failed: ${err.stack ?? err.message}`);
+    return { error: err.message.split('\n')[0] };
+  }
+}
+
 export async function measureBrowser({
-  batches = 80, batchSize = 100, warmupBatches = 5, refreshes = 60, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 10,
-  countBudgetMs = 120_000, log = () => {},
+  batches = 60, batchSize = 100, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 5,
+  countBudgetMs = 90_000, coldTrials = 12, log = () => {},
 } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch(launchOptions());
   const app = await startStaticServer();
-  const opts = { batches, batchSize, warmupBatches, refreshes, refreshWarmup, concurrent, tabs, trials };
+  const opts = { batches, batchSize, warmupBatches, refreshes, refreshWarmup, concurrent, tabs, trials, coldTrials };
   try {
     const result = { browser: `Chromium ${browser.version()}`, opts };
-    try {
-      result.latency = await latencyPhase(browser, app, opts, log);
-    } catch (err) {
-      result.latency = { error: err.message.split('\n')[0] };
-      log(`  latency phase failed: ${err.message}`);
-    }
-    result.counts = await countPhase(browser, app, opts, log, performance.now() + countBudgetMs);
-    try {
-      result.storageProbe = await storageProbe(browser, app, 40);
-      log(`  storage probe: stale localStorage read after a Web Lock handoff in ${result.storageProbe.roundsWithStaleRead}/${result.storageProbe.rounds} rounds`);
-    } catch (err) {
-      result.storageProbe = { error: err.message.split('\n')[0] };
-    }
+    result.latency = await step('latency phase', () => latencyPhase(browser, app, opts, log), log);
+    const variants = countVariants(!!result.latency?.dpop?.available);
+    result.counts = await step('count phase', () => measureCounts(browser, app, opts, variants, log, performance.now() + countBudgetMs), log);
+    result.storageProbe = await step('storage probe', () => storageProbe(browser, app, 30), log);
+    result.coldStart = await step('cold start', () => measureColdStart(browser, app, { trials: coldTrials, log }), log);
     return result;
   } finally {
     await browser.close();

@@ -2,19 +2,28 @@
 // side by side in one run, then bench/results.md and bench/results.svg.
 // Bounded loops, loopback only, every server and browser is closed before
 // exit; the whole run stops by itself (hard cap below).
-import { writeFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
+// Environment:
+//   BENCH_REQUIRE_CLEAN=1  refuse to run when the working tree differs from HEAD
+//   BENCH_PHASES=size,browser,server,faults  run only these phases (validation runs)
+//   BENCH_OUT=dir          write results.md / results.svg there instead of bench/
+//   BENCH_LABEL=text       a line quoted under the title (e.g. "loaded machine, harness check")
+//   BENCH_JSON=file        also write the raw measurements
+import { writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import os from 'node:os';
 import { machineFacts } from './lib/machine.mjs';
 import { measureSizes } from './size.mjs';
 import { measureBrowser } from './browser.mjs';
-import { measureThroughput } from './throughput.mjs';
-import { buildRows, renderMarkdown, renderSvg } from './report.mjs';
+import { measureServer } from './server-phase.mjs';
+import { measureFaults } from './faults.mjs';
+import { buildRows } from './report.mjs';
+import { renderMarkdown, renderSvg } from './report-render.mjs';
 
-const HARD_CAP_MS = 5 * 60_000;
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const HARD_CAP_MS = 9 * 60_000; // phases bound themselves (count budget, fault-matrix timeout); this is the backstop
 const log = (...a) => console.log(...a);
+const outDir = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : fileURLToPath(new URL('.', import.meta.url));
+const phases = new Set((process.env.BENCH_PHASES ?? 'size,browser,server,faults').split(',').map((s) => s.trim()));
 
 const cap = setTimeout(() => {
   console.error('bench: hard time cap reached, aborting');
@@ -22,19 +31,18 @@ const cap = setTimeout(() => {
 }, HARD_CAP_MS);
 cap.unref();
 
-function measureMemory(n = 500, rotations = 4) {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--expose-gc', here('./memory.mjs'), String(n), String(rotations)], { timeout: 90_000 }, (err, stdout, stderr) => {
-      if (err) {
-        const lines = (stderr || err.message).split('\n');
-        resolve({ error: `memory phase failed: ${lines.find((l) => /Error/.test(l)) ?? lines[0]}` });
-      }
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()));
-    });
-  });
+const machine = machineFacts();
+if (!machine.clean) {
+  const msg = `bench: the working tree differs from ${machine.commit}: ${machine.dirty.join(', ')}`;
+  if (process.env.BENCH_REQUIRE_CLEAN === '1') {
+    console.error(`${msg}\nbench: BENCH_REQUIRE_CLEAN=1, refusing to measure; commit first`);
+    process.exit(1);
+  }
+  console.warn(`${msg}\nbench: results.md will say so`);
 }
 
 async function phase(name, fn, results) {
+  if (!phases.has(name)) return { error: `phase ${name} not run (BENCH_PHASES)` };
   log(`bench: ${name}…`);
   const t0 = performance.now();
   try {
@@ -42,25 +50,27 @@ async function phase(name, fn, results) {
   } catch (err) {
     results.errors.push(`${name}: ${err.message}`);
     log(`  ${name} failed: ${err.stack ?? err.message}`);
-    return { error: err.message };
+    return { error: err.message.split('\n')[0] };
   } finally {
     log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 }
 
 const started = performance.now();
-const results = { machine: machineFacts(), errors: [] };
+const results = { machine, errors: [], label: process.env.BENCH_LABEL };
 results.size = await phase('size', () => measureSizes(), results);
 results.browser = await phase('browser', () => measureBrowser({ log }), results);
-results.throughput = await phase('mock server throughput', () => measureThroughput({ chains: 8, perChain: 60, rounds: 5, log }), results);
-results.memory = await phase('mock server memory', () => measureMemory(), results);
+results.server = await phase('server', () => measureServer({ log }), results);
+results.faults = await phase('faults', () => measureFaults({ log }), results);
 results.durationSeconds = (performance.now() - started) / 1000;
 results.loadavgAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const rows = buildRows(results);
-await writeFile(here('./results.md'), renderMarkdown(results, rows));
-await writeFile(here('./results.svg'), renderSvg(rows));
+const markdown = renderMarkdown(results, rows);
+await mkdir(outDir, { recursive: true });
+await writeFile(path.join(outDir, 'results.md'), markdown);
+await writeFile(path.join(outDir, 'results.svg'), renderSvg(rows));
 if (process.env.BENCH_JSON) await writeFile(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
 log('');
-log(renderMarkdown(results, rows).split('\n').filter((l) => l.startsWith('|')).join('\n'));
-log('\nwrote bench/results.md and bench/results.svg');
+log(markdown.split('\n').filter((l) => l.startsWith('|')).join('\n'));
+log(`\nwrote ${path.join(outDir, 'results.md')} and results.svg (${results.durationSeconds.toFixed(0)} s)`);

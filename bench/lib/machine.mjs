@@ -3,15 +3,20 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
-/** The commit the measured build came from, and whether the sources differed from it. */
-function sourceCommit() {
+/**
+ * The commit the measured build came from (HEAD, as `npm run bench` builds
+ * the working tree first), and every path that differs from it. The bench's
+ * own outputs (bench/results.*) don't count: a previous run rewrote them.
+ */
+export function sourceCommit() {
   try {
     const cwd = new URL('../..', import.meta.url);
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'rollup.config.mjs', 'package.json'], { cwd, encoding: 'utf8' }).trim();
-    return dirty ? `${commit} + uncommitted changes in src/build` : commit;
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd, encoding: 'utf8' })
+      .split('\n').map((l) => l.slice(3).trim()).filter((f) => f && !/^bench\/results\.(md|svg)$/.test(f));
+    return { commit, dirty, clean: dirty.length === 0 };
   } catch {
-    return 'unknown';
+    return { commit: 'unknown', dirty: [], clean: false };
   }
 }
 
@@ -28,7 +33,7 @@ export function machineFacts() {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),
-    commit: sourceCommit(),
+    ...sourceCommit(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,

@@ -1,34 +1,28 @@
-// In-page helpers for bench/browser.mjs. Every SDK is driven through its
-// public API only; timings use performance.now() (page is cross-origin
-// isolated, so its resolution is 5 µs).
+// In-page helpers for bench/browser.mjs and bench/counts.mjs. Every SDK is
+// driven through its public API only; timings use performance.now() (the page
+// is cross-origin isolated, so its resolution is 5 µs).
 (() => {
   const clients = {};
+  const pendingLogins = {};
+
+  /** Client options shared by both SDKs (auth0-spa-js v2 names). */
+  function options(cfg) {
+    return {
+      domain: cfg.mockOrigin,
+      clientId: cfg.clientId,
+      cacheLocation: cfg.cacheLocation,
+      useRefreshTokens: true,
+      authorizationParams: { redirect_uri: `${location.origin}/bench.html`, audience: cfg.audience, scope: cfg.scope },
+      ...(cfg.useDpop ? { useDpop: true } : {}),
+    };
+  }
 
   function makeClient(sdk, cfg) {
-    const authorizationParams = {
-      redirect_uri: `${location.origin}/bench.html`,
-      audience: cfg.audience,
-      scope: cfg.scope,
-    };
     if (sdk === 'rotor-auth') {
       if (!window.rotorAuth) throw new Error('rotorAuth global missing (dist/rotor-auth.min.js not built?)');
-      return new window.rotorAuth.AuthClient({
-        domain: cfg.mockOrigin,
-        clientId: cfg.clientId,
-        cacheLocation: cfg.cacheLocation,
-        useRefreshTokens: true,
-        authorizationParams,
-      });
+      return new window.rotorAuth.AuthClient(options(cfg));
     }
-    if (sdk === 'auth0-spa-js') {
-      return new window.auth0.Auth0Client({
-        domain: cfg.mockOrigin,
-        clientId: cfg.clientId,
-        cacheLocation: cfg.cacheLocation,
-        useRefreshTokens: true,
-        authorizationParams,
-      });
-    }
+    if (sdk === 'auth0-spa-js') return new window.auth0.Auth0Client(options(cfg));
     throw new Error(`unknown sdk ${sdk}`);
   }
 
@@ -42,15 +36,26 @@
       return true;
     },
 
-    /** Starts the redirect login; the page navigates away. */
-    login(name) {
-      clients[name].loginWithRedirect().catch((e) => console.error('login failed', e));
-      return true;
+    /** Whether the client exposes the DPoP API (auth0-spa-js 2.27 names). */
+    hasDpopApi(name) {
+      return typeof clients[name].generateDpopProof === 'function';
     },
 
-    async callback(name) {
-      await clients[name].handleRedirectCallback(location.href);
-      history.replaceState(null, '', '/bench.html');
+    /**
+     * Starts a login without leaving the page: the SDK hands the authorize
+     * URL to `openUrl` (both SDKs' option), the bench follows it from Node and
+     * passes the callback URL to `finishLogin`.
+     */
+    async startLogin(name) {
+      let url;
+      await clients[name].loginWithRedirect({ openUrl: (u) => { url = u; } });
+      if (!url) throw new Error('loginWithRedirect did not call openUrl');
+      pendingLogins[name] = url;
+      return url;
+    },
+
+    async finishLogin(name, callbackUrl) {
+      await clients[name].handleRedirectCallback(callbackUrl);
       return clients[name].isAuthenticated();
     },
 
@@ -72,6 +77,18 @@
       const t0 = performance.now();
       await c.getTokenSilently({ cacheMode: 'off' });
       return performance.now() - t0;
+    },
+
+    /** n DPoP proofs through the SDK's own generateDpopProof (what a refresh signs); ms each. */
+    async proofCost(name, url, n) {
+      const c = clients[name];
+      const out = [];
+      for (let i = 0; i < n; i += 1) {
+        const t0 = performance.now();
+        await c.generateDpopProof({ url, method: 'POST' });
+        out.push(performance.now() - t0);
+      }
+      return out;
     },
 
     /**
@@ -99,8 +116,7 @@
 
     /**
      * WebCrypto cost of checking an ID token's signature against the JWKS:
-     * key import (what a verifier pays when it does not keep the CryptoKey)
-     * and the signature check itself, each in ms.
+     * key import and the signature check itself, each in ms.
      */
     async verifyCost(jwksUrl, idTokens) {
       const jwks = await (await fetch(jwksUrl)).json();
