@@ -66,8 +66,11 @@ export class GenericError<C extends string = AnyErrorCode> extends Error {
  * The authorization server answered the redirect, popup or iframe with an error (e.g.
  * `access_denied`, `login_required`), or its response failed the `iss` check (`invalid_issuer`)
  * or had no code (`invalid_response`). `appState` of the login is kept.
+ *
+ * `error` is typed `string` (any code a server sends; see ServerErrorCode for the usual ones):
+ * with `string & {}` here TypeScript would not narrow a `switch (err.error)` over RotorAuthError.
  */
-export class AuthenticationError extends GenericError<ServerErrorCode | 'invalid_issuer' | 'invalid_response' | (string & {})> {
+export class AuthenticationError extends GenericError<string> {
   constructor(
     error: string,
     error_description: string,
@@ -82,9 +85,10 @@ export class AuthenticationError extends GenericError<ServerErrorCode | 'invalid
 
 /**
  * An error response from the token or revocation endpoint (RFC 6749 §5.2), `error` as the server
- * sent it. `invalid_grant` on a refresh means the family is gone (its tokens have left the cache).
+ * sent it (typed `string`, as AuthenticationError; see ServerErrorCode). `invalid_grant` on a
+ * refresh means the family is gone (its tokens have left the cache).
  */
-export class OAuthError extends GenericError<ServerErrorCode | (string & {})> {
+export class OAuthError extends GenericError<string> {
   constructor(
     error: string,
     error_description: string,
