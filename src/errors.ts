@@ -170,10 +170,7 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
 
 /** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
 export const NO_REFRESH_TOKEN_HINT =
-  'the login returned no refresh token although useRefreshTokens is on. Likely causes: the API (audience) does not allow ' +
-  'offline access (Auth0: APIs > Settings > Allow Offline Access) or the client may not use the refresh_token grant; or the ' +
-  "provider issues refresh tokens for offline_access only with consent (OIDC Core §11): log in with authorizationParams: { prompt: 'consent' }, " +
-  'or let the provider issue refresh tokens to this client';
+  "the login returned no refresh token (useRefreshTokens is on). Does the API allow offline access? Strict providers grant offline_access only with authorizationParams: { prompt: 'consent' }";
 
 /** The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`); nothing from that response is cached. */
 export class IdTokenValidationError extends GenericError<'invalid_id_token'> {
