@@ -1,6 +1,6 @@
 import { checkAuthorizationResponse, type AuthorizationResponse } from './callback.js';
 import type { Endpoints } from './endpoints.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError, NO_REFRESH_TOKEN_HINT } from './errors.js';
 import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
@@ -123,6 +123,7 @@ export async function completeAuthorization(
       })
     : undefined;
 
+  if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
   // Everything checked: now write.
   const previous = await store.getSession();
   const cleared = opts.replaceSession || (!!previous && !!claims && previous.claims.sub !== claims.sub);

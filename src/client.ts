@@ -1,7 +1,7 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
 import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
+import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
 import { isTransient } from './http.js';
 import { JwksCache, verifyIdToken, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
@@ -12,6 +12,7 @@ import { isFresh, obtainedAfter, RefreshEngine } from './refresh.js';
 import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
+import { UserInfoLoader, userFromClaims } from './userinfo.js';
 import type { Cache } from './cache/cache.js';
 import { IndexedDbCache } from './cache/indexeddb.js';
 import { LocalStorageCache } from './cache/local-storage.js';
@@ -28,8 +29,6 @@ import type {
   User,
 } from './client-types.js';
 
-/** Protocol claims that are not about the user. */
-const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'at_hash', 'c_hash', 'acr', 'amr', 'sid', 'cnf'];
 /** Errors after which the app should simply sign in again. */
 const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token'];
 
@@ -57,8 +56,14 @@ function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The SDK's client (auth0-spa-js `Auth0Client`): sign-in with Authorization Code + PKCE, tokens
+ * kept fresh with rotating refresh tokens, one refresh at a time across tabs. Prefer
+ * `createAuthClient(options)`, which also runs `checkSession()`.
+ */
 export class AuthClient {
   private readonly options: ResolvedOptions;
+  private userInfo?: UserInfoLoader;
   private readonly endpoints: () => Promise<Endpoints>;
   private readonly store: TokenStore;
   private readonly flow: FlowContext;
@@ -66,6 +71,7 @@ export class AuthClient {
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
 
+  /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
   constructor(options: AuthClientOptions) {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
@@ -106,12 +112,22 @@ export class AuthClient {
     }
   }
 
+  /**
+   * Redirects to the authorization server's login (PKCE S256, `state`, `nonce`). `appState` comes
+   * back from `handleRedirectCallback()`; `openUrl` replaces `window.location.assign(url)`.
+   */
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
     const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
     this.transactions.save(tx, true);
     await (options.openUrl ?? assignLocation)(url);
   }
 
+  /**
+   * Completes a redirect login on the callback page (default URL: `location.href`): checks `state`
+   * and the RFC 9207 `iss`, exchanges the code, verifies the ID token, then caches the tokens.
+   * Rejects with AuthenticationError (the server's error, `appState` kept), StateMismatchError,
+   * IdTokenValidationError, OAuthError, NetworkError or TimeoutError.
+   */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
     const href = url ?? (globalThis as { location?: Location }).location?.href;
     if (!href) throw new ConfigurationError('handleRedirectCallback(url) needs the callback URL outside a browser page');
@@ -126,10 +142,16 @@ export class AuthClient {
     return tx.appState === undefined ? {} : { appState: tx.appState as TAppState };
   }
 
+  /**
+   * Signs in through a popup (`response_mode=web_message`). Call it from a click handler, or open
+   * the popup yourself and pass it as `config.popup`. Timeout: `config.timeoutInSeconds`, default
+   * `authorizeTimeoutInSeconds` (60). Rejects with PopupOpenError, PopupTimeoutError, PopupCancelledError, ...
+   */
   async loginWithPopup(options: PopupLoginOptions = {}, config: PopupConfigOptions = {}): Promise<void> {
     await this.popupFlow(options.authorizationParams, config, true);
   }
 
+  /** As loginWithPopup, for an access token (e.g. another audience that needs consent); resolves the access token. */
   async getTokenWithPopup(options: PopupLoginOptions = {}, config: PopupConfigOptions = {}): Promise<string> {
     return (await this.popupFlow(options.authorizationParams, config, false)).access_token;
   }
@@ -156,13 +178,18 @@ export class AuthClient {
   }
 
   /**
-   * An access token for (audience, scope): from the cache unless it expires
-   * within `leeway`, else by refresh token (or the iframe). With
-   * `cacheMode: 'cache-only'` and nothing cached it resolves undefined
-   * (auth0-spa-js behaviour).
+   * An access token for (audience, scope): from the cache unless it expires within `leeway`, else
+   * by refresh token (one exchange per refresh-token family at a time, across tabs), or the iframe.
+   * `cacheMode: 'off'` forces a refresh; `'cache-only'` never uses the network and resolves
+   * `undefined` when nothing is cached; `detailedResponse: true` resolves a TokenResponse.
+   * Rejects with MissingRefreshTokenError or OAuthError `invalid_grant` (sign in again: the family's
+   * tokens are gone), or a transient NetworkError/TimeoutError (nothing discarded).
    */
+  getTokenSilently(options: GetTokenSilentlyOptions & { cacheMode: 'cache-only'; detailedResponse: true }): Promise<TokenResponse | undefined>;
   getTokenSilently(options: GetTokenSilentlyOptions & { detailedResponse: true }): Promise<TokenResponse>;
-  getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string>;
+  getTokenSilently(options: GetTokenSilentlyOptions & { cacheMode: 'cache-only' }): Promise<string | undefined>;
+  getTokenSilently(options?: GetTokenSilentlyOptions & { cacheMode?: 'on' | 'off'; detailedResponse?: false }): Promise<string>;
+  getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string | TokenResponse | undefined>;
   async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
     const cacheMode = options.cacheMode ?? 'on';
     const audience = options.authorizationParams?.audience ?? this.options.audience;
@@ -191,13 +218,19 @@ export class AuthClient {
     if (this.options.useRefreshTokens) {
       const family = await this.familyFor(key, scope);
       try {
-        if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope);
+        if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope, await this.noRefreshTokenReason());
         return await this.engine.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
       } catch (e) {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
     return this.iframe(key, audience, scope, notBefore, o);
+  }
+
+  /** Why there is no refresh token when the session is signed in without one (the login returned none). */
+  private async noRefreshTokenReason(): Promise<string | undefined> {
+    const session = await this.store.getSession();
+    return session && !session.family ? NO_REFRESH_TOKEN_HINT : undefined;
   }
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
@@ -231,18 +264,30 @@ export class AuthClient {
     );
   }
 
+  /**
+   * The signed-in user's claims from the verified ID token (protocol claims left out), or
+   * `undefined` when signed out. With `loadUserInfo: true`, the userinfo response is merged over
+   * them (fetched with the access token once per sign-in; UserInfoError when its `sub` differs).
+   */
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
-    const claims = (await this.store.getSession())?.claims;
-    if (!claims) return undefined;
-    const user: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
-    return user as TUser;
+    const session = await this.store.getSession();
+    if (!session) return undefined;
+    const user = userFromClaims(session.claims);
+    if (!this.options.loadUserInfo) return user as TUser;
+    this.userInfo ??= new UserInfoLoader({
+      endpoint: async () => (await this.endpoints()).userinfo,
+      accessToken: () => this.getTokenSilently(),
+      timeoutMs: this.options.httpTimeoutInSeconds * 1000,
+    });
+    return { ...user, ...(await this.userInfo.load(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
 
+  /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */
   async getIdTokenClaims(): Promise<IdTokenClaims | undefined> {
     return (await this.store.getSession())?.claims;
   }
 
+  /** Whether this client holds a signed-in session (false after logout or `invalid_grant`). No network. */
   async isAuthenticated(): Promise<boolean> {
     return (await this.store.getSession()) !== undefined;
   }
@@ -260,6 +305,11 @@ export class AuthClient {
     }
   }
 
+  /**
+   * Revokes the refresh token (RFC 7009), clears the cache, tells other tabs, then redirects to the
+   * end-session endpoint (Auth0 `/v2/logout`, or the provider's `end_session_endpoint` with
+   * `id_token_hint`). `openUrl: false` skips the redirect.
+   */
   async logout(options: LogoutOptions = {}): Promise<void> {
     const idToken = (await this.store.getSession())?.id_token;
     const needsNetwork = (await this.store.families()).length > 0 || options.openUrl !== false;
@@ -281,7 +331,7 @@ export class AuthClient {
   }
 }
 
-/** Create a client and run checkSession() (auth0-spa-js createAuth0Client). */
+/** Creates a client and runs `checkSession()` (auth0-spa-js `createAuth0Client`). Rejects with ConfigurationError on bad options. */
 export async function createAuthClient(options: AuthClientOptions): Promise<AuthClient> {
   const client = new AuthClient(options);
   await client.checkSession();

@@ -8,6 +8,8 @@ export interface Endpoints {
   authorization: string;
   token: string;
   revocation?: string;
+  /** OIDC userinfo endpoint (for `loadUserInfo`). */
+  userinfo?: string;
   jwksUri: string;
   /** Auth0 `/v2/logout` or OIDC RP-initiated logout. */
   logout?: { url: string; style: 'auth0' | 'oidc' };
@@ -21,14 +23,18 @@ export function domainOrigin(domain: string): string {
   return url.origin;
 }
 
-/** Auth0-style endpoints under `domain`; the issuer is assumed to be `{origin}/` as Auth0 issues it. */
-export function endpointsFromDomain(domain: string): Endpoints {
+/**
+ * Auth0-style endpoints under `domain`. The expected issuer is `issuer` when given (auth0-spa-js:
+ * e.g. a custom domain), else `{origin}/` as Auth0 issues it.
+ */
+export function endpointsFromDomain(domain: string, issuer?: string): Endpoints {
   const base = domainOrigin(domain);
   return {
-    issuer: `${base}/`,
+    issuer: issuer ?? `${base}/`,
     authorization: `${base}/authorize`,
     token: `${base}/oauth/token`,
     revocation: `${base}/oauth/revoke`,
+    userinfo: `${base}/userinfo`,
     jwksUri: `${base}/.well-known/jwks.json`,
     logout: { url: `${base}/v2/logout`, style: 'auth0' },
     issParameterRequired: false,
@@ -63,6 +69,7 @@ export function processDiscovery(issuer: string, meta: Record<string, unknown>):
     authorization: url(meta, 'authorization_endpoint', true),
     token: url(meta, 'token_endpoint', true),
     revocation: url(meta, 'revocation_endpoint', false),
+    userinfo: url(meta, 'userinfo_endpoint', false),
     jwksUri: url(meta, 'jwks_uri', true),
     logout: endSession ? { url: endSession, style: 'oidc' } : undefined,
     issParameterRequired: meta.authorization_response_iss_parameter_supported === true,
@@ -74,14 +81,14 @@ export function discoveryUrl(issuer: string): string {
 }
 
 /**
- * Lazily resolved endpoints: domain mode needs no network; issuer mode fetches
+ * Lazily resolved endpoints: domain mode (with or without an expected `issuer`) needs no network; issuer-only mode fetches
  * discovery once and caches it (a failed fetch is not cached, so a later call retries).
  */
 export function endpointResolver(opts: { domain?: string; issuer?: string; timeoutMs: number }): () => Promise<Endpoints> {
   let pending: Promise<Endpoints> | undefined;
   return () => {
     if (opts.domain !== undefined) {
-      pending ??= Promise.resolve(endpointsFromDomain(opts.domain));
+      pending ??= Promise.resolve(endpointsFromDomain(opts.domain, opts.issuer));
       return pending;
     }
     const issuer = opts.issuer as string;

@@ -12,6 +12,8 @@ import { InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './
  */
 export interface HttpOptions {
   timeoutMs: number;
+  /** Extra request headers (e.g. `Authorization` for userinfo). */
+  headers?: Record<string, string>;
 }
 
 export interface JsonResponse {
@@ -82,7 +84,7 @@ export async function postFormNoContent(url: string, form: Record<string, string
 }
 
 export async function getJson(url: string, opts: HttpOptions): Promise<JsonResponse> {
-  const res = await send(url, { method: 'GET', headers: { Accept: 'application/json' } }, opts);
+  const res = await send(url, { method: 'GET', headers: { Accept: 'application/json', ...opts.headers } }, opts);
   return readJson(url, res);
 }
 

@@ -10,7 +10,7 @@ export type {
   User,
 } from './client-types.js';
 export type { IdTokenClaims } from './id-token.js';
-export type { AuthClientOptions, AuthorizationParams, CacheLocation } from './options.js';
+export type { AuthClientOptions, AuthorizationParams, CacheLocation, ClientAuthorizationParams } from './options.js';
 export type { LogoutOptions, LogoutParams } from './logout.js';
 export type { AuthorizationResponse } from './callback.js';
 export {
@@ -28,8 +28,9 @@ export {
   StateMismatchError,
   StorageError,
   TimeoutError,
+  UserInfoError,
 } from './errors.js';
-export type { RotorAuthError } from './errors.js';
+export type { AnyErrorCode, ErrorCode, RotorAuthError, ServerErrorCode } from './errors.js';
 export type { Cache, MaybePromise } from './cache/cache.js';
 export { CACHE_KEY_PREFIX } from './cache/cache.js';
 export { InMemoryCache } from './cache/memory.js';

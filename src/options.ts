@@ -1,53 +1,161 @@
 import type { Cache } from './cache/cache.js';
 import { ConfigurationError } from './errors.js';
 
-/** Parameters sent to /authorize (and, where they apply, to the token endpoint). */
-export interface AuthorizationParams {
+/** Named /authorize parameters shared by the client options and the per-call options. */
+interface AuthorizationParamsBase {
+  /**
+   * Where the authorization server sends the browser back with the result.
+   * Default: the page's origin (`location.origin`). Must be registered with the provider.
+   */
   redirect_uri?: string;
+  /** The API the access token is for (Auth0 `audience`; sent as `audience` to /authorize and the token endpoint). Default: none. */
   audience?: string;
-  scope?: string;
+  /**
+   * `'none'` (no UI, fails with `login_required` when a sign-in is needed), `'login'` (sign in again),
+   * `'consent'` (ask for consent again; strict OpenID providers issue a refresh token for
+   * `offline_access` only with it), `'select_account'`. Default: none.
+   */
   prompt?: 'none' | 'login' | 'consent' | 'select_account';
+  /** Maximum seconds since the user last signed in; the ID token must then carry `auth_time`, which is checked. */
   max_age?: number | string;
+  /** Auth0: `'signup'` or `'login'` to choose the first screen of Universal Login. */
   screen_hint?: string;
+  /** The user's identifier, to pre-fill the login form. */
   login_hint?: string;
+  /** Space-separated language tags, most preferred first (e.g. `'fr-CA fr en'`). */
   ui_locales?: string;
+  /** Auth0: the connection (identity provider) to sign in with. */
   connection?: string;
+  /** Auth0: the organization (id `org_…` or name) to sign in to. */
   organization?: string;
+  /** Auth0: the id of an organization invitation to accept. */
   invitation?: string;
+}
+
+/** Parameters sent to /authorize (and, where they apply, to the token endpoint). */
+export interface AuthorizationParams extends AuthorizationParamsBase {
+  /**
+   * Space-separated scopes. Default `'openid profile email'`; `openid` is always added, and
+   * `offline_access` too when `useRefreshTokens` is on. A refresh asks for no more than was granted.
+   */
+  scope?: string;
   /** Any extra parameter is passed to /authorize unchanged. */
   [key: string]: string | number | boolean | undefined;
 }
 
+/**
+ * `authorizationParams` of the client options: as AuthorizationParams, and `scope` may also be
+ * an object of scopes per audience (auth0-spa-js 2.27: `{ default: '...', 'https://api': '...' }`).
+ */
+export interface ClientAuthorizationParams extends AuthorizationParamsBase {
+  /**
+   * Space-separated scopes, or scopes per audience (auth0-spa-js 2.27). With an object, the entry of
+   * the configured `audience` (else `default`, else `'openid profile email'`) is the client's scope.
+   */
+  scope?: string | Record<string, string>;
+  /** Any extra parameter is passed to /authorize unchanged. */
+  [key: string]: string | number | boolean | Record<string, string> | undefined;
+}
+
+/** Where tokens are kept: `'memory'` (default, per tab), `'localstorage'` or `'indexeddb'` (shared by tabs, survive reloads). */
 export type CacheLocation = 'memory' | 'localstorage' | 'indexeddb';
 
-/** Options of createAuthClient / new AuthClient (auth0-spa-js v2 names). */
+/**
+ * Options of createAuthClient / new AuthClient. Names and shapes follow auth0-spa-js 2.27, so its
+ * configurations are accepted; options that only make sense inside auth0-spa-js are accepted and
+ * have no effect (README, "Migrating from auth0-spa-js", lists each).
+ */
 export interface AuthClientOptions {
-  /** `host[:port]` (https is assumed) or a full `http(s)://` origin; Auth0-style endpoint paths. */
+  /**
+   * The authorization server: `host[:port]` (https is assumed) or a full `http(s)://` origin.
+   * Endpoints are Auth0's paths under it (`/authorize`, `/oauth/token`, `/oauth/revoke`,
+   * `/v2/logout`, `/userinfo`, `/.well-known/jwks.json`). Give `domain`, `issuer`, or both.
+   */
   domain?: string;
-  /** Use OIDC discovery from `{issuer}/.well-known/openid-configuration` instead of Auth0 paths. */
+  /**
+   * Alone: the OpenID provider's issuer URL; endpoints come from OIDC discovery
+   * (`{issuer}/.well-known/openid-configuration`, fetched once).
+   * With `domain` (auth0-spa-js semantics): only the expected `iss` of ID tokens and authorization
+   * responses, e.g. a custom domain's tenant; a bare host means `https://{host}/`.
+   * Default: `https://{domain}/`.
+   */
   issuer?: string;
+  /** The public (SPA) client's id, as registered with the authorization server. Required. */
   clientId: string;
-  authorizationParams?: AuthorizationParams;
+  /** Default parameters of every /authorize request (and `audience`/`scope` of token requests). Default `{}`. */
+  authorizationParams?: ClientAuthorizationParams;
+  /** Where tokens live. Default `'memory'`. Ignored when `cache` is given. */
   cacheLocation?: CacheLocation;
+  /** Your own token store (auth0-spa-js `ICache` shape: get/set/remove, optional allKeys). Overrides `cacheLocation`. */
   cache?: Cache;
+  /**
+   * Keep the session with rotating refresh tokens at the token endpoint (adds `offline_access`).
+   * Default **`true`** (auth0-spa-js: false).
+   */
   useRefreshTokens?: boolean;
+  /**
+   * When there is no refresh token or it is rejected, try a hidden `prompt=none` iframe
+   * (needs third-party cookies). Default `false`.
+   */
   useRefreshTokensFallback?: boolean;
+  /** Seconds the popup and the silent iframe may take. Must be > 0. Default `60`. */
   authorizeTimeoutInSeconds?: number;
+  /** Seconds each request to the authorization server may take. Must be > 0. Default `10`. */
   httpTimeoutInSeconds?: number;
+  /**
+   * Seconds of clock skew allowed in ID-token time checks; access tokens that expire within it are
+   * refreshed early. Must be >= 0. Default `60`.
+   */
   leeway?: number;
-  // auth0-spa-js options accepted for drop-in compatibility, without effect here:
+  /**
+   * `getUser()` also loads the userinfo endpoint (with the access token) and merges its claims over
+   * the ID token's, once per sign-in; its `sub` must equal the ID token's (`UserInfoError` otherwise).
+   * For providers that put profile claims only in userinfo (OIDC Core 5.4). Default `false`.
+   */
+  loadUserInfo?: boolean;
+  /**
+   * auth0-spa-js: refresh tokens for several audiences. rotor-auth always asks the signed-in
+   * family's refresh token for any audience, so this has no effect (Auth0 must allow it: MRRT).
+   */
+  useMrrt?: boolean;
+  /**
+   * auth0-spa-js: `'offline'` (default: rotating refresh tokens, as rotor-auth) or `'online'`
+   * (session-bound tokens that need DPoP): `'online'` is not supported and throws ConfigurationError.
+   */
+  refreshTokenMode?: 'offline' | 'online';
+  /** auth0-spa-js: opens a popup on `mfa_required`. No effect: the error reaches the caller (call loginWithPopup). */
+  interactiveErrorHandler?: 'popup';
+  /** auth0-spa-js: posts token requests as JSON when false. No effect: requests are always form-encoded, as OAuth requires. */
   useFormData?: boolean;
+  /** auth0-spa-js: lifetime of its `auth0.is.authenticated` cookie. No effect: rotor-auth sets no cookies. */
   sessionCheckExpiryDays?: number;
+  /** auth0-spa-js: domain of its cookies. No effect: rotor-auth sets no cookies. */
   cookieDomain?: string;
+  /** auth0-spa-js: keep login transactions in cookies. No effect: transactions are kept in sessionStorage (per tab). */
   useCookiesForTransactions?: boolean;
+  /** auth0-spa-js: extra cookie for old browsers. No effect: rotor-auth sets no cookies. */
   legacySameSiteCookie?: boolean;
+  /** auth0-spa-js: URL of its token Web Worker. No effect: rotor-auth uses no worker. */
   workerUrl?: string;
+  /** auth0-spa-js: SDK telemetry sent to Auth0. No effect: rotor-auth sends none. */
   auth0Client?: { name: string; version: string; env?: Record<string, string> };
+  /** auth0-spa-js: Auth0 anonymous sessions. No effect (not supported). */
+  anonymousSessionsCacheMode?: 'localStorage' | 'memory';
+  /** auth0-spa-js: Auth0 anonymous sessions. No effect (not supported). */
+  createAnonymousSessionOnFailedSilentAuth?: boolean;
+  /**
+   * auth0-spa-js: URL query parameter carrying an Auth0 native-to-web session transfer token.
+   * No effect: pass `authorizationParams.session_transfer_token` yourself.
+   */
+  sessionTransferTokenQueryParamName?: string;
+  /** auth0-spa-js: Auth0 Enterprise Connect routing/telemetry flag. No effect. */
+  enterpriseConnect?: boolean;
 }
 
 /** The strict internal form every other module works with. */
 export interface ResolvedOptions {
   domain?: string;
+  /** Alone: the discovery issuer. With `domain`: the expected `iss` (normalised like auth0-spa-js). */
   issuer?: string;
   clientId: string;
   authorizationParams: AuthorizationParams;
@@ -61,15 +169,18 @@ export interface ResolvedOptions {
   authorizeTimeoutInSeconds: number;
   httpTimeoutInSeconds: number;
   leeway: number;
+  loadUserInfo: boolean;
 }
 
 export const DEFAULT_SCOPE = 'openid profile email';
 
+/** Options that work, then the auth0-spa-js 2.27 options accepted without effect (see AuthClientOptions). */
 const KNOWN = new Set([
   'domain', 'issuer', 'clientId', 'authorizationParams', 'cacheLocation', 'cache', 'useRefreshTokens',
-  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway',
-  'useFormData', 'sessionCheckExpiryDays', 'cookieDomain', 'useCookiesForTransactions',
-  'legacySameSiteCookie', 'workerUrl', 'auth0Client',
+  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'loadUserInfo',
+  'useMrrt', 'refreshTokenMode', 'interactiveErrorHandler', 'useFormData', 'sessionCheckExpiryDays', 'cookieDomain',
+  'useCookiesForTransactions', 'legacySameSiteCookie', 'workerUrl', 'auth0Client', 'anonymousSessionsCacheMode',
+  'createAnonymousSessionOnFailedSilentAuth', 'sessionTransferTokenQueryParamName', 'enterpriseConnect',
 ]);
 
 /** Renamed (auth0-spa-js v1 or snake_case) options and the fix to name in the error. */
@@ -108,10 +219,12 @@ export function effectiveScope(scope: string | undefined, useRefreshTokens: bool
   return normalizeScope('openid', scope ?? DEFAULT_SCOPE, useRefreshTokens ? 'offline_access' : undefined);
 }
 
-function positive(name: string, value: unknown, fallback: number): number {
+/** A number of seconds: `min: 0` accepts zero (leeway), `min: 'above0'` needs more than zero (timeouts). */
+function seconds(name: string, value: unknown, fallback: number, min: 0 | 'above0'): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ConfigurationError(`Option "${name}" must be a non-negative number of seconds, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (min === 'above0' && value === 0)) {
+    const want = min === 0 ? 'a number of seconds >= 0' : 'a number of seconds > 0';
+    throw new ConfigurationError(`Option "${name}" must be ${want}, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -145,16 +258,19 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   const o = input as AuthClientOptions & Record<string, unknown>;
   if (typeof o.clientId !== 'string' || !o.clientId) throw new ConfigurationError('Option "clientId" is required (a non-empty string)');
   if (o.domain === undefined && o.issuer === undefined) throw new ConfigurationError('Option "domain" or "issuer" is required');
-  if (o.domain !== undefined && o.issuer !== undefined) throw new ConfigurationError('Give either "domain" or "issuer", not both');
   if (o.domain !== undefined) {
     if (typeof o.domain !== 'string' || !o.domain) throw new ConfigurationError('Option "domain" must be a non-empty string');
     checkUrlish('domain', o.domain);
   }
-  if (o.issuer !== undefined) {
-    if (typeof o.issuer !== 'string' || !/^https?:\/\//i.test(o.issuer)) {
-      throw new ConfigurationError('Option "issuer" must be an http(s):// URL');
+  let issuer = o.issuer;
+  if (issuer !== undefined) {
+    if (typeof issuer !== 'string' || !issuer) throw new ConfigurationError('Option "issuer" must be a non-empty string');
+    if (o.domain === undefined && !/^https?:\/\//i.test(issuer)) {
+      throw new ConfigurationError('Option "issuer" must be an http(s):// URL (or give "domain" too: then a bare host is the expected "iss")');
     }
-    checkUrlish('issuer', o.issuer);
+    checkUrlish('issuer', issuer);
+    // With domain, issuer is only the expected `iss`; a bare host means https://{host}/ (auth0-spa-js).
+    if (!/^https?:\/\//i.test(issuer)) issuer = `https://${issuer}/`;
   }
   const params = o.authorizationParams ?? {};
   if (typeof params !== 'object') throw new ConfigurationError('Option "authorizationParams" must be an object');
@@ -171,24 +287,38 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
       throw new ConfigurationError('Option "cache" must implement get(key), set(key, value) and remove(key)');
     }
   }
+  if (o.refreshTokenMode !== undefined && o.refreshTokenMode !== 'offline') {
+    throw new ConfigurationError(`Option "refreshTokenMode" ${JSON.stringify(o.refreshTokenMode)} is not supported: rotor-auth uses rotating offline refresh tokens ('offline')`);
+  }
   const useRefreshTokens = bool('useRefreshTokens', o.useRefreshTokens, true);
   const audience = params.audience;
   if (audience !== undefined && (typeof audience !== 'string' || !audience)) {
     throw new ConfigurationError('authorizationParams.audience must be a non-empty string');
   }
+  const scope = baseScope(params.scope, audience);
   return {
     domain: o.domain,
-    issuer: o.issuer,
+    issuer,
     clientId: o.clientId,
-    authorizationParams: { ...params },
-    scope: effectiveScope(typeof params.scope === 'string' ? params.scope : undefined, useRefreshTokens),
+    authorizationParams: { ...params, scope } as AuthorizationParams,
+    scope: effectiveScope(scope, useRefreshTokens),
     audience,
     cacheLocation,
     cache: o.cache,
     useRefreshTokens,
     useRefreshTokensFallback: bool('useRefreshTokensFallback', o.useRefreshTokensFallback, false),
-    authorizeTimeoutInSeconds: positive('authorizeTimeoutInSeconds', o.authorizeTimeoutInSeconds, 60),
-    httpTimeoutInSeconds: positive('httpTimeoutInSeconds', o.httpTimeoutInSeconds, 10),
-    leeway: positive('leeway', o.leeway, 60),
+    authorizeTimeoutInSeconds: seconds('authorizeTimeoutInSeconds', o.authorizeTimeoutInSeconds, 60, 'above0'),
+    httpTimeoutInSeconds: seconds('httpTimeoutInSeconds', o.httpTimeoutInSeconds, 10, 'above0'),
+    leeway: seconds('leeway', o.leeway, 60, 0),
+    loadUserInfo: bool('loadUserInfo', o.loadUserInfo, false),
   };
+}
+
+/** The client's scope string: as given, or from a per-audience object (the audience's entry, else `default`). */
+function baseScope(scope: ClientAuthorizationParams['scope'], audience: string | undefined): string | undefined {
+  if (scope === undefined || typeof scope === 'string') return scope;
+  if (!scope || typeof scope !== 'object' || Object.values(scope).some((v) => typeof v !== 'string')) {
+    throw new ConfigurationError('authorizationParams.scope must be a string or an object of strings per audience');
+  }
+  return (audience !== undefined ? scope[audience] : undefined) ?? scope.default;
 }

@@ -199,7 +199,9 @@ export class RefreshEngine {
     const presented = record.refresh_token;
     let body: Record<string, unknown>;
     try {
-      body = await this.send(req, presented);
+      // Ask for no more than was granted (RFC 6749 §6). Interim (interop branch): the rotation work owns this.
+      const granted = cached?.granted_scope?.split(' ');
+      body = await this.send(granted ? { ...req, scope: req.scope.split(' ').filter((s) => granted.includes(s)).join(' ') } : req, presented);
     } catch (e) {
       if (e instanceof OAuthError && e.error === 'invalid_grant') {
         if (await store.removeFamily(req.family, presented)) {

@@ -10,7 +10,7 @@
  * simulated by asking without prompt=none, which autoLogin then answers).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthenticationError, MissingRefreshTokenError, PopupCancelledError, PopupTimeoutError } from '../../src/errors.js';
+import { AuthenticationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupCancelledError, PopupTimeoutError } from '../../src/errors.js';
 import { API, APP, AUTH, harness, login, makeClient, rejectionOf, tokenRequests } from '../sdk/helpers.js';
 
 const NO_OFFLINE = 'https://no-offline.rotor.test';
@@ -102,7 +102,7 @@ describe('useRefreshTokensFallback', () => {
     const e = await rejectionOf(client.getTokenSilently({ cacheMode: 'off' }));
     expect(e).toBeInstanceOf(MissingRefreshTokenError);
     expect(e.error).toBe('missing_refresh_token');
-    expect(e.message).toBe(`Missing Refresh Token (audience: '${NO_OFFLINE}', scope: 'openid profile email offline_access')`);
+    expect(e.message).toBe(`Missing Refresh Token (audience: '${NO_OFFLINE}', scope: 'openid profile email offline_access'): ${NO_REFRESH_TOKEN_HINT}`);
     expect(iframesAdded).toBe(0);
   });
 

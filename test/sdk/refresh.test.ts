@@ -2,6 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT, decodeJwt, type JWK } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdTokenValidationError, InMemoryCache, OAuthError, TimeoutError } from '../../src/index.js';
+import { NO_REFRESH_TOKEN_HINT } from '../../src/errors.js';
 import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
 import type { AuthClient } from '../../src/client.js';
 import { AUTH, OTHER_API, events, harness, login, makeClient, rejectionOf, tokenRequests } from './helpers.js';
@@ -264,7 +265,7 @@ describe('other ways a family ends', () => {
     advance(3600);
     const e = await rejectionOf(client.getTokenSilently());
     expect(e).toMatchObject({ error: 'missing_refresh_token' });
-    expect(e.message).toBe("Missing Refresh Token (audience: 'https://no-offline.rotor.test', scope: 'openid profile email offline_access')");
+    expect(e.message).toBe(`Missing Refresh Token (audience: 'https://no-offline.rotor.test', scope: 'openid profile email offline_access'): ${NO_REFRESH_TOKEN_HINT}`);
     expect(tokenRequests(h, 'refresh_token')).toHaveLength(0);
   });
 });

@@ -56,7 +56,6 @@ describe('resolveOptions', () => {
     expect(configError({ domain: 'a.test', clientId: 'c', colour: 'red' }).message).toBe('Unknown option "colour"');
     expect(configError({ domain: 'a.test' }).message).toContain('"clientId" is required');
     expect(configError({ clientId: 'c' }).message).toContain('"domain" or "issuer" is required');
-    expect(configError({ domain: 'a.test', issuer: 'https://a.test/', clientId: 'c' }).message).toContain('not both');
     expect(configError({ domain: 'a.test', clientId: 'c', cacheLocation: 'cookie' }).message).toContain('cacheLocation');
     expect(configError({ domain: 'a.test', clientId: 'c', leeway: -1 }).message).toContain('"leeway"');
     expect(configError({ domain: 'a.test', clientId: 'c', useRefreshTokens: 'yes' }).message).toContain('boolean');

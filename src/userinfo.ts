@@ -1,0 +1,58 @@
+import { UserInfoError } from './errors.js';
+import { getJson } from './http.js';
+import type { IdTokenClaims } from './id-token.js';
+
+/** Protocol claims that are not about the user (left out of `getUser()`). */
+const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'at_hash', 'c_hash', 'acr', 'amr', 'sid', 'cnf'];
+
+/** The user's claims from a verified ID token, without the protocol claims. */
+export function userFromClaims(claims: IdTokenClaims): Record<string, unknown> & { sub: string } {
+  const user: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
+  return user as Record<string, unknown> & { sub: string };
+}
+
+export interface UserInfoSource {
+  /** The userinfo endpoint, or undefined when the provider has none. */
+  endpoint(): Promise<string | undefined>;
+  /** A valid access token for the userinfo request (may refresh). */
+  accessToken(): Promise<string>;
+  timeoutMs: number;
+}
+
+/**
+ * `loadUserInfo`: the userinfo response (OIDC Core 5.3), fetched with the access token once per
+ * sign-in (keyed by the session: its refresh-token family, or its ID token) and kept in memory.
+ * Its `sub` must equal the ID token's (5.3.2); failures are typed and never cached, so the next
+ * `getUser()` tries again.
+ */
+export class UserInfoLoader {
+  private cached?: { key: string; claims: Promise<Record<string, unknown>> };
+
+  constructor(private readonly source: UserInfoSource) {}
+
+  load(sessionKey: string, sub: string): Promise<Record<string, unknown>> {
+    const key = `${sub}\n${sessionKey}`;
+    if (this.cached?.key === key) return this.cached.claims;
+    const claims = this.fetch(sub);
+    const entry = { key, claims };
+    this.cached = entry;
+    claims.catch(() => {
+      if (this.cached === entry) this.cached = undefined;
+    });
+    return claims;
+  }
+
+  private async fetch(sub: string): Promise<Record<string, unknown>> {
+    const url = await this.source.endpoint();
+    if (!url) throw new UserInfoError('loadUserInfo is on, but the authorization server advertises no userinfo_endpoint');
+    const token = await this.source.accessToken();
+    const { body } = await getJson(url, { timeoutMs: this.source.timeoutMs, headers: { Authorization: `Bearer ${token}` } });
+    if (body.sub !== sub) {
+      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, the ID token's is "${sub}" (OIDC Core 5.3.2): the response is not used`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body)) if (!PROTOCOL_CLAIMS.includes(k)) out[k] = v;
+    return out;
+  }
+}
