@@ -13,7 +13,7 @@ export class UseDpopNonceError extends GenericError {
 
 /** The family's DPoP key is gone (storage cleared) or is not the key the family is bound to; the family must be purged locally. */
 export class DpopKeyMissingError extends GenericError {
-  constructor(error_description = 'The DPoP key of this session is missing') {
+  constructor(error_description = 'DPoP key missing') {
     super('dpop_key_missing', error_description);
   }
 }

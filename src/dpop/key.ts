@@ -33,7 +33,7 @@ export interface DpopProofParams {
 
 function subtle(): SubtleCrypto {
   const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!s) throw new ConfigurationError('useDpop needs WebCrypto (crypto.subtle), which this page does not have (is it served over https?)');
+  if (!s) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
   return s;
 }
 

@@ -11,25 +11,19 @@ import { openStore } from '../cache/idb-store.js';
 import { ConfigurationError } from '../errors.js';
 import { toDpopKey, type DpopKey } from './key.js';
 
-/** A tiny key/value store of structured-cloneable values. */
+/** A tiny key/value store of structured-cloneable values; results may be promises (always awaited). A Map is one. */
 export interface DpopStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown): Promise<void>;
-  del(key: string): Promise<void>;
+  get(key: string): unknown;
+  set(key: string, value: unknown): unknown;
+  delete(key: string): unknown;
 }
 
-export function memoryDpopStore(): DpopStore {
-  const m = new Map<string, unknown>();
-  return {
-    get: async (k) => m.get(k),
-    set: async (k, v) => void m.set(k, v),
-    del: async (k) => void m.delete(k),
-  };
-}
+/** For the memory cache: lives as long as the client instance. */
+export const memoryDpopStore = (): DpopStore => new Map<string, unknown>();
 
 /** IndexedDB store (database `rotor-auth-dpop` by default, object store `dpop`); storage failures become StorageError. */
 export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
-  if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop with a persistent cache needs IndexedDB to keep the DPoP key');
+  if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop with a persistent cache needs IndexedDB');
   const store = openStore(dbName, 'dpop');
   const wrap =
     <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
@@ -40,17 +34,20 @@ export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
   return {
     get: wrap('read', (k: string) => get(k, store)),
     set: wrap('write', (k: string, v: unknown) => set(k, v, store)),
-    del: wrap('remove', (k: string) => del(k, store)),
+    delete: wrap('remove', (k: string) => del(k, store)),
   };
 }
 
 const keyId = (clientId: string, jkt: string) => `key:${clientId}:${jkt}`;
 const nonceId = (clientId: string, id = '') => `nonce:${clientId}:${id}`;
 
-export const saveDpopKey = (store: DpopStore, clientId: string, key: DpopKey): Promise<void> =>
-  store.set(keyId(clientId, key.jkt), key.pair);
+export const saveDpopKey = async (store: DpopStore, clientId: string, key: DpopKey): Promise<void> => {
+  await store.set(keyId(clientId, key.jkt), key.pair);
+};
 
-export const deleteDpopKey = (store: DpopStore, clientId: string, jkt: string): Promise<void> => store.del(keyId(clientId, jkt));
+export const deleteDpopKey = async (store: DpopStore, clientId: string, jkt: string): Promise<void> => {
+  await store.delete(keyId(clientId, jkt));
+};
 
 /**
  * The key a family is bound to, or undefined when it is gone (storage
@@ -62,7 +59,7 @@ export async function loadDpopKey(store: DpopStore, clientId: string, jkt: strin
   const id = keyId(clientId, jkt);
   const pair = (await store.get(id)) as Partial<CryptoKeyPair> | undefined;
   if (!(pair?.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey)) {
-    if (pair !== undefined) await store.del(id);
+    if (pair !== undefined) await store.delete(id);
     return undefined;
   }
   const key = await toDpopKey(pair as CryptoKeyPair);
@@ -81,6 +78,8 @@ export function dpopNonces(store: DpopStore, clientId: string): DpopNonces {
       const v = await store.get(nonceId(clientId, id));
       return typeof v === 'string' ? v : undefined;
     },
-    set: (nonce, id) => store.set(nonceId(clientId, id), nonce),
+    set: async (nonce, id) => {
+      await store.set(nonceId(clientId, id), nonce);
+    },
   };
 }
