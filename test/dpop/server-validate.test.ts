@@ -179,6 +179,23 @@ describe('validateDpopProof: every rejection rule', () => {
     expectInvalid(await validateDpopProof(post(proof), ctx), /replay/);
   });
 
+  it('a replay is refused for as long as the proof could still be accepted (future-dated iat)', async () => {
+    const key = await proofKey();
+    const ctx = serverContext({ iatWindow: 60, nonce: { rotation: 10 } });
+    // Accepted through a nonce at T0 although dated a full window ahead: on iat alone it stays acceptable until T0 + 120 s.
+    const challenge = await validateDpopProof(post(await signProof(key)), ctx);
+    const proof = await signProof(key, { iat: T0 / 1000 + 60, nonce: (challenge as { nonce: string }).nonce });
+    expect(await validateDpopProof(post(proof), ctx)).toMatchObject({ ok: true });
+    // Without nonces: window 400 s (longer than two default nonce periods), dated 400 s ahead, replayed 700 s later.
+    const noNonce = await signProof(key, { iat: T0 / 1000 + 400, jti: 'future' });
+    const plain = serverContext({ iatWindow: 400 });
+    expect(await validateDpopProof(post(noNonce), plain)).toMatchObject({ ok: true });
+    plain.advance(700);
+    expectInvalid(await validateDpopProof(post(noNonce), plain), /replay/);
+    ctx.advance(15);
+    expectInvalid(await validateDpopProof(post(proof), ctx), /replay/);
+  });
+
   it('the same jti from two different keys is not a replay', async () => {
     const ctx = serverContext();
     expect(await validateDpopProof(post(await signProof(await proofKey(), { jti: 'same' })), ctx)).toMatchObject({ ok: true });

@@ -134,8 +134,9 @@ export async function validateDpopProof(req: DpopRequest, ctx: DpopContext): Pro
     return invalid(ath === undefined ? 'DPoP proof must carry ath for the access token' : 'DPoP proof ath does not match the access token');
   }
 
-  // Remembered for as long as the proof could be accepted: its iat window, or two nonce periods.
-  const keep = Math.max(settings.iatWindow, (2 * nonces.rotationMs) / 1000) * 1000;
+  // Remembered for as long as the proof could be accepted again: a proof dated up to one window
+  // ahead stays acceptable for two windows; a nonce stays valid for up to two rotation periods.
+  const keep = 2 * Math.max(settings.iatWindow * 1000, nonces.rotationMs);
   if (!replay.add(`${jkt}:${jti}`, now + keep, now)) return invalid('DPoP proof jti was already used (replay)');
 
   const fresh = nonces.current(now);
