@@ -1,0 +1,27 @@
+/**
+ * One retry on `use_dpop_nonce` from the authorization server (RFC 9449 §8).
+ * The HTTP layer stores every `DPoP-Nonce` response header in the shared
+ * nonce store (success or error), so the retry reads the fresh nonce from
+ * there; another tab that already holds it never needs the challenge at all.
+ * A use_dpop_nonce answer is sent before the grant is processed, so
+ * retrying with the same refresh token is safe (nothing rotated).
+ */
+import { UseDpopNonceError } from './errors.js';
+import type { DpopNonces } from './store.js';
+
+export async function withDpopNonce<T>(nonces: DpopNonces, attempt: (nonce: string | undefined) => Promise<T>): Promise<T> {
+  const used = await nonces.get();
+  try {
+    return await attempt(used);
+  } catch (e) {
+    if ((e as { error?: unknown } | null)?.error !== 'use_dpop_nonce') throw e;
+    const fresh = await nonces.get();
+    if (!fresh || fresh === used) throw new UseDpopNonceError(fresh);
+    try {
+      return await attempt(fresh);
+    } catch (again) {
+      if ((again as { error?: unknown } | null)?.error === 'use_dpop_nonce') throw new UseDpopNonceError(await nonces.get());
+      throw again;
+    }
+  }
+}
