@@ -2,7 +2,7 @@ import { completeAuthorization, prepareAuthorization, type FlowContext } from '.
 import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
-import { isTransient } from './http.js';
+import { isTransient } from './classify.js';
 import { JwksCache, verifyIdToken, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { buildLogoutUrl, revokeRefreshTokens, type LogoutOptions } from './logout.js';

@@ -34,6 +34,8 @@ export class OAuthError extends GenericError {
     error_description: string,
     /** HTTP status of the response. */
     readonly status: number,
+    /** Seconds the server asked to wait (`Retry-After`), when it sent one. */
+    readonly retryAfter?: number,
   ) {
     super(error, error_description);
   }
@@ -41,7 +43,12 @@ export class OAuthError extends GenericError {
 
 /** The network failed, or the server answered something that is not OAuth (e.g. a 502 HTML page). Transient: nothing is discarded. */
 export class NetworkError extends GenericError {
-  constructor(error_description: string, readonly status?: number) {
+  constructor(
+    error_description: string,
+    readonly status?: number,
+    /** Seconds the server asked to wait (`Retry-After` on a 429/503 of any body), when it sent one. */
+    readonly retryAfter?: number,
+  ) {
     super('network_error', error_description);
   }
 }
@@ -84,7 +91,15 @@ export class MissingRefreshTokenError extends GenericError {
 }
 
 export class IdTokenValidationError extends GenericError {
-  constructor(error_description: string) {
+  constructor(
+    error_description: string,
+    /**
+     * Why the token could not be checked, when that is not the token's fault:
+     * `keys_unavailable` (JWKS unreachable) or `clock` (time checks failing,
+     * e.g. clock skew). Absent for a token that is wrong.
+     */
+    readonly reason?: 'keys_unavailable' | 'clock',
+  ) {
     super('invalid_id_token', error_description);
   }
 }
