@@ -3,12 +3,13 @@ import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
 import { isTransient } from './classify.js';
-import { JwksCache, verifyIdToken, type IdTokenClaims } from './id-token.js';
+import { Clock } from './clock.js';
+import { FamilyLock, type SessionEvent } from './family-lock.js';
+import { JwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
-import { buildLogoutUrl, revokeRefreshTokens, type LogoutOptions } from './logout.js';
+import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { isFresh, obtainedAfter, RefreshEngine } from './refresh.js';
 import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
@@ -16,7 +17,7 @@ import type { Cache } from './cache/cache.js';
 import { IndexedDbCache } from './cache/indexeddb.js';
 import { LocalStorageCache } from './cache/local-storage.js';
 import { InMemoryCache } from './cache/memory.js';
-import { DEFAULT_AUDIENCE, TokenStore, type AccessEntry } from './cache/token-store.js';
+import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, TokenStore, type AccessEntry } from './cache/token-store.js';
 
 import type {
   GetTokenSilentlyOptions,
@@ -62,49 +63,43 @@ export class AuthClient {
   private readonly endpoints: () => Promise<Endpoints>;
   private readonly store: TokenStore;
   private readonly flow: FlowContext;
-  private readonly engine: RefreshEngine;
+  private readonly family: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
 
   constructor(options: AuthClientOptions) {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
+    const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
-    this.store = new TokenStore(backend(o), o.clientId);
-    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs);
-    this.flow = { options: o, endpoints: this.endpoints, store: this.store, jwks };
-    this.transactions = new TransactionStore(o.clientId);
-    this.engine = new RefreshEngine({
+    const store = (this.store = new TokenStore(backend(o), o.clientId));
+    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs, { load: () => store.getJwks(), save: (k) => store.setJwks(k) });
+    const clock = new Clock(o.nowProvider);
+    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    this.family = new FamilyLock({
       clientId: o.clientId,
-      store: this.store,
+      store,
       endpoints: this.endpoints,
       httpTimeoutMs: timeoutMs,
-      leewayMs: o.leeway * 1000,
-      inTabOnly: !o.cache && o.cacheLocation === 'memory',
-      verifyIdToken: async (token) =>
-        verifyIdToken(token, { issuer: (await this.endpoints()).issuer, clientId: o.clientId, leeway: o.leeway, jwks }),
+      leeway: o.leeway,
+      inTabOnly,
+      jwks,
+      clock,
       announce: (m) => this.tabs.post(m),
+      onSessionEvent: (e) => this.onSessionEvent(e),
     });
-    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
-    // Shared storage already carries every change between tabs; a memory cache is per tab, so follow logouts here.
-    if (!o.cache && o.cacheLocation === 'memory') {
-      this.tabs.subscribe((m) => {
-        if (m.type === 'logout') void this.endLocally().catch(() => undefined);
-      });
-    }
+    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c) };
+    this.transactions = new TransactionStore(o.clientId);
+    this.tabs.subscribe((m) => {
+      if (m.type !== 'logout' && m.type !== 'family_removed') return;
+      this.onSessionEvent({ type: 'signedOut', reason: 'other_tab' });
+      // Shared storage already carries the sign-out; a memory cache is per tab: revoke and forget this tab's tokens.
+      if (inTabOnly && m.type === 'logout') void this.family.signOut(true).catch(() => undefined);
+    });
   }
 
-  /** Another tab signed out: revoke this tab's refresh tokens and forget everything, without announcing again. */
-  private async endLocally(): Promise<void> {
-    try {
-      if ((await this.store.families()).length > 0) {
-        await revokeRefreshTokens(this.store, await this.endpoints(), this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
-      }
-    } finally {
-      this.engine.releaseMarkers();
-      await this.store.clear();
-    }
-  }
+  /** Every session outcome (signedIn / signedOut / tokenRefreshed, this tab's and other tabs'): the hook for client.on(). */
+  protected onSessionEvent(_event: SessionEvent): void {}
 
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
     const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
@@ -192,7 +187,7 @@ export class AuthClient {
       const family = await this.familyFor(key, scope);
       try {
         if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope);
-        return await this.engine.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+        return await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
       } catch (e) {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
@@ -202,10 +197,10 @@ export class AuthClient {
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
   private async familyFor(key: string, scope: string): Promise<string | undefined> {
-    for (const family of [(await this.store.getAccess(key, scope))?.family, (await this.store.getSession())?.family]) {
-      if (family && (await this.store.getFamily(family))) return family;
-    }
-    return undefined;
+    const [entry, session] = await Promise.all([this.store.getAccess(key, scope), this.store.getSession()]);
+    const own = entry?.family;
+    if (own && own !== session?.family && !(await this.store.getFamily(own))) return session?.family;
+    return own ?? session?.family;
   }
 
   /** One iframe at a time per client; waiters re-read the cache first. */
@@ -223,7 +218,7 @@ export class AuthClient {
         try {
           return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
         } catch (e) {
-          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) await this.store.clear();
+          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) await this.family.signOut(false);
           throw e;
         }
       },
@@ -232,7 +227,7 @@ export class AuthClient {
   }
 
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
-    const claims = (await this.store.getSession())?.claims;
+    const claims = await this.getIdTokenClaims();
     if (!claims) return undefined;
     const user: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
@@ -240,6 +235,7 @@ export class AuthClient {
   }
 
   async getIdTokenClaims(): Promise<IdTokenClaims | undefined> {
+    await this.family.recheck().catch(() => undefined);
     return (await this.store.getSession())?.claims;
   }
 
@@ -249,7 +245,14 @@ export class AuthClient {
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
   async checkSession(): Promise<void> {
-    const session = await this.store.getSession();
+    let session;
+    try {
+      session = await this.store.getSession();
+      await this.family.recheck();
+    } catch (e) {
+      if (isTransient(e)) return;
+      throw e;
+    }
     const iframeAllowed = !this.options.useRefreshTokens || this.options.useRefreshTokensFallback;
     if (!session && !iframeAllowed) return;
     try {
@@ -260,9 +263,10 @@ export class AuthClient {
     }
   }
 
+  /** Revokes every refresh token (even while a refresh is in flight: its result is revoked, not stored), clears the cache, tells the other tabs. */
   async logout(options: LogoutOptions = {}): Promise<void> {
-    const idToken = (await this.store.getSession())?.id_token;
-    const needsNetwork = (await this.store.families()).length > 0 || options.openUrl !== false;
+    const idToken = (await this.store.getSession().catch(() => undefined))?.id_token;
+    const needsNetwork = options.openUrl !== false || (await this.store.families().catch(() => [''])).length > 0;
     let endpoints: Endpoints | undefined;
     let failure: unknown;
     try {
@@ -270,10 +274,9 @@ export class AuthClient {
     } catch (e) {
       failure = e; // still sign out locally
     }
-    if (endpoints) await revokeRefreshTokens(this.store, endpoints, this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
-    this.engine.releaseMarkers();
-    await this.store.clear();
+    await this.family.signOut(!!endpoints);
     this.tabs.post({ type: 'logout' });
+    this.onSessionEvent({ type: 'signedOut', reason: 'logout' });
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;
     const url = buildLogoutUrl(endpoints, this.options.clientId, options, idToken);

@@ -35,6 +35,8 @@ export interface AuthClientOptions {
   authorizeTimeoutInSeconds?: number;
   httpTimeoutInSeconds?: number;
   leeway?: number;
+  /** auth0-spa-js: the current time in epoch ms (sync or async), for the SDK's time checks. */
+  nowProvider?: () => number | Promise<number>;
   // auth0-spa-js options accepted for drop-in compatibility, without effect here:
   useFormData?: boolean;
   sessionCheckExpiryDays?: number;
@@ -61,13 +63,14 @@ export interface ResolvedOptions {
   authorizeTimeoutInSeconds: number;
   httpTimeoutInSeconds: number;
   leeway: number;
+  nowProvider?: () => number | Promise<number>;
 }
 
 export const DEFAULT_SCOPE = 'openid profile email';
 
 const KNOWN = new Set([
   'domain', 'issuer', 'clientId', 'authorizationParams', 'cacheLocation', 'cache', 'useRefreshTokens',
-  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway',
+  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'nowProvider',
   'useFormData', 'sessionCheckExpiryDays', 'cookieDomain', 'useCookiesForTransactions',
   'legacySameSiteCookie', 'workerUrl', 'auth0Client',
 ]);
@@ -176,7 +179,9 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   if (audience !== undefined && (typeof audience !== 'string' || !audience)) {
     throw new ConfigurationError('authorizationParams.audience must be a non-empty string');
   }
+  if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') throw new ConfigurationError('Option "nowProvider" must be a function returning epoch ms');
   return {
+    nowProvider: o.nowProvider,
     domain: o.domain,
     issuer: o.issuer,
     clientId: o.clientId,
