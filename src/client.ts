@@ -73,7 +73,10 @@ export class AuthClient {
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs, { load: () => store.getJwks(), save: (k) => store.setJwks(k) });
+    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs, {
+      load: () => store.getJwks(),
+      save: async (k) => void ((await store.getSession()) && (await store.setJwks(k))), // only with a session to keep
+    });
     const clock = new Clock(o.nowProvider);
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     this.family = new FamilyLock({

@@ -331,6 +331,7 @@ export class FamilyLock {
     if (claims && tokens.id_token) {
       await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: sessionFamily, obtained_at: entry.obtained_at });
     }
+    this.deps.jwks.persistNow();
     this.deps.onSessionEvent({ type: 'signedIn' });
     return entry;
   }

@@ -132,6 +132,11 @@ export class JwksCache {
     return p;
   }
 
+  /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
+  persistNow(): void {
+    if (this.jwks) void this.persist?.save(this.jwks).catch(() => undefined);
+  }
+
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
   prefetch(): void {
     void this.restore()

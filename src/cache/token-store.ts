@@ -283,7 +283,7 @@ export class TokenStore {
       }
     }
     const session = await this.getSession();
-    if (session?.family === family) doomed.push(this.sessionKey);
+    if (session?.family === family) doomed.push(this.sessionKey, `${this.prefix}jwks`); // signed out: nothing of the client stays
     for (const key of doomed) await this.remove(key);
     return true;
   }
