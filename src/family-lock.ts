@@ -131,8 +131,9 @@ export class FamilyLock {
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
     // Catch up (fail closed) and read.
     await this.flushUnsaved(req.family);
-    const [record, cached] = await Promise.all([this.markers.current(req.family), store.getAccess(req.audience, req.scope)]);
+    const record = await this.markers.current(req.family);
     if (!record) throw missing();
+    const cached = await store.getAccess(req.audience, req.scope); // after the catch-up: it shows the latest rotation's token
     const usable = cached?.family === req.family && obtainedAfter(cached, req.notBefore) ? cached : undefined;
     if (usable && isFresh(usable, this.deps.leeway * 1000)) return usable;
     const stillValid = usable && usable.expires_at > Date.now() ? usable : undefined;
@@ -163,7 +164,10 @@ export class FamilyLock {
     const entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
     await store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
     const seq = TokenStore.seqOf(rotated) + 1;
-    if (!(await this.save(rotated, { ...rotated, seq })) || this.epoch !== epoch) return this.discard(rt, missing());
+    if (!(await this.save(rotated, { ...rotated, seq })) || this.epoch !== epoch) {
+      await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
+      return this.discard(rt, missing());
+    }
     await this.markers.publish(req.family, seq);
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
     this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry.expires_at });

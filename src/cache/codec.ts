@@ -58,5 +58,7 @@ export function warnDropped(backend: string, key: string, reason: string): void 
 export function storageFailure(backend: string, op: string, e: unknown): StorageError {
   if (e instanceof StorageError) return e;
   const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new StorageError(`${backend} ${op} failed: ${detail}`);
+  const error = new StorageError(`${backend} ${op} failed: ${detail}`);
+  (error as { cause?: unknown }).cause = e;
+  return error;
 }

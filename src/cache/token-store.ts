@@ -1,6 +1,7 @@
 import type { IdTokenClaims, StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
+import { StorageError } from '../errors.js';
 import { storageFailure } from './codec.js';
 
 /**
@@ -139,7 +140,15 @@ export class TokenStore {
   }
 
   private async read<T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> {
-    const value = await this.raw(key);
+    let value: unknown;
+    try {
+      value = await this.raw(key);
+    } catch (e) {
+      // A custom cache that JSON-parses corrupt data: the entry does not decode (never an I/O failure).
+      if (!(e instanceof StorageError && e.cause instanceof SyntaxError)) throw e;
+      this.drop(key, e.cause);
+      return undefined;
+    }
     if (value === undefined || value === null) return undefined;
     if (check(value)) return value;
     this.drop(key, 'unexpected shape');
