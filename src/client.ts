@@ -3,7 +3,7 @@ import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
 import { isTransient } from './classify.js';
-import { Clock } from './clock.js';
+import { createClock } from './clock.js';
 import { FamilyLock, type SessionEvent } from './family-lock.js';
 import { JwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
@@ -77,7 +77,7 @@ export class AuthClient {
       load: () => store.getJwks(),
       save: async (k) => void ((await store.getSession()) && (await store.setJwks(k))), // only with a session to keep
     });
-    const clock = new Clock(o.nowProvider);
+    const clock = createClock(o.nowProvider);
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     this.family = new FamilyLock({
       clientId: o.clientId,

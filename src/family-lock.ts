@@ -140,11 +140,11 @@ export class FamilyLock {
     if (record.not_before !== undefined && record.not_before > Date.now()) {
       if (stillValid) return stillValid;
       const wait = Math.ceil((record.not_before - Date.now()) / 1000);
-      throw new OAuthError('temporarily_unavailable', `The authorization server asked to wait ${wait} s before the next refresh`, 429, wait);
+      throw new OAuthError('temporarily_unavailable', `Retry-After: wait ${wait} s`, 429, wait);
     }
     // Exchange: keys the ID-token check will need are fetched alongside, never after.
     if (!jwks.fresh) jwks.prefetch();
-    if (!pin()) throw new TimeoutError('The refresh lock was held past its limit before the request was sent');
+    if (!pin()) throw new TimeoutError('Refresh lock hold limit passed before sending');
     let body: Record<string, unknown>;
     try {
       body = await this.send(req, record);
@@ -203,12 +203,13 @@ export class FamilyLock {
     throw error;
   }
 
+  /** RFC 7009; a failure does not stop a sign-out. */
   private async revoke(refreshToken: string): Promise<void> {
     try {
       const { revocation } = await this.deps.endpoints();
       if (revocation) await requestRevocation({ revocationUrl: revocation, clientId: this.deps.clientId, token: refreshToken, timeoutMs: this.deps.httpTimeoutMs });
-    } catch (e) {
-      console.warn(`rotor-auth: refresh token revocation failed (${e instanceof Error ? e.message : String(e)})`);
+    } catch {
+      // the family still ends here; the server's lifetimes end it there
     }
   }
 

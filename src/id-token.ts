@@ -168,14 +168,14 @@ export class JwksCache {
 
   /** Verify the signature; returns the payload bytes. */
   async verify(jws: ParsedJws, alg: string, kid: unknown): Promise<Uint8Array> {
-    const { keys, fetched } = await this.load();
+    const { keys, fetched } = await this.keys().catch(unavailable);
     let found = candidates(keys, alg, kid);
     if (!found.length && !fetched) {
       if (Date.now() - this.refetchedAt < JWKS_REFETCH_COOLDOWN_MS) {
         throw new IdTokenValidationError(`No key in the JWKS matches the ID token (kid ${JSON.stringify(kid)}); refetch cooling down`, 'keys_unavailable');
       }
       this.refetchedAt = Date.now();
-      found = candidates((await this.loadFresh()).keys, alg, kid);
+      found = candidates((await this.fetch().catch(unavailable)).keys, alg, kid);
     }
     if (!found.length) fail(`No key in the JWKS matches the ID token (alg ${alg}, kid ${JSON.stringify(kid)}), even after a refetch`);
     let reason = '';
@@ -191,26 +191,11 @@ export class JwksCache {
     return fail(`ID token signature verification failed: ${reason}`);
   }
 
-  private async load(): Promise<{ keys: Jwk[]; fetched: boolean }> {
-    try {
-      return await this.keys();
-    } catch (e) {
-      throw unavailable(e);
-    }
-  }
-
-  private async loadFresh(): Promise<StoredJwks> {
-    try {
-      return await this.fetch();
-    } catch (e) {
-      throw unavailable(e);
-    }
-  }
 }
 
-function unavailable(e: unknown): IdTokenValidationError {
-  if (e instanceof IdTokenValidationError) return e;
-  return new IdTokenValidationError(`ID token keys could not be loaded: ${e instanceof GenericError ? e.error_description : String(e)}`, 'keys_unavailable');
+function unavailable(e: unknown): never {
+  if (e instanceof IdTokenValidationError) throw e;
+  throw new IdTokenValidationError(`ID token keys could not be loaded: ${e instanceof GenericError ? e.error_description : String(e)}`, 'keys_unavailable');
 }
 
 export interface VerifyOptions {
@@ -258,8 +243,11 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   }
   if (typeof payload.exp !== 'number') fail('ID token "exp" must be a number');
   if (typeof payload.iat !== 'number') fail('ID token "iat" must be a number');
-  if (opts.clock && opts.receivedAt !== undefined) opts.clock.learn(payload.iat, opts.receivedAt, leeway);
-  const now = opts.clock ? await opts.clock.nowSeconds() : Math.floor(Date.now() / 1000);
+  const clock = opts.clock;
+  // Signature and identity check out: a token issued just now tells the server's time (beyond leeway: adopt it).
+  const offset = opts.receivedAt === undefined ? 0 : payload.iat * 1000 - opts.receivedAt;
+  if (clock && Math.abs(offset - clock.offsetMs) > leeway * 1000) clock.offsetMs = offset;
+  const now = Math.floor((clock ? (await clock.base()) + clock.offsetMs : Date.now()) / 1000);
   if (payload.exp + leeway <= now) fail(`ID token expired at ${payload.exp} (now ${now}, leeway ${leeway} s)`, 'clock');
   if (payload.nbf !== undefined && typeof payload.nbf !== 'number') fail('ID token "nbf" must be a number');
   if (payload.nbf !== undefined && payload.nbf > now + leeway) fail('ID token is not valid yet ("nbf")', 'clock');

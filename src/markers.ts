@@ -47,11 +47,11 @@ export class Markers {
     }
   }
 
-  /** Hold the marker for `seq` (with the family lock held, before releasing it); drop this tab's older one. A failed request is tried once more. */
+  /** Hold the marker for `seq` (with the family lock held, before releasing it); drop this tab's older one. */
   async publish(family: string, seq: number): Promise<void> {
     if (!this.used) return;
     const name = `${this.prefix(family)}${seq}`;
-    const release = await publishMarker(name).catch(() => publishMarker(name));
+    const release = await publishMarker(name);
     this.release(family);
     this.held.set(family, { seq, release });
   }
@@ -64,7 +64,7 @@ export class Markers {
       this.release(family); // signed out or family removed
       return undefined;
     }
-    if (wanted === undefined) throw new StorageError('The rotation markers (navigator.locks.query) cannot be read: nothing was sent, try again');
+    if (wanted === undefined) throw new StorageError('navigator.locks.query() failed: nothing sent');
     const own = this.held.get(family);
     if (own && own.seq < wanted) this.release(family); // another tab holds a newer one
     if (TokenStore.seqOf(record) >= wanted) return record;

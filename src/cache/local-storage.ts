@@ -1,5 +1,5 @@
 import { StorageError } from '../errors.js';
-import { sameJson, type Cache } from './cache.js';
+import type { Cache } from './cache.js';
 import { decodeEntry, encodeEntry, isRotorKey, storageFailure, warnDropped } from './codec.js';
 
 const BACKEND = 'localStorage';
@@ -65,13 +65,6 @@ export class LocalStorageCache implements Cache {
       // QuotaExceededError etc.: setItem is all-or-nothing, the old value stays.
       throw storageFailure(BACKEND, 'write', e);
     }
-  }
-
-  /** Synchronous read-compare-write: nothing in this tab can interleave (other tabs are kept out by the family lock). */
-  compareAndSet(key: string, expected: unknown, next: unknown): boolean {
-    if (!sameJson(this.get(key), expected)) return false;
-    this.set(key, next);
-    return true;
   }
 
   remove(key: string): void {

@@ -1,4 +1,4 @@
-import { sameJson, type Cache } from './cache.js';
+import type { Cache } from './cache.js';
 
 /**
  * The default cache: a per-tab Map. Values are copied in and out (JSON), so
@@ -18,12 +18,6 @@ export class InMemoryCache implements Cache {
 
   remove(key: string): void {
     this.entries.delete(key);
-  }
-
-  compareAndSet(key: string, expected: unknown, next: unknown): boolean {
-    if (!sameJson(this.get(key), expected)) return false;
-    this.set(key, next);
-    return true;
   }
 
   allKeys(): string[] {
