@@ -1,25 +1,14 @@
 import { exportJWK, generateKeyPair, SignJWT, decodeJwt, type JWK } from 'jose';
 import { http, HttpResponse } from 'msw';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdTokenValidationError, InMemoryCache, OAuthError, TimeoutError } from '../../src/index.js';
 import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
 import type { AuthClient } from '../../src/client.js';
-import { AUTH, OTHER_API, events, harness, login, makeClient, rejectionOf, tokenRequests } from './helpers.js';
+import { advance, AUTH, OTHER_API, events, harness, login, makeClient, rejectionOf, tokenRequests, useFakeDate } from './helpers.js';
 
 const h = harness();
 
-/** Move the (fake) wall clock; the mock server's clock follows Date.now(). */
-function advance(seconds: number) {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2026-11-23T12:00:00Z'));
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeDate();
 
 interface Session {
   client: AuthClient;

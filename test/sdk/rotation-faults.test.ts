@@ -4,25 +4,16 @@
  * or, for logout, end completely (nothing cached, family revoked).
  */
 import { http, HttpResponse } from 'msw';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAuthClient, InMemoryCache, NetworkError, OAuthError, StorageError } from '../../src/index.js';
 import type { AuthClient } from '../../src/client.js';
 import type { Cache } from '../../src/cache/cache.js';
 import { refreshScope } from '../../src/family-lock.js';
-import { AUTH, events, harness, login, makeClient, rejectionOf, tokenRequests } from './helpers.js';
+import { advance, AUTH, events, harness, login, makeClient, rejectionOf, tokenRequests, useFakeDate } from './helpers.js';
 
 const h = harness();
 
-function advance(seconds: number) {
-  vi.setSystemTime(Date.now() + seconds * 1000);
-}
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date('2026-11-23T12:00:00Z'));
-  h.start();
-});
-afterEach(() => vi.useRealTimers());
+useFakeDate(() => void h.start());
 
 /** An in-memory Cache whose next read or write of a matching key throws once. */
 class FlakyCache extends InMemoryCache implements Cache {
