@@ -1,7 +1,7 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
 import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
+import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
 import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
 import { FamilyLock, type SessionEvent } from './family-lock.js';
@@ -248,20 +248,13 @@ export class AuthClient {
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
   async checkSession(): Promise<void> {
-    let session;
     try {
-      session = await this.store.getSession();
+      const session = await this.store.getSession();
       await this.family.recheck();
+      if (session || !this.options.useRefreshTokens || this.options.useRefreshTokensFallback) await this.getTokenSilently();
     } catch (e) {
-      if (isTransient(e)) return;
-      throw e;
-    }
-    const iframeAllowed = !this.options.useRefreshTokens || this.options.useRefreshTokensFallback;
-    if (!session && !iframeAllowed) return;
-    try {
-      await this.getTokenSilently();
-    } catch (e) {
-      if (e instanceof GenericError && (SIGN_IN_AGAIN.includes(e.error) || isTransient(e))) return;
+      // Sign in again, transient or deferred (the session stays), or a hostile ID token (the session has already ended).
+      if (e instanceof GenericError && (SIGN_IN_AGAIN.includes(e.error) || isTransient(e) || e instanceof IdTokenValidationError)) return;
       throw e;
     }
   }

@@ -217,7 +217,7 @@ export class FamilyLock {
   private async failed(family: string, record: FamilyRecord, e: unknown): Promise<void> {
     const kind = classify(e);
     if (kind === 'terminal' && e instanceof OAuthError) {
-      await this.end(family, record.refresh_token, e.error as SignedOutReason);
+      await this.end(family, record.refresh_token, e.error as SignedOutReason).catch(() => undefined); // the server's code is what the app needs
       return;
     }
     const wait = retryAfterOf(e);
