@@ -160,15 +160,17 @@ export class FamilyLock {
     delete rotated.not_before;
     if (this.epoch !== epoch) return this.discard(rt, missing());
     if (rt !== record.refresh_token && !(await this.save(record, rotated))) return this.discard(rt, missing());
+    const seq = TokenStore.seqOf(rotated) + 1;
+    // The marker lock is requested now, alongside the writes (no other tab reads before this lock is released).
+    const published = this.markers.publish(req.family, seq);
     const tokens = processTokenResponse(body, { requireIdToken: false });
     const entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
     await store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
-    const seq = TokenStore.seqOf(rotated) + 1;
     if (!(await this.save(rotated, { ...rotated, seq })) || this.epoch !== epoch) {
       await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
       return this.discard(rt, missing());
     }
-    await this.markers.publish(req.family, seq);
+    await published;
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
     this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry.expires_at });
     if (tokens.id_token) await this.checkIdToken(req.family, tokens.id_token, receivedAt);
