@@ -58,7 +58,5 @@ export function warnDropped(backend: string, key: string, reason: string): void 
 export function storageFailure(backend: string, op: string, e: unknown): StorageError {
   if (e instanceof StorageError) return e;
   const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  const error = new StorageError(`${backend} ${op} failed: ${detail}`);
-  (error as { cause?: unknown }).cause = e;
-  return error;
+  return new StorageError(`${backend} ${op} failed: ${detail}`);
 }

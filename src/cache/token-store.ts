@@ -1,7 +1,6 @@
 import type { IdTokenClaims, StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
-import { StorageError } from '../errors.js';
 import { storageFailure } from './codec.js';
 
 /**
@@ -142,11 +141,11 @@ export class TokenStore {
   private async read<T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> {
     let value: unknown;
     try {
-      value = await this.raw(key);
+      value = await this.cache.get(key);
     } catch (e) {
       // A custom cache that JSON-parses corrupt data: the entry does not decode (never an I/O failure).
-      if (!(e instanceof StorageError && e.cause instanceof SyntaxError)) throw e;
-      this.drop(key, e.cause);
+      if (!(e instanceof SyntaxError)) throw storageFailure('cache', 'read', e);
+      this.drop(key, e);
       return undefined;
     }
     if (value === undefined || value === null) return undefined;
