@@ -79,36 +79,33 @@ function waitTimeout(name: string, waitedMs: number): TimeoutError {
 
 // ---- Web Locks (cross-tab) ----
 
-/** Holders and waiters of `name` other than this request (issued just after it, so it counts itself once); 1 when unknown. */
-async function othersAhead(locks: LockManager, name: string): Promise<number> {
+async function holdersAhead(locks: LockManager, name: string): Promise<number> {
   try {
     const snapshot = await locks.query();
     const count = (list: LockInfo[] | undefined) => (list ?? []).filter((l) => l.name === name).length;
-    return Math.max(1, count(snapshot.held) + count(snapshot.pending) - 1);
+    return count(snapshot.held) + count(snapshot.pending);
   } catch {
     return 1;
   }
 }
 
+const NOT_GRANTED = {};
+
 async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+  // Uncontended (the common case): one request, no locks.query() on the critical path.
+  const quick = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? hold(name, fn, timeoutMs) : NOT_GRANTED));
+  if (quick !== NOT_GRANTED) return quick as T;
+  const waitMs = timeoutMs * Math.max(1, await holdersAhead(locks, name));
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timer = setTimeout(() => controller.abort(), waitMs);
   let acquired = false;
-  let waitMs = timeoutMs;
-  const request = locks.request(name, { signal: controller.signal }, () => {
-    acquired = true;
-    clearTimeout(timer);
-    // The lock is held until this promise settles, so bounding it bounds the hold.
-    return hold(name, fn, timeoutMs);
-  });
-  // Off the critical path: the wait budget is counted while the request is already queued.
-  void othersAhead(locks, name).then((n) => {
-    if (acquired) return;
-    waitMs = timeoutMs * n;
-    timer = setTimeout(() => controller.abort(), waitMs);
-  });
   try {
-    return await request;
+    return await locks.request(name, { signal: controller.signal }, () => {
+      acquired = true;
+      clearTimeout(timer);
+      // The lock is held until this promise settles, so bounding it bounds the hold.
+      return hold(name, fn, timeoutMs);
+    });
   } catch (e) {
     if (!acquired && controller.signal.aborted) throw waitTimeout(name, waitMs);
     throw e;
