@@ -6,19 +6,23 @@ import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from '
 import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
 import { processTokenResponse, requestCodeGrant } from './token-endpoint.js';
 import type { Transaction } from './transaction.js';
-import { accessEntryFor, DEFAULT_AUDIENCE, type AccessEntry, type TokenStore } from './cache/token-store.js';
+import type { Clock } from './clock.js';
+import type { LoginCommit } from './family-lock.js';
+import { DEFAULT_AUDIENCE, type AccessEntry } from './cache/token-store.js';
 
 /**
  * The authorization-code flow shared by redirect, popup and iframe:
  * prepareAuthorization builds the /authorize URL and its transaction;
  * completeAuthorization checks the response, exchanges the code, verifies the
- * ID token and only then writes to the cache.
+ * ID token and only then hands the tokens to the family owner's commit.
  */
 export interface FlowContext {
   options: ResolvedOptions;
   endpoints: () => Promise<Endpoints>;
-  store: TokenStore;
   jwks: JwksCache;
+  clock: Clock;
+  /** The family owner's commit (FamilyLock.commitLogin): the one write path for login. */
+  commit: (c: LoginCommit) => Promise<AccessEntry>;
 }
 
 export interface PrepareOptions {
@@ -94,7 +98,7 @@ export async function completeAuthorization(
   response: AuthorizationResponse,
   opts: CompleteOptions,
 ): Promise<AccessEntry> {
-  const { options, store } = ctx;
+  const { options } = ctx;
   const endpoints = await ctx.endpoints();
   const code = checkAuthorizationResponse(response, {
     state: tx.state,
@@ -120,25 +124,18 @@ export async function completeAuthorization(
         nonce: tx.nonce,
         maxAge: tx.maxAge,
         jwks: ctx.jwks,
+        clock: ctx.clock,
       })
     : undefined;
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
   // Everything checked: now write.
-  const previous = await store.getSession();
-  const cleared = opts.replaceSession || (!!previous && !!claims && previous.claims.sub !== claims.sub);
-  if (cleared) {
-    await store.clear();
-  } else if (tokens.refresh_token && previous?.family) {
-    await store.removeFamily(previous.family);
-  }
-  const family = tokens.refresh_token ? randomString(16) : undefined;
-  if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token);
-  const sessionFamily = family ?? (cleared ? undefined : previous?.family);
-  const entry = accessEntryFor(tokens, tx.audience ?? DEFAULT_AUDIENCE, tx.scope, sessionFamily);
-  await store.setAccess(entry);
-  if (claims && tokens.id_token) {
-    await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: sessionFamily, obtained_at: entry.obtained_at });
-  }
-  return entry;
+  return ctx.commit({
+    tokens,
+    claims,
+    audience: tx.audience ?? DEFAULT_AUDIENCE,
+    scope: tx.scope,
+    replaceSession: opts.replaceSession,
+    newFamilyId: randomString(16),
+  });
 }

@@ -1,14 +1,15 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
 import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
-import { isTransient } from './http.js';
-import { JwksCache, verifyIdToken, type IdTokenClaims } from './id-token.js';
+import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
+import { isTransient } from './classify.js';
+import { createClock } from './clock.js';
+import { FamilyLock, type SessionEvent } from './family-lock.js';
+import { JwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
-import { buildLogoutUrl, revokeRefreshTokens, type LogoutOptions } from './logout.js';
+import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { isFresh, obtainedAfter, RefreshEngine } from './refresh.js';
 import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
@@ -17,7 +18,7 @@ import type { Cache } from './cache/cache.js';
 import { IndexedDbCache } from './cache/indexeddb.js';
 import { LocalStorageCache } from './cache/local-storage.js';
 import { InMemoryCache } from './cache/memory.js';
-import { DEFAULT_AUDIENCE, TokenStore, type AccessEntry } from './cache/token-store.js';
+import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, TokenStore, type AccessEntry } from './cache/token-store.js';
 
 import type {
   GetTokenSilentlyOptions,
@@ -67,7 +68,7 @@ export class AuthClient {
   private readonly endpoints: () => Promise<Endpoints>;
   private readonly store: TokenStore;
   private readonly flow: FlowContext;
-  private readonly engine: RefreshEngine;
+  private readonly family: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
 
@@ -75,42 +76,39 @@ export class AuthClient {
   constructor(options: AuthClientOptions) {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
+    const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
-    this.store = new TokenStore(backend(o), o.clientId);
-    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs);
-    this.flow = { options: o, endpoints: this.endpoints, store: this.store, jwks };
-    this.transactions = new TransactionStore(o.clientId);
-    this.engine = new RefreshEngine({
+    const store = (this.store = new TokenStore(backend(o), o.clientId));
+    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs, {
+      load: () => store.getJwks(),
+      save: async (k) => void ((await store.getSession()) && (await store.setJwks(k))), // only with a session to keep
+    });
+    const clock = createClock(o.nowProvider);
+    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    this.family = new FamilyLock({
       clientId: o.clientId,
-      store: this.store,
+      store,
       endpoints: this.endpoints,
       httpTimeoutMs: timeoutMs,
-      leewayMs: o.leeway * 1000,
-      inTabOnly: !o.cache && o.cacheLocation === 'memory',
-      verifyIdToken: async (token) =>
-        verifyIdToken(token, { issuer: (await this.endpoints()).issuer, clientId: o.clientId, leeway: o.leeway, jwks }),
+      leeway: o.leeway,
+      inTabOnly,
+      jwks,
+      clock,
       announce: (m) => this.tabs.post(m),
+      onSessionEvent: (e) => this.onSessionEvent(e),
     });
-    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
-    // Shared storage already carries every change between tabs; a memory cache is per tab, so follow logouts here.
-    if (!o.cache && o.cacheLocation === 'memory') {
-      this.tabs.subscribe((m) => {
-        if (m.type === 'logout') void this.endLocally().catch(() => undefined);
-      });
-    }
+    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c) };
+    this.transactions = new TransactionStore(o.clientId);
+    this.tabs.subscribe((m) => {
+      if (m.type !== 'logout' && m.type !== 'family_removed') return;
+      this.onSessionEvent({ type: 'signedOut', reason: 'other_tab' });
+      // Shared storage already carries the sign-out; a memory cache is per tab: revoke and forget this tab's tokens.
+      if (inTabOnly && m.type === 'logout') void this.family.signOut(true).catch(() => undefined);
+    });
   }
 
-  /** Another tab signed out: revoke this tab's refresh tokens and forget everything, without announcing again. */
-  private async endLocally(): Promise<void> {
-    try {
-      if ((await this.store.families()).length > 0) {
-        await revokeRefreshTokens(this.store, await this.endpoints(), this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
-      }
-    } finally {
-      this.engine.releaseMarkers();
-      await this.store.clear();
-    }
-  }
+  /** Every session outcome (signedIn / signedOut / tokenRefreshed, this tab's and other tabs'): the hook for client.on(). */
+  protected onSessionEvent(_event: SessionEvent): void {}
 
   /**
    * Redirects to the authorization server's login (PKCE S256, `state`, `nonce`). `appState` comes
@@ -219,7 +217,7 @@ export class AuthClient {
       const family = await this.familyFor(key, scope);
       try {
         if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope, await this.noRefreshTokenReason());
-        return await this.engine.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+        return await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
       } catch (e) {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
@@ -235,10 +233,10 @@ export class AuthClient {
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
   private async familyFor(key: string, scope: string): Promise<string | undefined> {
-    for (const family of [(await this.store.getAccess(key, scope))?.family, (await this.store.getSession())?.family]) {
-      if (family && (await this.store.getFamily(family))) return family;
-    }
-    return undefined;
+    const [entry, session] = await Promise.all([this.store.getAccess(key, scope), this.store.getSession()]);
+    const own = entry?.family;
+    if (own && own !== session?.family && !(await this.store.getFamily(own))) return session?.family;
+    return own ?? session?.family;
   }
 
   /** One iframe at a time per client; waiters re-read the cache first. */
@@ -256,7 +254,7 @@ export class AuthClient {
         try {
           return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
         } catch (e) {
-          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) await this.store.clear();
+          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) await this.family.signOut(false);
           throw e;
         }
       },
@@ -270,10 +268,12 @@ export class AuthClient {
    * them (fetched with the access token once per sign-in; UserInfoError when its `sub` differs).
    */
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
+    const claims = await this.getIdTokenClaims();
+    if (!claims) return undefined;
+    const user = userFromClaims(claims);
+    if (!this.options.loadUserInfo) return user as TUser;
     const session = await this.store.getSession();
     if (!session) return undefined;
-    const user = userFromClaims(session.claims);
-    if (!this.options.loadUserInfo) return user as TUser;
     this.userInfo ??= new UserInfoLoader({
       endpoint: async () => (await this.endpoints()).userinfo,
       accessToken: () => this.getTokenSilently(),
@@ -284,6 +284,7 @@ export class AuthClient {
 
   /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */
   async getIdTokenClaims(): Promise<IdTokenClaims | undefined> {
+    await this.family.recheck().catch(() => undefined);
     return (await this.store.getSession())?.claims;
   }
 
@@ -294,25 +295,26 @@ export class AuthClient {
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
   async checkSession(): Promise<void> {
-    const session = await this.store.getSession();
-    const iframeAllowed = !this.options.useRefreshTokens || this.options.useRefreshTokensFallback;
-    if (!session && !iframeAllowed) return;
     try {
-      await this.getTokenSilently();
+      const session = await this.store.getSession();
+      await this.family.recheck();
+      if (session || !this.options.useRefreshTokens || this.options.useRefreshTokensFallback) await this.getTokenSilently();
     } catch (e) {
-      if (e instanceof GenericError && (SIGN_IN_AGAIN.includes(e.error) || isTransient(e))) return;
+      // Sign in again, transient or deferred (the session stays), or a hostile ID token (the session has already ended).
+      if (e instanceof GenericError && (SIGN_IN_AGAIN.includes(e.error) || isTransient(e) || e instanceof IdTokenValidationError)) return;
       throw e;
     }
   }
 
   /**
-   * Revokes the refresh token (RFC 7009), clears the cache, tells other tabs, then redirects to the
-   * end-session endpoint (Auth0 `/v2/logout`, or the provider's `end_session_endpoint` with
-   * `id_token_hint`). `openUrl: false` skips the redirect.
+   * Revokes every refresh token (RFC 7009; even while a refresh is in flight: its result is revoked,
+   * not stored), clears the cache, tells other tabs, then redirects to the end-session endpoint
+   * (Auth0 `/v2/logout`, or the provider's `end_session_endpoint` with `id_token_hint`).
+   * `openUrl: false` skips the redirect.
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
-    const idToken = (await this.store.getSession())?.id_token;
-    const needsNetwork = (await this.store.families()).length > 0 || options.openUrl !== false;
+    const idToken = (await this.store.getSession().catch(() => undefined))?.id_token;
+    const needsNetwork = options.openUrl !== false || (await this.store.families().catch(() => [''])).length > 0;
     let endpoints: Endpoints | undefined;
     let failure: unknown;
     try {
@@ -320,10 +322,9 @@ export class AuthClient {
     } catch (e) {
       failure = e; // still sign out locally
     }
-    if (endpoints) await revokeRefreshTokens(this.store, endpoints, this.options.clientId, this.options.httpTimeoutInSeconds * 1000);
-    this.engine.releaseMarkers();
-    await this.store.clear();
+    await this.family.signOut(!!endpoints);
     this.tabs.post({ type: 'logout' });
+    this.onSessionEvent({ type: 'signedOut', reason: 'logout' });
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;
     const url = buildLogoutUrl(endpoints, this.options.clientId, options, idToken);

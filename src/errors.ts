@@ -94,6 +94,8 @@ export class OAuthError extends GenericError<string> {
     error_description: string,
     /** HTTP status of the response. */
     readonly status: number,
+    /** Seconds the server asked to wait (`Retry-After`), when it sent one. */
+    readonly retryAfter?: number,
   ) {
     super(error, error_description);
   }
@@ -105,6 +107,8 @@ export class NetworkError extends GenericError<'network_error'> {
     error_description: string,
     /** HTTP status when the server answered (no status: the request failed before any answer). */
     readonly status?: number,
+    /** Seconds the server asked to wait (`Retry-After` on a 429/503 of any body), when it sent one. */
+    readonly retryAfter?: number,
   ) {
     super('network_error', error_description);
   }
@@ -172,9 +176,20 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
 export const NO_REFRESH_TOKEN_HINT =
   "the login returned no refresh token (useRefreshTokens is on). Does the API allow offline access? Strict providers grant offline_access only with authorizationParams: { prompt: 'consent' }";
 
-/** The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`); nothing from that response is cached. */
+/**
+ * The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`).
+ * At login nothing from that response is cached; after a refresh see `reason`.
+ */
 export class IdTokenValidationError extends GenericError<'invalid_id_token'> {
-  constructor(error_description: string) {
+  constructor(
+    error_description: string,
+    /**
+     * Why the token could not be checked, when that is not the token's fault:
+     * `keys_unavailable` (JWKS unreachable) or `clock` (time checks failing,
+     * e.g. clock skew). Absent for a token that is wrong.
+     */
+    readonly reason?: 'keys_unavailable' | 'clock',
+  ) {
     super('invalid_id_token', error_description);
   }
 }

@@ -19,6 +19,7 @@ export interface HttpOptions {
 export interface JsonResponse {
   status: number;
   body: Record<string, unknown>;
+  headers: Headers;
 }
 
 async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<Response> {
@@ -50,32 +51,39 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   const isObject = !!body && typeof body === 'object' && !Array.isArray(body);
   if (!res.ok) {
     const b = body as { error?: unknown; error_description?: unknown } | undefined;
+    const wait = retryAfter(res.headers.get('retry-after'));
     if (isObject && typeof b?.error === 'string') {
       const desc = typeof b.error_description === 'string' ? b.error_description : b.error;
-      throw new OAuthError(b.error, desc, res.status);
+      throw new OAuthError(b.error, desc, res.status, wait);
     }
-    throw new NetworkError(`${url} answered HTTP ${res.status}`, res.status);
+    throw new NetworkError(`${url} answered HTTP ${res.status}`, res.status, wait);
   }
   if (!isObject) throw new InvalidResponseError(`${url} answered HTTP ${res.status} without a JSON object body`);
-  return { status: res.status, body: body as Record<string, unknown> };
+  return { status: res.status, body: body as Record<string, unknown>, headers: res.headers };
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3) in seconds: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d{1,9}$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+function post(url: string, form: Record<string, string | undefined>, opts: HttpOptions, headers: Record<string, string>): Promise<Response> {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
+  return send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body }, opts);
 }
 
 export async function postForm(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  const res = await send(
-    url,
-    { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body },
-    opts,
-  );
-  return readJson(url, res);
+  return readJson(url, await post(url, form, opts, { Accept: 'application/json' }));
 }
 
 /** POST that only needs a 2xx (RFC 7009 revocation answers 200 with any or no body). */
 export async function postFormNoContent(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<void> {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  const res = await send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }, opts);
+  const res = await post(url, form, opts, {});
   if (res.ok) {
     await res.body?.cancel().catch(() => undefined);
     return;
@@ -86,10 +94,4 @@ export async function postFormNoContent(url: string, form: Record<string, string
 export async function getJson(url: string, opts: HttpOptions): Promise<JsonResponse> {
   const res = await send(url, { method: 'GET', headers: { Accept: 'application/json', ...opts.headers } }, opts);
   return readJson(url, res);
-}
-
-/** True for failures that say nothing about the token's validity: network, timeout, 429, 5xx. */
-export function isTransient(e: unknown): boolean {
-  if (e instanceof NetworkError || e instanceof TimeoutError) return true;
-  return e instanceof OAuthError && (e.status === 429 || e.status >= 500);
 }

@@ -24,8 +24,16 @@ export interface LockOptions {
   inTabOnly?: boolean;
 }
 
-/** fn gets an AbortSignal that aborts (with the TimeoutError) when its hold time is over. */
-export type LockedFn<T> = (signal: AbortSignal) => Promise<T> | T;
+/**
+ * fn gets an AbortSignal that aborts (with the TimeoutError) when its hold
+ * time is over, and `pin()`: call it just before sending something whose
+ * answer must be kept (a refresh). It returns false when the hold time is
+ * already over (do not send); once pinned, the holder is no longer cut off at
+ * its hold limit: the lock is released when fn settles (the caller bounds fn
+ * itself, e.g. by HTTP timeouts), so a sent refresh's response is committed
+ * before anyone else holds the lock.
+ */
+export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean) => Promise<T> | T;
 
 function webLocks(): LockManager | undefined {
   const nav = (globalThis as { navigator?: Navigator }).navigator;
@@ -51,14 +59,17 @@ export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions
 function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let pinned = false;
+  const pin = () => !controller.signal.aborted && (pinned = true);
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      if (pinned) return; // a sent request: wait for its answer
       const error = new TimeoutError(`Lock "${name}" was held longer than its maximum of ${timeoutMs} ms and has been released`);
       controller.abort(error);
       reject(error);
     }, timeoutMs);
   });
-  const work = Promise.resolve().then(() => fn(controller.signal));
+  const work = Promise.resolve().then(() => fn(controller.signal, pin));
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
@@ -78,7 +89,12 @@ async function holdersAhead(locks: LockManager, name: string): Promise<number> {
   }
 }
 
+const NOT_GRANTED = {};
+
 async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+  // Uncontended (the common case): one request, no locks.query() on the critical path.
+  const quick = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? hold(name, fn, timeoutMs) : NOT_GRANTED));
+  if (quick !== NOT_GRANTED) return quick as T;
   const waitMs = timeoutMs * Math.max(1, await holdersAhead(locks, name));
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), waitMs);

@@ -1,6 +1,4 @@
 import type { Endpoints } from './endpoints.js';
-import { requestRevocation } from './token-endpoint.js';
-import type { TokenStore } from './cache/token-store.js';
 
 export interface LogoutParams {
   returnTo?: string;
@@ -16,20 +14,6 @@ export interface LogoutOptions {
   logoutParams?: LogoutParams;
   /** `false` skips the redirect; a function replaces `window.location.assign`. */
   openUrl?: false | ((url: string) => void | Promise<void>);
-}
-
-/** Revoke every refresh token the client holds (RFC 7009). Failures are reported, not thrown: the sign-out goes on. */
-export async function revokeRefreshTokens(store: TokenStore, endpoints: Endpoints, clientId: string, timeoutMs: number): Promise<void> {
-  if (!endpoints.revocation) return;
-  for (const family of await store.families()) {
-    const record = await store.getFamily(family);
-    if (!record) continue;
-    try {
-      await requestRevocation({ revocationUrl: endpoints.revocation, clientId, token: record.refresh_token, timeoutMs });
-    } catch (e) {
-      console.warn(`rotor-auth: refresh token revocation failed (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
 }
 
 /** Auth0 `/v2/logout?client_id&returnTo`, or OIDC end_session_endpoint with id_token_hint / post_logout_redirect_uri. */

@@ -125,6 +125,11 @@ export interface AuthClientOptions {
   refreshTokenMode?: 'offline' | 'online';
   /** auth0-spa-js: opens a popup on `mfa_required`. No effect: the error reaches the caller (call loginWithPopup). */
   interactiveErrorHandler?: 'popup';
+  /**
+   * The current time in epoch ms (sync or async; auth0-spa-js 2.27), for every time check of the SDK
+   * (token expiry, ID-token `iat`/`exp`, DPoP proofs). Default `Date.now`.
+   */
+  nowProvider?: () => number | Promise<number>;
   /** auth0-spa-js: posts token requests as JSON when false. No effect: requests are always form-encoded, as OAuth requires. */
   useFormData?: boolean;
   /** auth0-spa-js: lifetime of its `auth0.is.authenticated` cookie. No effect: rotor-auth sets no cookies. */
@@ -170,6 +175,7 @@ export interface ResolvedOptions {
   httpTimeoutInSeconds: number;
   leeway: number;
   loadUserInfo: boolean;
+  nowProvider?: () => number | Promise<number>;
 }
 
 export const DEFAULT_SCOPE = 'openid profile email';
@@ -177,7 +183,7 @@ export const DEFAULT_SCOPE = 'openid profile email';
 /** Options that work, then the auth0-spa-js 2.27 options accepted without effect (see AuthClientOptions). */
 const KNOWN = new Set([
   'domain', 'issuer', 'clientId', 'authorizationParams', 'cacheLocation', 'cache', 'useRefreshTokens',
-  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'loadUserInfo',
+  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'loadUserInfo', 'nowProvider',
   'useMrrt', 'refreshTokenMode', 'interactiveErrorHandler', 'useFormData', 'sessionCheckExpiryDays', 'cookieDomain',
   'useCookiesForTransactions', 'legacySameSiteCookie', 'workerUrl', 'auth0Client', 'anonymousSessionsCacheMode',
   'createAnonymousSessionOnFailedSilentAuth', 'sessionTransferTokenQueryParamName', 'enterpriseConnect',
@@ -296,7 +302,9 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     throw new ConfigurationError('authorizationParams.audience must be a non-empty string');
   }
   const scope = baseScope(params.scope, audience);
+  if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') throw new ConfigurationError('Option "nowProvider" must be a function returning epoch ms');
   return {
+    nowProvider: o.nowProvider,
     domain: o.domain,
     issuer,
     clientId: o.clientId,

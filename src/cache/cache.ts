@@ -11,6 +11,18 @@ export interface Cache {
   remove(key: string): MaybePromise<void>;
   /** Every key this backend holds (any prefix). Optional: without it the token store keeps its own key manifest. */
   allKeys?(): MaybePromise<string[]>;
+  /**
+   * Optional atomic compare-and-swap: store `next` under `key` only if the
+   * current value equals `expected` (same JSON; `undefined` = absent), in one
+   * step no other writer can interleave with. Returns whether it stored.
+   * Without it, rotor-auth reads, compares and writes under its family lock.
+   */
+  compareAndSet?(key: string, expected: unknown, next: unknown): MaybePromise<boolean>;
+}
+
+/** Same JSON form: what compareAndSet compares. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /** Prefix of every key rotor-auth writes. */

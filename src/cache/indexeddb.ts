@@ -1,6 +1,6 @@
 import { del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { StorageError } from '../errors.js';
-import type { Cache } from './cache.js';
+import { sameJson, type Cache } from './cache.js';
 import { decodeEntry, encodeEntry, isRotorKey, storageFailure, warnDropped } from './codec.js';
 import { openStore } from './idb-store.js';
 
@@ -72,6 +72,29 @@ export class IndexedDbCache implements Cache {
       await del(key, store);
     } catch (e) {
       throw storageFailure(BACKEND, 'remove', e);
+    }
+  }
+
+  /** Compare-and-swap in one readwrite transaction. */
+  async compareAndSet(key: string, expected: unknown, next: unknown): Promise<boolean> {
+    const raw = encodeEntry(key, next);
+    const store = this.#use();
+    try {
+      return await store('readwrite', (os) => {
+        let stored = false;
+        const request = os.get(key);
+        request.onsuccess = () => {
+          const decoded = request.result === undefined ? undefined : decodeEntry(request.result);
+          const current = decoded?.ok ? decoded.value : undefined;
+          if (sameJson(current, expected)) {
+            os.put(raw, key);
+            stored = true;
+          }
+        };
+        return promisifyRequest(os.transaction).then(() => stored);
+      });
+    } catch (e) {
+      throw storageFailure(BACKEND, 'write', e);
     }
   }
 

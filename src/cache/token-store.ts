@@ -1,14 +1,19 @@
-import type { IdTokenClaims } from '../id-token.js';
-import { CACHE_KEY_PREFIX, type Cache } from './cache.js';
+import type { IdTokenClaims, StoredJwks } from '../id-token.js';
+import { runExclusive } from '../lock.js';
+import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
+import { storageFailure } from './codec.js';
 
 /**
  * Typed views over a Cache backend. Layout (all keys `@@rotor@@::{clientId}::`):
  *   rt::{family}            one refresh token per family (a local id made at login)
  *   at::{audience}::{scope} access token per (audience, scope), naming its family
  *   id                      the signed-in user's ID token and claims, naming the family
+ *   jwks                    the issuer's JWKS and when to fetch it again
  *   keys                    key manifest, only for backends without allKeys()
- * Entries that do not parse as their type (corrupt, foreign, older versions)
- * are deleted and reported once, never thrown.
+ * Entries that decode but do not have their type's shape (foreign, older
+ * versions) are deleted and reported once, never thrown. A backend that
+ * throws on a read is a StorageError: nothing is deleted (the refresh token
+ * may well still be there).
  */
 export interface FamilyRecord {
   v: 1;
@@ -22,6 +27,10 @@ export interface FamilyRecord {
    * written before it existed have none: read as 0.
    */
   seq?: number;
+  /** Scope the authorization server granted to this family at login (a refresh asks for no more, RFC 6749 §6). */
+  scope?: string;
+  /** Epoch ms before which no refresh may be sent for this family (the server's Retry-After). */
+  not_before?: number;
 }
 
 export interface AccessEntry {
@@ -66,6 +75,17 @@ export interface SessionEntry {
   claims: IdTokenClaims;
   family?: string;
   obtained_at: number;
+  /** A refreshed ID token whose check was deferred (keys unreachable, clock): `claims` are still the previous token's. */
+  pending_id_token?: string;
+}
+
+export function isFresh(entry: AccessEntry, leewayMs: number, now = Date.now()): boolean {
+  return entry.expires_at - leewayMs > now;
+}
+
+/** For cacheMode 'off': only a token obtained after the call started will do. */
+export function obtainedAfter(entry: AccessEntry, notBefore: number | undefined): boolean {
+  return notBefore === undefined || entry.obtained_at > notBefore;
 }
 
 export const DEFAULT_AUDIENCE = 'default';
@@ -76,13 +96,17 @@ const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'o
 
 function isFamily(v: unknown): v is FamilyRecord {
   return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at) &&
-    (v.seq === undefined || (Number.isSafeInteger(v.seq) && (v.seq as number) >= 0));
+    (v.seq === undefined || (Number.isSafeInteger(v.seq) && (v.seq as number) >= 0)) &&
+    (v.scope === undefined || typeof v.scope === 'string') && (v.not_before === undefined || num(v.not_before));
 }
 function isAccess(v: unknown): v is AccessEntry {
   return (
     obj(v) && v.v === 1 && str(v.audience) && typeof v.scope === 'string' && str(v.access_token) && str(v.token_type) &&
     num(v.expires_at) && num(v.obtained_at) && (v.family === undefined || str(v.family))
   );
+}
+function isJwks(v: unknown): v is StoredJwks {
+  return obj(v) && Array.isArray(v.keys) && num(v.expires_at);
 }
 function isSession(v: unknown): v is SessionEntry {
   return (
@@ -119,6 +143,8 @@ export class TokenStore {
     try {
       value = await this.cache.get(key);
     } catch (e) {
+      // A custom cache that JSON-parses corrupt data: the entry does not decode (never an I/O failure).
+      if (!(e instanceof SyntaxError)) throw storageFailure('cache', 'read', e);
       this.drop(key, e);
       return undefined;
     }
@@ -126,6 +152,15 @@ export class TokenStore {
     if (check(value)) return value;
     this.drop(key, 'unexpected shape');
     return undefined;
+  }
+
+  /** A backend read; a backend that throws is a StorageError (transient: nothing is dropped). */
+  private async raw(key: string): Promise<unknown> {
+    try {
+      return await this.cache.get(key);
+    } catch (e) {
+      throw storageFailure('cache', 'read', e);
+    }
   }
 
   private drop(key: string, reason: unknown): void {
@@ -148,12 +183,19 @@ export class TokenStore {
     if (!this.cache.allKeys) await this.updateManifest((keys) => keys.delete(key));
   }
 
+  /** Serialised in this instance and, through a lock, across instances and tabs (the cache may be shared). */
   private updateManifest(change: (keys: Set<string>) => void): Promise<void> {
-    const next = this.manifestChain.then(async () => {
-      const keys = new Set(await this.manifest());
-      change(keys);
-      await this.cache.set(this.manifestKey, [...keys]);
-    });
+    const next = this.manifestChain.then(() =>
+      runExclusive(
+        `rotor-auth:manifest:${this.prefix}`,
+        async () => {
+          const keys = new Set(await this.manifest());
+          change(keys);
+          await this.cache.set(this.manifestKey, [...keys]);
+        },
+        { timeoutMs: 10_000 },
+      ),
+    );
     this.manifestChain = next.catch(() => undefined);
     return next;
   }
@@ -173,9 +215,11 @@ export class TokenStore {
     return this.read(this.familyKey(family), isFamily);
   }
 
-  async createFamily(family: string, refreshToken: string): Promise<void> {
+  async createFamily(family: string, refreshToken: string, scope?: string): Promise<void> {
     const now = Date.now();
-    await this.write(this.familyKey(family), { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now } satisfies FamilyRecord);
+    const record: FamilyRecord = { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now };
+    if (scope !== undefined) record.scope = scope;
+    await this.write(this.familyKey(family), record);
   }
 
   /** A record's sequence number (0 for records written before `seq` existed). */
@@ -184,18 +228,28 @@ export class TokenStore {
   }
 
   /**
-   * Compare-and-swap: store `next` only if the family still holds `presented`.
-   * Every successful swap writes the record with seq + 1 (also when the server
-   * kept the token: the access entry written before it changed) and returns
-   * that seq; false when the family is gone or holds another token. Callers
-   * hold the family lock.
+   * Compare-and-swap the family record: store `next` only if the record is
+   * still `expected` (atomic with the backend's compareAndSet, else read,
+   * compare and write under the family lock the caller holds). A throwing
+   * write is tried once more. Returns whether it stored.
    */
-  async casFamily(family: string, presented: string, next: string): Promise<number | false> {
-    const current = await this.getFamily(family);
-    if (!current || current.refresh_token !== presented) return false;
-    const seq = TokenStore.seqOf(current) + 1;
-    await this.write(this.familyKey(family), { ...current, refresh_token: next, updated_at: Date.now(), seq } satisfies FamilyRecord);
-    return seq;
+  async casFamily(expected: FamilyRecord, next: FamilyRecord): Promise<boolean> {
+    const key = this.familyKey(expected.family);
+    const once = async (): Promise<boolean> => {
+      if (this.cache.compareAndSet) return !!(await this.cache.compareAndSet(key, expected, next));
+      if (!sameJson(await this.raw(key), expected)) return false;
+      await this.cache.set(key, next);
+      return true;
+    };
+    try {
+      return await once();
+    } catch {
+      try {
+        return await once();
+      } catch (e) {
+        throw storageFailure('cache', 'write', e);
+      }
+    }
   }
 
   getAccess(audience: string, scope: string): Promise<AccessEntry | undefined> {
@@ -232,14 +286,22 @@ export class TokenStore {
     const doomed: string[] = [this.familyKey(family)];
     for (const key of await this.keys()) {
       if (key.startsWith(`${this.prefix}at::`)) {
-        const entry: unknown = await this.cache.get(key);
+        const entry: unknown = await this.raw(key);
         if (!isAccess(entry) || entry.family === family) doomed.push(key);
       }
     }
     const session = await this.getSession();
-    if (session?.family === family) doomed.push(this.sessionKey);
+    if (session?.family === family) doomed.push(this.sessionKey, `${this.prefix}jwks`); // signed out: nothing of the client stays
     for (const key of doomed) await this.remove(key);
     return true;
+  }
+
+  getJwks(): Promise<StoredJwks | undefined> {
+    return this.read(`${this.prefix}jwks`, isJwks);
+  }
+
+  setJwks(jwks: StoredJwks): Promise<void> {
+    return this.write(`${this.prefix}jwks`, jwks);
   }
 
   /** Remove every entry of this client. */

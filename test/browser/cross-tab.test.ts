@@ -3,67 +3,12 @@
  * real mock server over HTTP: the refresh lock here is the browser's real Web
  * Locks API and the announcements go over a real BroadcastChannel.
  */
-import { createStore, del, get, keys, set } from 'idb-keyval';
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import { createAuthClient, type AuthClient } from '../../src/client.js';
+import { del, get, keys, set } from 'idb-keyval';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAuthClient } from '../../src/client.js';
 import { hasCrossTabLocks } from '../../src/lock.js';
 import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
-
-const AUTH = inject('rotorAuthUrl');
-const CLIENT_ID = 'demo';
-const REDIRECT = `${location.origin}/__rotor_callback`;
-
-async function control<T>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${AUTH}/__control/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(res.ok, `control ${path}`).toBe(true);
-  return (await res.json()) as T;
-}
-
-interface ServerEvent {
-  type: string;
-  grant_type?: string;
-  status?: number;
-}
-async function events(type: string): Promise<ServerEvent[]> {
-  const body = await control<ServerEvent[] | { events: ServerEvent[] }>(`events?type=${encodeURIComponent(type)}`);
-  return Array.isArray(body) ? body : body.events;
-}
-const refreshRequests = async () => (await events('token_request')).filter((e) => e.grant_type === 'refresh_token');
-
-/** Runs /authorize (auto-login) in a hidden iframe; the redirect lands on our own origin, where the URL is readable. */
-async function signIn(client: AuthClient): Promise<void> {
-  let authorizeUrl = '';
-  await client.loginWithRedirect({ openUrl: (u) => void (authorizeUrl = u) });
-  const frame = document.createElement('iframe');
-  frame.style.display = 'none';
-  const landed = new Promise<string>((resolve) => {
-    frame.addEventListener('load', () => {
-      try {
-        const href = frame.contentWindow!.location.href;
-        if (href.startsWith(REDIRECT)) resolve(href);
-      } catch {
-        // still on the authorization server's origin
-      }
-    });
-  });
-  frame.src = authorizeUrl;
-  document.body.appendChild(frame);
-  const callbackUrl = await landed;
-  frame.remove();
-  await client.handleRedirectCallback(callbackUrl);
-}
-
-async function expireAccessTokens(): Promise<void> {
-  await control('clock', { advance: 7200 });
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + 7200 * 1000);
-}
-
-const idbStore = createStore('rotor-auth', 'tokens');
+import { AUTH, CLIENT_ID, control, events, expireAccessTokens, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
 
 describe.each([
   { name: 'localstorage', cacheLocation: 'localstorage' as const },
@@ -109,7 +54,7 @@ describe.each([
       expect(await refreshRequests()).toHaveLength(1);
       expect(await events('refresh_token.reuse_detected')).toHaveLength(0);
       const requested = lockRequests.mock.calls.map((c) => c[0]);
-      // Besides the family lock: the rotation marker `{lock}:seq:{n}` the rotating tab holds (src/refresh.ts).
+      // Besides the family lock: the rotation marker `{lock}:seq:{n}` the rotating tab holds (src/markers.ts).
       const lockNames = requested.filter((n) => !/:seq:\d+$/.test(n));
       expect(requested.filter((n) => /:seq:\d+$/.test(n)), requested.join(', ')).toEqual([`${lockNames[0]}:seq:1`]);
       expect(lockNames.length).toBeGreaterThanOrEqual(2);

@@ -14,18 +14,19 @@ export class FakeLockManager {
   readonly pending: Request[] = [];
   readonly requested: string[] = [];
 
-  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T> | T): Promise<T> {
+  request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: { name: string } | null) => Promise<T> | T): Promise<T> {
     this.requested.push(name);
     return new Promise<T>((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) return reject(new DOMException('aborted', 'AbortError'));
+      if (options.ifAvailable && this.held.has(name)) return void Promise.resolve(null).then(callback).then(resolve, reject);
       const request: Request = {
         name,
         grant: () => {
           signal?.removeEventListener('abort', onAbort);
           this.held.add(name);
           Promise.resolve()
-            .then(callback)
+            .then(() => callback({ name }))
             .then(resolve, reject)
             .finally(() => {
               this.held.delete(name);

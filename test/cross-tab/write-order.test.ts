@@ -1,9 +1,11 @@
 /**
- * The order of a rotation's writes: access entry first, family record (new
- * refresh token, by compare-and-swap) second, so any reader that sees the new
- * refresh token also sees the new access token. If the family disappears
- * between the two (another tab signed out), the access entry just written is
- * removed again and the caller gets missing_refresh_token.
+ * The order of a rotation's writes (issue 10, commit first): the new refresh
+ * token (compare-and-swap into the family record) before anything else, then
+ * the access entry, then the record's seq bump, so a reader that sees the new
+ * seq also sees the new access token. If the family disappears meanwhile
+ * (another tab signed out), the access entry just written is removed again,
+ * the new refresh token is revoked at the server, and the caller gets
+ * missing_refresh_token.
  */
 import { describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/cache/cache.js';
@@ -35,7 +37,7 @@ class RecordingCache implements Cache {
 }
 
 describe('rotation write order', () => {
-  it('writes the new access token before the new refresh token, and bumps the family seq', async () => {
+  it('writes the new refresh token first, then the access token, then bumps the family seq', async () => {
     const cache = new RecordingCache();
     const tab = await createAuthClient(clientOptions({ cache }));
     await signIn(net, tab);
@@ -45,14 +47,15 @@ describe('rotation write order', () => {
     cache.writes.length = 0;
     await tab.getTokenSilently();
     expect(refreshRequests(net)).toHaveLength(1);
+    cache.writes.splice(0, cache.writes.length, ...cache.writes.filter((k) => k.startsWith(`${PREFIX}at::`) || k.startsWith(`${PREFIX}rt::`)));
     const at = cache.writes.findIndex((k) => k.startsWith(`${PREFIX}at::`));
-    const rt = cache.writes.indexOf(rtKey!);
-    expect(at, cache.writes.join(', ')).toBeGreaterThanOrEqual(0);
-    expect(rt, cache.writes.join(', ')).toBeGreaterThan(at);
+    expect(cache.writes[0], cache.writes.join(', ')).toBe(rtKey);
+    expect(at, cache.writes.join(', ')).toBeGreaterThan(0);
+    expect(cache.writes.lastIndexOf(rtKey!), cache.writes.join(', ')).toBeGreaterThan(at);
     expect(await cache.get(rtKey!)).toMatchObject({ seq: 1 });
   });
 
-  it('a sign-out landing between the access write and the family swap: the access entry is removed, missing_refresh_token', async () => {
+  it('a sign-out landing between the refresh-token commit and the access write: nothing stays, the new token is revoked, missing_refresh_token', async () => {
     const cache = new RecordingCache();
     const tab = await createAuthClient(clientOptions({ cache }));
     await signIn(net, tab);
@@ -75,5 +78,6 @@ describe('rotation write order', () => {
     expect(refreshRequests(net)).toHaveLength(1);
     expect([...cache.map.keys()].filter((k) => k.startsWith(`${PREFIX}at::`) || k.startsWith(`${PREFIX}rt::`))).toEqual([]);
     expect(await tab.isAuthenticated()).toBe(false);
+    expect(net.server.control.families()[0]).toMatchObject({ status: 'revoked' });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { http, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../../src/mock-server/index.js';
 import { AuthClient } from '../../src/client.js';
 import type { AuthClientOptions, AuthorizationParams } from '../../src/options.js';
@@ -90,4 +90,19 @@ export async function rejectionOf(p: Promise<unknown>): Promise<Error & { error?
     return e as Error & { error?: string };
   }
   throw new Error('expected a rejection');
+}
+
+/** Move the (fake) wall clock; the mock server's clock follows Date.now(). */
+export function advance(seconds: number): void {
+  vi.setSystemTime(Date.now() + seconds * 1000);
+}
+
+/** Fake Date only (timers stay real), fixed start; `then` runs after it in each beforeEach. */
+export function useFakeDate(then?: () => void): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-23T12:00:00Z'));
+    then?.();
+  });
+  afterEach(() => vi.useRealTimers());
 }

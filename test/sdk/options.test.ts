@@ -47,7 +47,6 @@ const SAMPLE: Record<string, unknown> = {
  */
 const NOT_YET: Record<string, string> = {
   useDpop: 'the DPoP work (wave 2)',
-  nowProvider: 'the rotation work (clock module)',
 };
 
 describe('auth0-spa-js 2.27 options', () => {

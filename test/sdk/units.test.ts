@@ -293,9 +293,10 @@ describe('TokenStore', () => {
       await store.setAccess(entry('api', 'f1'));
       await store.setAccess(entry('other', 'f1'));
       await store.setAccess(entry('third', 'f2'));
-      expect(await store.casFamily('f1', 'stale', 'rt2')).toBe(false);
-      expect(await store.casFamily('f1', 'rt1', 'rt2')).toBe(1); // the record's new seq
-      expect((await store.getFamily('f1'))?.refresh_token).toBe('rt2');
+      const f1 = (await store.getFamily('f1'))!;
+      expect(await store.casFamily({ ...f1, refresh_token: 'stale' }, { ...f1, refresh_token: 'rt2' })).toBe(false);
+      expect(await store.casFamily(f1, { ...f1, refresh_token: 'rt2', seq: 1 })).toBe(true);
+      expect(await store.getFamily('f1')).toMatchObject({ refresh_token: 'rt2', seq: 1 });
       // a failure of an older token must not remove the successor
       expect(await store.removeFamily('f1', 'rt1')).toBe(false);
       expect(await store.getAccess('api', 'openid offline_access')).toBeDefined();

@@ -1,0 +1,38 @@
+import { IdTokenValidationError, NetworkError, OAuthError, StorageError, TimeoutError } from './errors.js';
+
+/**
+ * The one place that says what a failure means for the session (README:
+ * "What survives what"):
+ * - terminal: the refresh-token family is dead at the server: purge it;
+ * - transient: nothing is known about the tokens (network, timeout, 429, 5xx,
+ *   JWKS unreachable, storage, lock timeout): keep everything;
+ * - request: the request was wrong (scope, audience), not the session: keep it;
+ * - deferred: an ID token that cannot be checked for now (keys unreachable,
+ *   clock): keep the tokens, check it again later;
+ * - hostile: a 200 that cannot be trusted (bad signature with an available
+ *   key, iss/sub/aud changed): revoke the family at the server, purge it;
+ * - other: anything else (configuration, malformed responses): keep the session.
+ */
+export type FailureClass = 'terminal' | 'transient' | 'request' | 'deferred' | 'hostile' | 'other';
+
+const TERMINAL = ['invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type'];
+const REQUEST = ['invalid_scope', 'invalid_request', 'invalid_target'];
+/** Codes that say "try later" even in a 4xx body. */
+const BUSY = ['temporarily_unavailable', 'server_error'];
+
+export function classify(e: unknown): FailureClass {
+  if (e instanceof OAuthError) {
+    if (e.status === 429 || e.status >= 500 || BUSY.includes(e.error)) return 'transient';
+    if (TERMINAL.includes(e.error)) return 'terminal';
+    return REQUEST.includes(e.error) ? 'request' : 'other';
+  }
+  if (e instanceof NetworkError || e instanceof TimeoutError || e instanceof StorageError) return 'transient';
+  if (e instanceof IdTokenValidationError) return e.reason ? 'deferred' : 'hostile';
+  return 'other';
+}
+
+/** True for failures that say nothing about the tokens' validity (transient, or an ID token checked later). */
+export function isTransient(e: unknown): boolean {
+  const c = classify(e);
+  return c === 'transient' || c === 'deferred';
+}

@@ -1,0 +1,108 @@
+import { StorageError } from './errors.js';
+import { hasCrossTabLocks, highestMarker, publishMarker } from './lock.js';
+import { TokenStore, type FamilyRecord } from './cache/token-store.js';
+
+/**
+ * Rotation markers: the family record read under the family lock is not
+ * always current, because storage that propagates asynchronously (Chromium's
+ * localStorage across tabs) can still show the record from before the previous
+ * holder's rotation. Each rotation bumps the record's `seq` and, before the
+ * lock is released, publishes a marker lock `{lockName}:seq:{n}`; the next
+ * holder compares the highest marker with the record it reads and waits for
+ * storage to catch up. It fails closed: when the markers cannot be read, or
+ * storage does not catch up within STORAGE_CATCH_UP_MS, it throws StorageError
+ * and nothing is sent.
+ */
+/** Longest a lock holder waits for its storage to show the latest rotation (well within the lock's hold limit). */
+export const STORAGE_CATCH_UP_MS = 2_000;
+/** Poll interval while waiting (storage events end the wait sooner where there are any). */
+const CATCH_UP_POLL_MS = 15;
+
+export class Markers {
+  /** Rotation marker this tab holds per family: its seq and how to release it. */
+  private readonly held = new Map<string, { seq: number; release: () => void }>();
+
+  constructor(
+    private readonly store: TokenStore,
+    /** `rotor-auth:{clientId}:` (the family lock's name is this plus the family). */
+    private readonly lockPrefix: string,
+    private readonly crossTab: boolean,
+  ) {}
+
+  /** Markers exist only where locks are cross-tab. */
+  private get used(): boolean {
+    return this.crossTab && hasCrossTabLocks();
+  }
+
+  private prefix(family: string): string {
+    return `${this.lockPrefix}${family}:seq:`;
+  }
+
+  /** Stop holding this tab's rotation marker(s): of one family, or all (after sign-out). */
+  release(family?: string): void {
+    for (const [f, marker] of [...this.held]) {
+      if (family !== undefined && f !== family) continue;
+      marker.release();
+      this.held.delete(f);
+    }
+  }
+
+  /** Hold the marker for `seq` (with the family lock held, before releasing it); drop this tab's older one. */
+  async publish(family: string, seq: number): Promise<void> {
+    if (!this.used) return;
+    const name = `${this.prefix(family)}${seq}`;
+    const release = await publishMarker(name);
+    this.release(family);
+    this.held.set(family, { seq, release });
+  }
+
+  /** The family record as of the latest rotation (called with the family lock held). */
+  async current(family: string): Promise<FamilyRecord | undefined> {
+    if (!this.used) return this.store.getFamily(family);
+    const [record, wanted] = await Promise.all([this.store.getFamily(family), highestMarker(this.prefix(family))]);
+    if (!record) {
+      this.release(family); // signed out or family removed
+      return undefined;
+    }
+    if (wanted === undefined) throw new StorageError('navigator.locks.query() failed: nothing sent');
+    const own = this.held.get(family);
+    if (own && own.seq < wanted) this.release(family); // another tab holds a newer one
+    if (TokenStore.seqOf(record) >= wanted) return record;
+    return this.waitForSeq(family, wanted);
+  }
+
+  private async waitForSeq(family: string, wanted: number): Promise<FamilyRecord | undefined> {
+    const target = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener };
+    let wake: () => void = () => undefined;
+    let expired = false;
+    // Timers, not Date.now(): the wait is bounded like the lock's own hold limit.
+    const limit = setTimeout(() => {
+      expired = true;
+      wake();
+    }, STORAGE_CATCH_UP_MS);
+    const onStorage = () => wake();
+    target.addEventListener?.('storage', onStorage);
+    try {
+      for (;;) {
+        const record = await this.store.getFamily(family);
+        if (!record || TokenStore.seqOf(record) >= wanted) return record;
+        if (expired) {
+          throw new StorageError(
+            `The token cache still shows refresh-token family ${family} at seq ${TokenStore.seqOf(record)} after ${STORAGE_CATCH_UP_MS} ms, ` +
+              `but another tab stored seq ${wanted}: storage has not caught up, try again`,
+          );
+        }
+        await new Promise<void>((resolve) => {
+          const poll = setTimeout(resolve, CATCH_UP_POLL_MS);
+          wake = () => {
+            clearTimeout(poll);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      clearTimeout(limit);
+      target.removeEventListener?.('storage', onStorage);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Issue 10 in real Chromium (real localStorage / IndexedDB / Web Locks, the
+ * mock server over HTTP): a JWKS blip right after the server rotated, and one
+ * throwing storage read or write, never lose the session and never trip
+ * reuse detection.
+ */
+import { del, keys } from 'idb-keyval';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAuthClient } from '../../src/client.js';
+import { AUTH, CLIENT_ID, control, events, expireAccessTokens, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
+
+describe.each([{ cacheLocation: 'localstorage' as const }, { cacheLocation: 'indexeddb' as const }])('faults at refresh with $cacheLocation', ({ cacheLocation }) => {
+  beforeEach(async () => {
+    await control('reset', {});
+    localStorage.clear();
+    for (const k of await keys(idbStore)) await del(k, idbStore);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+
+  const options = () => ({ domain: AUTH, clientId: CLIENT_ID, cacheLocation, authorizationParams: { redirect_uri: REDIRECT, audience: 'https://api.rotor.test' } });
+  const reuse = () => events('refresh_token.reuse_detected');
+
+  it('JWKS unreachable during the refresh and across a reload: tokens kept, no reuse', async () => {
+    const tab = await createAuthClient(options());
+    await signIn(tab);
+    await control('keys/rotate', {}); // the refreshed ID token is signed with a key the client does not hold
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) =>
+      String(input instanceof Request ? input.url : input).endsWith('/.well-known/jwks.json') ? Promise.reject(new TypeError('Failed to fetch')) : realFetch(input, init),
+    );
+    await expireAccessTokens();
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    await expireAccessTokens();
+    const reloaded = await createAuthClient(options()); // must not reject
+    expect(await reloaded.isAuthenticated()).toBe(true);
+    expect(await reloaded.getTokenSilently()).toEqual(expect.any(String));
+    expect(await refreshRequests()).toHaveLength(2);
+    expect(await reuse()).toHaveLength(0);
+  });
+
+  it('one throwing storage read: a StorageError, nothing deleted, then the session goes on', async () => {
+    const tab = await createAuthClient(options());
+    await signIn(tab);
+    await expireAccessTokens();
+    const fail = () => {
+      throw new DOMException('I/O error', 'UnknownError');
+    };
+    if (cacheLocation === 'localstorage') vi.spyOn(Storage.prototype, 'getItem').mockImplementationOnce(fail);
+    else vi.spyOn(IDBObjectStore.prototype, 'get').mockImplementationOnce(fail);
+    expect(await tab.getTokenSilently().catch((e: unknown) => e)).toMatchObject({ error: 'storage_error' });
+    expect(await tab.isAuthenticated()).toBe(true);
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    expect(await refreshRequests()).toHaveLength(1);
+    expect(await reuse()).toHaveLength(0);
+  });
+
+  it('one throwing storage write while committing the rotation: the session goes on, no reuse', async () => {
+    const tab = await createAuthClient(options());
+    await signIn(tab);
+    await expireAccessTokens();
+    const fail = () => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    };
+    if (cacheLocation === 'localstorage') vi.spyOn(Storage.prototype, 'setItem').mockImplementationOnce(fail);
+    else vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(fail);
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    await expireAccessTokens();
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    const reloaded = await createAuthClient(options());
+    await expireAccessTokens();
+    expect(await reloaded.getTokenSilently()).toEqual(expect.any(String));
+    expect(await refreshRequests()).toHaveLength(3);
+    expect(await reuse()).toHaveLength(0);
+  });
+});

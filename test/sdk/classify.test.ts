@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { classify, isTransient } from '../../src/classify.js';
+import { ConfigurationError, IdTokenValidationError, InvalidResponseError, NetworkError, OAuthError, StorageError, TimeoutError } from '../../src/errors.js';
+import { retryAfter } from '../../src/http.js';
+
+describe('classify (README: what survives what)', () => {
+  it.each([
+    ['invalid_grant', 400, 'terminal'],
+    ['invalid_grant', 403, 'terminal'],
+    ['invalid_client', 401, 'terminal'],
+    ['unauthorized_client', 400, 'terminal'],
+    ['unsupported_grant_type', 400, 'terminal'],
+    ['invalid_scope', 400, 'request'],
+    ['invalid_request', 400, 'request'],
+    ['invalid_target', 400, 'request'],
+    ['too_many_requests', 429, 'transient'],
+    ['server_error', 500, 'transient'],
+    ['temporarily_unavailable', 503, 'transient'],
+    ['invalid_grant', 503, 'transient'], // a 5xx says nothing about the token
+    ['temporarily_unavailable', 400, 'transient'], // "try later" in a 4xx body
+    ['server_error', 400, 'transient'],
+    ['mfa_required', 403, 'other'], // interaction needed: keep the tokens, the app signs in again
+    ['access_denied', 400, 'other'],
+  ] as const)('OAuthError %s (HTTP %i) is %s', (error, status, expected) => {
+    expect(classify(new OAuthError(error, 'x', status))).toBe(expected);
+  });
+
+  it('network, timeout and storage failures are transient', () => {
+    expect(classify(new NetworkError('offline'))).toBe('transient');
+    expect(classify(new NetworkError('HTML 502', 502))).toBe('transient');
+    expect(classify(new TimeoutError())).toBe('transient');
+    expect(classify(new StorageError('disk'))).toBe('transient');
+  });
+
+  it('an ID token that cannot be checked for now is deferred; a wrong one is hostile', () => {
+    expect(classify(new IdTokenValidationError('keys', 'keys_unavailable'))).toBe('deferred');
+    expect(classify(new IdTokenValidationError('skew', 'clock'))).toBe('deferred');
+    expect(classify(new IdTokenValidationError('signature does not match'))).toBe('hostile');
+    expect(isTransient(new IdTokenValidationError('keys', 'keys_unavailable'))).toBe(true);
+    expect(isTransient(new IdTokenValidationError('bad'))).toBe(false);
+  });
+
+  it('configuration, malformed responses and foreign errors are neither transient nor terminal', () => {
+    expect(classify(new ConfigurationError('x'))).toBe('other');
+    expect(classify(new InvalidResponseError('x'))).toBe('other');
+    expect(classify(new TypeError('bug'))).toBe('other');
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delay-seconds and HTTP dates; ignores junk', () => {
+    const now = Date.parse('2026-11-23T12:00:00Z');
+    expect(retryAfter('120', now)).toBe(120);
+    expect(retryAfter(' 0 ', now)).toBe(0);
+    expect(retryAfter('Mon, 23 Nov 2026 12:00:30 GMT', now)).toBe(30);
+    expect(retryAfter('Mon, 23 Nov 2026 11:00:00 GMT', now)).toBe(0);
+    expect(retryAfter('soon', now)).toBeUndefined();
+    expect(retryAfter(null, now)).toBeUndefined();
+  });
+});
