@@ -52,7 +52,7 @@ export function expectNewToken(ctx: FaultContext, result: Attempt<string>, what:
 /** A rejected call with a typed rotor-auth error (a GenericError with an `error` code). */
 export function expectTypedError(result: Attempt<unknown>, what: string): Extract<Attempt<unknown>, { ok: false }> {
   expect.soft(result.ok, `${what} should reject: ${JSON.stringify(result)}`).toBe(false);
-  if (result.ok) throw new Error('unreachable');
+  if (result.ok) throw new Error(`${what} did not reject`);
   expect.soft(result.classes, `${what}: a GenericError`).toContain('GenericError');
   expect.soft(typeof result.error, `${what}: an error code`).toBe('string');
   return result;
