@@ -171,13 +171,15 @@ export function callDone(page: Page, id: string): Promise<boolean> {
   return page.evaluate((i) => (window as unknown as FaultWindow).e2e.done(i), id);
 }
 
-/** rotor-auth keys in the page's origin: localStorage and the SDK's IndexedDB database (any store). */
-export function rotorKeysInStorage(page: Page): Promise<{ localStorage: string[]; indexedDB: string[] }> {
+/** Every entry of the page's localStorage and of all its IndexedDB databases, as text (to search for tokens). */
+export function storedValues(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
-    const ls = Object.keys(localStorage).filter((k) => k.startsWith('@@rotor@@'));
-    const idb: string[] = [];
-    const dbs = (await indexedDB.databases?.()) ?? [];
-    for (const info of dbs) {
+    const out: string[] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i) as string;
+      out.push(`${k}=${localStorage.getItem(k) ?? ''}`);
+    }
+    for (const info of (await indexedDB.databases?.()) ?? []) {
       if (!info.name) continue;
       const db = await new Promise<IDBDatabase>((res, rej) => {
         const r = indexedDB.open(info.name as string);
@@ -185,15 +187,15 @@ export function rotorKeysInStorage(page: Page): Promise<{ localStorage: string[]
         r.onerror = () => rej(r.error);
       });
       for (const store of Array.from(db.objectStoreNames)) {
-        const keys = await new Promise<IDBValidKey[]>((res, rej) => {
-          const r = db.transaction(store, 'readonly').objectStore(store).getAllKeys();
+        const values = await new Promise<unknown[]>((res, rej) => {
+          const r = db.transaction(store, 'readonly').objectStore(store).getAll();
           r.onsuccess = () => res(r.result);
           r.onerror = () => rej(r.error);
         });
-        for (const k of keys) if (typeof k === 'string' && k.startsWith('@@rotor@@')) idb.push(k);
+        for (const v of values) out.push(typeof v === 'string' ? v : JSON.stringify(v));
       }
       db.close();
     }
-    return { localStorage: ls, indexedDB: idb };
+    return out;
   });
 }
