@@ -102,7 +102,7 @@ export function harnessUrl(app: StaticServer, config: HarnessConfig): string {
 /** Result of `e2e.attempt(...)` in the page: errors keep their SDK fields. */
 export type Attempt<T> =
   | { ok: true; value: T }
-  | { ok: false; name: string; classes: string[]; error?: string; error_description?: string; message: string };
+  | { ok: false; name: string; classes: string[]; error?: string; error_description?: string; message: string; status?: number; retryAfter?: number };
 
 /** Opens the harness and waits until it has created its client (and handled a callback if present). */
 export async function openHarness(page: Page, app: StaticServer, config: HarnessConfig): Promise<void> {

@@ -34,6 +34,9 @@
       error: err && err.error,
       error_description: err && err.error_description,
       message: String((err && err.message) || err),
+      // OAuthError / NetworkError fields (absent when undefined).
+      status: err && err.status,
+      retryAfter: err && err.retryAfter,
     };
   }
 
@@ -43,6 +46,26 @@
     return Promise.resolve()
       .then(function () { return client[method].apply(client, args || []); })
       .then(function (value) { return { ok: true, value: value === undefined ? null : value }; }, errorFields);
+  };
+
+  // Calls that run in the background while a spec does something else (e.g. logout during a refresh):
+  // start(id, method, args) begins one; settled(id) resolves with its attempt result; done(id) polls.
+  var background = {};
+  e2e.start = function (id, method, args) {
+    var entry = { done: false, result: undefined };
+    entry.promise = e2e.attempt(method, args).then(function (r) {
+      entry.done = true;
+      entry.result = r;
+      return r;
+    });
+    background[id] = entry;
+    return true;
+  };
+  e2e.settled = function (id) {
+    return background[id] ? background[id].promise : Promise.resolve(errorFields(new Error('no background call ' + id)));
+  };
+  e2e.done = function (id) {
+    return Boolean(background[id] && background[id].done);
   };
 
   e2e.login = function (options) {
