@@ -41,7 +41,7 @@ async function forward(route: Route, server: InProcessServer, url: string): Prom
   const req = route.request();
   const headers = Object.entries(await req.allHeaders()).filter(([name]) => !name.startsWith(':'));
   const body = req.postDataBuffer();
-  const res = await server.fetch(new Request(url, { method: req.method(), headers, ...(body ? { body } : {}) }));
+  const res = await server.fetch(new Request(url, { method: req.method(), headers, ...(body ? { body: new Uint8Array(body) } : {}) }));
   const out: Record<string, string> = {};
   res.headers.forEach((value, name) => {
     if (name !== 'set-cookie') out[name] = value;

@@ -269,3 +269,71 @@ async function runOidcProviderConfig(mod: Record<string, unknown>): Promise<void
     await new Promise((resolve) => server.close(resolve));
   }
 }
+
+/** Problems with one shell command line of a README block ('' when it checks out). */
+async function shellProblems(line: string): Promise<string[]> {
+  const hash = line.search(/(^|\s)#\s/);
+  const command = (hash < 0 ? line : line.slice(0, hash)).trim();
+  const comment = hash < 0 ? '' : line.slice(hash);
+  const problems: string[] = [];
+  const tarball = `${pkg.name}-${pkg.version}.tgz`;
+  // what the comment promises: files it runs exist, tarball names match package.json
+  for (const m of comment.matchAll(/\bnode (\S+\.m?js)/g)) if (!existsSync(new URL(m[1]!, ROOT))) problems.push(`comment names missing ${m[1]}`);
+  for (const m of comment.matchAll(/[\w.-]+-\d[\w.]*\.tgz/g)) if (m[0] !== tarball) problems.push(`comment: npm pack writes ${tarball}, not ${m[0]}`);
+  for (const part of command.split('&&').map((p) => p.trim()).filter(Boolean)) {
+    const [cmd, ...args] = part.split(/\s+/);
+    const sub = args[0];
+    if (cmd === 'cd') continue;
+    if (cmd === 'node') {
+      if (!existsSync(new URL(sub!, ROOT))) problems.push(`${part}: no file ${sub}`);
+    } else if (cmd === 'npm' && (sub === 'ci' || sub === 'pack')) {
+      if (args.length !== 1) problems.push(`${part}: unexpected arguments`);
+    } else if (cmd === 'npm' && (sub === 'start' || sub === 'test')) {
+      if (!pkg.scripts[sub]) problems.push(`${part}: package.json has no "${sub}" script`);
+    } else if (cmd === 'npm' && sub === 'run') {
+      if (!pkg.scripts[args[1]!]) problems.push(`${part}: package.json has no "${args[1]}" script`);
+    } else if (cmd === 'npm' && sub === 'install') {
+      const file = args[1]!.split('/').pop();
+      if (file !== tarball) problems.push(`${part}: npm pack writes ${tarball}`);
+    } else if (cmd === 'npx' && sub === 'rotor-mock-server') {
+      if (!pkg.bin['rotor-mock-server']) problems.push(`${part}: package.json has no rotor-mock-server bin`);
+      try {
+        parseArgs(args.slice(1));
+      } catch (err) {
+        problems.push(`${part}: ${String(err)}`);
+      }
+      for (const m of comment.matchAll(/--[a-z][\w-]*/g)) if (!USAGE.includes(m[0])) problems.push(`${part}: --help lists no ${m[0]}`);
+    } else if (cmd === 'curl') {
+      // the control API route it shows answers (in process, as from a loopback client)
+      const url = args.find((a) => /^https?:/.test(a))!;
+      const res = await createMockServer().fetch(new Request(url));
+      if (res.status !== 200) problems.push(`${part}: HTTP ${res.status}`);
+    } else {
+      problems.push(`${part}: no rule for this command in test/readme/readme-blocks.test.ts`);
+    }
+  }
+  return problems;
+}
+
+describe('README code blocks: shell commands and printed output', () => {
+  for (const [b] of checks('shell')) {
+    it(`"${b.id}": every command exists as written`, async () => {
+      const lines = b.code.split('\n').filter((l) => l.trim());
+      expect(lines.length).toBeGreaterThan(0);
+      const problems = (await Promise.all(lines.map(shellProblems))).flat();
+      expect(problems).toEqual([]);
+    });
+  }
+
+  for (const [b, c] of checks('output')) {
+    it(`"${b.id}": each line is one ${c.script} prints`, () => {
+      const source = readFileSync(new URL(c.script, ROOT), 'utf8');
+      const templates = [...source.matchAll(/console\.log\(`([^`]*)`\)/g)].map(
+        (m) => new RegExp(`^${m[1]!.split(/\$\{[^}]*\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+?')}$`),
+      );
+      expect(templates.length).toBeGreaterThan(0);
+      const lines = b.code.split('\n').filter((l) => l.trim());
+      for (const line of lines) expect(templates.some((t) => t.test(line)), line).toBe(true);
+    });
+  }
+});
