@@ -65,6 +65,16 @@ async function routePlaceholders(page: Page, server: InProcessServer): Promise<s
   return seen;
 }
 
+/** Uncaught errors of the page, collected (and printed, so a failing test shows them). */
+function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => {
+    errors.push(String(err));
+    console.error(`page error: ${String(err)}`);
+  });
+  return errors;
+}
+
 async function signIn(page: Page): Promise<void> {
   await page.waitForURL(`${AUTH}/**`);
   await page.fill('#username', 'demo');
@@ -89,8 +99,7 @@ test.describe('README "Quick start: script tag", as written', () => {
     writeFileSync(join(dir, 'index.html'), html.code);
     const server = await mockServer(app.url);
     const requests = await routePlaceholders(page, server);
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(String(err)));
+    const errors = pageErrors(page);
     const logged: unknown[][] = [];
     const onConsole = async (msg: ConsoleMessage) => {
       if (msg.type() === 'log') logged.push(await Promise.all(msg.args().map((a) => a.jsonValue())));
@@ -145,8 +154,7 @@ test.describe('README "Quick start: import", as written', () => {
 
     const server = await mockServer(app.url);
     const requests = await routePlaceholders(page, server);
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(String(err)));
+    const errors = pageErrors(page);
 
     // No refresh token in the memory cache: the snippet's catch sends the browser to sign in.
     await page.goto(`${app.url}/`);
