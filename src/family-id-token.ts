@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import type { Endpoints } from './endpoints.js';
 import { IdTokenValidationError } from './errors.js';
 import { checkRefreshedClaims, verifyIdToken, type JwksCache } from './id-token.js';
-import type { TokenStore } from './cache/token-store.js';
+import type { SessionEntry, TokenStore } from './cache/token-store.js';
 
 export interface IdTokenCheckDeps {
   clientId: string;
@@ -26,10 +26,12 @@ export async function checkRefreshIdToken(
   family: string,
   idToken: string,
   receivedAt: number | undefined,
+  /** The session as read under the family lock before sending (`null`: unknown, read it now). */
+  known: SessionEntry | undefined | null,
   onHostile: () => Promise<void>,
 ): Promise<void> {
   const { store } = deps;
-  const session = await store.getSession();
+  const session = known === null ? await store.getSession() : known;
   if (session && session.family !== family) return; // not the signed-in user's family
   try {
     const claims = await verifyIdToken(idToken, {

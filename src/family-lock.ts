@@ -9,7 +9,7 @@ import { runExclusive } from './lock.js';
 import { Markers } from './markers.js';
 import type { TabMessage } from './tab-sync.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
-import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord } from './cache/token-store.js';
+import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
 /**
  * The one owner of "a refresh-token family under lock". A refresh reads top-down:
@@ -126,8 +126,11 @@ export class FamilyLock {
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
     // Catch up (fail closed) and read.
     await this.flushUnsaved(req.family);
-    // The access entry is read alongside (again after a catch-up): it shows the latest rotation's token.
-    const [record, cached] = await this.markers.current(req.family, () => store.getAccess(req.audience, req.scope));
+    // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the
+    // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
+    const [record, [cached, session]] = await this.markers.current(req.family, () =>
+      Promise.all([store.getAccess(req.audience, req.scope), store.getSession().catch(() => null)]),
+    );
     if (!record) throw missing();
     const usable = cached?.family === req.family && obtainedAfter(cached, req.notBefore) ? cached : undefined;
     if (usable && isFresh(usable, this.deps.leeway * 1000)) return usable;
@@ -176,7 +179,7 @@ export class FamilyLock {
     }
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
     this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry.expires_at });
-    if (tokens.id_token) await this.checkIdToken(req.family, tokens.id_token, receivedAt);
+    if (tokens.id_token) await this.checkIdToken(req.family, tokens.id_token, receivedAt, session);
     return entry;
   }
 
@@ -234,8 +237,8 @@ export class FamilyLock {
   }
 
   /** The ID token of a refresh (after the commit); a hostile one revokes and purges the family. */
-  private checkIdToken(family: string, idToken: string, receivedAt?: number): Promise<void> {
-    return checkRefreshIdToken(this.deps, family, idToken, receivedAt, async () => {
+  private checkIdToken(family: string, idToken: string, receivedAt: number | undefined, session: SessionEntry | undefined | null): Promise<void> {
+    return checkRefreshIdToken(this.deps, family, idToken, receivedAt, session, async () => {
       const record = await this.deps.store.getFamily(family);
       if (record) await this.revoke(record.refresh_token);
       await this.end(family, record?.refresh_token ?? '', 'invalid_id_token').catch(() => undefined);
@@ -245,7 +248,7 @@ export class FamilyLock {
   /** An ID token whose check was deferred: check it again now (keys or clock may allow it). */
   async recheck(): Promise<void> {
     const session = await this.deps.store.getSession();
-    if (session?.pending_id_token && session.family) await this.checkIdToken(session.family, session.pending_id_token);
+    if (session?.pending_id_token && session.family) await this.checkIdToken(session.family, session.pending_id_token, undefined, session);
   }
 
   /**
