@@ -2,7 +2,7 @@ import { classify } from './classify.js';
 import type { Clock } from './clock.js';
 import type { Endpoints } from './endpoints.js';
 import { GenericError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
-import { checkRefreshIdToken } from './family-id-token.js';
+import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh } from './family-send.js';
 import type { IdTokenClaims, JwksCache } from './id-token.js';
 import { runExclusive } from './lock.js';
@@ -147,7 +147,7 @@ export class FamilyLock {
     let stored = false;
     let entry: AccessEntry;
     let tokens: TokenEndpointResponse;
-    let receivedAt: number;
+    let verified: Promise<IdTokenClaims> | undefined;
     let rt: string;
     try {
       if (!pin()) throw new TimeoutError('Refresh lock hold limit passed before sending');
@@ -159,7 +159,8 @@ export class FamilyLock {
         if (stillValid && classify(e) === 'transient') return stillValid;
         throw e;
       }
-      receivedAt = await this.deps.clock.base();
+      const receivedAt = await this.deps.clock.base();
+      if (typeof body.id_token === 'string') verified = verifyRefreshIdToken(this.deps, body.id_token, receivedAt); // alongside the commit
       // Commit first: the rotated refresh token before anything else that can fail.
       rt = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : record.refresh_token;
       const rotated: FamilyRecord = { ...record, refresh_token: rt, updated_at: Date.now() };
@@ -168,8 +169,11 @@ export class FamilyLock {
       if (rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing());
       tokens = processTokenResponse(body, { requireIdToken: false });
       entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
-      await store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
-      if (!(await this.save(rotated, { ...rotated, seq })) || this.epoch !== epoch) {
+      // The seq bump is issued right behind the access entry (the built-in caches apply them in order); both finish under the lock.
+      const accessWritten = store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
+      const bumped = this.save(rotated, { ...rotated, seq });
+      await accessWritten;
+      if (!(await bumped) || this.epoch !== epoch) {
         await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
         return await this.discard(rt, missing());
       }
@@ -179,7 +183,7 @@ export class FamilyLock {
     }
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
     this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry.expires_at });
-    if (tokens.id_token) await this.checkIdToken(req.family, tokens.id_token, receivedAt, session);
+    if (tokens.id_token && verified) await this.checkIdToken(req.family, tokens.id_token, verified, session);
     return entry;
   }
 
@@ -237,8 +241,8 @@ export class FamilyLock {
   }
 
   /** The ID token of a refresh (after the commit); a hostile one revokes and purges the family. */
-  private checkIdToken(family: string, idToken: string, receivedAt: number | undefined, session: SessionEntry | undefined | null): Promise<void> {
-    return checkRefreshIdToken(this.deps, family, idToken, receivedAt, session, async () => {
+  private checkIdToken(family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null): Promise<void> {
+    return checkRefreshIdToken(this.deps, family, idToken, verified, session, async () => {
       const record = await this.deps.store.getFamily(family);
       if (record) await this.revoke(record.refresh_token);
       await this.end(family, record?.refresh_token ?? '', 'invalid_id_token').catch(() => undefined);
@@ -248,7 +252,9 @@ export class FamilyLock {
   /** An ID token whose check was deferred: check it again now (keys or clock may allow it). */
   async recheck(): Promise<void> {
     const session = await this.deps.store.getSession();
-    if (session?.pending_id_token && session.family) await this.checkIdToken(session.family, session.pending_id_token, undefined, session);
+    if (session?.pending_id_token && session.family) {
+      await this.checkIdToken(session.family, session.pending_id_token, verifyRefreshIdToken(this.deps, session.pending_id_token, undefined), session);
+    }
   }
 
   /**
