@@ -211,12 +211,8 @@ export class FamilyLock {
 
   /** A result that must not be stored (signed out meanwhile): end it at the server too. */
   private async discard(refreshToken: string, error: GenericError): Promise<never> {
-    await this.revoke(refreshToken);
+    await revokeRefreshToken(this.deps, refreshToken);
     throw error;
-  }
-
-  private revoke(refreshToken: string): Promise<void> {
-    return revokeRefreshToken(this.deps, refreshToken);
   }
 
   /** A failed exchange: terminal ends the family; Retry-After is stored with it. */
@@ -244,7 +240,7 @@ export class FamilyLock {
   private checkIdToken(family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null): Promise<void> {
     return checkRefreshIdToken(this.deps, family, idToken, verified, session, async () => {
       const record = await this.deps.store.getFamily(family);
-      if (record) await this.revoke(record.refresh_token);
+      if (record) await revokeRefreshToken(this.deps, record.refresh_token);
       await this.end(family, record?.refresh_token ?? '', 'invalid_id_token').catch(() => undefined);
     });
   }
@@ -268,7 +264,7 @@ export class FamilyLock {
     try {
       if (revokeAll) {
         const records = await Promise.all((await store.families()).map((f) => store.getFamily(f).catch(() => undefined)));
-        await Promise.all(records.map((r) => (r ? this.revoke(r.refresh_token) : undefined)));
+        await Promise.all(records.map((r) => (r ? revokeRefreshToken(this.deps, r.refresh_token) : undefined)));
       }
     } finally {
       this.unsaved.clear();

@@ -15,6 +15,8 @@ import { TokenStore, type FamilyRecord } from './cache/token-store.js';
  */
 /** Longest a lock holder waits for its storage to show the latest rotation (well within the lock's hold limit). */
 export const STORAGE_CATCH_UP_MS = 2_000;
+/** The rotation markers cannot be read or taken (fail closed). */
+const LOCKS_FAILED = 'navigator.locks failed: nothing sent';
 /** Poll interval while waiting (storage events end the wait sooner where there are any). */
 const CATCH_UP_POLL_MS = 15;
 
@@ -60,7 +62,7 @@ export class Markers {
     try {
       release = await publishMarker(`${this.prefix(family)}${seq}`);
     } catch {
-      throw new StorageError('navigator.locks.request() failed: nothing sent');
+      throw new StorageError(LOCKS_FAILED);
     }
     return (rotated) => {
       if (!rotated) return release();
@@ -81,7 +83,7 @@ export class Markers {
       this.release(family); // signed out or family removed
       return [undefined, other];
     }
-    if (wanted === undefined) throw new StorageError('navigator.locks.query() failed: nothing sent');
+    if (wanted === undefined) throw new StorageError(LOCKS_FAILED);
     const own = this.held.get(family);
     if (own && own.seq < wanted) this.release(family); // another tab holds a newer one
     if (TokenStore.seqOf(record) >= wanted) return [record, other];
