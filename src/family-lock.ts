@@ -1,19 +1,22 @@
 import { classify } from './classify.js';
 import type { Clock } from './clock.js';
 import type { Endpoints } from './endpoints.js';
-import { GenericError, IdTokenValidationError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
-import { checkRefreshedClaims, verifyIdToken, type IdTokenClaims, type JwksCache } from './id-token.js';
+import { GenericError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
+import { revokeRefreshToken, sendRefresh } from './family-send.js';
+import type { IdTokenClaims, JwksCache } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { Markers } from './markers.js';
 import type { TabMessage } from './tab-sync.js';
-import { processTokenResponse, requestRefreshGrant, requestRevocation, type TokenEndpointResponse } from './token-endpoint.js';
-import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord } from './cache/token-store.js';
+import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
+import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
 /**
  * The one owner of "a refresh-token family under lock". A refresh reads top-down:
  * acquire the family lock → catch up to the newest published rotation (fail
  * closed) → read → exchange → commit → publish → release, then check the ID
- * token. Login (the code exchange's commit) and logout go through here too, so
+ * token (family-id-token.ts). The network steps are in family-send.ts.
+ * Login (the code exchange's commit) and logout go through here too, so
  * a refresh that finishes after a sign-out is revoked, never stored.
  *
  * Guarantees:
@@ -22,8 +25,8 @@ import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type Acce
  *   in this tab share one promise;
  * - commit first: as soon as a 200 carries a refresh token, it is
  *   compare-and-swapped into the family record; then the access token; then
- *   the record's `seq` is bumped and published (Markers), so a tab that sees
- *   the new seq also sees the new access token;
+ *   the record's `seq` is bumped (its marker, Markers, is taken before the
+ *   request is sent), so a tab that sees the new seq also sees the new access token;
  * - a holder past its hold limit is aborted only before it sends; once sent,
  *   its response is committed before the lock is released;
  * - a lost response (no answer) is retried once with the same token;
@@ -80,14 +83,6 @@ export interface LoginCommit {
   newFamilyId: string;
 }
 
-/** The scope a refresh asks for: omitted when it is the grant, else never more than the grant (RFC 6749 §6). */
-export function refreshScope(asked: string, granted: string | undefined): string | undefined {
-  if (granted === undefined) return asked;
-  const grant = new Set(granted.split(/\s+/).filter(Boolean));
-  const narrowed = scopeKey(asked).split(' ').filter((s) => grant.has(s)).join(' ');
-  return narrowed && narrowed !== scopeKey(granted) ? narrowed : undefined;
-}
-
 const retryAfterOf = (e: unknown): number | undefined =>
   e instanceof OAuthError || e instanceof NetworkError ? e.retryAfter : undefined;
 
@@ -131,9 +126,12 @@ export class FamilyLock {
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
     // Catch up (fail closed) and read.
     await this.flushUnsaved(req.family);
-    const record = await this.markers.current(req.family);
+    // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the
+    // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
+    const [record, [cached, session]] = await this.markers.current(req.family, () =>
+      Promise.all([store.getAccess(req.audience, req.scope), store.getSession().catch(() => null)]),
+    );
     if (!record) throw missing();
-    const cached = await store.getAccess(req.audience, req.scope); // after the catch-up: it shows the latest rotation's token
     const usable = cached?.family === req.family && obtainedAfter(cached, req.notBefore) ? cached : undefined;
     if (usable && isFresh(usable, this.deps.leeway * 1000)) return usable;
     const stillValid = usable && usable.expires_at > Date.now() ? usable : undefined;
@@ -144,36 +142,48 @@ export class FamilyLock {
     }
     // Exchange: keys the ID-token check will need are fetched alongside, never after.
     if (!jwks.fresh) jwks.prefetch();
-    if (!pin()) throw new TimeoutError('Refresh lock hold limit passed before sending');
-    let body: Record<string, unknown>;
+    const seq = TokenStore.seqOf(record) + 1;
+    const settle = await this.markers.claim(req.family, seq); // fail closed: no marker, nothing sent
+    let stored = false;
+    let entry: AccessEntry;
+    let tokens: TokenEndpointResponse;
+    let verified: Promise<IdTokenClaims> | undefined;
+    let rt: string;
     try {
-      body = await this.send(req, record);
-    } catch (e) {
-      await this.failed(req.family, record, e);
-      if (stillValid && classify(e) === 'transient') return stillValid;
-      throw e;
+      if (!pin()) throw new TimeoutError('Refresh lock hold limit passed before sending');
+      let body: Record<string, unknown>;
+      try {
+        body = await sendRefresh(this.deps, record, req);
+      } catch (e) {
+        await this.failed(req.family, record, e);
+        if (stillValid && classify(e) === 'transient') return stillValid;
+        throw e;
+      }
+      const receivedAt = await this.deps.clock.base();
+      if (typeof body.id_token === 'string') verified = verifyRefreshIdToken(this.deps, body.id_token, receivedAt); // alongside the commit
+      // Commit first: the rotated refresh token before anything else that can fail.
+      rt = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : record.refresh_token;
+      const rotated: FamilyRecord = { ...record, refresh_token: rt, updated_at: Date.now() };
+      delete rotated.not_before;
+      if (this.epoch !== epoch) return await this.discard(rt, missing());
+      if (rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing());
+      tokens = processTokenResponse(body, { requireIdToken: false });
+      entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
+      // The seq bump is issued right behind the access entry (the built-in caches apply them in order); both finish under the lock.
+      const accessWritten = store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
+      const bumped = this.save(rotated, { ...rotated, seq });
+      await accessWritten;
+      if (!(await bumped) || this.epoch !== epoch) {
+        await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
+        return await this.discard(rt, missing());
+      }
+      stored = true;
+    } finally {
+      settle(stored); // before the family lock is released
     }
-    const receivedAt = await this.deps.clock.base();
-    // Commit first: the rotated refresh token before anything else that can fail.
-    const rt = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : record.refresh_token;
-    const rotated: FamilyRecord = { ...record, refresh_token: rt, updated_at: Date.now() };
-    delete rotated.not_before;
-    if (this.epoch !== epoch) return this.discard(rt, missing());
-    if (rt !== record.refresh_token && !(await this.save(record, rotated))) return this.discard(rt, missing());
-    const seq = TokenStore.seqOf(rotated) + 1;
-    // The marker lock is requested now, alongside the writes (no other tab reads before this lock is released).
-    const published = this.markers.publish(req.family, seq);
-    const tokens = processTokenResponse(body, { requireIdToken: false });
-    const entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
-    await store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
-    if (!(await this.save(rotated, { ...rotated, seq })) || this.epoch !== epoch) {
-      await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
-      return this.discard(rt, missing());
-    }
-    await published;
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
     this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry.expires_at });
-    if (tokens.id_token) await this.checkIdToken(req.family, tokens.id_token, receivedAt);
+    if (tokens.id_token && verified) await this.checkIdToken(req.family, tokens.id_token, verified, session);
     return entry;
   }
 
@@ -201,18 +211,8 @@ export class FamilyLock {
 
   /** A result that must not be stored (signed out meanwhile): end it at the server too. */
   private async discard(refreshToken: string, error: GenericError): Promise<never> {
-    await this.revoke(refreshToken);
+    await revokeRefreshToken(this.deps, refreshToken);
     throw error;
-  }
-
-  /** RFC 7009; a failure does not stop a sign-out. */
-  private async revoke(refreshToken: string): Promise<void> {
-    try {
-      const { revocation } = await this.deps.endpoints();
-      if (revocation) await requestRevocation({ revocationUrl: revocation, clientId: this.deps.clientId, token: refreshToken, timeoutMs: this.deps.httpTimeoutMs });
-    } catch {
-      // the family still ends here; the server's lifetimes end it there
-    }
   }
 
   /** A failed exchange: terminal ends the family; Retry-After is stored with it. */
@@ -236,64 +236,20 @@ export class FamilyLock {
     this.deps.onSessionEvent({ type: 'signedOut', reason });
   }
 
-  /**
-   * Check a refresh's ID token (after the commit). Deferred: keep the previous
-   * claims and the token for a later check; hostile: revoke and purge.
-   */
-  private async checkIdToken(family: string, idToken: string, receivedAt?: number): Promise<void> {
-    const { store } = this.deps;
-    const session = await store.getSession();
-    if (session && session.family !== family) return; // not the signed-in user's family
-    try {
-      const claims = await verifyIdToken(idToken, {
-        issuer: (await this.deps.endpoints()).issuer,
-        clientId: this.deps.clientId,
-        leeway: this.deps.leeway,
-        jwks: this.deps.jwks,
-        clock: this.deps.clock,
-        receivedAt,
-      });
-      if (session) checkRefreshedClaims(claims, session.claims);
-      await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() });
-    } catch (e) {
-      if (classify(e) === 'deferred') {
-        if (session) await store.setSession({ ...session, pending_id_token: idToken }).catch(() => undefined);
-        return;
-      }
-      if (!(e instanceof IdTokenValidationError)) return; // storage: the claims stay as they were
-      const record = await store.getFamily(family);
-      if (record) await this.revoke(record.refresh_token);
+  /** The ID token of a refresh (after the commit); a hostile one revokes and purges the family. */
+  private checkIdToken(family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null): Promise<void> {
+    return checkRefreshIdToken(this.deps, family, idToken, verified, session, async () => {
+      const record = await this.deps.store.getFamily(family);
+      if (record) await revokeRefreshToken(this.deps, record.refresh_token);
       await this.end(family, record?.refresh_token ?? '', 'invalid_id_token').catch(() => undefined);
-      throw e;
-    }
+    });
   }
 
   /** An ID token whose check was deferred: check it again now (keys or clock may allow it). */
   async recheck(): Promise<void> {
     const session = await this.deps.store.getSession();
-    if (session?.pending_id_token && session.family) await this.checkIdToken(session.family, session.pending_id_token);
-  }
-
-  /** One request, and once more with the same token if the response was lost on the way back. */
-  private async send(req: RefreshRequest, record: FamilyRecord): Promise<Record<string, unknown>> {
-    const { token } = await this.deps.endpoints();
-    const once = async () =>
-      (
-        await requestRefreshGrant({
-          tokenUrl: token,
-          clientId: this.deps.clientId,
-          refreshToken: record.refresh_token,
-          audience: req.audienceParam,
-          scope: refreshScope(req.scope, record.scope),
-          timeoutMs: this.deps.httpTimeoutMs,
-        })
-      ).body;
-    try {
-      return await once();
-    } catch (e) {
-      // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
-      if ((e instanceof NetworkError && e.status === undefined) || e instanceof TimeoutError) return once();
-      throw e;
+    if (session?.pending_id_token && session.family) {
+      await this.checkIdToken(session.family, session.pending_id_token, verifyRefreshIdToken(this.deps, session.pending_id_token, undefined), session);
     }
   }
 
@@ -308,7 +264,7 @@ export class FamilyLock {
     try {
       if (revokeAll) {
         const records = await Promise.all((await store.families()).map((f) => store.getFamily(f).catch(() => undefined)));
-        await Promise.all(records.map((r) => (r ? this.revoke(r.refresh_token) : undefined)));
+        await Promise.all(records.map((r) => (r ? revokeRefreshToken(this.deps, r.refresh_token) : undefined)));
       }
     } finally {
       this.unsaved.clear();

@@ -149,20 +149,23 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
 // LockManager, so whoever gets the family lock next sees the marker in
 // `query()` even when its storage is still behind.
 
-/** Take the lock `name` and keep it until the returned release() is called. Resolves once it is held. */
+/**
+ * Take the lock `name` and keep it until the returned release() is called.
+ * Resolves once it is held; rejects when the lock request fails.
+ */
 export async function publishMarker(name: string): Promise<() => void> {
   const locks = webLocks();
   if (!locks) return () => undefined;
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
-  await new Promise<void>((held) => {
+  await new Promise<void>((held, failed) => {
     // ifAvailable: if this exact marker is somehow held already, it is published; never wait for it.
     locks
       .request(name, { ifAvailable: true }, (lock) => {
         held();
         return lock === null ? undefined : released; // null: not granted (ifAvailable)
       })
-      .catch(() => held());
+      .catch(failed);
   });
   return release;
 }

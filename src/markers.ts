@@ -6,15 +6,17 @@ import { TokenStore, type FamilyRecord } from './cache/token-store.js';
  * Rotation markers: the family record read under the family lock is not
  * always current, because storage that propagates asynchronously (Chromium's
  * localStorage across tabs) can still show the record from before the previous
- * holder's rotation. Each rotation bumps the record's `seq` and, before the
- * lock is released, publishes a marker lock `{lockName}:seq:{n}`; the next
+ * holder's rotation. Each rotation bumps the record's `seq`; the marker lock
+ * `{lockName}:seq:{n}` is taken before its request is sent and kept; the next
  * holder compares the highest marker with the record it reads and waits for
- * storage to catch up. It fails closed: when the markers cannot be read, or
+ * storage to catch up. It fails closed: when the markers cannot be read or taken, or
  * storage does not catch up within STORAGE_CATCH_UP_MS, it throws StorageError
  * and nothing is sent.
  */
 /** Longest a lock holder waits for its storage to show the latest rotation (well within the lock's hold limit). */
 export const STORAGE_CATCH_UP_MS = 2_000;
+/** The rotation markers cannot be read or taken (fail closed). */
+const LOCKS_FAILED = 'navigator.locks failed: nothing sent';
 /** Poll interval while waiting (storage events end the wait sooner where there are any). */
 const CATCH_UP_POLL_MS = 15;
 
@@ -47,28 +49,46 @@ export class Markers {
     }
   }
 
-  /** Hold the marker for `seq` (with the family lock held, before releasing it); drop this tab's older one. */
-  async publish(family: string, seq: number): Promise<void> {
-    if (!this.used) return;
-    const name = `${this.prefix(family)}${seq}`;
-    const release = await publishMarker(name);
-    this.release(family);
-    this.held.set(family, { seq, release });
+  /**
+   * Before a refresh is sent: hold the marker of the seq its rotation will
+   * store. A marker request that fails is a StorageError (fail closed: nothing
+   * is sent). The returned function settles the claim: `true` once the rotation
+   * is stored (this tab's older marker is dropped), `false` when nothing was
+   * rotated (the claim is dropped, before the family lock is released).
+   */
+  async claim(family: string, seq: number): Promise<(rotated: boolean) => void> {
+    if (!this.used) return () => undefined;
+    let release: () => void;
+    try {
+      release = await publishMarker(`${this.prefix(family)}${seq}`);
+    } catch {
+      throw new StorageError(LOCKS_FAILED);
+    }
+    return (rotated) => {
+      if (!rotated) return release();
+      this.release(family);
+      this.held.set(family, { seq, release });
+    };
   }
 
-  /** The family record as of the latest rotation (called with the family lock held). */
-  async current(family: string): Promise<FamilyRecord | undefined> {
-    if (!this.used) return this.store.getFamily(family);
-    const [record, wanted] = await Promise.all([this.store.getFamily(family), highestMarker(this.prefix(family))]);
+  /**
+   * The family record as of the latest rotation (called with the family lock
+   * held), and `also()` read alongside it, again after a wait for storage (so
+   * it shows the same rotation).
+   */
+  async current<T>(family: string, also: () => Promise<T>): Promise<[FamilyRecord | undefined, T]> {
+    if (!this.used) return Promise.all([this.store.getFamily(family), also()]);
+    const [record, wanted, other] = await Promise.all([this.store.getFamily(family), highestMarker(this.prefix(family)), also()]);
     if (!record) {
       this.release(family); // signed out or family removed
-      return undefined;
+      return [undefined, other];
     }
-    if (wanted === undefined) throw new StorageError('navigator.locks.query() failed: nothing sent');
+    if (wanted === undefined) throw new StorageError(LOCKS_FAILED);
     const own = this.held.get(family);
     if (own && own.seq < wanted) this.release(family); // another tab holds a newer one
-    if (TokenStore.seqOf(record) >= wanted) return record;
-    return this.waitForSeq(family, wanted);
+    if (TokenStore.seqOf(record) >= wanted) return [record, other];
+    const caughtUp = await this.waitForSeq(family, wanted);
+    return [caughtUp, await also()];
   }
 
   private async waitForSeq(family: string, wanted: number): Promise<FamilyRecord | undefined> {

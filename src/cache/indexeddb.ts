@@ -82,16 +82,27 @@ export class IndexedDbCache implements Cache {
     try {
       return await store('readwrite', (os) => {
         let stored = false;
+        let failure: unknown;
         const request = os.get(key);
         request.onsuccess = () => {
           const decoded = request.result === undefined ? undefined : decodeEntry(request.result);
           const current = decoded?.ok ? decoded.value : undefined;
-          if (sameJson(current, expected)) {
+          if (!sameJson(current, expected)) return;
+          // A throw inside an IDB event handler would escape as an uncaught error: abort and reject instead.
+          try {
             os.put(raw, key);
             stored = true;
+          } catch (e) {
+            failure = e;
+            os.transaction.abort();
           }
         };
-        return promisifyRequest(os.transaction).then(() => stored);
+        return promisifyRequest(os.transaction).then(
+          () => stored,
+          (e: unknown) => {
+            throw failure ?? e;
+          },
+        );
       });
     } catch (e) {
       throw storageFailure(BACKEND, 'write', e);

@@ -130,7 +130,14 @@ export class TokenStore {
   }
 
   familyKey = (family: string): string => `${this.prefix}rt::${family}`;
-  accessKey = (audience: string, scope: string): string => `${this.prefix}at::${audience}::${scopeKey(scope)}`;
+  /** Access-entry keys by `audience scope` as asked (the cache-hit path computes no scope key). */
+  private readonly accessKeys = new Map<string, string>();
+  accessKey = (audience: string, scope: string): string => {
+    const id = `${audience} ${scope}`;
+    let key = this.accessKeys.get(id);
+    if (key === undefined) this.accessKeys.set(id, (key = `${this.prefix}at::${audience}::${scopeKey(scope)}`));
+    return key;
+  };
   get sessionKey(): string {
     return `${this.prefix}id`;
   }

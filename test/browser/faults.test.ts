@@ -6,6 +6,7 @@
  */
 import { del, keys } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IndexedDbCache } from '../../src/cache/indexeddb.js';
 import { createAuthClient } from '../../src/client.js';
 import { AUTH, CLIENT_ID, control, events, expireAccessTokens, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
 
@@ -74,5 +75,22 @@ describe.each([{ cacheLocation: 'localstorage' as const }, { cacheLocation: 'ind
     expect(await reloaded.getTokenSilently()).toEqual(expect.any(String));
     expect(await refreshRequests()).toHaveLength(3);
     expect(await reuse()).toHaveLength(0);
+  });
+});
+
+describe('IndexedDB compare-and-swap with a throwing put', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('rejects with a StorageError (no uncaught error from the IDB handler) and leaves the entry as it was', async () => {
+    const cache = new IndexedDbCache({ dbName: 'rotor-auth-cas-fault' });
+    const key = '@@rotor@@::demo::rt::cas-fault';
+    await cache.set(key, { n: 1 });
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
+    await expect(cache.compareAndSet(key, { n: 1 }, { n: 2 })).rejects.toMatchObject({ error: 'storage_error', message: expect.stringContaining('QuotaExceededError') });
+    expect(await cache.get(key)).toEqual({ n: 1 });
+    expect(await cache.compareAndSet(key, { n: 1 }, { n: 2 })).toBe(true);
+    expect(await cache.get(key)).toEqual({ n: 2 });
   });
 });

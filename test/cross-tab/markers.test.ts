@@ -60,6 +60,14 @@ describe('rotation markers (Web Locks)', () => {
     releaseOther();
   });
 
+  it('a marker lock request that fails rejects (the caller fails closed), nothing is held', async () => {
+    const locks = new IfAvailableLocks();
+    locks.request = () => Promise.reject(new DOMException('lock manager gone', 'InvalidStateError'));
+    vi.stubGlobal('navigator', { locks });
+    await expect(publishMarker(`${PREFIX}4`)).rejects.toMatchObject({ name: 'InvalidStateError' });
+    expect(await highestMarker(PREFIX)).toBe(0);
+  });
+
   it('a query() failure makes the highest marker unknown, not 0', async () => {
     const locks = new IfAvailableLocks();
     locks.query = () => Promise.reject(new Error('boom'));

@@ -98,6 +98,27 @@ describe('tabs whose storage lags behind the lock handoff (Web Locks present)', 
     expect(markers[0]).toMatch(new RegExp(`^rotor-auth:demo:[^:]+:seq:${ROUNDS}$`));
   });
 
+  it('a marker lock request that fails: a StorageError, nothing sent, the session goes on', async () => {
+    const { clients } = await tabs(1, 0);
+    const tab = clients[0]!;
+    expireAccessTokens();
+    const request = locks.request.bind(locks);
+    locks.request = ((name: string, options: { ifAvailable?: boolean }, callback: (lock: { name: string } | null) => unknown) =>
+      name.includes(':seq:') ? Promise.reject(new DOMException('lock manager gone', 'InvalidStateError')) : request(name, options, callback as never)) as typeof locks.request;
+    const error = await tab.getTokenSilently().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ error: 'storage_error' });
+    expect(refreshRequests(net)).toHaveLength(0);
+    expect(await tab.isAuthenticated()).toBe(true);
+    locks.request = request;
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    expect(refreshRequests(net)).toHaveLength(1);
+    expect(reuseDetections(net)).toHaveLength(0);
+  });
+
   it('storage that never catches up: a transient StorageError, no request, nothing discarded', async () => {
     const { caches, clients } = await tabs(2, Number.POSITIVE_INFINITY);
     const [tabA, tabB] = clients as [(typeof clients)[0], (typeof clients)[0]];

@@ -1,0 +1,62 @@
+import { classify } from './classify.js';
+import type { Clock } from './clock.js';
+import type { Endpoints } from './endpoints.js';
+import { IdTokenValidationError } from './errors.js';
+import { checkRefreshedClaims, verifyIdToken, type IdTokenClaims, type JwksCache } from './id-token.js';
+import type { SessionEntry, TokenStore } from './cache/token-store.js';
+
+export interface IdTokenCheckDeps {
+  clientId: string;
+  store: TokenStore;
+  endpoints: () => Promise<Endpoints>;
+  leeway: number;
+  jwks: JwksCache;
+  clock: Clock;
+}
+
+/**
+ * Verify a refresh's ID token: started as soon as the response arrives, so the
+ * crypto (and any JWKS fetch) runs alongside the commit's writes. Never an
+ * unhandled rejection: its outcome is acted on by checkRefreshIdToken.
+ */
+export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, receivedAt: number | undefined): Promise<IdTokenClaims> {
+  const p = deps.endpoints().then(({ issuer }) =>
+    verifyIdToken(idToken, { issuer, clientId: deps.clientId, leeway: deps.leeway, jwks: deps.jwks, clock: deps.clock, receivedAt }),
+  );
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * Act on a refresh's ID token check (after the commit). Ok: the session takes
+ * its claims. Deferred (keys unreachable, clock): the previous claims stay and
+ * the token is kept for a later check (`pending_id_token`). Hostile (bad
+ * signature, iss/sub/aud changed): `onHostile` ends the family, then the
+ * IdTokenValidationError is thrown.
+ */
+export async function checkRefreshIdToken(
+  deps: IdTokenCheckDeps,
+  family: string,
+  idToken: string,
+  verified: Promise<IdTokenClaims>,
+  /** The session as read under the family lock before sending (`null`: unknown, read it now). */
+  known: SessionEntry | undefined | null,
+  onHostile: () => Promise<void>,
+): Promise<void> {
+  const { store } = deps;
+  const session = known === null ? await store.getSession() : known;
+  if (session && session.family !== family) return; // not the signed-in user's family
+  try {
+    const claims = await verified;
+    if (session) checkRefreshedClaims(claims, session.claims);
+    await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() });
+  } catch (e) {
+    if (classify(e) === 'deferred') {
+      if (session) await store.setSession({ ...session, pending_id_token: idToken }).catch(() => undefined);
+      return;
+    }
+    if (!(e instanceof IdTokenValidationError)) return; // storage: the claims stay as they were
+    await onHostile();
+    throw e;
+  }
+}
