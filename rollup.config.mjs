@@ -43,6 +43,7 @@ function ts() {
       declarationMap: false,
       sourceMap: false,
       outDir: undefined,
+      useDefineForClassFields: false,
       rootDir: `${root}src`,
     },
   });
