@@ -224,6 +224,9 @@ export class StorageError extends GenericError<'storage_error'> {
   }
 }
 
+/** The text of anything thrown (`message` of an Error). */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
   | AuthenticationError

@@ -1,4 +1,4 @@
-import { GenericError, IdTokenValidationError } from './errors.js';
+import { errorText, GenericError, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
 import type { Clock } from './clock.js';
 import { importVerifyKey, parseJws, verifyJws, type Jwk, type ParsedJws } from './jws.js';
@@ -185,7 +185,7 @@ export class JwksCache {
         if (await verifyJws(jws, key, params)) return jws.payload;
         reason = 'signature does not match';
       } catch (e) {
-        reason = e instanceof Error ? e.message : String(e);
+        reason = errorText(e);
       }
     }
     return fail(`ID token signature verification failed: ${reason}`);

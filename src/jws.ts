@@ -3,7 +3,7 @@
  * ID tokens: asymmetric algorithms only. Every failure is an
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
-import { IdTokenValidationError } from './errors.js';
+import { errorText, IdTokenValidationError } from './errors.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -114,7 +114,7 @@ export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: Cry
   try {
     return { key: await globalThis.crypto.subtle.importKey('jwk', material, a.load, false, ['verify']), params: a.params };
   } catch (e) {
-    return fail(`JWK could not be imported for ${alg}: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`JWK could not be imported for ${alg}: ${errorText(e)}`);
   }
 }
 
@@ -127,6 +127,6 @@ export async function verifyJws(jws: ParsedJws, key: CryptoKey, params: VerifyPa
   try {
     return await globalThis.crypto.subtle.verify(params, key, jws.signature, jws.signingInput);
   } catch (e) {
-    return fail(`Signature could not be checked: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`Signature could not be checked: ${errorText(e)}`);
   }
 }
