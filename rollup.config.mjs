@@ -90,7 +90,7 @@ const PRIVATE_NAMES = `
   refetchedAt sessionKey setSession updateManifest replaceSession inTabOnly setAccess casFamily checkIdToken removeFamily restored
   issParameterRequired noRefreshTokenReason receivedAt discard popupFlow warned crossTab announce requireIdToken lockTimeoutMs
   revocationUrl recheck flushUnsaved removeAccess issRequired newFamilyId commitLogin waitForSeq persistNow familyFor prefetch
-  getJwks setJwks
+  getJwks setJwks deps userInfo markers flow transactions endpoints
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 
@@ -108,7 +108,7 @@ const sdkIife = {
         ecma: 2020,
         module: false,
         keep_classnames: /Error$/,
-        compress: { passes: 3 },
+        compress: { passes: 3, inline: 1 },
         mangle: { properties: { regex: PRIVATE_PROPS } },
         format: { comments: false },
       }),

@@ -193,14 +193,7 @@ const KNOWN = new Set([
 const RENAMED: Record<string, string> = {
   client_id: 'clientId',
   clientID: 'clientId',
-  redirect_uri: 'authorizationParams.redirect_uri',
   redirectUri: 'authorizationParams.redirect_uri',
-  audience: 'authorizationParams.audience',
-  scope: 'authorizationParams.scope',
-  max_age: 'authorizationParams.max_age',
-  prompt: 'authorizationParams.prompt',
-  connection: 'authorizationParams.connection',
-  organization: 'authorizationParams.organization',
   advancedOptions: 'authorizationParams.scope',
   cache_location: 'cacheLocation',
   use_refresh_tokens: 'useRefreshTokens',
@@ -208,6 +201,8 @@ const RENAMED: Record<string, string> = {
   httpTimeout: 'httpTimeoutInSeconds',
   cacheMode: 'getTokenSilently({ cacheMode })',
 };
+/** Top-level options that belong in `authorizationParams` (auth0-spa-js v1). */
+const PARAMS_OPTIONS = ['redirect_uri', 'audience', 'scope', 'max_age', 'prompt', 'connection', 'organization'];
 
 const CACHE_LOCATIONS: readonly CacheLocation[] = ['memory', 'localstorage', 'indexeddb'];
 
@@ -258,7 +253,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   if (!input || typeof input !== 'object') throw new ConfigurationError('Options object is required: createAuthClient({ domain, clientId })');
   for (const key of Object.keys(input)) {
     if (KNOWN.has(key)) continue;
-    const fix = RENAMED[key];
+    const fix = RENAMED[key] ?? (PARAMS_OPTIONS.includes(key) ? `authorizationParams.${key}` : undefined);
     throw new ConfigurationError(fix ? `Unknown option "${key}": use ${fix}` : `Unknown option "${key}"`);
   }
   const o = input as AuthClientOptions & Record<string, unknown>;

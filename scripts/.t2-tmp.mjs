@@ -1,0 +1,15 @@
+import { minify } from 'terser';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+const cfgSrc = readFileSync('rollup.config.mjs','utf8');
+const names = cfgSrc.match(/const PRIVATE_NAMES = `([^`]*)`/)[1].trim().split(/\s+/);
+const regex = new RegExp(`^(${names.join('|')})$`);
+let raw = readFileSync('/tmp/size/raw.js', 'utf8');
+const base = { ecma: 2020, module: false, keep_classnames: /Error$/, compress: { passes: 3 }, mangle: { properties: { regex } }, format: { comments: false } };
+const r0 = await minify(raw, base);
+console.log('base', r0.code.length, gzipSync(r0.code, { level: 9 }).length);
+let n = 0;
+const raw2 = raw.replace(/^(\s*)class (\w+Error) extends ([\w$]+) \{([\s\S]*?)\n\1\}\n/gm, (m, ind, name, sup, body) => { n++; return `${ind}const ${name} = class ${name} extends ${sup} {${body}\n${ind}};\n`; });
+const r1 = await minify(raw2, base);
+console.log('classexpr', n, r1.code.length, gzipSync(r1.code, { level: 9 }).length);
+console.log(r1.code.match(/.{0,40}class ConfigurationError.{0,60}/)[0]);
