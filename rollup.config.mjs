@@ -90,7 +90,8 @@ const PRIVATE_NAMES = `
   refetchedAt sessionKey setSession updateManifest replaceSession inTabOnly setAccess casFamily checkIdToken removeFamily restored
   issParameterRequired noRefreshTokenReason receivedAt discard popupFlow warned crossTab announce requireIdToken lockTimeoutMs
   revocationUrl recheck flushUnsaved removeAccess issRequired newFamilyId commitLogin waitForSeq persistNow familyFor prefetch
-  getJwks setJwks deps userInfo markers flow transactions endpoints
+  getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
+  manifest createFamily signOut publish commit expectedOrigin signingInput
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 
