@@ -70,6 +70,10 @@ export function parseJws(token: string): ParsedJws {
   };
 }
 
+/** The key type an allowed (asymmetric) alg needs; undefined for `none`, HS* and anything unknown. */
+export const keyTypeOf = (alg: string): string | undefined =>
+  /^[RP]S(256|384|512)$/.test(alg) ? 'RSA' : /^ES(256|384|512)$/.test(alg) ? 'EC' : /^Ed(DSA|25519)$/.test(alg) ? 'OKP' : undefined;
+
 const EC_SIGNATURE_BYTES: Record<string, number> = { 'P-256': 64, 'P-384': 96, 'P-521': 132 };
 
 /** What each allowed alg needs: key type, curve, import and verify parameters. */
