@@ -45,11 +45,11 @@ export class UserInfoLoader {
 
   private async fetch(sub: string): Promise<Record<string, unknown>> {
     const url = await this.source.endpoint();
-    if (!url) throw new UserInfoError('loadUserInfo is on, but the authorization server advertises no userinfo_endpoint');
+    if (!url) throw new UserInfoError('loadUserInfo: the authorization server has no userinfo_endpoint');
     const token = await this.source.accessToken();
     const { body } = await getJson(url, { timeoutMs: this.source.timeoutMs, headers: { Authorization: `Bearer ${token}` } });
     if (body.sub !== sub) {
-      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, the ID token's is "${sub}" (OIDC Core 5.3.2): the response is not used`);
+      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, not the ID token's "${sub}"`);
     }
     return userFromClaims(body);
   }
