@@ -55,11 +55,11 @@ export class IndexedDbCache implements Cache {
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
     const raw = encodeEntry(key, entry);
-    await this.#update(key, 'write', () => raw);
+    await this.#run('readwrite', 'write', (os) => (os.put(raw, key), promisifyRequest(os.transaction)));
   }
 
   async remove(key: string): Promise<void> {
-    await this.#update(key, 'remove', () => null);
+    await this.#run('readwrite', 'remove', (os) => (os.delete(key), promisifyRequest(os.transaction)));
   }
 
   /** Compare-and-swap in one readwrite transaction. */
@@ -84,15 +84,27 @@ export class IndexedDbCache implements Cache {
   #update(key: string, op: string, next: (current: unknown) => unknown): Promise<boolean> {
     return this.#run('readwrite', op, (os) => {
       let changed = false;
+      let failure: unknown;
       const request = os.get(key);
       request.onsuccess = () => {
         const value = next(request.result);
         if (value === undefined) return;
-        if (value === null) os.delete(key);
-        else os.put(value, key);
-        changed = true;
+        // A throw inside an IDB event handler would escape as an uncaught error: abort and reject instead.
+        try {
+          if (value === null) os.delete(key);
+          else os.put(value, key);
+          changed = true;
+        } catch (e) {
+          failure = e;
+          os.transaction.abort();
+        }
       };
-      return promisifyRequest(os.transaction).then(() => changed);
+      return promisifyRequest(os.transaction).then(
+        () => changed,
+        (e: unknown) => {
+          throw failure ?? e;
+        },
+      );
     });
   }
 }
