@@ -271,7 +271,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   if (issuer !== undefined) {
     if (typeof issuer !== 'string' || !issuer) bad('Option "issuer" must be a non-empty string');
     if (o.domain === undefined && !/^https?:\/\//i.test(issuer)) {
-      bad('Option "issuer" must be an http(s):// URL (or give "domain" too: then a bare host is the expected "iss")');
+      bad('Option "issuer" must be an http(s):// URL (a bare host only beside "domain")');
     }
     checkUrlish('issuer', issuer);
     // With domain, issuer is only the expected `iss`; a bare host means https://{host}/ (auth0-spa-js).
@@ -293,7 +293,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     }
   }
   if (o.refreshTokenMode !== undefined && o.refreshTokenMode !== 'offline') {
-    bad(`Option "refreshTokenMode" ${JSON.stringify(o.refreshTokenMode)} is not supported: rotor-auth uses rotating offline refresh tokens ('offline')`);
+    bad(`Option "refreshTokenMode" ${JSON.stringify(o.refreshTokenMode)} is not supported: only rotating offline refresh tokens ('offline')`);
   }
   const useRefreshTokens = bool('useRefreshTokens', o.useRefreshTokens, true);
   const audience = params.audience;
