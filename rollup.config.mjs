@@ -43,6 +43,7 @@ function ts() {
       declarationMap: false,
       sourceMap: false,
       outDir: undefined,
+      useDefineForClassFields: false,
       rootDir: `${root}src`,
     },
   });
@@ -77,6 +78,23 @@ const sdkCjs = {
   output: { file: out('rotor-auth.cjs'), format: 'cjs', exports: 'named', interop: 'auto' },
 };
 
+/**
+ * Internal member names that the script-tag bundle shortens (terser property mangling). Only names of
+ * the SDK's own internals: never a public API name (dist/index.d.ts), a stored or sent field (cache
+ * records, transactions, BroadcastChannel/postMessage data, request bodies), a DOM name, or a name the
+ * mock server, demo, tests or bench read. The ESM/CJS builds are not mangled; `npm run check:dist` and
+ * the e2e suite (which runs this bundle) check the result.
+ */
+const PRIVATE_NAMES = `
+  getSession getFamily familyKey manifestKey getAccess manifestChain unsaved httpTimeoutMs inflight accessKey persist
+  refetchedAt sessionKey setSession updateManifest replaceSession inTabOnly setAccess casFamily checkIdToken removeFamily restored
+  issParameterRequired noRefreshTokenReason receivedAt discard popupFlow warned crossTab announce requireIdToken lockTimeoutMs
+  revocationUrl recheck flushUnsaved removeAccess issRequired newFamilyId commitLogin waitForSeq persistNow familyFor prefetch
+  getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
+  manifest createFamily signOut publish commit expectedOrigin signingInput
+`.trim().split(/\s+/);
+const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
+
 const sdkIife = {
   input: SDK_ENTRY,
   plugins: [nodeResolve({ browser: true }), ts()],
@@ -86,7 +104,16 @@ const sdkIife = {
     name: 'rotorAuth',
     exports: 'named',
     // Error classes keep their names: GenericError sets `name` from the class (`err.name === 'OAuthError'`).
-    plugins: [terser({ ecma: 2020, module: false, keep_classnames: /Error$/, compress: { passes: 2 }, format: { comments: false } })],
+    plugins: [
+      terser({
+        ecma: 2020,
+        module: false,
+        keep_classnames: /Error$/,
+        compress: { passes: 3, inline: 1 },
+        mangle: { properties: { regex: PRIVATE_PROPS } },
+        format: { comments: false },
+      }),
+    ],
   },
 };
 

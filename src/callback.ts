@@ -67,7 +67,7 @@ export function checkAuthorizationResponse(res: AuthorizationResponse, expected:
     throw new AuthenticationError(
       'invalid_issuer',
       res.iss === undefined
-        ? `Authorization response has no "iss" although the server advertises it (expected "${expected.issuer}")`
+        ? `Authorization response has no "iss" (expected "${expected.issuer}")`
         : `Authorization response "iss" is "${res.iss}", expected "${expected.issuer}"`,
       res.state,
       expected.appState,

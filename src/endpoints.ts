@@ -61,7 +61,7 @@ export function processDiscovery(issuer: string, meta: Record<string, unknown>):
   }
   const methods = meta.code_challenge_methods_supported;
   if (Array.isArray(methods) && !methods.includes('S256')) {
-    throw new ConfigurationError('The authorization server does not support PKCE S256 (code_challenge_methods_supported)');
+    throw new ConfigurationError('The authorization server does not support PKCE S256');
   }
   const endSession = url(meta, 'end_session_endpoint', false);
   return {

@@ -58,7 +58,6 @@ export class GenericError<C extends string = AnyErrorCode> extends Error {
     this.name = new.target.name;
     this.error = error;
     this.error_description = error_description;
-    Object.setPrototypeOf(this, new.target.prototype);
   }
 }
 
@@ -174,7 +173,7 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
 
 /** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
 export const NO_REFRESH_TOKEN_HINT =
-  "the login returned no refresh token (useRefreshTokens is on). Does the API allow offline access? Strict providers grant offline_access only with authorizationParams: { prompt: 'consent' }";
+  "the login returned no refresh token: does the API allow offline access? (Strict providers need prompt: 'consent')";
 
 /**
  * The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`).
@@ -224,6 +223,9 @@ export class StorageError extends GenericError<'storage_error'> {
     super('storage_error', error_description);
   }
 }
+
+/** The text of anything thrown (`message` of an Error). */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =

@@ -1,7 +1,7 @@
-import { GenericError, IdTokenValidationError } from './errors.js';
+import { errorText, GenericError, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
 import type { Clock } from './clock.js';
-import { importVerifyKey, parseJws, verifyJws, type Jwk, type ParsedJws } from './jws.js';
+import { importVerifyKey, keyTypeOf, parseJws, verifyJws, type Jwk, type ParsedJws } from './jws.js';
 
 /** Registered JWT claims (RFC 7519 §4.1) plus any others. */
 export interface JWTPayload {
@@ -31,13 +31,6 @@ export interface IdTokenClaims extends JWTPayload {
   [claim: string]: unknown;
 }
 
-/** Asymmetric algorithms only (the key type each needs): `none` and HS* are never accepted. */
-const KEY_TYPES: Record<string, string> = {
-  RS256: 'RSA', RS384: 'RSA', RS512: 'RSA', PS256: 'RSA', PS384: 'RSA', PS512: 'RSA',
-  ES256: 'EC', ES384: 'EC', ES512: 'EC', EdDSA: 'OKP', Ed25519: 'OKP',
-};
-export const ALLOWED_ALGS = Object.keys(KEY_TYPES);
-
 function fail(message: string, reason?: 'clock'): never {
   throw new IdTokenValidationError(message, reason);
 }
@@ -46,7 +39,7 @@ function fail(message: string, reason?: 'clock'): never {
 function candidates(keys: Jwk[], alg: string, kid: unknown): Jwk[] {
   return keys.filter(
     (k) =>
-      k.kty === KEY_TYPES[alg] &&
+      k.kty === keyTypeOf(alg) &&
       (kid === undefined || k.kid === kid) &&
       (k.use === undefined || k.use === 'sig') &&
       (k.alg === undefined || k.alg === alg) &&
@@ -185,7 +178,7 @@ export class JwksCache {
         if (await verifyJws(jws, key, params)) return jws.payload;
         reason = 'signature does not match';
       } catch (e) {
-        reason = e instanceof Error ? e.message : String(e);
+        reason = errorText(e);
       }
     }
     return fail(`ID token signature verification failed: ${reason}`);
@@ -222,7 +215,7 @@ export interface VerifyOptions {
 export async function verifyIdToken(token: string, opts: VerifyOptions): Promise<IdTokenClaims> {
   const jws = parseJws(token);
   const { alg, kid } = jws.header;
-  if (typeof alg !== 'string' || !Object.hasOwn(KEY_TYPES, alg)) {
+  if (typeof alg !== 'string' || !keyTypeOf(alg)) {
     fail(`ID token algorithm "${String(alg ?? 'none')}" is not allowed (asymmetric algorithms only)`);
   }
   let payload: JWTPayload;

@@ -3,7 +3,7 @@
  * ID tokens: asymmetric algorithms only. Every failure is an
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
-import { IdTokenValidationError } from './errors.js';
+import { errorText, IdTokenValidationError } from './errors.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -70,6 +70,10 @@ export function parseJws(token: string): ParsedJws {
   };
 }
 
+/** The key type an allowed (asymmetric) alg needs; undefined for `none`, HS* and anything unknown. */
+export const keyTypeOf = (alg: string): string | undefined =>
+  /^[RP]S(256|384|512)$/.test(alg) ? 'RSA' : /^ES(256|384|512)$/.test(alg) ? 'EC' : /^Ed(DSA|25519)$/.test(alg) ? 'OKP' : undefined;
+
 const EC_SIGNATURE_BYTES: Record<string, number> = { 'P-256': 64, 'P-384': 96, 'P-521': 132 };
 
 /** What each allowed alg needs: key type, curve, import and verify parameters. */
@@ -114,7 +118,7 @@ export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: Cry
   try {
     return { key: await globalThis.crypto.subtle.importKey('jwk', material, a.load, false, ['verify']), params: a.params };
   } catch (e) {
-    return fail(`JWK could not be imported for ${alg}: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`JWK could not be imported for ${alg}: ${errorText(e)}`);
   }
 }
 
@@ -127,6 +131,6 @@ export async function verifyJws(jws: ParsedJws, key: CryptoKey, params: VerifyPa
   try {
     return await globalThis.crypto.subtle.verify(params, key, jws.signature, jws.signingInput);
   } catch (e) {
-    return fail(`Signature could not be checked: ${e instanceof Error ? e.message : String(e)}`);
+    return fail(`Signature could not be checked: ${errorText(e)}`);
   }
 }

@@ -193,14 +193,7 @@ const KNOWN = new Set([
 const RENAMED: Record<string, string> = {
   client_id: 'clientId',
   clientID: 'clientId',
-  redirect_uri: 'authorizationParams.redirect_uri',
   redirectUri: 'authorizationParams.redirect_uri',
-  audience: 'authorizationParams.audience',
-  scope: 'authorizationParams.scope',
-  max_age: 'authorizationParams.max_age',
-  prompt: 'authorizationParams.prompt',
-  connection: 'authorizationParams.connection',
-  organization: 'authorizationParams.organization',
   advancedOptions: 'authorizationParams.scope',
   cache_location: 'cacheLocation',
   use_refresh_tokens: 'useRefreshTokens',
@@ -208,8 +201,15 @@ const RENAMED: Record<string, string> = {
   httpTimeout: 'httpTimeoutInSeconds',
   cacheMode: 'getTokenSilently({ cacheMode })',
 };
+/** Top-level options that belong in `authorizationParams` (auth0-spa-js v1). */
+const PARAMS_OPTIONS = ['redirect_uri', 'audience', 'scope', 'max_age', 'prompt', 'connection', 'organization'];
 
 const CACHE_LOCATIONS: readonly CacheLocation[] = ['memory', 'localstorage', 'indexeddb'];
+
+/** Every option mistake: a ConfigurationError naming the fix. */
+function bad(message: string): never {
+  throw new ConfigurationError(message);
+}
 
 /** Split, de-duplicate and join a scope string. */
 export function normalizeScope(...scopes: (string | undefined)[]): string {
@@ -229,15 +229,14 @@ export function effectiveScope(scope: string | undefined, useRefreshTokens: bool
 function seconds(name: string, value: unknown, fallback: number, min: 0 | 'above0'): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (min === 'above0' && value === 0)) {
-    const want = min === 0 ? 'a number of seconds >= 0' : 'a number of seconds > 0';
-    throw new ConfigurationError(`Option "${name}" must be ${want}, got ${JSON.stringify(value)}`);
+    bad(`Option "${name}" must be a number of seconds ${min === 0 ? '>=' : '>'} 0, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 function bool(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigurationError(`Option "${name}" must be a boolean, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean') bad(`Option "${name}" must be a boolean, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -246,63 +245,63 @@ function checkUrlish(name: string, value: string): void {
     try {
       new URL(value);
     } catch {
-      throw new ConfigurationError(`Option "${name}" is not a valid URL: ${value}`);
+      bad(`Option "${name}" is not a valid URL: ${value}`);
     }
   } else if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) {
-    throw new ConfigurationError(`Option "${name}" must be host[:port] or an http(s):// origin, got "${value}"`);
+    bad(`Option "${name}" must be host[:port] or an http(s):// origin, got "${value}"`);
   }
 }
 
 /** Resolve user options once into the strict internal form; every mistake is a ConfigurationError naming the fix. */
 export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
-  if (!input || typeof input !== 'object') throw new ConfigurationError('Options object is required: createAuthClient({ domain, clientId })');
+  if (!input || typeof input !== 'object') bad('Options object is required: createAuthClient({ domain, clientId })');
   for (const key of Object.keys(input)) {
     if (KNOWN.has(key)) continue;
-    const fix = RENAMED[key];
-    throw new ConfigurationError(fix ? `Unknown option "${key}": use ${fix}` : `Unknown option "${key}"`);
+    const fix = RENAMED[key] ?? (PARAMS_OPTIONS.includes(key) ? `authorizationParams.${key}` : undefined);
+    bad(fix ? `Unknown option "${key}": use ${fix}` : `Unknown option "${key}"`);
   }
   const o = input as AuthClientOptions & Record<string, unknown>;
-  if (typeof o.clientId !== 'string' || !o.clientId) throw new ConfigurationError('Option "clientId" is required (a non-empty string)');
-  if (o.domain === undefined && o.issuer === undefined) throw new ConfigurationError('Option "domain" or "issuer" is required');
+  if (typeof o.clientId !== 'string' || !o.clientId) bad('Option "clientId" is required (a non-empty string)');
+  if (o.domain === undefined && o.issuer === undefined) bad('Option "domain" or "issuer" is required');
   if (o.domain !== undefined) {
-    if (typeof o.domain !== 'string' || !o.domain) throw new ConfigurationError('Option "domain" must be a non-empty string');
+    if (typeof o.domain !== 'string' || !o.domain) bad('Option "domain" must be a non-empty string');
     checkUrlish('domain', o.domain);
   }
   let issuer = o.issuer;
   if (issuer !== undefined) {
-    if (typeof issuer !== 'string' || !issuer) throw new ConfigurationError('Option "issuer" must be a non-empty string');
+    if (typeof issuer !== 'string' || !issuer) bad('Option "issuer" must be a non-empty string');
     if (o.domain === undefined && !/^https?:\/\//i.test(issuer)) {
-      throw new ConfigurationError('Option "issuer" must be an http(s):// URL (or give "domain" too: then a bare host is the expected "iss")');
+      bad('Option "issuer" must be an http(s):// URL (a bare host only beside "domain")');
     }
     checkUrlish('issuer', issuer);
     // With domain, issuer is only the expected `iss`; a bare host means https://{host}/ (auth0-spa-js).
     if (!/^https?:\/\//i.test(issuer)) issuer = `https://${issuer}/`;
   }
   const params = o.authorizationParams ?? {};
-  if (typeof params !== 'object') throw new ConfigurationError('Option "authorizationParams" must be an object');
-  for (const bad of ['client_id', 'clientId', 'response_type', 'code_challenge', 'state', 'nonce'] as const) {
-    if (bad in params) throw new ConfigurationError(`authorizationParams.${bad} is set by the SDK; remove it`);
+  if (typeof params !== 'object') bad('Option "authorizationParams" must be an object');
+  for (const name of ['client_id', 'clientId', 'response_type', 'code_challenge', 'state', 'nonce'] as const) {
+    if (name in params) bad(`authorizationParams.${name} is set by the SDK; remove it`);
   }
   const cacheLocation = o.cacheLocation ?? 'memory';
   if (!CACHE_LOCATIONS.includes(cacheLocation)) {
-    throw new ConfigurationError(`Option "cacheLocation" must be one of ${CACHE_LOCATIONS.join(', ')}, got ${JSON.stringify(cacheLocation)}`);
+    bad(`Option "cacheLocation" must be one of ${CACHE_LOCATIONS.join(', ')}, got ${JSON.stringify(cacheLocation)}`);
   }
   if (o.cache !== undefined) {
     const c = o.cache as Partial<Cache> | null;
     if (!c || typeof c.get !== 'function' || typeof c.set !== 'function' || typeof c.remove !== 'function') {
-      throw new ConfigurationError('Option "cache" must implement get(key), set(key, value) and remove(key)');
+      bad('Option "cache" must implement get(key), set(key, value) and remove(key)');
     }
   }
   if (o.refreshTokenMode !== undefined && o.refreshTokenMode !== 'offline') {
-    throw new ConfigurationError(`Option "refreshTokenMode" ${JSON.stringify(o.refreshTokenMode)} is not supported: rotor-auth uses rotating offline refresh tokens ('offline')`);
+    bad(`Option "refreshTokenMode" ${JSON.stringify(o.refreshTokenMode)} is not supported: only rotating offline refresh tokens ('offline')`);
   }
   const useRefreshTokens = bool('useRefreshTokens', o.useRefreshTokens, true);
   const audience = params.audience;
   if (audience !== undefined && (typeof audience !== 'string' || !audience)) {
-    throw new ConfigurationError('authorizationParams.audience must be a non-empty string');
+    bad('authorizationParams.audience must be a non-empty string');
   }
   const scope = baseScope(params.scope, audience);
-  if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') throw new ConfigurationError('Option "nowProvider" must be a function returning epoch ms');
+  if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') bad('Option "nowProvider" must be a function returning epoch ms');
   return {
     nowProvider: o.nowProvider,
     domain: o.domain,
@@ -326,7 +325,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
 function baseScope(scope: ClientAuthorizationParams['scope'], audience: string | undefined): string | undefined {
   if (scope === undefined || typeof scope === 'string') return scope;
   if (!scope || typeof scope !== 'object' || Object.values(scope).some((v) => typeof v !== 'string')) {
-    throw new ConfigurationError('authorizationParams.scope must be a string or an object of strings per audience');
+    bad('authorizationParams.scope must be a string or an object of strings per audience');
   }
   return (audience !== undefined ? scope[audience] : undefined) ?? scope.default;
 }

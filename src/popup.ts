@@ -19,8 +19,9 @@ export const POPUP_CLOSED_POLL_MS = 1000;
  * browser blocked it (the caller maps that to PopupOpenError).
  */
 export function openPopup(): Window | null {
-  const left = Math.max(0, Math.round(window.screenX + (window.outerWidth - POPUP_WIDTH) / 2));
-  const top = Math.max(0, Math.round(window.screenY + (window.outerHeight - POPUP_HEIGHT) / 2));
+  const centre = (at: number, outer: number, size: number) => Math.max(0, Math.round(at + (outer - size) / 2));
+  const left = centre(window.screenX, window.outerWidth, POPUP_WIDTH);
+  const top = centre(window.screenY, window.outerHeight, POPUP_HEIGHT);
   const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT},resizable,scrollbars=yes,status=1`;
   try {
     return window.open('', POPUP_NAME, features) ?? null;

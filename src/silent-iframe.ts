@@ -11,7 +11,7 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
-import { ConfigurationError, GenericError, TimeoutError } from './errors.js';
+import { ConfigurationError, errorText, GenericError, TimeoutError } from './errors.js';
 
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
@@ -24,15 +24,13 @@ export interface WebMessageOptions {
 
 /** Reduce `http://host:port/` (e.g. an issuer) to `http://host:port`; throws ConfigurationError on junk. */
 export function toOrigin(value: string): string {
-  let origin: string;
+  let origin = 'null';
   try {
     origin = new URL(value).origin;
   } catch {
-    throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    // reported below
   }
-  if (origin === 'null') {
-    throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
-  }
+  if (origin === 'null') throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
   return origin;
 }
 
@@ -139,7 +137,7 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
     (document.body ?? document.documentElement).appendChild(iframe);
     iframe.setAttribute('src', url);
   } catch (err) {
-    waiter.fail(new GenericError('iframe_failed', `The silent authentication iframe could not be loaded: ${err instanceof Error ? err.message : String(err)}`));
+    waiter.fail(new GenericError('iframe_failed', `Silent auth iframe could not be loaded: ${errorText(err)}`));
   }
   return waiter.promise;
 }

@@ -1,5 +1,5 @@
 import { CACHE_KEY_PREFIX } from './cache/cache.js';
-import { StorageError } from './errors.js';
+import { errorText, StorageError } from './errors.js';
 
 /**
  * In-flight login transactions, one per `state`, so that concurrent logins
@@ -65,7 +65,7 @@ export class TransactionStore {
       this.sweep(storage);
       storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
     } catch (e) {
-      throw new StorageError(`Could not save the login transaction in sessionStorage: ${e instanceof Error ? e.message : String(e)}`);
+      throw new StorageError(`Could not save the login transaction: ${errorText(e)}`);
     }
   }
 

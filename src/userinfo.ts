@@ -6,7 +6,7 @@ import type { IdTokenClaims } from './id-token.js';
 const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'at_hash', 'c_hash', 'acr', 'amr', 'sid', 'cnf'];
 
 /** The user's claims from a verified ID token, without the protocol claims. */
-export function userFromClaims(claims: IdTokenClaims): Record<string, unknown> & { sub: string } {
+export function userFromClaims(claims: IdTokenClaims | Record<string, unknown>): Record<string, unknown> & { sub: string } {
   const user: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
   return user as Record<string, unknown> & { sub: string };
@@ -45,14 +45,12 @@ export class UserInfoLoader {
 
   private async fetch(sub: string): Promise<Record<string, unknown>> {
     const url = await this.source.endpoint();
-    if (!url) throw new UserInfoError('loadUserInfo is on, but the authorization server advertises no userinfo_endpoint');
+    if (!url) throw new UserInfoError('loadUserInfo: the authorization server has no userinfo_endpoint');
     const token = await this.source.accessToken();
     const { body } = await getJson(url, { timeoutMs: this.source.timeoutMs, headers: { Authorization: `Bearer ${token}` } });
     if (body.sub !== sub) {
-      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, the ID token's is "${sub}" (OIDC Core 5.3.2): the response is not used`);
+      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, not the ID token's "${sub}"`);
     }
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(body)) if (!PROTOCOL_CLAIMS.includes(k)) out[k] = v;
-    return out;
+    return userFromClaims(body);
   }
 }

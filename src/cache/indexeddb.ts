@@ -1,4 +1,4 @@
-import { del, get, keys, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { promisifyRequest, type UseStore } from 'idb-keyval';
 import { StorageError } from '../errors.js';
 import { sameJson, type Cache } from './cache.js';
 import { decodeEntry, encodeEntry, isRotorKey, storageFailure, warnDropped } from './codec.js';
@@ -31,102 +31,80 @@ export class IndexedDbCache implements Cache {
     this.storeName = options.storeName ?? 'tokens';
   }
 
-  #use(): UseStore {
+  /** One operation on the object store (opened lazily, on the first one); a failure becomes StorageError naming `op`. */
+  #run<R>(mode: IDBTransactionMode, op: string, fn: (os: IDBObjectStore) => Promise<R>): Promise<R> {
     if (typeof indexedDB === 'undefined') throw new StorageError('IndexedDB is not available in this environment');
-    // The database is opened lazily, on the first operation.
     this.#store ??= openStore(this.dbName, this.storeName);
-    return this.#store;
+    return this.#store(mode, fn).catch((e: unknown) => {
+      throw storageFailure(BACKEND, op, e);
+    });
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const store = this.#use();
-    let raw: unknown;
-    try {
-      raw = await get(key, store);
-    } catch (e) {
-      throw storageFailure(BACKEND, 'read', e);
-    }
+    const raw = await this.#run('readonly', 'read', (os) => promisifyRequest(os.get(key)));
     if (raw === undefined) return undefined;
     const decoded = decodeEntry(raw);
     if (decoded.ok) return decoded.value as T;
     if (isRotorKey(key)) {
       warnDropped(BACKEND, key, decoded.reason);
-      await this.#deleteIfUnchanged(store, key, raw).catch(() => undefined);
+      // Delete only if it still holds `raw` (another tab may have written a good entry meanwhile).
+      await this.#update(key, 'remove', (current) => (sameRaw(current, raw) ? null : undefined)).catch(() => undefined);
     }
     return undefined;
   }
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
     const raw = encodeEntry(key, entry);
-    const store = this.#use();
-    try {
-      await set(key, raw, store);
-    } catch (e) {
-      throw storageFailure(BACKEND, 'write', e);
-    }
+    await this.#run('readwrite', 'write', (os) => (os.put(raw, key), promisifyRequest(os.transaction)));
   }
 
   async remove(key: string): Promise<void> {
-    const store = this.#use();
-    try {
-      await del(key, store);
-    } catch (e) {
-      throw storageFailure(BACKEND, 'remove', e);
-    }
+    await this.#run('readwrite', 'remove', (os) => (os.delete(key), promisifyRequest(os.transaction)));
   }
 
   /** Compare-and-swap in one readwrite transaction. */
   async compareAndSet(key: string, expected: unknown, next: unknown): Promise<boolean> {
     const raw = encodeEntry(key, next);
-    const store = this.#use();
-    try {
-      return await store('readwrite', (os) => {
-        let stored = false;
-        let failure: unknown;
-        const request = os.get(key);
-        request.onsuccess = () => {
-          const decoded = request.result === undefined ? undefined : decodeEntry(request.result);
-          const current = decoded?.ok ? decoded.value : undefined;
-          if (!sameJson(current, expected)) return;
-          // A throw inside an IDB event handler would escape as an uncaught error: abort and reject instead.
-          try {
-            os.put(raw, key);
-            stored = true;
-          } catch (e) {
-            failure = e;
-            os.transaction.abort();
-          }
-        };
-        return promisifyRequest(os.transaction).then(
-          () => stored,
-          (e: unknown) => {
-            throw failure ?? e;
-          },
-        );
-      });
-    } catch (e) {
-      throw storageFailure(BACKEND, 'write', e);
-    }
+    return this.#update(key, 'write', (current) => {
+      const decoded = current === undefined ? undefined : decodeEntry(current);
+      return sameJson(decoded?.ok ? decoded.value : undefined, expected) ? raw : undefined;
+    });
   }
 
   /** Only rotor-auth keys (`@@rotor@@…`). */
   async allKeys(): Promise<string[]> {
-    const store = this.#use();
-    try {
-      return (await keys(store)).filter(isRotorKey);
-    } catch (e) {
-      throw storageFailure(BACKEND, 'list', e);
-    }
+    const all = await this.#run('readonly', 'list', (os) => promisifyRequest(os.getAllKeys()));
+    return all.filter(isRotorKey);
   }
 
-  /** Delete `key` in one readwrite transaction, only if it still holds `raw` (another tab may have written a good entry meanwhile). */
-  #deleteIfUnchanged(store: UseStore, key: string, raw: unknown): Promise<void> {
-    return store('readwrite', (os) => {
+  /**
+   * Read-modify-write of `key` in one readwrite transaction: `next(current)` gives the value to
+   * put, `null` to delete, `undefined` to leave it. Resolves whether something was changed.
+   */
+  #update(key: string, op: string, next: (current: unknown) => unknown): Promise<boolean> {
+    return this.#run('readwrite', op, (os) => {
+      let changed = false;
+      let failure: unknown;
       const request = os.get(key);
       request.onsuccess = () => {
-        if (sameRaw(request.result, raw)) os.delete(key);
+        const value = next(request.result);
+        if (value === undefined) return;
+        // A throw inside an IDB event handler would escape as an uncaught error: abort and reject instead.
+        try {
+          if (value === null) os.delete(key);
+          else os.put(value, key);
+          changed = true;
+        } catch (e) {
+          failure = e;
+          os.transaction.abort();
+        }
       };
-      return promisifyRequest(os.transaction).then(() => undefined);
+      return promisifyRequest(os.transaction).then(
+        () => changed,
+        (e: unknown) => {
+          throw failure ?? e;
+        },
+      );
     });
   }
 }

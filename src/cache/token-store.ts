@@ -1,6 +1,7 @@
 import type { IdTokenClaims, StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
+import { errorText } from '../errors.js';
 import { storageFailure } from './codec.js';
 
 /**
@@ -173,7 +174,7 @@ export class TokenStore {
   private drop(key: string, reason: unknown): void {
     if (!this.warned) {
       this.warned = true;
-      console.warn(`rotor-auth: dropped unreadable cache entry ${key} (${reason instanceof Error ? reason.message : String(reason)})`);
+      console.warn(`rotor-auth: dropped unreadable cache entry ${key} (${errorText(reason)})`);
     }
     void Promise.resolve()
       .then(() => this.remove(key))

@@ -193,7 +193,7 @@ describe('runIframe', () => {
       expect(err).toBeInstanceOf(GenericError);
       expect(err).toMatchObject({
         error: 'iframe_failed',
-        message: 'The silent authentication iframe could not be loaded: The operation is insecure',
+        message: 'Silent auth iframe could not be loaded: The operation is insecure',
       });
     } finally {
       append.mockRestore();

@@ -241,7 +241,7 @@ describe('TransactionStore', () => {
     });
     try {
       expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
-        expect.objectContaining({ error: 'storage_error', message: 'Could not save the login transaction in sessionStorage: quota' }),
+        expect.objectContaining({ error: 'storage_error', message: 'Could not save the login transaction: quota' }),
       );
     } finally {
       setItem.mockRestore();
