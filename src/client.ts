@@ -12,7 +12,7 @@ import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
 import { runIframe } from './silent-iframe.js';
-import { openTabSync, type TabSync } from './tab-sync.js';
+import { openTabSync, type TabMessage, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { UserInfoLoader, userFromClaims } from './userinfo.js';
 import type { Cache } from './cache/cache.js';
@@ -104,15 +104,29 @@ export class AuthClient {
     });
     this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c) };
     this.transactions = new TransactionStore(o.clientId);
-    this.tabs.subscribe((m) => {
-      const t = m.type;
-      if (inTabOnly) {
-        // A memory cache is per tab: other tabs' tokens are theirs, but their logout revokes and forgets this tab's too.
-        if (t === 'logout') void this.store.getSession().then(async (had) => (await this.family.signOut(true), had && this.otherTab())).catch(() => undefined);
-      } else if (t === 'signedIn' || t === 'tokenRefreshed') this.onSessionEvent(m);
-      // Shared storage already carries the sign-out; a removed family signs out when it was the session's.
-      else if (t === 'logout' || t === 'family_removed') void this.store.getSession().then((s) => s || this.otherTab(), () => undefined);
-    });
+    this.tabs.subscribe((m) => void this.fromOtherTab(m, inTabOnly).catch(() => undefined));
+  }
+
+  /** Another tab's session event, delivered once this tab's storage shows it. */
+  private async fromOtherTab(m: TabMessage, inTabOnly: boolean): Promise<void> {
+    const t = m.type;
+    if (inTabOnly) {
+      // A memory cache is per tab: other tabs' tokens are theirs, but their logout revokes and forgets this tab's too.
+      if (t === 'logout' && (await this.store.getSession())) await this.family.signOut(true).then(() => this.otherTab());
+      return;
+    }
+    if (t === 'tokenRefreshed') return this.onSessionEvent(m);
+    if (t !== 'signedIn' && t !== 'logout' && t !== 'family_removed') return;
+    // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
+    let s;
+    for (let i = 0; i < 40; i++) {
+      s = await this.store.getSession().catch(() => undefined);
+      if (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // A removed family signs this tab out when it was the session's.
+    if (t === 'signedIn') this.onSessionEvent(m);
+    else if (!s) this.otherTab();
   }
 
   private otherTab(): void {
