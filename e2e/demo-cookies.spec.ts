@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
+import { logInThroughForm } from './demo-page.js';
 import { chromiumLaunchOptions, expect, serveApp, startMockServer, test } from './fixtures.js';
 
 async function withProfile(mode: 'allowed' | 'blocked', run: (page: Page, as: string) => Promise<void>): Promise<void> {
@@ -18,11 +19,7 @@ async function withProfile(mode: 'allowed' | 'blocked', run: (page: Page, as: st
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${app.url}/demo/?as=${encodeURIComponent(mock.url)}`);
     await expect(page.locator('body[data-ready="true"]')).toBeAttached();
-    await page.getByTestId('login').click();
-    await page.locator('input[name="username"]').fill('demo');
-    await page.locator('input[name="password"]').fill('demo');
-    await page.locator('form button[type="submit"], form input[type="submit"]').first().click();
-    await expect(page.getByTestId('auth-status')).toHaveText('signed in');
+    await logInThroughForm(page);
     await page.locator('#itp-box summary').click();
     await run(page, mock.url);
   } finally {

@@ -1,35 +1,15 @@
-import type { Page } from '@playwright/test';
+import { logInThroughForm, watchConsole } from './demo-page.js';
 import { expect, test } from './fixtures.js';
 
 // Two demo tabs of one browser on localStorage: each follows what the other did through the SDK's
 // session events (client.on), with no reload and no polling.
 
-/** Log in; the login form appears unless the server still has a session for this browser (then straight back). */
-async function logInThroughForm(page: Page): Promise<void> {
-  await page.getByTestId('login').click();
-  const form = page.locator('input[name="username"]');
-  const signedIn = page.getByTestId('auth-status').getByText('signed in', { exact: true });
-  await expect(form.or(signedIn)).toBeVisible();
-  if (await form.isVisible()) {
-    await form.fill('demo');
-    await page.locator('input[name="password"]').fill('demo');
-    await page.locator('form button[type="submit"], form input[type="submit"]').first().click();
-  }
-  await expect(page.getByTestId('auth-status')).toHaveText('signed in');
-}
-
 test('two demo tabs: login, refresh, invalid_grant and logout in tab 1 are reflected in tab 2', async ({ context, app, mock }) => {
-  const errors: string[] = [];
   const url = `${app.url}/demo/?as=${encodeURIComponent(mock.url)}&cache=localstorage`;
   const tab1 = await context.newPage();
   const tab2 = await context.newPage();
+  const watched = [watchConsole(tab1), watchConsole(tab2)];
   for (const p of [tab1, tab2]) {
-    p.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 403/.test(m.text())) errors.push(m.text());
-    });
-    p.on('response', (r) => {
-      if (r.status() === 404) errors.push(`404 ${r.url()}`);
-    });
     await p.goto(url);
     await expect(p.locator('body[data-ready="true"]')).toBeAttached();
     await expect(p.getByTestId('auth-status')).toHaveText('signed out');
@@ -63,5 +43,5 @@ test('two demo tabs: login, refresh, invalid_grant and logout in tab 1 are refle
   await tab1.waitForURL((u) => u.origin === app.url && u.pathname === '/demo/');
   await expect(tab2.getByTestId('auth-status')).toHaveText('signed out');
   await expect(tab2.getByTestId('sdk-events').locator('li').first()).toContainText('signedOut  reason: other_tab');
-  expect(errors).toEqual([]);
+  expect(watched.flatMap((w) => w.problems)).toEqual([]);
 });

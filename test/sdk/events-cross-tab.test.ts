@@ -27,6 +27,19 @@ function watch(client: AuthClient) {
   };
 }
 
+/** Tab 1 signs in and logs out; resolves what tab 2 heard once the logout message crossed the channel. */
+async function heardAfterLogout(tab1: AuthClient, w2: ReturnType<typeof watch>): Promise<SessionEvent[]> {
+  const tabs = listenToTabs();
+  try {
+    await signIn(net, tab1);
+    await tab1.logout({ openUrl: false });
+    await delivered(tabs, 'logout');
+    return w2.seen;
+  } finally {
+    tabs.close();
+  }
+}
+
 /** Waits until a message of `type` has crossed the channel, then lets the receivers' async work finish. */
 async function delivered(tabs: ReturnType<typeof listenToTabs>, type: Parameters<ReturnType<typeof listenToTabs>['next']>[0]) {
   await tabs.next(type);
@@ -92,16 +105,8 @@ describe.each(sharedBackends())('events across two tabs sharing $name', (backend
     const tab2 = await createAuthClient(clientOptions(backend.options()));
     const w2 = watch(tab2);
     tab2.close();
-    const tabs = listenToTabs();
-    try {
-      await signIn(net, tab1);
-      await tab1.logout({ openUrl: false });
-      await delivered(tabs, 'logout');
-      expect(w2.seen).toEqual([]);
-    } finally {
-      tabs.close();
-      tab1.close();
-    }
+    expect(await heardAfterLogout(tab1, w2)).toEqual([]);
+    tab1.close();
   });
 });
 
@@ -139,17 +144,9 @@ describe('events across two tabs with memory caches (nothing shared)', () => {
   it('a tab that was not signed in gets no signedOut from another tab’s logout', async () => {
     const tab1 = await createAuthClient(clientOptions({}));
     const tab2 = await createAuthClient(clientOptions({}));
-    const tabs = listenToTabs();
     const w2 = watch(tab2);
-    try {
-      await signIn(net, tab1);
-      await tab1.logout({ openUrl: false });
-      await delivered(tabs, 'logout');
-      expect(w2.seen).toEqual([]);
-    } finally {
-      tabs.close();
-      tab1.close();
-      tab2.close();
-    }
+    expect(await heardAfterLogout(tab1, w2)).toEqual([]);
+    tab1.close();
+    tab2.close();
   });
 });
