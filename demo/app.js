@@ -297,7 +297,7 @@
       box.dataset.status = family.status;
       box.dataset.own = String(mine);
       var head = el('div', 'family-head');
-      head.appendChild(el('strong', '', 'family ' + short(family.id)));
+      head.appendChild(el('strong', '', 'family ' + (family.id.length > 16 ? family.id.slice(0, 14) + '…' : family.id)));
       if (mine) head.appendChild(el('span', 'tag-own', settings.cache === 'memory' ? 'this tab' : 'this browser'));
       head.appendChild(el('span', 'badge badge-' + family.status, badge(family)));
       head.appendChild(el('span', 'muted small', family.sub + ' · ' + family.rotations + ' rotation' + (family.rotations === 1 ? '' : 's')));
