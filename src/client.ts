@@ -4,14 +4,15 @@ import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
 import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
-import { FamilyLock, type SessionEvent } from './family-lock.js';
+import { Emitter, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
+import { FamilyLock } from './family-lock.js';
 import { JwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
 import { runIframe } from './silent-iframe.js';
-import { openTabSync, type TabSync } from './tab-sync.js';
+import { openTabSync, type TabMessage, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { UserInfoLoader, userFromClaims } from './userinfo.js';
 import type { Cache } from './cache/cache.js';
@@ -71,6 +72,7 @@ export class AuthClient {
   private readonly family: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
+  private readonly events = new Emitter();
 
   /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
   constructor(options: AuthClientOptions) {
@@ -95,20 +97,72 @@ export class AuthClient {
       jwks,
       clock,
       announce: (m) => this.tabs.post(m),
-      onSessionEvent: (e) => this.onSessionEvent(e),
+      onSessionEvent: (e) => {
+        this.onSessionEvent(e);
+        if (e.type !== 'signedOut') this.tabs.post(e); // signedOut travels as logout / family_removed
+      },
     });
     this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c) };
     this.transactions = new TransactionStore(o.clientId);
-    this.tabs.subscribe((m) => {
-      if (m.type !== 'logout' && m.type !== 'family_removed') return;
-      this.onSessionEvent({ type: 'signedOut', reason: 'other_tab' });
-      // Shared storage already carries the sign-out; a memory cache is per tab: revoke and forget this tab's tokens.
-      if (inTabOnly && m.type === 'logout') void this.family.signOut(true).catch(() => undefined);
-    });
+    this.tabs.subscribe((m) => void this.fromOtherTab(m, inTabOnly).catch(() => undefined));
   }
 
-  /** Every session outcome (signedIn / signedOut / tokenRefreshed, this tab's and other tabs'): the hook for client.on(). */
-  protected onSessionEvent(_event: SessionEvent): void {}
+  /** Another tab's session event, delivered once this tab's storage shows it. */
+  private async fromOtherTab(m: TabMessage, inTabOnly: boolean): Promise<void> {
+    const t = m.type;
+    if (inTabOnly) {
+      // A memory cache is per tab: other tabs' tokens are theirs, but their logout revokes and forgets this tab's too.
+      if (t === 'logout' && (await this.store.getSession())) await this.family.signOut(true).then(() => this.otherTab());
+      return;
+    }
+    if (t === 'tokenRefreshed') return this.onSessionEvent(m);
+    if (t !== 'signedIn' && t !== 'logout' && t !== 'family_removed') return;
+    // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
+    let s;
+    for (let i = 0; i < 40; i++) {
+      s = await this.store.getSession().catch(() => undefined);
+      if (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // A removed family signs this tab out when it was the session's.
+    if (t === 'signedIn') this.onSessionEvent(m);
+    else if (!s) this.otherTab();
+  }
+
+  private otherTab(): void {
+    this.onSessionEvent({ type: 'signedOut', reason: 'other_tab' });
+  }
+
+  /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
+  private signedOut(reason: string): void {
+    this.tabs.post({ type: 'logout' });
+    this.onSessionEvent({ type: 'signedOut', reason });
+  }
+
+  /** Every session outcome (this tab's and other tabs'); delivers to `on()` listeners. */
+  protected onSessionEvent(event: SessionEvent): void {
+    this.events.emit(event);
+  }
+
+  /**
+   * Listens to session events; returns the function that removes the listener.
+   * - `signedIn`: a login completed, in this tab or another tab sharing its storage.
+   * - `signedOut` `{ reason }`: the session ended and its tokens left the cache (`logout`,
+   *   `other_tab`, `invalid_grant`, `login_required`, ...; see SignedOutReason).
+   * - `tokenRefreshed` `{ audience, expiresAt }`: a refresh stored a new access token.
+   * A listener that throws is reported to the page (`reportError`) and never breaks the SDK.
+   * @example const off = client.on('signedOut', ({ reason }) => showLogin(reason));
+   */
+  on<T extends SessionEventType>(type: T, listener: SessionEventListener<T>): () => void {
+    return this.events.on(type, listener);
+  }
+
+  /** Releases this client's BroadcastChannel, event listeners and rotation-marker locks; no timer keeps running. Call it when the client is no longer used. */
+  close(): void {
+    this.tabs.close();
+    this.events.l.clear();
+    this.family.markers.release();
+  }
 
   /**
    * Redirects to the authorization server's login (PKCE S256, `state`, `nonce`). `appState` comes
@@ -254,7 +308,11 @@ export class AuthClient {
         try {
           return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
         } catch (e) {
-          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) await this.family.signOut(false);
+          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
+            const had = await this.store.getSession().catch(() => undefined);
+            await this.family.signOut(false);
+            if (had) this.signedOut(e.error);
+          }
           throw e;
         }
       },
@@ -323,8 +381,7 @@ export class AuthClient {
       failure = e; // still sign out locally
     }
     await this.family.signOut(!!endpoints);
-    this.tabs.post({ type: 'logout' });
-    this.onSessionEvent({ type: 'signedOut', reason: 'logout' });
+    this.signedOut('logout');
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;
     const url = buildLogoutUrl(endpoints, this.options.clientId, options, idToken);

@@ -10,6 +10,15 @@ export type {
   User,
 } from './client-types.js';
 export type { IdTokenClaims } from './id-token.js';
+export type {
+  SessionEvent,
+  SessionEventListener,
+  SessionEventType,
+  SignedInEvent,
+  SignedOutEvent,
+  SignedOutReason,
+  TokenRefreshedEvent,
+} from './events.js';
 export type { AuthClientOptions, AuthorizationParams, CacheLocation, ClientAuthorizationParams } from './options.js';
 export type { LogoutOptions, LogoutParams } from './logout.js';
 export type { AuthorizationResponse } from './callback.js';

@@ -1,5 +1,6 @@
 /**
- * Cross-tab announcements over BroadcastChannel: rotated tokens, logout and
+ * Cross-tab announcements over BroadcastChannel: rotated tokens, logout, session
+ * events (signedIn, tokenRefreshed) and
  * cache clears, so other tabs' in-memory state follows at once. A message
  * reaches every OTHER TabSync opened with the same name (other tabs, and other
  * clients in this tab), never the sender itself. Without BroadcastChannel
@@ -11,6 +12,8 @@
  */
 export type TabMessage =
   | { type: 'rotated'; family: string }
+  | { type: 'signedIn' }
+  | { type: 'tokenRefreshed'; audience: string; expiresAt: number }
   | { type: 'family_removed'; family: string }
   | { type: 'logout' }
   | { type: 'cleared' };
@@ -23,19 +26,22 @@ export interface TabSync {
 
 export function isTabMessage(data: unknown): data is TabMessage {
   if (!data || typeof data !== 'object') return false;
-  const m = data as { type?: unknown; family?: unknown };
-  if (m.type === 'logout' || m.type === 'cleared') return true;
+  const m = data as { type?: unknown; family?: unknown; audience?: unknown; expiresAt?: unknown };
+  if (m.type === 'logout' || m.type === 'cleared' || m.type === 'signedIn') return true;
+  if (m.type === 'tokenRefreshed') return typeof m.audience === 'string' && typeof m.expiresAt === 'number';
   return (m.type === 'rotated' || m.type === 'family_removed') && typeof m.family === 'string' && m.family.length > 0;
 }
 
 /** Copy only the known fields, so nothing else ever crosses the channel. */
 function normalise(message: TabMessage): TabMessage {
+  if (message.type === 'tokenRefreshed') return { type: message.type, audience: message.audience, expiresAt: message.expiresAt };
   return message.type === 'rotated' || message.type === 'family_removed'
     ? { type: message.type, family: message.family }
     : { type: message.type };
 }
 
-function report(error: unknown): void {
+/** Hand a listener's error to the page (`reportError`), never to the caller. */
+export function report(error: unknown): void {
   const g = globalThis as { reportError?: (e: unknown) => void };
   if (typeof g.reportError === 'function') g.reportError(error);
   else console.error('[rotor-auth] tab-sync listener failed', error);

@@ -1,0 +1,77 @@
+import { report } from './tab-sync.js';
+
+/**
+ * Session events: `client.on(type, listener)`. One emitter per client; a
+ * listener that throws is reported (`reportError`) and never reaches the SDK.
+ */
+
+/** A sign-in completed: a login in this tab, or in another tab sharing this tab's storage. */
+export interface SignedInEvent {
+  type: 'signedIn';
+}
+
+/**
+ * Why the session ended: `logout` (this tab), `other_tab` (a logout or a
+ * terminal refresh failure in another tab), the server's terminal refresh
+ * error (`invalid_grant`, `invalid_client`, `unauthorized_client`),
+ * `invalid_id_token` (a hostile ID token in a refresh: the family was revoked),
+ * or a silent-iframe answer (`login_required`, `consent_required`, ...).
+ */
+export type SignedOutReason =
+  | 'logout'
+  | 'other_tab'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'unauthorized_client'
+  | 'invalid_id_token'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'account_selection_required'
+  | (string & {});
+
+/** The session ended; its tokens have already left the cache. */
+export interface SignedOutEvent {
+  type: 'signedOut';
+  reason: SignedOutReason;
+}
+
+/** A refresh stored a new access token (this tab's, or another tab's with shared storage). */
+export interface TokenRefreshedEvent {
+  type: 'tokenRefreshed';
+  /** The audience of the token (`default` when none was asked for). */
+  audience: string;
+  /** When the new access token expires (epoch ms). */
+  expiresAt: number;
+}
+
+/** Every event `client.on()` delivers. */
+export type SessionEvent = SignedInEvent | SignedOutEvent | TokenRefreshedEvent;
+
+/** `'signedIn' | 'signedOut' | 'tokenRefreshed'`. */
+export type SessionEventType = SessionEvent['type'];
+
+/** A listener for one event type; receives that type's detail. */
+export type SessionEventListener<T extends SessionEventType> = (event: Extract<SessionEvent, { type: T }>) => void;
+
+/** Listeners by type; `emit` calls each in a try/catch. */
+export class Emitter {
+  /** Each listener wrapped with its type check; `clear()` is `l.clear()`. */
+  readonly l = new Set<(event: SessionEvent) => void>();
+
+  on<T extends SessionEventType>(type: T, listener: SessionEventListener<T>): () => void {
+    const f = (e: SessionEvent) => e.type === type && listener(e as Extract<SessionEvent, { type: T }>);
+    this.l.add(f);
+    return () => void this.l.delete(f);
+  }
+
+  emit(event: SessionEvent): void {
+    for (const f of this.l) {
+      try {
+        f(event);
+      } catch (e) {
+        report(e);
+      }
+    }
+  }
+}
