@@ -1,12 +1,15 @@
 import { classify } from './classify.js';
 import type { Clock } from './clock.js';
 import type { Endpoints } from './endpoints.js';
-import { GenericError, IdTokenValidationError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+import type { Dpop } from './dpop-client.js';
+import { checkDpopTokenType } from './dpop-client.js';
+import type { DpopKey } from './dpop/key.js';
+import { DpopKeyMissingError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
 import { checkRefreshedClaims, verifyIdToken, type IdTokenClaims, type JwksCache } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { Markers } from './markers.js';
 import type { TabMessage } from './tab-sync.js';
-import { processTokenResponse, requestRefreshGrant, requestRevocation, type TokenEndpointResponse } from './token-endpoint.js';
+import { processTokenResponse, requestRefreshGrant, requestRevocation, type DpopHttp, type TokenEndpointResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord } from './cache/token-store.js';
 
 /**
@@ -39,7 +42,7 @@ export type SessionEvent =
   | { type: 'tokenRefreshed'; audience: string; expiresAt: number }
   | { type: 'signedOut'; reason: SignedOutReason };
 
-export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token';
+export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token' | 'dpop_key_missing';
 
 export interface FamilyDeps {
   clientId: string;
@@ -55,6 +58,8 @@ export interface FamilyDeps {
   announce: (message: TabMessage) => void;
   /** Every session outcome, for client.on(...). */
   onSessionEvent: (event: SessionEvent) => void;
+  /** useDpop: keys, proofs and nonces (dpop-client.ts); a family with `jkt` is refreshed and revoked with proofs. */
+  dpop?: Dpop;
 }
 
 export interface RefreshRequest {
@@ -78,6 +83,8 @@ export interface LoginCommit {
   replaceSession: boolean;
   /** Random id for a new family. */
   newFamilyId: string;
+  /** useDpop: the key of the code exchange, saved before the family exists and then owned by it. */
+  dpopKey?: DpopKey;
 }
 
 /** The scope a refresh asks for: omitted when it is the grant, else never more than the grant (RFC 6749 §6). */
@@ -158,8 +165,8 @@ export class FamilyLock {
     const rt = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : record.refresh_token;
     const rotated: FamilyRecord = { ...record, refresh_token: rt, updated_at: Date.now() };
     delete rotated.not_before;
-    if (this.epoch !== epoch) return this.discard(rt, missing());
-    if (rt !== record.refresh_token && !(await this.save(record, rotated))) return this.discard(rt, missing());
+    if (this.epoch !== epoch) return this.discard(rt, missing(), record.jkt);
+    if (rt !== record.refresh_token && !(await this.save(record, rotated))) return this.discard(rt, missing(), record.jkt);
     const seq = TokenStore.seqOf(rotated) + 1;
     // The marker lock is requested now, alongside the writes (no other tab reads before this lock is released).
     const published = this.markers.publish(req.family, seq);
@@ -168,7 +175,7 @@ export class FamilyLock {
     await store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
     if (!(await this.save(rotated, { ...rotated, seq })) || this.epoch !== epoch) {
       await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
-      return this.discard(rt, missing());
+      return this.discard(rt, missing(), record.jkt);
     }
     await published;
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
@@ -200,26 +207,40 @@ export class FamilyLock {
   }
 
   /** A result that must not be stored (signed out meanwhile): end it at the server too. */
-  private async discard(refreshToken: string, error: GenericError): Promise<never> {
-    await this.revoke(refreshToken);
+  private async discard(refreshToken: string, error: GenericError, jkt?: string): Promise<never> {
+    await this.revoke(refreshToken, jkt);
     throw error;
   }
 
   /** RFC 7009; a failure does not stop a sign-out. */
-  private async revoke(refreshToken: string): Promise<void> {
-    try {
-      const { revocation } = await this.deps.endpoints();
-      if (revocation) await requestRevocation({ revocationUrl: revocation, clientId: this.deps.clientId, token: refreshToken, timeoutMs: this.deps.httpTimeoutMs });
-    } catch {
-      // the family still ends here; the server's lifetimes end it there
-    }
+  private async revoke(refreshToken: string, jkt?: string): Promise<void> {
+    await this.sendRevocation(refreshToken, jkt).catch(() => undefined); // the family still ends here; the server's lifetimes end it there
+  }
+
+  /** RFC 7009, with a proof from the family's key when it is DPoP-bound (DpopKeyMissingError: nothing sent). */
+  private async sendRevocation(token: string, jkt?: string): Promise<void> {
+    const { revocation } = await this.deps.endpoints();
+    if (!revocation) return;
+    const run = (http?: DpopHttp) => requestRevocation({ revocationUrl: revocation, clientId: this.deps.clientId, token, timeoutMs: this.deps.httpTimeoutMs }, http);
+    const dpop = this.deps.dpop;
+    await (jkt && dpop ? dpop.send(await dpop.key(jkt), revocation, run) : run());
+  }
+
+  /** revokeRefreshToken(): revoke one family at the server (errors reach the caller; a gone DPoP key skips the request), then purge it here. */
+  async revokeFamily(family: string): Promise<void> {
+    const record = await this.deps.store.getFamily(family);
+    if (!record) return;
+    await this.sendRevocation(record.refresh_token, record.jkt).catch((e: unknown) => {
+      if (!(e instanceof DpopKeyMissingError)) throw e;
+    });
+    await this.end(family, record.refresh_token, 'logout', record.jkt);
   }
 
   /** A failed exchange: terminal ends the family; Retry-After is stored with it. */
   private async failed(family: string, record: FamilyRecord, e: unknown): Promise<void> {
     const kind = classify(e);
-    if (kind === 'terminal' && e instanceof OAuthError) {
-      await this.end(family, record.refresh_token, e.error as SignedOutReason).catch(() => undefined); // the server's code is what the app needs
+    if ((kind === 'terminal' && e instanceof OAuthError) || e instanceof DpopKeyMissingError) {
+      await this.end(family, record.refresh_token, e.error as SignedOutReason, record.jkt).catch(() => undefined); // the server's code is what the app needs
       return;
     }
     const wait = retryAfterOf(e);
@@ -229,8 +250,9 @@ export class FamilyLock {
   }
 
   /** Remove a family (if it still holds `presented`), tell the other tabs and the app. */
-  private async end(family: string, presented: string, reason: SignedOutReason): Promise<void> {
+  private async end(family: string, presented: string, reason: SignedOutReason, jkt?: string): Promise<void> {
     if (!(await this.deps.store.removeFamily(family, presented))) return;
+    await this.deps.dpop?.forget(jkt);
     this.markers.release(family);
     this.deps.announce({ type: 'family_removed', family });
     this.deps.onSessionEvent({ type: 'signedOut', reason });
@@ -262,8 +284,8 @@ export class FamilyLock {
       }
       if (!(e instanceof IdTokenValidationError)) return; // storage: the claims stay as they were
       const record = await store.getFamily(family);
-      if (record) await this.revoke(record.refresh_token);
-      await this.end(family, record?.refresh_token ?? '', 'invalid_id_token').catch(() => undefined);
+      if (record) await this.revoke(record.refresh_token, record.jkt);
+      await this.end(family, record?.refresh_token ?? '', 'invalid_id_token', record?.jkt).catch(() => undefined);
       throw e;
     }
   }
@@ -277,7 +299,7 @@ export class FamilyLock {
   /** One request, and once more with the same token if the response was lost on the way back. */
   private async send(req: RefreshRequest, record: FamilyRecord): Promise<Record<string, unknown>> {
     const { token } = await this.deps.endpoints();
-    const once = async () =>
+    const run = async (http?: DpopHttp) =>
       (
         await requestRefreshGrant({
           tokenUrl: token,
@@ -286,8 +308,12 @@ export class FamilyLock {
           audience: req.audienceParam,
           scope: refreshScope(req.scope, record.scope),
           timeoutMs: this.deps.httpTimeoutMs,
-        })
+        }, http)
       ).body;
+    // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt, a DPoP answer.
+    const { dpop } = this.deps;
+    const key = record.jkt && dpop ? await dpop.key(record.jkt) : undefined;
+    const once = () => (key ? dpop!.send(key, token, run).then(checkDpopTokenType) : run());
     try {
       return await once();
     } catch (e) {
@@ -305,16 +331,25 @@ export class FamilyLock {
   async signOut(revokeAll: boolean): Promise<void> {
     this.epoch++;
     const { store } = this.deps;
+    let records: (FamilyRecord | undefined)[] = [];
     try {
-      if (revokeAll) {
-        const records = await Promise.all((await store.families()).map((f) => store.getFamily(f).catch(() => undefined)));
-        await Promise.all(records.map((r) => (r ? this.revoke(r.refresh_token) : undefined)));
-      }
+      records = await this.records();
+      if (revokeAll) await Promise.all(records.map((r) => (r ? this.revoke(r.refresh_token, r.jkt) : undefined)));
     } finally {
       this.unsaved.clear();
       this.markers.release();
       await store.clear();
+      await this.forgetKeys(records);
     }
+  }
+
+  private async records(): Promise<(FamilyRecord | undefined)[]> {
+    const { store } = this.deps;
+    return Promise.all((await store.families()).map((f) => store.getFamily(f).catch(() => undefined)));
+  }
+
+  private async forgetKeys(records: (FamilyRecord | undefined)[]): Promise<void> {
+    await Promise.all(records.map((r) => this.deps.dpop?.forget(r?.jkt)));
   }
 
   /** The code exchange's commit (everything already verified): replaces or extends the session. */
@@ -325,13 +360,19 @@ export class FamilyLock {
     const previous = await store.getSession();
     const cleared = c.replaceSession || (!!previous && !!claims && previous.claims.sub !== claims.sub);
     if (cleared) {
+      const old = this.deps.dpop ? await this.records().catch(() => []) : [];
       this.markers.release();
       await store.clear();
+      await this.forgetKeys(old);
     } else if (tokens.refresh_token && previous?.family) {
+      const old = await store.getFamily(previous.family).catch(() => undefined);
       await store.removeFamily(previous.family);
+      await this.deps.dpop?.forget(old?.jkt);
     }
     const family = tokens.refresh_token ? c.newFamilyId : undefined;
-    if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token, tokens.scope ?? c.scope);
+    // DPoP: the key is saved before the family exists, so a family never lacks its key.
+    if (c.dpopKey) await this.deps.dpop?.save(c.dpopKey);
+    if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token, tokens.scope ?? c.scope, c.dpopKey?.jkt);
     const sessionFamily = family ?? (cleared ? undefined : previous?.family);
     const entry = accessEntryFor(tokens, c.audience, c.scope, sessionFamily);
     await store.setAccess(entry);

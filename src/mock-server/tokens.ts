@@ -126,7 +126,9 @@ export async function authenticate(
   if (typeof jkt !== 'string') return dpop ? fail('The access token is not DPoP-bound: use the Bearer scheme') : { claims, headers: {} };
   dpop = true;
   if (auth.scheme !== 'DPoP') return fail('The access token is DPoP-bound: use Authorization: DPoP with a proof');
-  const r = await checkProof(ctx, ctx.resourceDpop, req, `${issuer}${url.pathname.slice(1)}`, auth.token);
+  // /userinfo is the authorization server's: its nonce is the token endpoint's (one slot in the client).
+  const state = url.pathname === '/userinfo' ? ctx.dpop : ctx.resourceDpop;
+  const r = await checkProof(ctx, state, req, `${issuer}${url.pathname.slice(1)}`, auth.token);
   const refused = r.ok ? checkDpopBinding(jkt, r) : r;
   if (refused) return fail(refused.error_description, refused);
   return { claims, headers: nonceHeader(r.ok ? r.nonce : undefined) };
