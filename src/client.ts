@@ -14,7 +14,7 @@ import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { UserInfoLoader, userFromClaims } from './userinfo.js';
-import { authorizedGet, Dpop, sessionKey, type ProofParams } from './dpop-client.js';
+import { authorizedGet, Dpop, DPOP_OFF, sessionKey, type ProofParams } from './dpop-client.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
 import type { Cache } from './cache/cache.js';
 import { IndexedDbCache } from './cache/indexeddb.js';
@@ -336,7 +336,7 @@ export class AuthClient {
   }
 
   private dpopOn(): Dpop {
-    if (!this.dpop) throw new ConfigurationError('DPoP is off: create the client with useDpop: true');
+    if (!this.dpop) throw new ConfigurationError(DPOP_OFF);
     return this.dpop;
   }
 

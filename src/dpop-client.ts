@@ -6,14 +6,16 @@
  * tabs share them with the keys) and one retry on `use_dpop_nonce`.
  */
 import type { Clock } from './clock.js';
-import { ConfigurationError, DpopKeyMissingError, InvalidResponseError } from './errors.js';
+import { ConfigurationError, DpopKeyMissingError } from './errors.js';
 import { createDpopProof, generateDpopKey, type DpopKey } from './dpop/key.js';
 import { withDpopNonce } from './dpop/retry.js';
 import { deleteDpopKey, dpopNonces, idbDpopStore, loadDpopKey, memoryDpopStore, saveDpopKey, type DpopNonces, type DpopStore } from './dpop/store.js';
 import type { ResolvedOptions } from './options.js';
-import type { DpopHttp } from './token-endpoint.js';
+import { bad, type DpopHttp } from './token-endpoint.js';
 import { getJson, type JsonResponse } from './http.js';
 import type { TokenStore } from './cache/token-store.js';
+
+export const DPOP_OFF = 'DPoP is off: create the client with useDpop: true';
 
 export interface ProofParams {
   url: string;
@@ -77,16 +79,16 @@ export class Dpop {
 
 /** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
 export function checkDpopTokenType(body: Record<string, unknown>): Record<string, unknown> {
-  if (!/^dpop$/i.test(String(body.token_type))) throw new InvalidResponseError(`Token response: "token_type" must be "DPoP" (useDpop), got ${JSON.stringify(body.token_type)}`);
+  if (!/^dpop$/i.test(String(body.token_type))) bad('token_type', body.token_type, '"DPoP" (useDpop)');
   return body;
 }
 
 /** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo). */
 export async function sessionKey(dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> {
-  if (!dpop) throw new ConfigurationError('DPoP is off: create the client with useDpop: true');
+  if (!dpop) throw new ConfigurationError(DPOP_OFF);
   const family = (await store.getSession())?.family;
   const jkt = family && (await store.getFamily(family))?.jkt;
-  if (!jkt) throw new DpopKeyMissingError('No DPoP-bound session');
+  if (!jkt) throw new DpopKeyMissingError();
   return dpop.key(jkt);
 }
 

@@ -49,7 +49,7 @@ export function requestRevocation(p: { revocationUrl: string; clientId: string; 
   );
 }
 
-function bad(field: string, value: unknown, want: string): never {
+export function bad(field: string, value: unknown, want: string): never {
   throw new InvalidResponseError(`Token response: "${field}" must be ${want}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
 }
 
