@@ -4,7 +4,8 @@ import { ConfigurationError, NO_REFRESH_TOKEN_HINT } from './errors.js';
 import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
-import { processTokenResponse, requestCodeGrant } from './token-endpoint.js';
+import { processTokenResponse, requestCodeGrant, type DpopHttp } from './token-endpoint.js';
+import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
 import type { Clock } from './clock.js';
 import type { LoginCommit } from './family-lock.js';
@@ -23,6 +24,8 @@ export interface FlowContext {
   clock: Clock;
   /** The family owner's commit (FamilyLock.commitLogin): the one write path for login. */
   commit: (c: LoginCommit) => Promise<AccessEntry>;
+  /** useDpop: a key per login, made here for the code exchange. */
+  dpop?: Dpop;
 }
 
 export interface PrepareOptions {
@@ -107,14 +110,13 @@ export async function completeAuthorization(
     appState: tx.appState,
   });
   const timeoutMs = options.httpTimeoutInSeconds * 1000;
-  const { body } = await requestCodeGrant({
-    tokenUrl: endpoints.token,
-    clientId: options.clientId,
-    code,
-    codeVerifier: tx.codeVerifier,
-    redirectUri: tx.redirectUri,
-    timeoutMs,
-  });
+  const run = (http?: DpopHttp) =>
+    requestCodeGrant({ tokenUrl: endpoints.token, clientId: options.clientId, code, codeVerifier: tx.codeVerifier, redirectUri: tx.redirectUri, timeoutMs }, http);
+  // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
+  const { dpop } = ctx;
+  const dpopKey = dpop && (await dpop.newKey());
+  const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
+  if (dpopKey) checkDpopTokenType(body);
   const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
   const claims = tokens.id_token
     ? await verifyIdToken(tokens.id_token, {
@@ -137,5 +139,6 @@ export async function completeAuthorization(
     scope: tx.scope,
     replaceSession: opts.replaceSession,
     newFamilyId: randomString(16),
+    ...(dpopKey ? { dpopKey } : {}),
   });
 }

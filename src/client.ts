@@ -15,6 +15,8 @@ import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabMessage, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { UserInfoLoader, userFromClaims } from './userinfo.js';
+import { authorizedGet, Dpop, DPOP_OFF, sessionKey, type ProofParams } from './dpop-client.js';
+import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
 import type { Cache } from './cache/cache.js';
 import { IndexedDbCache } from './cache/indexeddb.js';
 import { LocalStorageCache } from './cache/local-storage.js';
@@ -32,7 +34,7 @@ import type {
 } from './client-types.js';
 
 /** Errors after which the app should simply sign in again. */
-const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token'];
+const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token', 'dpop_key_missing'];
 
 function backend(options: ResolvedOptions): Cache {
   if (options.cache) return options.cache;
@@ -73,6 +75,7 @@ export class AuthClient {
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
   private readonly events = new Emitter();
+  private readonly dpop?: Dpop;
 
   /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
   constructor(options: AuthClientOptions) {
@@ -86,6 +89,7 @@ export class AuthClient {
       save: async (k) => void ((await store.getSession()) && (await store.setJwks(k))), // only with a session to keep
     });
     const clock = createClock(o.nowProvider);
+    const dpop = (this.dpop = Dpop.create(o, clock));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     this.family = new FamilyLock({
       clientId: o.clientId,
@@ -101,8 +105,9 @@ export class AuthClient {
         this.onSessionEvent(e);
         if (e.type !== 'signedOut') this.tabs.post(e); // signedOut travels as logout / family_removed
       },
+      dpop,
     });
-    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c) };
+    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop };
     this.transactions = new TransactionStore(o.clientId);
     this.tabs.subscribe((m) => void this.fromOtherTab(m, inTabOnly).catch(() => undefined));
   }
@@ -334,8 +339,7 @@ export class AuthClient {
     if (!session) return undefined;
     this.userInfo ??= new UserInfoLoader({
       endpoint: async () => (await this.endpoints()).userinfo,
-      accessToken: () => this.getTokenSilently(),
-      timeoutMs: this.options.httpTimeoutInSeconds * 1000,
+      get: async (url) => authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
     });
     return { ...user, ...(await this.userInfo.load(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
@@ -362,6 +366,53 @@ export class AuthClient {
       if (e instanceof GenericError && (SIGN_IN_AGAIN.includes(e.error) || isTransient(e) || e instanceof IdTokenValidationError)) return;
       throw e;
     }
+  }
+
+  /** Revokes the refresh token of `audience` (default: the client's) at the server (with a DPoP proof when bound) and forgets it here. */
+  async revokeRefreshToken(options: { audience?: string } = {}): Promise<void> {
+    const family = await this.familyFor(options.audience ?? this.options.audience ?? DEFAULT_AUDIENCE, this.options.scope);
+    if (family) await this.family.revokeFamily(family);
+  }
+
+  /** The options the client runs with (auth0-spa-js 2.27). */
+  getConfiguration(): Readonly<ResolvedOptions> {
+    return this.options;
+  }
+
+  /** A DPoP proof signed with the session's key (`useDpop`), dated on the SDK clock. DpopKeyMissingError without a bound session. */
+  async generateDpopProof(p: ProofParams): Promise<string> {
+    return this.dpopOn().proof(await sessionKey(this.dpop, this.store), p);
+  }
+
+  /** The stored DPoP nonce of the authorization server, or of the resource `id`. */
+  getDpopNonce(id?: string): Promise<string | undefined> {
+    return this.dpopOn().nonces.get(id);
+  }
+
+  setDpopNonce(nonce: string, id?: string): Promise<void> {
+    return this.dpopOn().nonces.set(nonce, id);
+  }
+
+  private dpopOn(): Dpop {
+    if (!this.dpop) throw new ConfigurationError(DPOP_OFF);
+    return this.dpop;
+  }
+
+  /**
+   * `fetchWithAuth(input, init?, { audience?, scope? })`: fetch with the access token (`Bearer`, or `DPoP` + proof),
+   * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
+   */
+  createFetcher(options: FetcherOptions = {}): Fetcher {
+    return createFetcher(
+      {
+        getToken: (audience, scope, { force }) =>
+          this.getTokenSilently({ detailedResponse: true, cacheMode: force ? 'off' : 'on', authorizationParams: { audience, scope } }),
+        makeProof: (url, method, accessToken, nonce) => this.generateDpopProof({ url, method, accessToken, ...(nonce ? { nonce } : {}) }),
+        getDpopNonce: async (id) => this.dpop?.nonces.get(id),
+        setDpopNonce: async (nonce, id) => void (await this.dpop?.nonces.set(nonce, id)),
+      },
+      options,
+    );
   }
 
   /**

@@ -19,7 +19,9 @@ export type ErrorCode =
   | 'invalid_configuration'
   | 'storage_error'
   | 'iframe_failed'
-  | 'not_supported';
+  | 'not_supported'
+  | 'use_dpop_nonce'
+  | 'dpop_key_missing';
 
 /**
  * Codes an authorization server sends (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 9449),
@@ -227,6 +229,20 @@ export class StorageError extends GenericError<'storage_error'> {
 /** The text of anything thrown (`message` of an Error). */
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** A server kept answering `use_dpop_nonce` after the one retry with its fresh nonce (RFC 9449 §8). */
+export class UseDpopNonceError extends GenericError<'use_dpop_nonce'> {
+  constructor(readonly newDpopNonce?: string) {
+    super('use_dpop_nonce', 'Server rejected DPoP proof: wrong nonce');
+  }
+}
+
+/** The family's DPoP key is gone (storage cleared): the family was purged locally, sign in again. */
+export class DpopKeyMissingError extends GenericError<'dpop_key_missing'> {
+  constructor(error_description = 'DPoP key missing') {
+    super('dpop_key_missing', error_description);
+  }
+}
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
   | AuthenticationError
@@ -242,4 +258,6 @@ export type RotorAuthError =
   | UserInfoError
   | StateMismatchError
   | ConfigurationError
-  | StorageError;
+  | StorageError
+  | UseDpopNonceError
+  | DpopKeyMissingError;

@@ -1,9 +1,11 @@
 import { classify } from './classify.js';
 import type { Clock } from './clock.js';
 import type { Endpoints } from './endpoints.js';
-import { GenericError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+import type { Dpop } from './dpop-client.js';
+import type { DpopKey } from './dpop/key.js';
+import { DpopKeyMissingError, GenericError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
-import { revokeRefreshToken, sendRefresh } from './family-send.js';
+import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims, JwksCache } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { Markers } from './markers.js';
@@ -42,7 +44,7 @@ export type SessionEvent =
   | { type: 'tokenRefreshed'; audience: string; expiresAt: number }
   | { type: 'signedOut'; reason: SignedOutReason };
 
-export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token';
+export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token' | 'dpop_key_missing';
 
 export interface FamilyDeps {
   clientId: string;
@@ -58,6 +60,8 @@ export interface FamilyDeps {
   announce: (message: TabMessage) => void;
   /** Every session outcome, for client.on(...). */
   onSessionEvent: (event: SessionEvent) => void;
+  /** useDpop: keys, proofs and nonces (dpop-client.ts); a family with `jkt` is refreshed and revoked with proofs. */
+  dpop?: Dpop;
 }
 
 export interface RefreshRequest {
@@ -81,6 +85,8 @@ export interface LoginCommit {
   replaceSession: boolean;
   /** Random id for a new family. */
   newFamilyId: string;
+  /** useDpop: the key of the code exchange, saved before the family exists and then owned by it. */
+  dpopKey?: DpopKey;
 }
 
 const retryAfterOf = (e: unknown): number | undefined =>
@@ -165,8 +171,8 @@ export class FamilyLock {
       rt = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : record.refresh_token;
       const rotated: FamilyRecord = { ...record, refresh_token: rt, updated_at: Date.now() };
       delete rotated.not_before;
-      if (this.epoch !== epoch) return await this.discard(rt, missing());
-      if (rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing());
+      if (this.epoch !== epoch) return await this.discard(rt, missing(), record.jkt);
+      if (rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing(), record.jkt);
       tokens = processTokenResponse(body, { requireIdToken: false });
       entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
       // The seq bump is issued right behind the access entry (the built-in caches apply them in order); both finish under the lock.
@@ -175,7 +181,7 @@ export class FamilyLock {
       await accessWritten;
       if (!(await bumped) || this.epoch !== epoch) {
         await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
-        return await this.discard(rt, missing());
+        return await this.discard(rt, missing(), record.jkt);
       }
       stored = true;
     } finally {
@@ -210,16 +216,26 @@ export class FamilyLock {
   }
 
   /** A result that must not be stored (signed out meanwhile): end it at the server too. */
-  private async discard(refreshToken: string, error: GenericError): Promise<never> {
-    await revokeRefreshToken(this.deps, refreshToken);
+  private async discard(refreshToken: string, error: GenericError, jkt?: string): Promise<never> {
+    await revokeRefreshToken(this.deps, refreshToken, jkt);
     throw error;
+  }
+
+  /** revokeRefreshToken(): revoke one family at the server (errors reach the caller; a gone DPoP key skips the request), then purge it here. */
+  async revokeFamily(family: string): Promise<void> {
+    const record = await this.deps.store.getFamily(family);
+    if (!record) return;
+    await sendRevocation(this.deps, record.refresh_token, record.jkt).catch((e: unknown) => {
+      if (!(e instanceof DpopKeyMissingError)) throw e;
+    });
+    await this.end(family, record.refresh_token, 'logout', record.jkt);
   }
 
   /** A failed exchange: terminal ends the family; Retry-After is stored with it. */
   private async failed(family: string, record: FamilyRecord, e: unknown): Promise<void> {
     const kind = classify(e);
-    if (kind === 'terminal' && e instanceof OAuthError) {
-      await this.end(family, record.refresh_token, e.error as SignedOutReason).catch(() => undefined); // the server's code is what the app needs
+    if ((kind === 'terminal' && e instanceof OAuthError) || e instanceof DpopKeyMissingError) {
+      await this.end(family, record.refresh_token, e.error as SignedOutReason, record.jkt).catch(() => undefined); // the server's code is what the app needs
       return;
     }
     const wait = retryAfterOf(e);
@@ -229,8 +245,9 @@ export class FamilyLock {
   }
 
   /** Remove a family (if it still holds `presented`), tell the other tabs and the app. */
-  private async end(family: string, presented: string, reason: SignedOutReason): Promise<void> {
+  private async end(family: string, presented: string, reason: SignedOutReason, jkt?: string): Promise<void> {
     if (!(await this.deps.store.removeFamily(family, presented))) return;
+    await this.deps.dpop?.forget(jkt);
     this.markers.release(family);
     this.deps.announce({ type: 'family_removed', family });
     this.deps.onSessionEvent({ type: 'signedOut', reason });
@@ -240,8 +257,8 @@ export class FamilyLock {
   private checkIdToken(family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null): Promise<void> {
     return checkRefreshIdToken(this.deps, family, idToken, verified, session, async () => {
       const record = await this.deps.store.getFamily(family);
-      if (record) await revokeRefreshToken(this.deps, record.refresh_token);
-      await this.end(family, record?.refresh_token ?? '', 'invalid_id_token').catch(() => undefined);
+      if (record) await revokeRefreshToken(this.deps, record.refresh_token, record.jkt);
+      await this.end(family, record?.refresh_token ?? '', 'invalid_id_token', record?.jkt).catch(() => undefined);
     });
   }
 
@@ -261,16 +278,25 @@ export class FamilyLock {
   async signOut(revokeAll: boolean): Promise<void> {
     this.epoch++;
     const { store } = this.deps;
+    let records: (FamilyRecord | undefined)[] = [];
     try {
-      if (revokeAll) {
-        const records = await Promise.all((await store.families()).map((f) => store.getFamily(f).catch(() => undefined)));
-        await Promise.all(records.map((r) => (r ? revokeRefreshToken(this.deps, r.refresh_token) : undefined)));
-      }
+      records = await this.records();
+      if (revokeAll) await Promise.all(records.map((r) => (r ? revokeRefreshToken(this.deps, r.refresh_token, r.jkt) : undefined)));
     } finally {
       this.unsaved.clear();
       this.markers.release();
       await store.clear();
+      await this.forgetKeys(records);
     }
+  }
+
+  private async records(): Promise<(FamilyRecord | undefined)[]> {
+    const { store } = this.deps;
+    return Promise.all((await store.families()).map((f) => store.getFamily(f).catch(() => undefined)));
+  }
+
+  private async forgetKeys(records: (FamilyRecord | undefined)[]): Promise<void> {
+    await Promise.all(records.map((r) => this.deps.dpop?.forget(r?.jkt)));
   }
 
   /** The code exchange's commit (everything already verified): replaces or extends the session. */
@@ -281,13 +307,19 @@ export class FamilyLock {
     const previous = await store.getSession();
     const cleared = c.replaceSession || (!!previous && !!claims && previous.claims.sub !== claims.sub);
     if (cleared) {
+      const old = this.deps.dpop ? await this.records().catch(() => []) : [];
       this.markers.release();
       await store.clear();
+      await this.forgetKeys(old);
     } else if (tokens.refresh_token && previous?.family) {
+      const old = await store.getFamily(previous.family).catch(() => undefined);
       await store.removeFamily(previous.family);
+      await this.deps.dpop?.forget(old?.jkt);
     }
     const family = tokens.refresh_token ? c.newFamilyId : undefined;
-    if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token, tokens.scope ?? c.scope);
+    // DPoP: the key is saved before the family exists, so a family never lacks its key.
+    if (c.dpopKey) await this.deps.dpop?.save(c.dpopKey);
+    if (family && tokens.refresh_token) await store.createFamily(family, tokens.refresh_token, tokens.scope ?? c.scope, c.dpopKey?.jkt);
     const sessionFamily = family ?? (cleared ? undefined : previous?.family);
     const entry = accessEntryFor(tokens, c.audience, c.scope, sessionFamily);
     await store.setAccess(entry);

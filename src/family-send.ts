@@ -1,6 +1,7 @@
+import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Endpoints } from './endpoints.js';
 import { NetworkError, TimeoutError } from './errors.js';
-import { requestRefreshGrant, requestRevocation } from './token-endpoint.js';
+import { requestRefreshGrant, requestRevocation, type DpopHttp } from './token-endpoint.js';
 import { scopeKey, type FamilyRecord } from './cache/token-store.js';
 
 /** What the family lock's network steps need. */
@@ -8,6 +9,8 @@ export interface SendDeps {
   clientId: string;
   endpoints: () => Promise<Endpoints>;
   httpTimeoutMs: number;
+  /** useDpop: a family with `jkt` is refreshed and revoked with proofs from its key. */
+  dpop?: Dpop;
 }
 
 /** The scope a refresh asks for: omitted when it is the grant, else never more than the grant (RFC 6749 §6). */
@@ -25,17 +28,24 @@ export async function sendRefresh(
   req: { audienceParam?: string; scope: string },
 ): Promise<Record<string, unknown>> {
   const { token } = await deps.endpoints();
-  const once = async () =>
+  const run = async (http?: DpopHttp) =>
     (
-      await requestRefreshGrant({
-        tokenUrl: token,
-        clientId: deps.clientId,
-        refreshToken: record.refresh_token,
-        audience: req.audienceParam,
-        scope: refreshScope(req.scope, record.scope),
-        timeoutMs: deps.httpTimeoutMs,
-      })
+      await requestRefreshGrant(
+        {
+          tokenUrl: token,
+          clientId: deps.clientId,
+          refreshToken: record.refresh_token,
+          audience: req.audienceParam,
+          scope: refreshScope(req.scope, record.scope),
+          timeoutMs: deps.httpTimeoutMs,
+        },
+        http,
+      )
     ).body;
+  // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt, a DPoP answer.
+  const { dpop } = deps;
+  const key = record.jkt && dpop ? await dpop.key(record.jkt) : undefined;
+  const once = () => (key && dpop ? dpop.send(key, token, run).then(checkDpopTokenType) : run());
   try {
     return await once();
   } catch (e) {
@@ -45,12 +55,16 @@ export async function sendRefresh(
   }
 }
 
-/** RFC 7009; a failure does not stop a sign-out. */
-export async function revokeRefreshToken(deps: SendDeps, refreshToken: string): Promise<void> {
-  try {
-    const { revocation } = await deps.endpoints();
-    if (revocation) await requestRevocation({ revocationUrl: revocation, clientId: deps.clientId, token: refreshToken, timeoutMs: deps.httpTimeoutMs });
-  } catch {
-    // the family still ends here; the server's lifetimes end it there
-  }
+/** RFC 7009, with a proof from the family's key when it is DPoP-bound (DpopKeyMissingError: nothing sent). */
+export async function sendRevocation(deps: SendDeps, token: string, jkt?: string): Promise<void> {
+  const { revocation } = await deps.endpoints();
+  if (!revocation) return;
+  const run = (http?: DpopHttp) => requestRevocation({ revocationUrl: revocation, clientId: deps.clientId, token, timeoutMs: deps.httpTimeoutMs }, http);
+  const { dpop } = deps;
+  await (jkt && dpop ? dpop.send(await dpop.key(jkt), revocation, run) : run());
+}
+
+/** RFC 7009; a failure does not stop a sign-out (the family still ends here; the server's lifetimes end it there). */
+export async function revokeRefreshToken(deps: SendDeps, refreshToken: string, jkt?: string): Promise<void> {
+  await sendRevocation(deps, refreshToken, jkt).catch(() => undefined);
 }

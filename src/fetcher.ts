@@ -70,7 +70,7 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
         } else {
           return response;
         }
-        await response.body?.cancel().catch(() => undefined);
+        void response.body?.cancel().catch(() => undefined); // not awaited: some stream sources never settle a cancel
       }
     },
   };

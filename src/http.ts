@@ -12,8 +12,10 @@ import { InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './
  */
 export interface HttpOptions {
   timeoutMs: number;
-  /** Extra request headers (e.g. `Authorization` for userinfo). */
+  /** Extra request headers (e.g. `Authorization` for userinfo, `DPoP`). */
   headers?: Record<string, string>;
+  /** DPoP: called (and awaited) with every `DPoP-Nonce` response header, success or error, before the body is read. */
+  nonce?: (nonce: string) => Promise<void>;
 }
 
 export interface JsonResponse {
@@ -26,7 +28,10 @@ async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
   try {
-    return await fetch(url, { ...init, signal: controller.signal });
+    const res = await fetch(url, { ...init, signal: controller.signal });
+    const nonce = res.headers.get('dpop-nonce');
+    if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
+    return res;
   } catch (e) {
     if (controller.signal.aborted) throw new TimeoutError(`Request to ${url} timed out after ${opts.timeoutMs} ms`);
     throw new NetworkError(`Request to ${url} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -74,7 +79,7 @@ export function retryAfter(value: string | null, now = Date.now()): number | und
 function post(url: string, form: Record<string, string | undefined>, opts: HttpOptions, headers: Record<string, string>): Promise<Response> {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  return send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body }, opts);
+  return send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers, ...opts.headers }, body }, opts);
 }
 
 export async function postForm(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> {

@@ -38,7 +38,11 @@ export {
   StorageError,
   TimeoutError,
   UserInfoError,
+  UseDpopNonceError,
+  DpopKeyMissingError,
 } from './errors.js';
+export type { Fetcher, FetcherOptions, FetchAuthParams } from './fetcher.js';
+export type { ProofParams as DpopProofParams } from './dpop-client.js';
 export type { AnyErrorCode, ErrorCode, RotorAuthError, ServerErrorCode } from './errors.js';
 export type { Cache, MaybePromise } from './cache/cache.js';
 export { CACHE_KEY_PREFIX } from './cache/cache.js';

@@ -129,6 +129,12 @@ export interface AuthClientOptions {
    * The current time in epoch ms (sync or async; auth0-spa-js 2.27), for every time check of the SDK
    * (token expiry, ID-token `iat`/`exp`, DPoP proofs). Default `Date.now`.
    */
+  /**
+   * DPoP (RFC 9449, auth0-spa-js 2.27): bind the refresh and access tokens to a non-extractable
+   * key pair made per login, so a token copied out of storage is useless elsewhere. The keys live
+   * in IndexedDB for a persistent cache (memory for `memory`). Needs WebCrypto. Default false.
+   */
+  useDpop?: boolean;
   nowProvider?: () => number | Promise<number>;
   /** auth0-spa-js: posts token requests as JSON when false. No effect: requests are always form-encoded, as OAuth requires. */
   useFormData?: boolean;
@@ -176,6 +182,7 @@ export interface ResolvedOptions {
   leeway: number;
   loadUserInfo: boolean;
   nowProvider?: () => number | Promise<number>;
+  useDpop: boolean;
 }
 
 export const DEFAULT_SCOPE = 'openid profile email';
@@ -183,7 +190,7 @@ export const DEFAULT_SCOPE = 'openid profile email';
 /** Options that work, then the auth0-spa-js 2.27 options accepted without effect (see AuthClientOptions). */
 const KNOWN = new Set([
   'domain', 'issuer', 'clientId', 'authorizationParams', 'cacheLocation', 'cache', 'useRefreshTokens',
-  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'loadUserInfo', 'nowProvider',
+  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'loadUserInfo', 'nowProvider', 'useDpop',
   'useMrrt', 'refreshTokenMode', 'interactiveErrorHandler', 'useFormData', 'sessionCheckExpiryDays', 'cookieDomain',
   'useCookiesForTransactions', 'legacySameSiteCookie', 'workerUrl', 'auth0Client', 'anonymousSessionsCacheMode',
   'createAnonymousSessionOnFailedSilentAuth', 'sessionTransferTokenQueryParamName', 'enterpriseConnect',
@@ -318,6 +325,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     httpTimeoutInSeconds: seconds('httpTimeoutInSeconds', o.httpTimeoutInSeconds, 10, 'above0'),
     leeway: seconds('leeway', o.leeway, 60, 0),
     loadUserInfo: bool('loadUserInfo', o.loadUserInfo, false),
+    useDpop: bool('useDpop', o.useDpop, false),
   };
 }
 

@@ -1,5 +1,5 @@
 import { InvalidResponseError } from './errors.js';
-import { postForm, postFormNoContent } from './http.js';
+import { postForm, postFormNoContent, type HttpOptions } from './http.js';
 
 /**
  * One request/process pair per grant. The request functions only build and
@@ -21,32 +21,35 @@ interface Common {
   timeoutMs: number;
 }
 
-export function requestCodeGrant(p: Common & { code: string; codeVerifier: string; redirectUri: string }) {
+/** DPoP: the proof header and the nonce sink for one request (see dpop-client.ts). */
+export type DpopHttp = Pick<HttpOptions, 'headers' | 'nonce'>;
+
+export function requestCodeGrant(p: Common & { code: string; codeVerifier: string; redirectUri: string }, http?: DpopHttp) {
   return postForm(
     p.tokenUrl,
     { grant_type: 'authorization_code', client_id: p.clientId, code: p.code, code_verifier: p.codeVerifier, redirect_uri: p.redirectUri },
-    { timeoutMs: p.timeoutMs },
+    { timeoutMs: p.timeoutMs, ...http },
   );
 }
 
-export function requestRefreshGrant(p: Common & { refreshToken: string; audience?: string; scope?: string }) {
+export function requestRefreshGrant(p: Common & { refreshToken: string; audience?: string; scope?: string }, http?: DpopHttp) {
   return postForm(
     p.tokenUrl,
     { grant_type: 'refresh_token', client_id: p.clientId, refresh_token: p.refreshToken, audience: p.audience, scope: p.scope },
-    { timeoutMs: p.timeoutMs },
+    { timeoutMs: p.timeoutMs, ...http },
   );
 }
 
 /** RFC 7009 revocation of a refresh token. */
-export function requestRevocation(p: { revocationUrl: string; clientId: string; token: string; timeoutMs: number }): Promise<void> {
+export function requestRevocation(p: { revocationUrl: string; clientId: string; token: string; timeoutMs: number }, http?: DpopHttp): Promise<void> {
   return postFormNoContent(
     p.revocationUrl,
     { client_id: p.clientId, token: p.token, token_type_hint: 'refresh_token' },
-    { timeoutMs: p.timeoutMs },
+    { timeoutMs: p.timeoutMs, ...http },
   );
 }
 
-function bad(field: string, value: unknown, want: string): never {
+export function bad(field: string, value: unknown, want: string): never {
   throw new InvalidResponseError(`Token response: "${field}" must be ${want}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
 }
 

@@ -1,5 +1,5 @@
 import { UserInfoError } from './errors.js';
-import { getJson } from './http.js';
+import type { JsonResponse } from './http.js';
 import type { IdTokenClaims } from './id-token.js';
 
 /** Protocol claims that are not about the user (left out of `getUser()`). */
@@ -15,9 +15,8 @@ export function userFromClaims(claims: IdTokenClaims | Record<string, unknown>):
 export interface UserInfoSource {
   /** The userinfo endpoint, or undefined when the provider has none. */
   endpoint(): Promise<string | undefined>;
-  /** A valid access token for the userinfo request (may refresh). */
-  accessToken(): Promise<string>;
-  timeoutMs: number;
+  /** GETs the endpoint with the access token (Bearer, or DPoP + proof: see dpop-client.ts `authorizedGet`). */
+  get(url: string): Promise<JsonResponse>;
 }
 
 /**
@@ -46,8 +45,7 @@ export class UserInfoLoader {
   private async fetch(sub: string): Promise<Record<string, unknown>> {
     const url = await this.source.endpoint();
     if (!url) throw new UserInfoError('loadUserInfo: the authorization server has no userinfo_endpoint');
-    const token = await this.source.accessToken();
-    const { body } = await getJson(url, { timeoutMs: this.source.timeoutMs, headers: { Authorization: `Bearer ${token}` } });
+    const { body } = await this.source.get(url);
     if (body.sub !== sub) {
       throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, not the ID token's "${sub}"`);
     }

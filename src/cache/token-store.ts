@@ -28,6 +28,8 @@ export interface FamilyRecord {
    * written before it existed have none: read as 0.
    */
   seq?: number;
+  /** DPoP: thumbprint of the key this family is bound to (its key is in the DPoP store). */
+  jkt?: string;
   /** Scope the authorization server granted to this family at login (a refresh asks for no more, RFC 6749 §6). */
   scope?: string;
   /** Epoch ms before which no refresh may be sent for this family (the server's Retry-After). */
@@ -98,7 +100,7 @@ const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'o
 function isFamily(v: unknown): v is FamilyRecord {
   return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at) &&
     (v.seq === undefined || (Number.isSafeInteger(v.seq) && (v.seq as number) >= 0)) &&
-    (v.scope === undefined || typeof v.scope === 'string') && (v.not_before === undefined || num(v.not_before));
+    (v.scope === undefined || typeof v.scope === 'string') && (v.not_before === undefined || num(v.not_before)) && (v.jkt === undefined || str(v.jkt));
 }
 function isAccess(v: unknown): v is AccessEntry {
   return (
@@ -223,10 +225,11 @@ export class TokenStore {
     return this.read(this.familyKey(family), isFamily);
   }
 
-  async createFamily(family: string, refreshToken: string, scope?: string): Promise<void> {
+  async createFamily(family: string, refreshToken: string, scope?: string, jkt?: string): Promise<void> {
     const now = Date.now();
     const record: FamilyRecord = { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now };
     if (scope !== undefined) record.scope = scope;
+    if (jkt) record.jkt = jkt;
     await this.write(this.familyKey(family), record);
   }
 

@@ -17,6 +17,8 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --alg A                  RS256 (default) or ES256
   --cookie-samesite V      None (default, with Secure) or Lax
   --itp                    ignore the session cookie on cross-site iframe requests
+  --dpop MODE              DPoP at the token endpoint: off, optional (default) or required
+  --dpop-nonce             require server-issued DPoP nonces (rotated every 300 s)
   --https                  serve TLS with a self-signed certificate made at start
   --control-origin ORIGIN  a non-loopback origin allowed to use the control API (repeatable)
   --no-control             do not serve the control API under /__control/
@@ -51,12 +53,13 @@ const STRING_FLAGS = {
   'error-profile': 'errorProfile',
   alg: 'signingAlg',
   'cookie-samesite': 'cookieSameSite',
+  dpop: 'dpop',
 } as const;
 
 const s = { type: 'string' } as const;
 const b = { type: 'boolean' } as const;
 const CONFIG = {
-  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b,
+  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b,
   'redirect-uri': { type: 'string', multiple: true },
   'control-origin': { type: 'string', multiple: true },
   ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, s])),
@@ -103,6 +106,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (Array.isArray(values['redirect-uri'])) o.redirectUris = values['redirect-uri'];
   if (Array.isArray(values['control-origin'])) o.controlOrigins = values['control-origin'];
   if (values.itp) o.itp = true;
+  if (values['dpop-nonce']) o.dpopNonce = true;
   if (values['no-control']) o.controlApi = false;
   return out;
 }

@@ -1,3 +1,4 @@
+import type { DpopServerState } from './dpop/index.js';
 import type { KeyManager } from './keys.js';
 import type { ResolvedOptions } from './options.js';
 import type { Store } from './store.js';
@@ -9,6 +10,9 @@ export interface Ctx {
   store: Store;
   keys: KeyManager;
   faults: FaultState;
+  /** DPoP nonces and replay cache: `dpop` for the token and revocation endpoints, `resourceDpop` for /userinfo and /api/private. Recreated by reset. */
+  dpop: DpopServerState;
+  resourceDpop: DpopServerState;
 }
 
 export interface RouteArgs {

@@ -1,6 +1,9 @@
 import type { Ctx } from './context.js';
+import { dpopStateFrom } from './dpop/index.js';
 import { runGrant } from './routes/token.js';
 import type { EventFilter, FamilyView, FaultSpec, FaultState, MockControl, ReplayResult, RevokeResult } from './types.js';
+
+export const createDpopState = dpopStateFrom;
 
 export function emptyFaults(): FaultState {
   return { dropNextRotation: 0, delayMs: 0, failNext: null };
@@ -25,6 +28,8 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
     reset() {
       store.reset();
       Object.assign(ctx.faults, emptyFaults());
+      ctx.dpop = dpopStateFrom(ctx.opts.dpop);
+      ctx.resourceDpop = dpopStateFrom(ctx.opts.dpop);
     },
     now: () => store.now(),
     advanceClock(seconds: number) {
@@ -123,6 +128,11 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
       store.declines.set(sub, [...new Set(scopes)]);
       store.emit({ type: 'consent.narrowed', sub, detail: { declined: scopes.join(' ') } });
       return { sub, declineScopes: store.userDeclines(sub) };
+    },
+    stealRefreshToken(id: string) {
+      const f = store.families.get(id);
+      if (!f) throw new ControlError(`Unknown family: ${String(id).slice(0, 64)}`, 404);
+      return { family: f.id, refresh_token: f.tokens[f.tokens.length - 1]!.value, jkt: f.jkt };
     },
     onEvent: (listener) => store.onEvent(listener),
   };

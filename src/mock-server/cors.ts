@@ -11,7 +11,7 @@ export function corsHeaders(ctx: Ctx, req: Request, clientId?: string): Record<s
   const clients = clientId !== undefined ? [ctx.opts.clients.get(clientId)] : [...ctx.opts.clients.values()];
   const ok = clients.some((c) => c !== undefined && originAllowed(c, origin));
   return ok
-    ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate', Vary: 'Origin' }
+    ? { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate, DPoP-Nonce', Vary: 'Origin' }
     : { Vary: 'Origin' };
 }
 

@@ -14,7 +14,7 @@
  *   clientId, audience, scope, status: 'active'|'revoked'|'expired', reason,
  *   createdAt, absoluteExpiresAt, idleExpiresAt, lastUsedAt, rotations,
  *   tokens: [{ value, state: 'current'|'rotated'|'revoked', issuedAt,
- *   rotatedAt }] }`. One family per code exchange that granted
+ *   rotatedAt }], jkt }` (`jkt`: the DPoP key thumbprint it is bound to, or null). One family per code exchange that granted
  *   `offline_access`; tokens are in issue order, the last one is the current
  *   one. Reasons: `reuse_detected`, `revoked` (RFC 7009), `code_replayed`,
  *   `limit` (the oldest over the 200 cap), `consent_revoked`, `mfa_required`,
@@ -29,7 +29,7 @@
  *   `refresh_token.revoked`, `family.created`, `family.revoked`,
  *   `family.expired`, `code.issued`, `code.replayed`, `authorize`, `login`,
  *   `logout`, `consent.revoked`, `mfa.required`, `keys.rotated`,
- *   `fault.applied`, `clock.advanced`, `reset`. The log keeps the last
+ *   `fault.applied`, `clock.advanced`, `dpop.rejected`, `reset`. The log keeps the last
  *   `maxEvents` (10000). `token_request` and `authorize` (with
  *   `detail.prompt` and `detail.response_mode`) log requests: a rejected
  *   request may add those, but changes nothing else.
@@ -56,6 +56,8 @@
  *   `setItp(enabled)` / `itpEnabled()` ↔ POST/GET itp `{enabled}`;
  *   `users()` ↔ GET users; `declineScopes(sub, scopes)` ↔ POST
  *   users/:sub/decline-scopes `{scopes}` (a narrower grant from then on);
+ *   `stealRefreshToken(family)` ↔ GET families/:id/refresh-token
+ *   (`{ family, refresh_token, jkt }`, the "stolen token" demo);
  *   `onEvent(listener)` ↔ GET events/stream (server-sent events, replaying
  *   after `Last-Event-ID` or `?since=`).
  *   Bad arguments: 400 `invalid_request` over HTTP, a thrown `ControlError`
@@ -65,7 +67,7 @@
  * the one-time code is `123456`. `autoLogin` never answers `prompt=none`:
  * that needs a real session, so ITP mode can make it fail.
  */
-import { createControl, emptyFaults } from './control.js';
+import { createControl, createDpopState, emptyFaults } from './control.js';
 import type { Ctx } from './context.js';
 import { createHandler } from './handler.js';
 import { KeyManager } from './keys.js';
@@ -96,7 +98,14 @@ export interface MockServer {
 
 export function createMockServer(options: MockServerOptions = {}): MockServer {
   const opts = resolveOptions(options);
-  const ctx: Ctx = { opts, store: new Store(opts), keys: new KeyManager(opts.signingAlg, opts.keys), faults: emptyFaults() };
+  const ctx: Ctx = {
+    opts,
+    store: new Store(opts),
+    keys: new KeyManager(opts.signingAlg, opts.keys),
+    faults: emptyFaults(),
+    dpop: createDpopState(opts.dpop),
+    resourceDpop: createDpopState(opts.dpop),
+  };
   let pinned: string | null = opts.issuer;
   let lastIssuer = opts.issuer ?? 'http://localhost/';
   const control = createControl(ctx, () => lastIssuer);

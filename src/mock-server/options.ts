@@ -1,3 +1,4 @@
+import { resolveDpopOptions, type DpopNonceOptions, type DpopSettings } from './dpop/options.js';
 import type {
   CookieSameSite,
   ErrorProfile,
@@ -32,6 +33,7 @@ export interface ResolvedOptions {
   maxEvents: number;
   controlOrigins: ReadonlySet<string>;
   keys: MockSigningKey[] | null;
+  dpop: DpopSettings;
 }
 
 export const DEFAULT_CLIENT_ID = 'demo';
@@ -53,7 +55,7 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
-  'controlOrigins', 'keys',
+  'controlOrigins', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
 ]);
 
 /** Config keys people copy from the command line: they are flags, not options. */
@@ -190,6 +192,15 @@ function byKey<T, K extends keyof T>(field: string, items: T[], key: K): Map<T[K
   return m;
 }
 
+function resolveDpop(o: Record<string, unknown>): DpopSettings {
+  const mode = oneOf('dpop', o.dpop, ['off', 'optional', 'required'] as const, 'optional');
+  const n = o.dpopNonce;
+  if (n !== undefined && typeof n !== 'boolean') obj('dpopNonce', n);
+  const rotation = typeof n === 'object' && n !== null ? seconds('dpopNonce.rotation', (n as DpopNonceOptions).rotation, 300, 1) : undefined;
+  const iatWindow = seconds('dpopIatWindow', o.dpopIatWindow, 300, 1);
+  return resolveDpopOptions({ mode, nonce: rotation !== undefined ? { rotation } : n === true, iatWindow });
+}
+
 export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
   const o = obj('options', input) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
@@ -244,6 +255,7 @@ export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
     maxEvents: count('maxEvents', o.maxEvents, 10000),
     controlOrigins: new Set(list('controlOrigins', o.controlOrigins, origin) ?? []),
     keys,
+    dpop: resolveDpop(o),
   };
   if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail('autoLogin', `unknown user ${r.autoLogin}`);
   return r;

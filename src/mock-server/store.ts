@@ -220,7 +220,7 @@ export class Store {
   }
 
   /** Starts a family, first revoking the oldest ones over the per-user-per-client cap. */
-  createFamily(init: { sub: string; clientId: string; audience: string | null; scope: string; authTime: number }): Family {
+  createFamily(init: { sub: string; clientId: string; audience: string | null; scope: string; authTime: number; jkt: string | null }): Family {
     const key = userClient(init.sub, init.clientId);
     let set = this.active.get(key);
     if (!set) this.active.set(key, (set = new Set()));

@@ -1,6 +1,10 @@
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { signJwt } from './keys.js';
-import type { Ctx } from './context.js';
+import type { Ctx, RouteArgs } from './context.js';
+import { parseAuthorization } from './dpop/index.js';
+import { checkProof, dpopUnauthorized, nonceHeader } from './dpop/route.js';
+import { checkDpopBinding, type DpopError } from './dpop/validate.js';
+import { oauthError } from './http.js';
 import type { MockUser } from './types.js';
 
 export function hasScope(scope: string, s: string): boolean {
@@ -35,6 +39,8 @@ export interface IssueInput {
   family: string | null;
   /** Use this jti (so the caller can link it to a code before the token exists). */
   jti?: string;
+  /** DPoP key thumbprint: the token gets `cnf.jkt` (RFC 9449 §6.1). */
+  jkt?: string | undefined;
 }
 
 export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token: string; jti: string; expiresIn: number }> {
@@ -60,6 +66,7 @@ export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token
     iat: now,
     exp: now + expiresIn,
     jti,
+    ...(i.jkt ? { cnf: { jkt: i.jkt } } : {}),
   });
   return { token, jti, expiresIn };
 }
@@ -93,19 +100,44 @@ export async function verifyOwnJwt(ctx: Ctx, token: string, issuer: string, opts
   }
 }
 
-/** Checks a Bearer access token: signature, exp, and that neither it nor its family was revoked. */
-export async function verifyAccessToken(
-  ctx: Ctx,
-  req: Request,
-  issuer: string,
-): Promise<{ ok: true; claims: JWTPayload & { sub: string; scope: string } } | { ok: false; error: string }> {
-  const auth = req.headers.get('authorization') ?? '';
-  const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(auth);
-  if (!m) return { ok: false, error: 'Missing or malformed Bearer token' };
-  const payload = await verifyOwnJwt(ctx, m[1]!, issuer);
-  if (!payload || typeof payload.scope !== 'string' || typeof payload.sub !== 'string') {
-    return { ok: false, error: 'Invalid or expired access token' };
-  }
-  if (ctx.store.accessTokenRevoked(payload.jti)) return { ok: false, error: 'Access token revoked' };
-  return { ok: true, claims: { ...payload, sub: payload.sub, scope: payload.scope } };
+type Claims = JWTPayload & { sub: string; scope: string };
+
+/**
+ * Checks the access token of a resource request: signature, exp, that neither
+ * it nor its family was revoked, and for a DPoP-bound token (`cnf.jkt`) the
+ * `DPoP` scheme with a proof from the bound key (`ath` included). Returns the
+ * claims with headers to add (a newer DPoP nonce), or the 401 to answer
+ * (`WWW-Authenticate: DPoP …` when the request used DPoP or the token is bound).
+ */
+export async function authenticate(
+  { ctx, req, issuer, url }: RouteArgs,
+  cors: Record<string, string>,
+): Promise<{ claims: Claims; headers: Record<string, string> } | Response> {
+  const auth = parseAuthorization(req.headers.get('authorization'));
+  let dpop = auth?.scheme === 'DPoP';
+  const fail = (description: string, e?: DpopError) =>
+    dpop ? dpopUnauthorized(ctx, e ?? { error: 'invalid_token', error_description: description }, cors) : bearerError(401, 'invalid_token', description, cors);
+  if (!auth) return fail('Missing or malformed Bearer token');
+  const payload = await verifyOwnJwt(ctx, auth.token, issuer);
+  if (!payload || typeof payload.scope !== 'string' || typeof payload.sub !== 'string') return fail('Invalid or expired access token');
+  if (ctx.store.accessTokenRevoked(payload.jti)) return fail('Access token revoked');
+  const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
+  const claims = { ...payload, sub: payload.sub, scope: payload.scope };
+  if (typeof jkt !== 'string') return dpop ? fail('The access token is not DPoP-bound: use the Bearer scheme') : { claims, headers: {} };
+  dpop = true;
+  if (auth.scheme !== 'DPoP') return fail('The access token is DPoP-bound: use Authorization: DPoP with a proof');
+  // /userinfo is the authorization server's: its nonce is the token endpoint's (one slot in the client).
+  const state = url.pathname === '/userinfo' ? ctx.dpop : ctx.resourceDpop;
+  const r = await checkProof(ctx, state, req, `${issuer}${url.pathname.slice(1)}`, auth.token);
+  const refused = r.ok ? checkDpopBinding(jkt, r) : r;
+  if (refused) return fail(refused.error_description, refused);
+  return { claims, headers: nonceHeader(r.ok ? r.nonce : undefined) };
+}
+
+/** 401/403 with the RFC 6750 WWW-Authenticate header. */
+export function bearerError(status: number, error: string, description: string, headers: Record<string, string>): Response {
+  return oauthError(status, error, description, {
+    ...headers,
+    'WWW-Authenticate': `Bearer error="${error}", error_description="${description.replace(/"/g, "'")}"`,
+  });
 }

@@ -1,3 +1,4 @@
+import type { DpopMode, DpopNonceOptions } from './dpop/options.js';
 /**
  * Public types of the mock authorization server: options, clients, users,
  * APIs, refresh-token families, events and faults. All times are
@@ -107,6 +108,16 @@ export interface MockServerOptions {
   controlApi?: boolean;
   /** Events kept (oldest dropped first). Default 10000. */
   maxEvents?: number;
+  /**
+   * DPoP (RFC 9449) at the token endpoint: `off` ignores proofs (Bearer only),
+   * `optional` (default) binds when a proof is sent, `required` refuses token
+   * requests without one. CLI `--dpop MODE`.
+   */
+  dpop?: DpopMode;
+  /** Require server-issued DPoP nonces, rotated every `rotation` seconds (default 300). CLI `--dpop-nonce`. */
+  dpopNonce?: boolean | DpopNonceOptions;
+  /** Accepted distance of a proof's `iat` from the server clock, seconds. Default 300. */
+  dpopIatWindow?: number;
 }
 
 export type FamilyStatus = 'active' | 'revoked' | 'expired';
@@ -135,6 +146,8 @@ export interface FamilyView {
   lastUsedAt: number;
   rotations: number;
   tokens: RefreshTokenView[];
+  /** Thumbprint of the DPoP key the family is bound to (at the code exchange), null for a Bearer family. */
+  jkt: string | null;
 }
 
 export type MockEventType =
@@ -157,6 +170,7 @@ export type MockEventType =
   | 'keys.rotated'
   | 'fault.applied'
   | 'clock.advanced'
+  | 'dpop.rejected'
   | 'reset';
 
 export interface MockEvent {
@@ -204,6 +218,13 @@ export interface ReplayResult {
   body: Record<string, unknown>;
 }
 
+export interface StolenRefreshToken {
+  family: string;
+  refresh_token: string;
+  /** Thumbprint of the key a proof must come from; null when the family is not DPoP-bound. */
+  jkt: string | null;
+}
+
 export interface RevokeResult {
   revokedFamilies: string[];
 }
@@ -233,6 +254,11 @@ export interface MockControl {
   users(): Array<Required<MockUser>>;
   /** Sets the scopes a user declines at consent from now on (`[]` grants everything asked). */
   declineScopes(sub: string, scopes: string[]): { sub: string; declineScopes: string[] };
+  /**
+   * The family's current refresh token and key binding, as a thief reading the
+   * browser's storage would get it (the demo's "steal the refresh token").
+   */
+  stealRefreshToken(family: string): StolenRefreshToken;
   /** Calls `listener` with each new event; returns the unsubscribe function. */
   onEvent(listener: (event: MockEvent) => void): () => void;
 }

@@ -7,6 +7,7 @@
  * ```
  */
 import type { FamilyView, MockServer } from '../mock-server/index.js';
+import { createDpopProof, toDpopKey } from '../dpop/key.js';
 import { pkcePair, randomString } from './pkce.js';
 
 export interface SignInOptions {
@@ -21,8 +22,11 @@ export interface SignInOptions {
   /** Default `http://localhost/callback` (accepted by the default client, which allows loopback redirects). */
   redirectUri?: string;
   /**
-   * Reserved for DPoP-bound tokens (a later release): a key pair whose public
-   * key the proofs carry. Ignored by a server without DPoP support.
+   * Bind the login to this DPoP key (RFC 9449): the code exchange carries a
+   * proof signed with it (dated on the server's clock; one retry with the
+   * server's nonce when it asks for one), so the family is bound to the key's
+   * thumbprint and the tokens are `DPoP`. Make one with
+   * `crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])`.
    */
   dpopKey?: CryptoKeyPair;
 }
@@ -129,8 +133,10 @@ export async function signIn(server: MockServer, options: SignInOptions = {}): P
     location = res.headers.get('location')!;
   }
   const code = codeFrom(location, state);
-  const tok = await server.fetch(
-    form(`${base}/oauth/token`, { grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: redirectUri }),
+  const tok = await tokenRequest(
+    server,
+    { grant_type: 'authorization_code', client_id: clientId, code, code_verifier: verifier, redirect_uri: redirectUri },
+    options.dpopKey,
   );
   if (tok.status !== 200) return fail(tok, 'code exchange');
   const body = (await tok.json()) as TokenResponse;
@@ -142,6 +148,21 @@ export async function signIn(server: MockServer, options: SignInOptions = {}): P
   return { ...body, family };
 }
 
+/** POST /oauth/token, with a DPoP proof from `dpopKey` when given (one retry on `use_dpop_nonce`). */
+async function tokenRequest(server: MockServer, fields: Record<string, string>, dpopKey: CryptoKeyPair | undefined): Promise<Response> {
+  const url = `${origin(server)}/oauth/token`;
+  const key = dpopKey && (await toDpopKey(dpopKey));
+  const send = async (nonce?: string) => {
+    const req = form(url, fields);
+    if (key) req.headers.set('DPoP', await createDpopProof(key, { url, method: 'POST', now: () => server.control.now(), ...(nonce ? { nonce } : {}) }));
+    return server.fetch(req);
+  };
+  const res = await send();
+  const nonce = res.headers.get('dpop-nonce');
+  if (!key || res.status !== 400 || !nonce || ((await res.clone().json()) as { error?: string }).error !== 'use_dpop_nonce') return res;
+  return send(nonce);
+}
+
 /** The family a refresh token belongs to. */
 export function familyOf(server: MockServer, refreshToken: string): FamilyView | undefined {
   return server.control.families().find((f) => f.tokens.some((t) => t.value === refreshToken));
@@ -151,16 +172,18 @@ export function familyOf(server: MockServer, refreshToken: string): FamilyView |
 export async function refresh(
   server: MockServer,
   refreshToken: string,
-  options: { clientId?: string; scope?: string; audience?: string } = {},
+  options: { clientId?: string; scope?: string; audience?: string; dpopKey?: CryptoKeyPair } = {},
 ): Promise<{ status: number; body: TokenResponse & { error?: string; error_description?: string } }> {
-  const res = await server.fetch(
-    form(`${origin(server)}/oauth/token`, {
+  const res = await tokenRequest(
+    server,
+    {
       grant_type: 'refresh_token',
       client_id: options.clientId ?? 'demo',
       refresh_token: refreshToken,
       ...(options.scope ? { scope: options.scope } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
-    }),
+    },
+    options.dpopKey,
   );
   return { status: res.status, body: (await res.json()) as TokenResponse };
 }

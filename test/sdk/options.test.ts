@@ -45,9 +45,7 @@ const SAMPLE: Record<string, unknown> = {
  * Options this branch does not accept yet, each with the work that adds it. When that lands the
  * option is accepted and this test fails until it is moved out of here (and the README row updated).
  */
-const NOT_YET: Record<string, string> = {
-  useDpop: 'the DPoP work (wave 2)',
-};
+const NOT_YET: Record<string, string> = {};
 
 describe('auth0-spa-js 2.27 options', () => {
   const names = auth0Options();

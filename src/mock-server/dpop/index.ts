@@ -17,7 +17,11 @@ export interface DpopServerState {
 }
 
 export function createDpopServerState(options?: DpopOptions): DpopServerState {
-  const settings = resolveDpopOptions(options);
+  return dpopStateFrom(resolveDpopOptions(options));
+}
+
+/** Fresh nonces and replay cache for resolved settings (a server's reset calls it again). */
+export function dpopStateFrom(settings: DpopSettings): DpopServerState {
   return { settings, nonces: new DpopNonces(settings.nonceRotation * 1000), replay: new DpopReplayCache(settings.replayCacheSize) };
 }
 

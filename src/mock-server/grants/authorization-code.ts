@@ -11,7 +11,8 @@ async function s256(verifier: string): Promise<string> {
 }
 
 /** grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5). */
-export async function authorizationCodeGrant(ctx: Ctx, p: Params, clientId: string, issuer: string): Promise<GrantResult> {
+/** `jkt`: the DPoP key of the request; it binds the family and the access token (RFC 9449 §5). */
+export async function authorizationCodeGrant(ctx: Ctx, p: Params, clientId: string, issuer: string, jkt?: string): Promise<GrantResult> {
   const code = p.get('code');
   const redirectUri = p.get('redirect_uri');
   if (!code) return grantError(400, 'invalid_request', 'Missing required parameter: code');
@@ -45,15 +46,15 @@ export async function authorizationCodeGrant(ctx: Ctx, p: Params, clientId: stri
 
   rec.usedAt = store.now();
   const family = hasScope(rec.scope, 'offline_access')
-    ? store.createFamily({ sub: rec.sub, clientId, audience: rec.audience, scope: rec.scope, authTime: rec.authTime })
+    ? store.createFamily({ sub: rec.sub, clientId, audience: rec.audience, scope: rec.scope, authTime: rec.authTime, jkt: jkt ?? null })
     : null;
   rec.family = family?.id ?? null;
   const jti = crypto.randomUUID();
   rec.jtis.push(jti);
-  const at = await issueAccessToken(ctx, { issuer, clientId, sub: rec.sub, scope: rec.scope, audience: rec.audience, family: rec.family, jti });
+  const at = await issueAccessToken(ctx, { issuer, clientId, sub: rec.sub, scope: rec.scope, audience: rec.audience, family: rec.family, jti, jkt });
   const body: Record<string, unknown> = {
     access_token: at.token,
-    token_type: 'Bearer',
+    token_type: jkt ? 'DPoP' : 'Bearer',
     expires_in: at.expiresIn,
     scope: rec.scope,
   };

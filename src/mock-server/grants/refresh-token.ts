@@ -1,5 +1,7 @@
 import type { Ctx } from '../context.js';
 import type { Params } from '../http.js';
+import { checkDpopBinding } from '../dpop/validate.js';
+import { reportRejection } from '../dpop/route.js';
 import { hasScope, issueAccessToken, issueIdToken } from '../tokens.js';
 import { grantError, invalidGrant, UNKNOWN_REFRESH_TOKEN, type GrantResult } from './result.js';
 
@@ -9,12 +11,19 @@ import { grantError, invalidGrant, UNKNOWN_REFRESH_TOKEN, type GrantResult } fro
  * From the token lookup to the rotation nothing awaits, so concurrent
  * requests presenting one token are decided one after the other.
  */
-export async function refreshTokenGrant(ctx: Ctx, p: Params, clientId: string, issuer: string, replay = false): Promise<GrantResult> {
+export async function refreshTokenGrant(ctx: Ctx, p: Params, clientId: string, issuer: string, replay = false, jkt?: string): Promise<GrantResult> {
   const presented = p.get('refresh_token');
   if (!presented) return grantError(400, 'invalid_request', 'Missing required parameter: refresh_token');
   const store = ctx.store;
   const f = store.refreshIndex.get(presented);
   if (!f || f.clientId !== clientId) return invalidGrant(ctx, UNKNOWN_REFRESH_TOKEN);
+  // A DPoP-bound family answers only its key's proofs; a refusal changes nothing (no rotation, no
+  // reuse detection, no revocation), so a thief holding the token cannot sign the user out.
+  const unbound = checkDpopBinding(f.jkt ?? undefined, { ok: true, ...(jkt ? { jkt } : {}) });
+  if (unbound) {
+    reportRejection(ctx, unbound, { family: f.id, sub: f.sub, clientId });
+    return grantError(400, unbound.error, unbound.error_description, f.id);
+  }
 
   const scopeParam = p.get('scope');
   let scope = f.scope;
@@ -55,10 +64,11 @@ export async function refreshTokenGrant(ctx: Ctx, p: Params, clientId: string, i
     return invalidGrant(ctx, UNKNOWN_REFRESH_TOKEN, f.id);
   }
 
-  const at = await issueAccessToken(ctx, { issuer, clientId, sub: f.sub, scope, audience, family: f.id });
+  const bound = f.jkt ?? undefined;
+  const at = await issueAccessToken(ctx, { issuer, clientId, sub: f.sub, scope, audience, family: f.id, jkt: bound });
   const body: Record<string, unknown> = {
     access_token: at.token,
-    token_type: 'Bearer',
+    token_type: bound ? 'DPoP' : 'Bearer',
     expires_in: at.expiresIn,
     scope,
     refresh_token: next,

@@ -48,6 +48,7 @@ const ROUTES: Array<[string, RegExp, Handler]> = [
   ['GET', /^clock$/, async (c) => ({ now: c.now() })],
   ['POST', /^clock$/, async (c, req) => ({ now: c.advanceClock((await body(req)).advance as number) })],
   ['GET', /^families$/, async (c) => c.families()],
+  ['GET', /^families\/([^/]+)\/refresh-token$/, async (c, _r, _u, m) => c.stealRefreshToken(segment(m))],
   ['GET', /^families\/([^/]+)$/, async (c, _r, _u, m) => c.family(segment(m)) ?? notFound('Unknown family')],
   [
     'GET',

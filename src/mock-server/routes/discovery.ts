@@ -27,6 +27,7 @@ export async function discovery({ issuer, ctx }: RouteArgs): Promise<Response> {
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
+      ...(ctx.opts.dpop.mode !== 'off' ? { dpop_signing_alg_values_supported: ctx.opts.dpop.algorithms } : {}),
     },
     200,
     { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache' },

@@ -3,19 +3,21 @@ import { corsHeaders, withHeaders } from '../cors.js';
 import { authorizationCodeGrant } from '../grants/authorization-code.js';
 import { refreshTokenGrant } from '../grants/refresh-token.js';
 import { grantError, type GrantResult } from '../grants/result.js';
+import { checkProof, nonceHeader, reportRejection } from '../dpop/route.js';
 import { json, readBodyParams, type Params } from '../http.js';
 
 const FAULT_ERRORS = { 429: 'too_many_requests', 500: 'server_error', 503: 'temporarily_unavailable' } as const;
 
 /** Runs one token request's grant; shared by the endpoint and `control.replay`. */
-export async function runGrant(ctx: Ctx, p: Params, issuer: string, replay = false): Promise<GrantResult> {
+/** `jkt`: thumbprint of the request's accepted DPoP proof (undefined: no proof, e.g. `control.replay`, which acts as a thief). */
+export async function runGrant(ctx: Ctx, p: Params, issuer: string, replay = false, jkt?: string): Promise<GrantResult> {
   const grantType = p.get('grant_type');
   if (!grantType) return grantError(400, 'invalid_request', 'Missing required parameter: grant_type');
   const clientId = p.get('client_id');
   if (!clientId) return grantError(400, 'invalid_request', 'Missing required parameter: client_id');
   if (!ctx.opts.clients.has(clientId)) return grantError(401, 'invalid_client', 'Unknown client');
-  if (grantType === 'authorization_code') return authorizationCodeGrant(ctx, p, clientId, issuer);
-  if (grantType === 'refresh_token') return refreshTokenGrant(ctx, p, clientId, issuer, replay);
+  if (grantType === 'authorization_code') return authorizationCodeGrant(ctx, p, clientId, issuer, jkt);
+  if (grantType === 'refresh_token') return refreshTokenGrant(ctx, p, clientId, issuer, replay, jkt);
   return grantError(400, 'unsupported_grant_type', `Unsupported grant_type: ${grantType.slice(0, 64)}`);
 }
 
@@ -43,7 +45,17 @@ export async function token({ req, ctx, issuer }: RouteArgs): Promise<Response> 
   } else if (!parsed.ok) {
     result = grantError(400, 'invalid_request', parsed.description);
   } else {
-    result = await runGrant(ctx, parsed.params, issuer);
+    // DPoP first: a nonce challenge or a bad proof never consumes a code nor rotates.
+    const proof = await checkProof(ctx, ctx.dpop, req, `${issuer}oauth/token`);
+    Object.assign(headers, nonceHeader(proof.nonce));
+    if (proof.ok) {
+      result = await runGrant(ctx, parsed.params, issuer, false, proof.jkt);
+    } else {
+      const f = ctx.store.refreshIndex.get(parsed.params.get('refresh_token') ?? '');
+      const family = f && f.clientId === clientId ? f.id : undefined;
+      reportRejection(ctx, proof, { ...(family ? { family } : {}), ...(clientId ? { clientId } : {}) });
+      result = grantError(400, proof.error, proof.error_description, family);
+    }
   }
   ev.status = result.status;
   if (result.family) ev.family = result.family;

@@ -1,0 +1,107 @@
+/**
+ * DPoP orchestration for the client (RFC 9449): one key per login, made at
+ * the code exchange and owned by the family (its `jkt` in the family record),
+ * proofs dated on the SDK clock (nowProvider + the learned server offset),
+ * server nonces kept in the DPoP store (IndexedDB for persistent caches, so
+ * tabs share them with the keys) and one retry on `use_dpop_nonce`.
+ */
+import type { Clock } from './clock.js';
+import { ConfigurationError, DpopKeyMissingError } from './errors.js';
+import { createDpopProof, generateDpopKey, type DpopKey } from './dpop/key.js';
+import { withDpopNonce } from './dpop/retry.js';
+import { deleteDpopKey, dpopNonces, idbDpopStore, loadDpopKey, memoryDpopStore, saveDpopKey, type DpopNonces, type DpopStore } from './dpop/store.js';
+import type { ResolvedOptions } from './options.js';
+import { bad, type DpopHttp } from './token-endpoint.js';
+import { getJson, type JsonResponse } from './http.js';
+import type { TokenStore } from './cache/token-store.js';
+
+export const DPOP_OFF = 'DPoP is off: create the client with useDpop: true';
+
+export interface ProofParams {
+  url: string;
+  method: string;
+  nonce?: string;
+  accessToken?: string;
+}
+
+export class Dpop {
+  readonly nonces: DpopNonces;
+
+  constructor(
+    private readonly store: DpopStore,
+    private readonly clientId: string,
+    private readonly clock: Clock,
+  ) {
+    this.nonces = dpopNonces(store, clientId);
+  }
+
+  /** Undefined without `useDpop`; ConfigurationError where WebCrypto (or IndexedDB for a persistent cache) is missing. */
+  static create(o: ResolvedOptions, clock: Clock): Dpop | undefined {
+    if (!o.useDpop) return undefined;
+    if (!globalThis.crypto?.subtle) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
+    const store = o.cacheLocation === 'memory' && !o.cache ? memoryDpopStore() : idbDpopStore();
+    return new Dpop(store, o.clientId, clock);
+  }
+
+  newKey = generateDpopKey;
+
+  save(key: DpopKey): Promise<void> {
+    return saveDpopKey(this.store, this.clientId, key);
+  }
+
+  /** Deletes a family's key (with the family); never throws. */
+  async forget(jkt: string | undefined): Promise<void> {
+    if (jkt) await deleteDpopKey(this.store, this.clientId, jkt).catch(() => undefined);
+  }
+
+  /** The key a family is bound to; DpopKeyMissingError when it is gone (nothing is sent then). */
+  async key(jkt: string): Promise<DpopKey> {
+    const key = await loadDpopKey(this.store, this.clientId, jkt);
+    if (!key) throw new DpopKeyMissingError();
+    return key;
+  }
+
+  async proof(key: DpopKey, p: ProofParams): Promise<string> {
+    const now = (await this.clock.base()) + this.clock.offsetMs;
+    return createDpopProof(key, { ...p, now: () => now });
+  }
+
+  /** A request to the authorization server: a fresh proof per attempt, every DPoP-Nonce stored, one retry on use_dpop_nonce. */
+  send<T>(key: DpopKey, url: string, run: (http: DpopHttp) => Promise<T>, method = 'POST', accessToken?: string): Promise<T> {
+    return withDpopNonce(this.nonces, async (nonce) =>
+      run({
+        headers: { DPoP: await this.proof(key, { url, method, ...(nonce ? { nonce } : {}), ...(accessToken ? { accessToken } : {}) }) },
+        nonce: (n) => this.nonces.set(n),
+      }),
+    );
+  }
+}
+
+/** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
+export function checkDpopTokenType(body: Record<string, unknown>): Record<string, unknown> {
+  if (!/^dpop$/i.test(String(body.token_type))) bad('token_type', body.token_type, '"DPoP" (useDpop)');
+  return body;
+}
+
+/** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo). */
+export async function sessionKey(dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> {
+  if (!dpop) throw new ConfigurationError(DPOP_OFF);
+  const family = (await store.getSession())?.family;
+  const jkt = family && (await store.getFamily(family))?.jkt;
+  if (!jkt) throw new DpopKeyMissingError();
+  return dpop.key(jkt);
+}
+
+/** GET with the access token: `Bearer`, or for a DPoP token `DPoP` + a proof with `ath` (one nonce retry). */
+export async function authorizedGet(
+  url: string,
+  token: { access_token: string; token_type: string },
+  timeoutMs: number,
+  dpop: Dpop | undefined,
+  store: TokenStore,
+): Promise<JsonResponse> {
+  const at = token.access_token;
+  if (!dpop || !/^dpop$/i.test(token.token_type)) return getJson(url, { timeoutMs, headers: { Authorization: `Bearer ${at}` } });
+  const key = await sessionKey(dpop, store);
+  return dpop.send(key, url, (http) => getJson(url, { timeoutMs, ...http, headers: { ...http.headers, Authorization: `DPoP ${at}` } }), 'GET', at);
+}
