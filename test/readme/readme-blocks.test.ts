@@ -51,6 +51,8 @@ const COVERAGE: Record<string, Check[]> = {
   'Quick start: import#1': [{ kind: 'typecheck' }, { kind: 'e2e', spec: 'e2e/readme/quick-start.spec.ts' }],
   // a fragment of an app: `client` and the app's own `retryLater` come from around it
   'Errors#1': [{ kind: 'typecheck', context: ERRORS_CONTEXT }],
+  'Events#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\ndeclare function showSignedOut(text: string): void;\n` }],
+  'DPoP: sender-constrained tokens#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\n` }],
   'Using other OpenID providers#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\n` }],
   'Using other OpenID providers#2': [
     {
