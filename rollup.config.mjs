@@ -92,6 +92,7 @@ const PRIVATE_NAMES = `
   revocationUrl recheck flushUnsaved removeAccess issRequired newFamilyId commitLogin waitForSeq persistNow familyFor prefetch
   getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
   manifest createFamily signOut publish commit expectedOrigin signingInput
+  nonces newKey forget proof claim current emit used
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 

@@ -1,7 +1,7 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
 import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError, TimeoutError } from './errors.js';
+import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from './errors.js';
 import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
 import { Emitter, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
@@ -12,15 +12,13 @@ import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
 import { runIframe } from './silent-iframe.js';
-import { openTabSync, type TabMessage, type TabSync } from './tab-sync.js';
+import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { UserInfoLoader, userFromClaims } from './userinfo.js';
-import { authorizedGet, Dpop, DPOP_OFF, sessionKey, type ProofParams } from './dpop-client.js';
+import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
+import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
+import { fromOtherTab } from './other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
-import type { Cache } from './cache/cache.js';
-import { IndexedDbCache } from './cache/indexeddb.js';
-import { LocalStorageCache } from './cache/local-storage.js';
-import { InMemoryCache } from './cache/memory.js';
 import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, TokenStore, type AccessEntry } from './cache/token-store.js';
 
 import type {
@@ -32,33 +30,6 @@ import type {
   TokenResponse,
   User,
 } from './client-types.js';
-
-/** Errors after which the app should simply sign in again. */
-const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token', 'dpop_key_missing'];
-
-function backend(options: ResolvedOptions): Cache {
-  if (options.cache) return options.cache;
-  if (options.cacheLocation === 'localstorage') return new LocalStorageCache();
-  if (options.cacheLocation === 'indexeddb') return new IndexedDbCache();
-  return new InMemoryCache();
-}
-
-/** `window.location.assign`, or a clear error where there is no page to navigate. */
-function assignLocation(url: string): void {
-  const location = (globalThis as { location?: Location }).location;
-  if (!location || typeof location.assign !== 'function') {
-    throw new ConfigurationError('There is no window.location here: pass openUrl to navigate');
-  }
-  location.assign(url);
-}
-
-function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 /**
  * The SDK's client (auth0-spa-js `Auth0Client`): sign-in with Authorization Code + PKCE, tokens
@@ -109,33 +80,7 @@ export class AuthClient {
     });
     this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop };
     this.transactions = new TransactionStore(o.clientId);
-    this.tabs.subscribe((m) => void this.fromOtherTab(m, inTabOnly).catch(() => undefined));
-  }
-
-  /** Another tab's session event, delivered once this tab's storage shows it. */
-  private async fromOtherTab(m: TabMessage, inTabOnly: boolean): Promise<void> {
-    const t = m.type;
-    if (inTabOnly) {
-      // A memory cache is per tab: other tabs' tokens are theirs, but their logout revokes and forgets this tab's too.
-      if (t === 'logout' && (await this.store.getSession())) await this.family.signOut(true).then(() => this.otherTab());
-      return;
-    }
-    if (t === 'tokenRefreshed') return this.onSessionEvent(m);
-    if (t !== 'signedIn' && t !== 'logout' && t !== 'family_removed') return;
-    // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
-    let s;
-    for (let i = 0; i < 40; i++) {
-      s = await this.store.getSession().catch(() => undefined);
-      if (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    // A removed family signs this tab out when it was the session's.
-    if (t === 'signedIn') this.onSessionEvent(m);
-    else if (!s) this.otherTab();
-  }
-
-  private otherTab(): void {
-    this.onSessionEvent({ type: 'signedOut', reason: 'other_tab' });
+    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, (e) => this.onSessionEvent(e)).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
@@ -381,21 +326,16 @@ export class AuthClient {
 
   /** A DPoP proof signed with the session's key (`useDpop`), dated on the SDK clock. DpopKeyMissingError without a bound session. */
   async generateDpopProof(p: ProofParams): Promise<string> {
-    return this.dpopOn().proof(await sessionKey(this.dpop, this.store), p);
+    return dpopOn(this.dpop).proof(await sessionKey(this.dpop, this.store), p);
   }
 
   /** The stored DPoP nonce of the authorization server, or of the resource `id`. */
   getDpopNonce(id?: string): Promise<string | undefined> {
-    return this.dpopOn().nonces.get(id);
+    return dpopOn(this.dpop).nonces.get(id);
   }
 
   setDpopNonce(nonce: string, id?: string): Promise<void> {
-    return this.dpopOn().nonces.set(nonce, id);
-  }
-
-  private dpopOn(): Dpop {
-    if (!this.dpop) throw new ConfigurationError(DPOP_OFF);
-    return this.dpop;
+    return dpopOn(this.dpop).nonces.set(nonce, id);
   }
 
   /**

@@ -83,13 +83,19 @@ export function checkDpopTokenType(body: Record<string, unknown>): Record<string
   return body;
 }
 
+/** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
+export function dpopOn(dpop: Dpop | undefined): Dpop {
+  if (!dpop) throw new ConfigurationError(DPOP_OFF);
+  return dpop;
+}
+
 /** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo). */
 export async function sessionKey(dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> {
-  if (!dpop) throw new ConfigurationError(DPOP_OFF);
+  const d = dpopOn(dpop);
   const family = (await store.getSession())?.family;
   const jkt = family && (await store.getFamily(family))?.jkt;
   if (!jkt) throw new DpopKeyMissingError();
-  return dpop.key(jkt);
+  return d.key(jkt);
 }
 
 /** GET with the access token: `Bearer`, or for a DPoP token `DPoP` + a proof with `ath` (one nonce retry). */

@@ -1,15 +1,11 @@
 import { classify } from './classify.js';
-import type { Clock } from './clock.js';
-import type { Endpoints } from './endpoints.js';
-import type { Dpop } from './dpop-client.js';
-import type { DpopKey } from './dpop/key.js';
+import type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason } from './family-types.js';
 import { DpopKeyMissingError, GenericError, MissingRefreshTokenError, NetworkError, OAuthError, TimeoutError } from './errors.js';
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
-import type { IdTokenClaims, JwksCache } from './id-token.js';
+import type { IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { Markers } from './markers.js';
-import type { TabMessage } from './tab-sync.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
@@ -39,55 +35,7 @@ import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type Acce
  *   unreachable, clock) keeps the tokens and the previous claims; hostile
  *   (bad signature, iss/sub/aud changed) revokes the family at the server.
  */
-export type SessionEvent =
-  | { type: 'signedIn' }
-  | { type: 'tokenRefreshed'; audience: string; expiresAt: number }
-  | { type: 'signedOut'; reason: SignedOutReason };
-
-export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token' | 'dpop_key_missing';
-
-export interface FamilyDeps {
-  clientId: string;
-  store: TokenStore;
-  endpoints: () => Promise<Endpoints>;
-  httpTimeoutMs: number;
-  /** Seconds (ID-token checks and early refresh). */
-  leeway: number;
-  /** Memory caches are per tab: no cross-tab locks or markers. */
-  inTabOnly: boolean;
-  jwks: JwksCache;
-  clock: Clock;
-  announce: (message: TabMessage) => void;
-  /** Every session outcome, for client.on(...). */
-  onSessionEvent: (event: SessionEvent) => void;
-  /** useDpop: keys, proofs and nonces (dpop-client.ts); a family with `jkt` is refreshed and revoked with proofs. */
-  dpop?: Dpop;
-}
-
-export interface RefreshRequest {
-  family: string;
-  /** Cache-key audience (`default` when none). */
-  audience: string;
-  /** Audience sent to the token endpoint, if any. */
-  audienceParam?: string;
-  scope: string;
-  /** The returned token must have been obtained after this epoch ms (cacheMode 'off'). */
-  notBefore?: number;
-}
-
-/** What a verified code exchange stores (login). */
-export interface LoginCommit {
-  tokens: TokenEndpointResponse;
-  claims?: IdTokenClaims;
-  audience: string;
-  scope: string;
-  /** A fresh login replaces whatever the cache held. */
-  replaceSession: boolean;
-  /** Random id for a new family. */
-  newFamilyId: string;
-  /** useDpop: the key of the code exchange, saved before the family exists and then owned by it. */
-  dpopKey?: DpopKey;
-}
+export type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason };
 
 const retryAfterOf = (e: unknown): number | undefined =>
   e instanceof OAuthError || e instanceof NetworkError ? e.retryAfter : undefined;

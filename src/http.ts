@@ -1,4 +1,4 @@
-import { InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+import { errorText, InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './errors.js';
 
 /**
  * HTTP for the protocol modules: form POSTs and JSON GETs with a timeout and
@@ -34,7 +34,7 @@ async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<
     return res;
   } catch (e) {
     if (controller.signal.aborted) throw new TimeoutError(`Request to ${url} timed out after ${opts.timeoutMs} ms`);
-    throw new NetworkError(`Request to ${url} failed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new NetworkError(`Request to ${url} failed: ${errorText(e)}`);
   } finally {
     clearTimeout(timer);
   }
@@ -45,7 +45,7 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   try {
     text = await res.text();
   } catch (e) {
-    throw new NetworkError(`Reading the response of ${url} failed: ${e instanceof Error ? e.message : String(e)}`, res.status);
+    throw new NetworkError(`Reading ${url} failed: ${errorText(e)}`, res.status);
   }
   let body: unknown;
   try {

@@ -49,7 +49,7 @@ export function hasCrossTabLocks(): boolean {
 export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions): Promise<T> {
   const { timeoutMs } = opts;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    return Promise.reject(new ConfigurationError(`runExclusive("${name}"): timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`));
+    return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${String(timeoutMs)}`));
   }
   const locks = opts.inTabOnly ? undefined : webLocks();
   return locks ? withWebLock(locks, name, fn, timeoutMs) : withTabLock(name, fn, timeoutMs);
@@ -64,7 +64,7 @@ function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       if (pinned) return; // a sent request: wait for its answer
-      const error = new TimeoutError(`Lock "${name}" was held longer than its maximum of ${timeoutMs} ms and has been released`);
+      const error = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`);
       controller.abort(error);
       reject(error);
     }, timeoutMs);

@@ -108,8 +108,7 @@ export class Markers {
         if (!record || TokenStore.seqOf(record) >= wanted) return record;
         if (expired) {
           throw new StorageError(
-            `The token cache still shows refresh-token family ${family} at seq ${TokenStore.seqOf(record)} after ${STORAGE_CATCH_UP_MS} ms, ` +
-              `but another tab stored seq ${wanted}: storage has not caught up, try again`,
+            `Refresh-token family ${family} at seq ${TokenStore.seqOf(record)}, another tab stored seq ${wanted}: storage lags, retry`,
           );
         }
         await new Promise<void>((resolve) => {

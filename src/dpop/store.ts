@@ -5,7 +5,7 @@
  * being exported), a Map for the memory cache. Keys are stored under the
  * client id and the key's thumbprint, the `jkt` the family record holds.
  */
-import { del, get, set } from 'idb-keyval';
+import { promisifyRequest } from 'idb-keyval';
 import { storageFailure } from '../cache/codec.js';
 import { openStore } from '../cache/idb-store.js';
 import { ConfigurationError } from '../errors.js';
@@ -32,9 +32,9 @@ export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
         throw storageFailure('DPoP IndexedDB', op, e);
       });
   return {
-    get: wrap('read', (k: string) => get(k, store)),
-    set: wrap('write', (k: string, v: unknown) => set(k, v, store)),
-    delete: wrap('remove', (k: string) => del(k, store)),
+    get: wrap('read', (k: string) => store('readonly', (os) => promisifyRequest(os.get(k)))),
+    set: wrap('write', (k: string, v: unknown) => store('readwrite', (os) => (os.put(v, k), promisifyRequest(os.transaction)))),
+    delete: wrap('remove', (k: string) => store('readwrite', (os) => (os.delete(k), promisifyRequest(os.transaction)))),
   };
 }
 

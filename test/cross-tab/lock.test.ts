@@ -103,7 +103,7 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
     const error = await holderOutcome;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).error).toBe('timeout');
-    expect((error as TimeoutError).message).toBe(`Lock "${name}" was held longer than its maximum of 10000 ms and has been released`);
+    expect((error as TimeoutError).message).toBe(`Lock "${name}" held over 10000 ms: released`);
     expect(holderSignal?.aborted).toBe(true);
     expect(holderSignal?.reason).toBe(error);
     await expect(waiter).resolves.toBe('waiter ran');
@@ -127,7 +127,7 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
       const error = await runExclusive(lockName(), async () => 'x', { timeoutMs: bad }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as ConfigurationError).error).toBe('invalid_configuration');
-      expect((error as ConfigurationError).message).toMatch(/timeoutMs must be a positive number of milliseconds/);
+      expect((error as ConfigurationError).message).toMatch(/timeoutMs must be a positive number \(ms\)/);
     }
   });
 });

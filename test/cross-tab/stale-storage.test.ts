@@ -132,7 +132,7 @@ describe('tabs whose storage lags behind the lock handoff (Web Locks present)', 
     );
     expect(error).toBeInstanceOf(StorageError);
     expect(error).toMatchObject({ error: 'storage_error' });
-    expect((error as StorageError).message).toMatch(/still shows refresh-token family .* at seq 0 .* another tab stored seq 1/);
+    expect((error as StorageError).message).toMatch(/^Refresh-token family .* at seq 0, another tab stored seq 1: storage lags/);
     expect(refreshRequests(net)).toHaveLength(1);
     expect(reuseDetections(net)).toHaveLength(0);
 

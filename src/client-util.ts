@@ -1,0 +1,34 @@
+/** Small helpers of AuthClient (client.ts): cache backend, navigation, timeout, "sign in again" codes. */
+import { ConfigurationError, TimeoutError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { Cache } from './cache/cache.js';
+import { IndexedDbCache } from './cache/indexeddb.js';
+import { LocalStorageCache } from './cache/local-storage.js';
+import { InMemoryCache } from './cache/memory.js';
+
+/** Errors after which the app should simply sign in again. */
+export const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token', 'dpop_key_missing'];
+
+export function backend(options: ResolvedOptions): Cache {
+  if (options.cache) return options.cache;
+  if (options.cacheLocation === 'localstorage') return new LocalStorageCache();
+  if (options.cacheLocation === 'indexeddb') return new IndexedDbCache();
+  return new InMemoryCache();
+}
+
+/** `window.location.assign`, or a clear error where there is no page to navigate. */
+export function assignLocation(url: string): void {
+  const location = (globalThis as { location?: Location }).location;
+  if (!location || typeof location.assign !== 'function') {
+    throw new ConfigurationError('There is no window.location here: pass openUrl to navigate');
+  }
+  location.assign(url);
+}
+
+export function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,33 @@
+import type { SessionEvent } from './events.js';
+import type { FamilyLock } from './family-lock.js';
+import type { TabMessage } from './tab-sync.js';
+import type { TokenStore } from './cache/token-store.js';
+
+/** Another tab's session event (client.ts), delivered once this tab's storage shows it. */
+export async function fromOtherTab(
+  m: TabMessage,
+  inTabOnly: boolean,
+  store: TokenStore,
+  family: FamilyLock,
+  emit: (e: SessionEvent) => void,
+): Promise<void> {
+  const t = m.type;
+  const otherTab = () => emit({ type: 'signedOut', reason: 'other_tab' });
+  if (inTabOnly) {
+    // A memory cache is per tab: other tabs' tokens are theirs, but their logout revokes and forgets this tab's too.
+    if (t === 'logout' && (await store.getSession())) await family.signOut(true).then(otherTab);
+    return;
+  }
+  if (t === 'tokenRefreshed') return emit(m);
+  if (t !== 'signedIn' && t !== 'logout' && t !== 'family_removed') return;
+  // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
+  let s;
+  for (let i = 0; i < 40; i++) {
+    s = await store.getSession().catch(() => undefined);
+    if (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  // A removed family signs this tab out when it was the session's.
+  if (t === 'signedIn') emit(m);
+  else if (!s) otherTab();
+}
