@@ -1,8 +1,14 @@
-import type { IdTokenClaims, StoredJwks } from '../id-token.js';
+import type { StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
 import { errorText } from '../errors.js';
 import { storageFailure } from './codec.js';
+import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
+
+export {
+  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey,
+  type AccessEntry, type FamilyRecord, type SessionEntry,
+} from './entries.js';
 
 /**
  * Typed views over a Cache backend. Layout (all keys `@@rotor@@::{clientId}::`):
@@ -16,113 +22,6 @@ import { storageFailure } from './codec.js';
  * throws on a read is a StorageError: nothing is deleted (the refresh token
  * may well still be there).
  */
-export interface FamilyRecord {
-  v: 1;
-  family: string;
-  refresh_token: string;
-  created_at: number;
-  updated_at: number;
-  /**
-   * Bumped by every successful compare-and-swap, so a reader can tell an old
-   * copy from the current one (see RefreshEngine: rotation markers). Records
-   * written before it existed have none: read as 0.
-   */
-  seq?: number;
-  /** DPoP: thumbprint of the key this family is bound to (its key is in the DPoP store). */
-  jkt?: string;
-  /** Scope the authorization server granted to this family at login (a refresh asks for no more, RFC 6749 §6). */
-  scope?: string;
-  /** Epoch ms before which no refresh may be sent for this family (the server's Retry-After). */
-  not_before?: number;
-}
-
-export interface AccessEntry {
-  v: 1;
-  audience: string;
-  scope: string;
-  access_token: string;
-  token_type: string;
-  /** Epoch ms. */
-  expires_at: number;
-  /** Epoch ms when the token endpoint answered. */
-  obtained_at: number;
-  granted_scope?: string;
-  family?: string;
-}
-
-/** The cache entry for an access token the token endpoint just issued for (audience, scope). */
-export function accessEntryFor(
-  tokens: { access_token: string; token_type: string; expires_in: number; scope?: string },
-  audience: string,
-  scope: string,
-  family: string | undefined,
-): AccessEntry {
-  const now = Date.now();
-  const entry: AccessEntry = {
-    v: 1,
-    audience,
-    scope,
-    access_token: tokens.access_token,
-    token_type: tokens.token_type,
-    expires_at: now + tokens.expires_in * 1000,
-    obtained_at: now,
-  };
-  if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
-  if (family) entry.family = family;
-  return entry;
-}
-
-export interface SessionEntry {
-  v: 1;
-  id_token: string;
-  claims: IdTokenClaims;
-  family?: string;
-  obtained_at: number;
-  /** A refreshed ID token whose check was deferred (keys unreachable, clock): `claims` are still the previous token's. */
-  pending_id_token?: string;
-}
-
-export function isFresh(entry: AccessEntry, leewayMs: number, now = Date.now()): boolean {
-  return entry.expires_at - leewayMs > now;
-}
-
-/** For cacheMode 'off': only a token obtained after the call started will do. */
-export function obtainedAfter(entry: AccessEntry, notBefore: number | undefined): boolean {
-  return notBefore === undefined || entry.obtained_at > notBefore;
-}
-
-export const DEFAULT_AUDIENCE = 'default';
-
-const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
-function isFamily(v: unknown): v is FamilyRecord {
-  return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at) &&
-    (v.seq === undefined || (Number.isSafeInteger(v.seq) && (v.seq as number) >= 0)) &&
-    (v.scope === undefined || typeof v.scope === 'string') && (v.not_before === undefined || num(v.not_before)) && (v.jkt === undefined || str(v.jkt));
-}
-function isAccess(v: unknown): v is AccessEntry {
-  return (
-    obj(v) && v.v === 1 && str(v.audience) && typeof v.scope === 'string' && str(v.access_token) && str(v.token_type) &&
-    num(v.expires_at) && num(v.obtained_at) && (v.family === undefined || str(v.family))
-  );
-}
-function isJwks(v: unknown): v is StoredJwks {
-  return obj(v) && Array.isArray(v.keys) && num(v.expires_at);
-}
-function isSession(v: unknown): v is SessionEntry {
-  return (
-    obj(v) && v.v === 1 && str(v.id_token) && obj(v.claims) && str(v.claims.sub) && num(v.obtained_at) &&
-    (v.family === undefined || str(v.family))
-  );
-}
-
-/** Scope as a cache-key component: de-duplicated and sorted, so word order does not matter. */
-export function scopeKey(scope: string): string {
-  return [...new Set(scope.split(/\s+/).filter(Boolean))].sort().join(' ');
-}
-
 export class TokenStore {
   readonly prefix: string;
   private manifestChain: Promise<unknown> = Promise.resolve();

@@ -1,51 +1,11 @@
-import type { AuthRequest } from './authorize-request.js';
 import type { ResolvedOptions } from './options.js';
 import { EventLog } from './event-log.js';
 import { capSet, CODE_MEMORY_MS, LIMITS, SWEEP_EVERY_MS, SWEEP_EVERY_OPS } from './limits.js';
 import { randomToken } from './http.js';
 import type { EventFilter, FamilyStatus, FamilyView, MockEvent, RefreshTokenView } from './types.js';
+import type { AccessRecord, CodeRecord, Family, PendingLogin, Session } from './records.js';
 
-export interface Session {
-  id: string;
-  sub: string;
-  authTime: number; // seconds
-  expiresAt: number; // ms
-  mfa: boolean;
-}
-
-export interface CodeRecord {
-  code: string;
-  clientId: string;
-  redirectUri: string;
-  challenge: string;
-  sub: string;
-  scope: string;
-  audience: string | null;
-  nonce: string | null;
-  authTime: number; // seconds
-  expiresAt: number;
-  usedAt: number | null;
-  family: string | null;
-  jtis: string[];
-}
-
-/** The stored family: its public view plus the original authentication time (seconds) for refreshed ID tokens. */
-export interface Family extends FamilyView {
-  authTime: number;
-}
-
-/** An authorization request waiting for the login form. */
-export interface PendingLogin {
-  id: string;
-  request: AuthRequest;
-  expiresAt: number;
-}
-
-export interface AccessRecord {
-  family: string | null;
-  exp: number; // ms
-  revoked: boolean;
-}
+export type { AccessRecord, CodeRecord, Family, PendingLogin, Session } from './records.js';
 
 const userClient = (sub: string, clientId: string) => `${sub}\u0000${clientId}`;
 

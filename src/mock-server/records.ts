@@ -1,0 +1,46 @@
+import type { AuthRequest } from './authorize-request.js';
+import type { FamilyView } from './types.js';
+
+// The records the mock server's Store (store.ts) keeps: sessions, codes, families, pending logins, access tokens.
+
+export interface Session {
+  id: string;
+  sub: string;
+  authTime: number; // seconds
+  expiresAt: number; // ms
+  mfa: boolean;
+}
+
+export interface CodeRecord {
+  code: string;
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  sub: string;
+  scope: string;
+  audience: string | null;
+  nonce: string | null;
+  authTime: number; // seconds
+  expiresAt: number;
+  usedAt: number | null;
+  family: string | null;
+  jtis: string[];
+}
+
+/** The stored family: its public view plus the original authentication time (seconds) for refreshed ID tokens. */
+export interface Family extends FamilyView {
+  authTime: number;
+}
+
+/** An authorization request waiting for the login form. */
+export interface PendingLogin {
+  id: string;
+  request: AuthRequest;
+  expiresAt: number;
+}
+
+export interface AccessRecord {
+  family: string | null;
+  exp: number; // ms
+  revoked: boolean;
+}
