@@ -49,7 +49,8 @@ export async function checkRefreshIdToken(
   try {
     const claims = await verified;
     if (session) checkRefreshedClaims(claims, session.claims);
-    await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() });
+    // Not awaited: the caller has its token sooner; reads of the session in this tab wait for the write.
+    void store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() }).catch(() => undefined);
   } catch (e) {
     if (classify(e) === 'deferred') {
       if (session) await store.setSession({ ...session, pending_id_token: idToken }).catch(() => undefined);

@@ -5,7 +5,7 @@ import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js'
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
-import { Markers } from './markers.js';
+import { Markers, type Settle } from './markers.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
@@ -80,30 +80,49 @@ export class FamilyLock {
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
     // Catch up (fail closed) and read.
     await this.flushUnsaved(req.family);
+    // The access entry already there (another tab's refresh): fresh → no exchange; still valid → the fallback.
+    const usableOf = (cached: AccessEntry | undefined) =>
+      cached?.family === req.family && obtainedAfter(cached, req.notBefore) ? cached : undefined;
+    const fresh = (cached: AccessEntry | undefined) => {
+      const usable = usableOf(cached);
+      return usable && isFresh(usable, this.deps.leeway * 1000) ? usable : undefined;
+    };
     // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the
     // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
-    const [record, [cached, session]] = await this.markers.current(req.family, () =>
-      Promise.all([store.getAccess(req.audience, req.scope), store.getSession().catch(() => null)]),
+    // Storage whose writes other tabs may see late needs the next rotation's marker before anything is sent
+    // (claimed alongside the catch-up check); storage every tab reads alike (IndexedDB) needs it only for a
+    // write that fails, so it is claimed alongside the request.
+    const [record, [cached, session], claimed] = await this.markers.current(
+      req.family,
+      () => Promise.all([store.getAccess(req.audience, req.scope), store.getSession().catch(() => null)]),
+      store.consistent ? undefined : (r, [c]) => !fresh(c) && !(r.not_before !== undefined && r.not_before > Date.now()),
     );
     if (!record) throw missing();
-    const usable = cached?.family === req.family && obtainedAfter(cached, req.notBefore) ? cached : undefined;
-    if (usable && isFresh(usable, this.deps.leeway * 1000)) return usable;
-    const stillValid = usable && usable.expires_at > Date.now() ? usable : undefined;
-    if (record.not_before !== undefined && record.not_before > Date.now()) {
-      if (stillValid) return stillValid;
-      const wait = Math.ceil((record.not_before - Date.now()) / 1000);
-      throw new OAuthError('temporarily_unavailable', `Retry-After: wait ${wait} s`, 429, wait);
-    }
-    // Exchange: keys the ID-token check will need are fetched alongside, never after.
-    if (!jwks.fresh) jwks.prefetch();
-    const seq = TokenStore.seqOf(record) + 1;
-    const settle = await this.markers.claim(req.family, seq); // fail closed: no marker, nothing sent
+    let claim: Promise<Settle> | undefined = claimed && Promise.resolve(claimed);
     let stored = false;
     let entry: AccessEntry;
     let tokens: TokenEndpointResponse;
     let verified: Promise<IdTokenClaims> | undefined;
     let rt: string;
     try {
+      const done = fresh(cached);
+      if (done) return done;
+      const usable = usableOf(cached);
+      const stillValid = usable && usable.expires_at > Date.now() ? usable : undefined;
+      if (record.not_before !== undefined && record.not_before > Date.now()) {
+        if (stillValid) return stillValid;
+        const wait = Math.ceil((record.not_before - Date.now()) / 1000);
+        throw new OAuthError('temporarily_unavailable', `Retry-After: wait ${wait} s`, 429, wait);
+      }
+      // Exchange: keys the ID-token check will need are fetched alongside, never after.
+      if (!jwks.fresh) jwks.prefetch();
+      const seq = TokenStore.seqOf(record) + 1;
+      if (!claim) {
+        claim = this.markers.claim(req.family, seq);
+        // IndexedDB: a marker that cannot be taken only matters if the write fails too; else fail closed.
+        if (store.consistent) claim.catch(() => undefined);
+        else await claim;
+      }
       if (!pin()) throw new TimeoutError('Refresh lock hold limit passed before sending');
       let body: Record<string, unknown>;
       try {
@@ -115,30 +134,40 @@ export class FamilyLock {
       }
       const receivedAt = await this.deps.clock.base();
       if (typeof body.id_token === 'string') verified = verifyRefreshIdToken(this.deps, body.id_token, receivedAt); // alongside the commit
-      // Commit first: the rotated refresh token before anything else that can fail.
       rt = typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : record.refresh_token;
       const rotated: FamilyRecord = { ...record, refresh_token: rt, updated_at: Date.now() };
       delete rotated.not_before;
       if (this.epoch !== epoch) return await this.discard(rt, missing(), record.jkt);
-      if (rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing(), record.jkt);
-      tokens = processTokenResponse(body, { requireIdToken: false });
-      entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
-      // The seq bump is issued right behind the access entry (the built-in caches apply them in order); both finish under the lock.
-      const accessWritten = store.setAccess(entry).catch(() => store.setAccess(entry)).catch(() => undefined); // the token is returned either way
-      const bumped = this.save(rotated, { ...rotated, seq });
+      let invalid: unknown;
+      try {
+        tokens = processTokenResponse(body, { requireIdToken: false });
+        entry = accessEntryFor(tokens, req.audience, req.scope, req.family);
+      } catch (e) {
+        invalid = e; // the rotated refresh token is committed all the same
+      }
+      // Commit first: the rotated refresh token before anything else that can fail; then the access entry
+      // and, issued right behind it, the seq bump (the built-in caches apply them in order), so a tab that
+      // sees the new seq also sees the new access token. IndexedDB: the access entry and the rotated
+      // record with its seq in one transaction (all or nothing, so the same holds).
+      const bumped: FamilyRecord = { ...rotated, seq };
+      const one = store.consistent;
+      if (!one && rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing(), record.jkt);
+      const accessWritten = invalid ? undefined : store.setAccess(entry!).catch(() => store.setAccess(entry!)).catch(() => undefined);
+      const saved = this.save(one || rt === record.refresh_token ? record : rotated, bumped);
       await accessWritten;
-      if (!(await bumped) || this.epoch !== epoch) {
-        await store.removeAccess(entry.audience, entry.scope, entry.access_token).catch(() => undefined);
+      if (!(await saved) || this.epoch !== epoch) {
+        if (!invalid) await store.removeAccess(entry!.audience, entry!.scope, entry!.access_token).catch(() => undefined);
         return await this.discard(rt, missing(), record.jkt);
       }
       stored = true;
+      if (invalid) throw invalid;
     } finally {
-      settle(stored); // before the family lock is released
+      (await claim?.catch(() => undefined))?.(stored); // before the family lock is released
     }
     if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
-    this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry.expires_at });
-    if (tokens.id_token && verified) await this.checkIdToken(req.family, tokens.id_token, verified, session);
-    return entry;
+    this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
+    if (tokens!.id_token && verified) await this.checkIdToken(req.family, tokens!.id_token, verified, session);
+    return entry!;
   }
 
   /** CAS a family record; a write that keeps failing leaves the record in memory (written before the next exchange). */

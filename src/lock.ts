@@ -89,23 +89,39 @@ async function holdersAhead(locks: LockManager, name: string): Promise<number> {
   }
 }
 
-const NOT_GRANTED = {};
+const NOT_GRANTED: unique symbol = Symbol();
+
+/**
+ * Run `hold(fn)` under the Web Lock; resolves with fn's outcome as soon as it settles (the lock is
+ * released then too, but the caller does not wait for the release's round trip to the browser).
+ */
+function underWebLock<T>(locks: LockManager, name: string, options: { timeoutMs: number; ifAvailable?: boolean; signal?: AbortSignal }, fn: LockedFn<T>, granted?: () => void): Promise<T | typeof NOT_GRANTED> {
+  return new Promise((resolve, reject) => {
+    locks
+      .request(name, { ifAvailable: options.ifAvailable, signal: options.signal } as Parameters<LockManager['request']>[1], (lock) => {
+        if (!lock) return resolve(NOT_GRANTED);
+        granted?.();
+        const work = hold(name, fn, options.timeoutMs);
+        work.then(resolve, reject);
+        return work.catch(() => undefined);
+      })
+      .catch(reject);
+  });
+}
 
 async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
   // Uncontended (the common case): one request, no locks.query() on the critical path.
-  const quick = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? hold(name, fn, timeoutMs) : NOT_GRANTED));
+  const quick = await underWebLock(locks, name, { timeoutMs, ifAvailable: true }, fn);
   if (quick !== NOT_GRANTED) return quick as T;
   const waitMs = timeoutMs * Math.max(1, await holdersAhead(locks, name));
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), waitMs);
   let acquired = false;
   try {
-    return await locks.request(name, { signal: controller.signal }, () => {
+    return (await underWebLock(locks, name, { timeoutMs, signal: controller.signal }, fn, () => {
       acquired = true;
       clearTimeout(timer);
-      // The lock is held until this promise settles, so bounding it bounds the hold.
-      return hold(name, fn, timeoutMs);
-    });
+    })) as T;
   } catch (e) {
     if (!acquired && controller.signal.aborted) throw waitTimeout(name, waitMs);
     throw e;
@@ -150,43 +166,44 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
 // `query()` even when its storage is still behind.
 
 /**
- * Take the lock `name` and keep it until the returned release() is called.
- * Resolves once it is held; rejects when the lock request fails.
+ * Take the lock `name` and keep it until `release()` is called. Resolves once
+ * it is held (`granted`), or at once when another context holds it already
+ * (`granted: false`: it is published, by that holder); rejects when the lock
+ * request fails.
  */
-export async function publishMarker(name: string): Promise<() => void> {
+export async function publishMarker(name: string): Promise<{ release: () => void; granted: boolean }> {
   const locks = webLocks();
-  if (!locks) return () => undefined;
+  if (!locks) return { release: () => undefined, granted: false };
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
-  await new Promise<void>((held, failed) => {
-    // ifAvailable: if this exact marker is somehow held already, it is published; never wait for it.
+  const granted = await new Promise<boolean>((held, failed) => {
+    // ifAvailable: if this exact marker is held already, it is published; never wait for it.
     locks
       .request(name, { ifAvailable: true }, (lock) => {
-        held();
+        held(lock !== null);
         return lock === null ? undefined : released; // null: not granted (ifAvailable)
       })
       .catch(failed);
   });
-  return release;
+  return { release, granted };
 }
 
 /**
- * Highest `n` among held locks named `${prefix}${n}`: 0 when there is none,
- * undefined when it cannot be known (no Web Locks, or query() failed).
+ * The `n` of every held lock named `${prefix}${n}`, and 0 (so the list is
+ * never empty); undefined when it cannot be known (no Web Locks, or query()
+ * failed).
  */
-export async function highestMarker(prefix: string): Promise<number | undefined> {
+export async function markerSeqs(prefix: string): Promise<number[] | undefined> {
   const locks = webLocks();
   if (!locks) return undefined;
   try {
     const { held } = await locks.query();
-    let highest = 0;
+    const seqs = [0];
     for (const { name } of held ?? []) {
-      if (!name?.startsWith(prefix)) continue;
-      const rest = name.slice(prefix.length);
-      const n = /^\d{1,15}$/.test(rest) ? Number(rest) : 0;
-      if (n > highest) highest = n;
+      const rest = name?.startsWith(prefix) ? name.slice(prefix.length) : '';
+      if (/^\d{1,15}$/.test(rest)) seqs.push(Number(rest));
     }
-    return highest;
+    return seqs;
   } catch {
     return undefined;
   }

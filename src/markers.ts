@@ -1,5 +1,5 @@
 import { StorageError } from './errors.js';
-import { hasCrossTabLocks, highestMarker, publishMarker } from './lock.js';
+import { hasCrossTabLocks, markerSeqs, publishMarker } from './lock.js';
 import { TokenStore, type FamilyRecord } from './cache/token-store.js';
 
 /**
@@ -19,6 +19,9 @@ export const STORAGE_CATCH_UP_MS = 2_000;
 const LOCKS_FAILED = 'navigator.locks failed: nothing sent';
 /** Poll interval while waiting (storage events end the wait sooner where there are any). */
 const CATCH_UP_POLL_MS = 15;
+
+/** Settles a marker claim: `true` once the rotation is stored, `false` when nothing was rotated. */
+export type Settle = (rotated: boolean) => void;
 
 export class Markers {
   /** Rotation marker this tab holds per family: its seq and how to release it. */
@@ -49,46 +52,73 @@ export class Markers {
     }
   }
 
-  /**
-   * Before a refresh is sent: hold the marker of the seq its rotation will
-   * store. A marker request that fails is a StorageError (fail closed: nothing
-   * is sent). The returned function settles the claim: `true` once the rotation
-   * is stored (this tab's older marker is dropped), `false` when nothing was
-   * rotated (the claim is dropped, before the family lock is released).
-   */
-  async claim(family: string, seq: number): Promise<(rotated: boolean) => void> {
-    if (!this.used) return () => undefined;
-    let release: () => void;
+  /** Take marker `seq` (a failed request is a StorageError: fail closed); `settle` as claim() describes. */
+  private async take(family: string, seq: number): Promise<{ granted: boolean; settle: Settle }> {
+    let marker: { release: () => void; granted: boolean };
     try {
-      release = await publishMarker(`${this.prefix(family)}${seq}`);
+      marker = await publishMarker(`${this.prefix(family)}${seq}`);
     } catch {
       throw new StorageError(LOCKS_FAILED);
     }
-    return (rotated) => {
-      if (!rotated) return release();
-      this.release(family);
-      this.held.set(family, { seq, release });
+    return {
+      granted: marker.granted,
+      settle: (rotated) => {
+        if (!rotated) return marker.release();
+        this.release(family);
+        this.held.set(family, { seq, release: marker.release });
+      },
     };
+  }
+
+  /**
+   * Hold the marker of the seq a rotation will store. A marker request that
+   * fails is a StorageError. The returned function settles the claim: `true`
+   * once the rotation is stored (this tab's older marker is dropped), `false`
+   * when nothing was rotated (the claim is dropped); call it before the family
+   * lock is released.
+   */
+  async claim(family: string, seq: number): Promise<Settle> {
+    return this.used ? (await this.take(family, seq)).settle : () => undefined;
   }
 
   /**
    * The family record as of the latest rotation (called with the family lock
    * held), and `also()` read alongside it, again after a wait for storage (so
-   * it shows the same rotation).
+   * it shows the same rotation). With `claimIf`, the marker of the next
+   * rotation (record seq + 1) is claimed alongside the check when
+   * `claimIf(record, also)` says a rotation will be attempted (for storage that
+   * needs the marker before a request is sent); its settle function is the
+   * third element (undefined without a claim). Fails closed: StorageError when
+   * the markers cannot be read or taken.
    */
-  async current<T>(family: string, also: () => Promise<T>): Promise<[FamilyRecord | undefined, T]> {
-    if (!this.used) return Promise.all([this.store.getFamily(family), also()]);
-    const [record, wanted, other] = await Promise.all([this.store.getFamily(family), highestMarker(this.prefix(family)), also()]);
+  async current<T>(
+    family: string,
+    also: () => Promise<T>,
+    claimIf?: (record: FamilyRecord, other: T) => boolean,
+  ): Promise<[FamilyRecord | undefined, T, Settle | undefined]> {
+    if (!this.used) return [...(await Promise.all([this.store.getFamily(family), also()])), undefined];
+    const reads = Promise.all([this.store.getFamily(family), also()]);
+    const claimFor = (r: FamilyRecord | undefined, o: T) => (r && claimIf?.(r, o) ? this.take(family, TokenStore.seqOf(r) + 1) : undefined);
+    const early = reads.then(([r, o]) => claimFor(r, o));
+    early.catch(() => undefined);
+    const [[record, other], seqs, mine] = await Promise.all([reads, markerSeqs(this.prefix(family)), early]);
     if (!record) {
       this.release(family); // signed out or family removed
-      return [undefined, other];
+      return [undefined, other, undefined];
     }
-    if (wanted === undefined) throw new StorageError(LOCKS_FAILED);
+    if (seqs === undefined) {
+      mine?.settle(false);
+      throw new StorageError(LOCKS_FAILED);
+    }
+    // The query may list this very claim: it is ours, not a rotation another tab made.
+    const wanted = Math.max(...seqs.filter((n) => !(mine?.granted && n === TokenStore.seqOf(record) + 1)));
     const own = this.held.get(family);
     if (own && own.seq < wanted) this.release(family); // another tab holds a newer one
-    if (TokenStore.seqOf(record) >= wanted) return [record, other];
+    if (TokenStore.seqOf(record) >= wanted) return [record, other, mine?.settle];
+    mine?.settle(false);
     const caughtUp = await this.waitForSeq(family, wanted);
-    return [caughtUp, await also()];
+    const again = await also();
+    return [caughtUp, again, (await claimFor(caughtUp, again))?.settle];
   }
 
   private async waitForSeq(family: string, wanted: number): Promise<FamilyRecord | undefined> {

@@ -25,23 +25,42 @@ export class IndexedDbCache implements Cache {
   readonly dbName: string;
   readonly storeName: string;
   #store: UseStore | undefined;
+  #queue: Queued[] | undefined;
 
   constructor(options: IndexedDbCacheOptions = {}) {
     this.dbName = options.dbName ?? 'rotor-auth';
     this.storeName = options.storeName ?? 'tokens';
   }
 
-  /** One operation on the object store (opened lazily, on the first one); a failure becomes StorageError naming `op`. */
-  #run<R>(mode: IDBTransactionMode, op: string, fn: (os: IDBObjectStore) => Promise<R>): Promise<R> {
+  /**
+   * One operation on the object store (opened lazily, on the first one); a failure becomes StorageError
+   * naming `op`. Operations issued in the same tick share transactions: consecutive ones of the same
+   * mode run in one, so a refresh's reads cost one transaction and its commit another. Each starts
+   * once the one before it has issued its requests (`issued()`), so a compare-and-set sees the writes
+   * issued before it; one that throws aborts the transaction and every operation in it rejects.
+   */
+  #run<R>(mode: IDBTransactionMode, op: string, fn: Op<R>): Promise<R> {
     if (typeof indexedDB === 'undefined') throw new StorageError('IndexedDB is not available in this environment');
-    this.#store ??= openStore(this.dbName, this.storeName);
-    return this.#store(mode, fn).catch((e: unknown) => {
+    const store = (this.#store ??= openStore(this.dbName, this.storeName));
+    return new Promise<R>((resolve, reject) => {
+      let queue = this.#queue;
+      if (!queue) {
+        const batch = (queue = this.#queue = []);
+        queueMicrotask(() => {
+          this.#queue = undefined;
+          for (const run of runsByMode(batch)) {
+            store(run[0]!.mode, (os) => runBatch(os, run)).catch((e: unknown) => run.forEach((q) => q.reject(e)));
+          }
+        });
+      }
+      queue.push({ mode, fn: fn as Op<unknown>, resolve: resolve as (v: unknown) => void, reject });
+    }).catch((e: unknown) => {
       throw storageFailure(BACKEND, op, e);
     });
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const raw = await this.#run('readonly', 'read', (os) => promisifyRequest(os.get(key)));
+    const raw = await this.#run('readonly', 'read', (os, _done, issued) => after(promisifyRequest(os.get(key)), issued));
     if (raw === undefined) return undefined;
     const decoded = decodeEntry(raw);
     if (decoded.ok) return decoded.value as T;
@@ -55,11 +74,11 @@ export class IndexedDbCache implements Cache {
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
     const raw = encodeEntry(key, entry);
-    await this.#run('readwrite', 'write', (os) => (os.put(raw, key), promisifyRequest(os.transaction)));
+    await this.#run('readwrite', 'write', (os, done, issued) => (os.put(raw, key), after(done, issued)));
   }
 
   async remove(key: string): Promise<void> {
-    await this.#run('readwrite', 'remove', (os) => (os.delete(key), promisifyRequest(os.transaction)));
+    await this.#run('readwrite', 'remove', (os, done, issued) => (os.delete(key), after(done, issued)));
   }
 
   /** Compare-and-swap in one readwrite transaction. */
@@ -73,7 +92,7 @@ export class IndexedDbCache implements Cache {
 
   /** Only rotor-auth keys (`@@rotor@@…`). */
   async allKeys(): Promise<string[]> {
-    const all = await this.#run('readonly', 'list', (os) => promisifyRequest(os.getAllKeys()));
+    const all = await this.#run('readonly', 'list', (os, _done, issued) => after(promisifyRequest(os.getAllKeys()), issued));
     return all.filter(isRotorKey);
   }
 
@@ -82,24 +101,25 @@ export class IndexedDbCache implements Cache {
    * put, `null` to delete, `undefined` to leave it. Resolves whether something was changed.
    */
   #update(key: string, op: string, next: (current: unknown) => unknown): Promise<boolean> {
-    return this.#run('readwrite', op, (os) => {
+    return this.#run('readwrite', op, (os, done, issued) => {
       let changed = false;
       let failure: unknown;
       const request = os.get(key);
       request.onsuccess = () => {
         const value = next(request.result);
-        if (value === undefined) return;
         // A throw inside an IDB event handler would escape as an uncaught error: abort and reject instead.
         try {
           if (value === null) os.delete(key);
-          else os.put(value, key);
-          changed = true;
+          else if (value !== undefined) os.put(value, key);
+          changed = value !== undefined;
         } catch (e) {
           failure = e;
           os.transaction.abort();
+          return;
         }
+        issued();
       };
-      return promisifyRequest(os.transaction).then(
+      return done.then(
         () => changed,
         (e: unknown) => {
           throw failure ?? e;
@@ -107,6 +127,67 @@ export class IndexedDbCache implements Cache {
       );
     });
   }
+}
+
+/** An operation of a batch: issue requests on `os`, call `issued()` once they are issued, settle with the result. */
+type Op<R> = (os: IDBObjectStore, done: Promise<void>, issued: () => void) => Promise<R>;
+
+interface Queued {
+  mode: IDBTransactionMode;
+  fn: Op<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/** `p`, after calling `issued()` (the operation's requests are out). */
+function after<T>(p: Promise<T>, issued: () => void): Promise<T> {
+  issued();
+  return p;
+}
+
+/** Consecutive operations of the same mode, in order. */
+function runsByMode(queue: Queued[]): Queued[][] {
+  const runs: Queued[][] = [];
+  for (const q of queue) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]!.mode === q.mode) last.push(q);
+    else runs.push([q]);
+  }
+  return runs;
+}
+
+/** Start the operations of one transaction one after another (each once the previous one's requests are out). */
+function runBatch(os: IDBObjectStore, run: Queued[]): Promise<void> {
+  const done = transactionDone(os.transaction);
+  let next = 0;
+  const start = (): void => {
+    const q = run[next++];
+    if (!q) return;
+    let started = false;
+    try {
+      q.fn(os, done, () => {
+        if (!started) (started = true), start();
+      }).then(q.resolve, q.reject);
+    } catch (e) {
+      q.reject(e);
+      os.transaction.abort();
+    }
+  };
+  start();
+  // An aborted transaction also rejects the operations it never got to.
+  done.catch((e: unknown) => run.slice(next).forEach((q) => q.reject(e)));
+  return done;
+}
+
+/** Resolves when the transaction commits, rejects when it aborts (listeners: several operations wait on it). */
+function transactionDone(tx: IDBTransaction): Promise<void> {
+  const p = new Promise<void>((resolve, reject) => {
+    tx.addEventListener('complete', () => resolve());
+    // A failed request aborts the transaction (its own promise reports it); abort also covers a failed commit.
+    tx.addEventListener('abort', () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError')));
+  });
+  p.catch(() => undefined);
+  return p;
 }
 
 function sameRaw(a: unknown, b: unknown): boolean {

@@ -3,6 +3,7 @@ import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
 import { errorText } from '../errors.js';
 import { storageFailure } from './codec.js';
+import { IndexedDbCache } from './indexeddb.js';
 import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
 
 export {
@@ -31,6 +32,11 @@ export class TokenStore {
     this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::`;
   }
 
+  /** Every tab reads what any tab wrote as soon as the write completes (IndexedDB; not localStorage across tabs). */
+  get consistent(): boolean {
+    return this.cache instanceof IndexedDbCache;
+  }
+
   familyKey = (family: string): string => `${this.prefix}rt::${family}`;
   /** Access-entry keys by `audience scope` as asked (the cache-hit path computes no scope key). */
   private readonly accessKeys = new Map<string, string>();
@@ -47,8 +53,13 @@ export class TokenStore {
     return `${this.prefix}keys`;
   }
 
+  /** Writes in flight: a read of the same key in this tab waits for them (read your writes). */
+  private readonly writing = new Map<string, Promise<unknown>>();
+
   private async read<T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> {
     let value: unknown;
+    const pending = this.writing.get(key);
+    if (pending) await pending.catch(() => undefined);
     try {
       value = await this.cache.get(key);
     } catch (e) {
@@ -82,12 +93,21 @@ export class TokenStore {
       .catch(() => undefined);
   }
 
-  private async write(key: string, value: unknown): Promise<void> {
-    await this.cache.set(key, value);
-    if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
+  private write(key: string, value: unknown): Promise<void> {
+    const p = (async () => {
+      await this.cache.set(key, value);
+      if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
+    })();
+    this.writing.set(key, p);
+    const done = () => {
+      if (this.writing.get(key) === p) this.writing.delete(key);
+    };
+    p.then(done, done);
+    return p;
   }
 
   private async remove(key: string): Promise<void> {
+    await this.writing.get(key)?.catch(() => undefined); // never overtaken by a write issued before it
     await this.cache.remove(key);
     if (!this.cache.allKeys) await this.updateManifest((keys) => keys.delete(key));
   }

@@ -68,3 +68,81 @@ describe('IndexedDbCache specifics', () => {
     }
   });
 });
+
+describe('IndexedDbCache: operations issued together share transactions', () => {
+  const countTransactions = () => {
+    const spy = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    return { modes: () => spy.mock.calls.map((c) => c[1] ?? 'readonly'), restore: () => spy.mockRestore() };
+  };
+
+  it('runs reads issued in one tick in one readonly transaction', async () => {
+    const cache = new IndexedDbCache({ dbName: 'rotor-auth-batch-r' });
+    await cache.set('@@rotor@@::c::a', { a: 1 });
+    await cache.set('@@rotor@@::c::b', { b: 2 });
+    const tx = countTransactions();
+    try {
+      const got = await Promise.all([cache.get('@@rotor@@::c::a'), cache.get('@@rotor@@::c::b'), cache.get('@@rotor@@::c::none')]);
+      expect(got).toEqual([{ a: 1 }, { b: 2 }, undefined]);
+      expect(tx.modes()).toEqual(['readonly']);
+    } finally {
+      tx.restore();
+    }
+  });
+
+  it('runs a write and a compare-and-set issued together in one readwrite transaction, in order, each with its own result', async () => {
+    const cache = new IndexedDbCache({ dbName: 'rotor-auth-batch-w' });
+    await cache.set('@@rotor@@::c::rt', { rt: 'old' });
+    const tx = countTransactions();
+    try {
+      const [, swapped, refused] = await Promise.all([
+        cache.set('@@rotor@@::c::at', { at: 'new' }),
+        cache.compareAndSet('@@rotor@@::c::rt', { rt: 'old' }, { rt: 'new' }),
+        cache.compareAndSet('@@rotor@@::c::rt', { rt: 'old' }, { rt: 'other' }), // sees the swap before it
+      ]);
+      expect([swapped, refused]).toEqual([true, false]);
+      expect(tx.modes()).toEqual(['readwrite']);
+    } finally {
+      tx.restore();
+    }
+    expect(await cache.get('@@rotor@@::c::rt')).toEqual({ rt: 'new' });
+    expect(await cache.get('@@rotor@@::c::at')).toEqual({ at: 'new' });
+  });
+
+  it('keeps issue order across modes: a read issued after a write sees it', async () => {
+    const cache = new IndexedDbCache({ dbName: 'rotor-auth-batch-order' });
+    await cache.set('@@rotor@@::c::k', { n: 0 }); // opens the database first
+    const tx = countTransactions();
+    try {
+      const [, read, , again] = await Promise.all([
+        cache.set('@@rotor@@::c::k', { n: 1 }),
+        cache.get('@@rotor@@::c::k'),
+        cache.set('@@rotor@@::c::k', { n: 2 }),
+        cache.get('@@rotor@@::c::k'),
+      ]);
+      expect([read, again]).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(tx.modes()).toEqual(['readwrite', 'readonly', 'readwrite', 'readonly']);
+    } finally {
+      tx.restore();
+    }
+  });
+
+  it('rejects every operation of an aborted transaction with StorageError', async () => {
+    const cache = new IndexedDbCache({ dbName: 'rotor-auth-batch-abort' });
+    await cache.set('@@rotor@@::c::k', { n: 1 });
+    const put = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementationOnce(() => {
+      throw new DOMException('quota', 'QuotaExceededError');
+    });
+    try {
+      const results = await Promise.allSettled([
+        cache.compareAndSet('@@rotor@@::c::k', { n: 1 }, { n: 2 }),
+        cache.set('@@rotor@@::c::other', { n: 3 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ error: 'storage_error' });
+    } finally {
+      put.mockRestore();
+    }
+    expect(await cache.get('@@rotor@@::c::k')).toEqual({ n: 1 });
+    expect(await cache.get('@@rotor@@::c::other')).toBeUndefined();
+  });
+});

@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { highestMarker, publishMarker } from '../../src/lock.js';
+import { markerSeqs, publishMarker } from '../../src/lock.js';
 import { FakeLockManager } from './fake-lock-manager.js';
 
 const PREFIX = 'rotor-auth:demo:fam-1:seq:';
+
+/** The highest held marker of `prefix` (0 when none), undefined when unknown. */
+const highestMarker = async (prefix: string) => {
+  const seqs = await markerSeqs(prefix);
+  return seqs && Math.max(...seqs);
+};
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -16,8 +22,8 @@ class IfAvailableLocks extends FakeLockManager {
 
 describe('rotation markers (Web Locks)', () => {
   it('without Web Locks: publishing is a no-op and the highest marker is unknown', async () => {
-    const release = await publishMarker(`${PREFIX}1`);
-    expect(typeof release).toBe('function');
+    const { release, granted } = await publishMarker(`${PREFIX}1`);
+    expect(granted).toBe(false);
     release();
     expect(await highestMarker(PREFIX)).toBeUndefined();
   });
@@ -26,7 +32,8 @@ describe('rotation markers (Web Locks)', () => {
     const locks = new IfAvailableLocks();
     vi.stubGlobal('navigator', { locks });
     expect(await highestMarker(PREFIX)).toBe(0);
-    const release = await publishMarker(`${PREFIX}3`);
+    const { release, granted } = await publishMarker(`${PREFIX}3`);
+    expect(granted).toBe(true);
     expect([...locks.held]).toEqual([`${PREFIX}3`]);
     expect(await highestMarker(PREFIX)).toBe(3);
     release();
@@ -34,7 +41,7 @@ describe('rotation markers (Web Locks)', () => {
     expect(await highestMarker(PREFIX)).toBe(0);
   });
 
-  it('highestMarker takes the largest seq of this prefix only, ignoring other families, the family lock itself and junk', async () => {
+  it('markerSeqs lists the seqs of this prefix only, ignoring other families, the family lock itself and junk', async () => {
     const locks = new IfAvailableLocks();
     vi.stubGlobal('navigator', { locks });
     await publishMarker(`${PREFIX}2`);
@@ -44,7 +51,7 @@ describe('rotation markers (Web Locks)', () => {
     await publishMarker('rotor-auth:demo:fam-1:seq:1e9');
     await publishMarker(`${PREFIX}-4`);
     await locks.holdElsewhere('rotor-auth:demo:fam-1');
-    expect(await highestMarker(PREFIX)).toBe(10);
+    expect((await markerSeqs(PREFIX))?.sort((a, b) => a - b)).toEqual([0, 2, 9, 10]);
     expect(await highestMarker('rotor-auth:demo:fam-2:seq:')).toBe(99);
     expect(await highestMarker('rotor-auth:demo:fam-3:seq:')).toBe(0);
   });
@@ -53,7 +60,8 @@ describe('rotation markers (Web Locks)', () => {
     const locks = new IfAvailableLocks();
     vi.stubGlobal('navigator', { locks });
     const releaseOther = await locks.holdElsewhere(`${PREFIX}5`);
-    const release = await publishMarker(`${PREFIX}5`);
+    const { release, granted } = await publishMarker(`${PREFIX}5`);
+    expect(granted).toBe(false); // held by the other context: published, not by us
     expect(locks.pending).toHaveLength(0);
     release(); // releasing the no-op must not release the other holder's lock
     expect(await highestMarker(PREFIX)).toBe(5);
