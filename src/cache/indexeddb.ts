@@ -25,169 +25,128 @@ export class IndexedDbCache implements Cache {
   readonly dbName: string;
   readonly storeName: string;
   #store: UseStore | undefined;
-  #queue: Queued[] | undefined;
+  #queue: Op[] | undefined;
 
   constructor(options: IndexedDbCacheOptions = {}) {
     this.dbName = options.dbName ?? 'rotor-auth';
     this.storeName = options.storeName ?? 'tokens';
   }
 
-  /**
-   * One operation on the object store (opened lazily, on the first one); a failure becomes StorageError
-   * naming `op`. Operations issued in the same tick share transactions: consecutive ones of the same
-   * mode run in one, so a refresh's reads cost one transaction and its commit another. Each starts
-   * once the one before it has issued its requests (`issued()`), so a compare-and-set sees the writes
-   * issued before it; one that throws aborts the transaction and every operation in it rejects.
-   */
-  #run<R>(mode: IDBTransactionMode, op: string, fn: Op<R>): Promise<R> {
+  #open(): UseStore {
     if (typeof indexedDB === 'undefined') throw new StorageError('IndexedDB is not available in this environment');
-    const store = (this.#store ??= openStore(this.dbName, this.storeName));
-    return new Promise<R>((resolve, reject) => {
-      let queue = this.#queue;
-      if (!queue) {
-        const batch = (queue = this.#queue = []);
+    return (this.#store ??= openStore(this.dbName, this.storeName));
+  }
+
+  /**
+   * One operation on `key`: without `change`, resolves the stored value; with it, `change(current)`
+   * gives the value to put, `null` to delete, `undefined` to leave it, and it resolves (once committed)
+   * whether something changed. Operations issued in the same tick share one transaction (so a refresh's
+   * reads cost one and its commit another), each seeing the writes of those issued before it; one that
+   * fails aborts the transaction and every operation in it rejects. Failures are StorageError naming `op`.
+   */
+  #run(key: string, op: string, change?: (current: unknown) => unknown): Promise<unknown> {
+    const store = this.#open();
+    return new Promise((resolve, reject) => {
+      if (!this.#queue) {
+        const batch: Op[] = (this.#queue = []);
         queueMicrotask(() => {
           this.#queue = undefined;
-          for (const run of runsByMode(batch)) {
-            store(run[0]!.mode, (os) => runBatch(os, run)).catch((e: unknown) => run.forEach((q) => q.reject(e)));
-          }
+          store(batch.some((o) => o.change) ? 'readwrite' : 'readonly', (os) => runBatch(os, batch)).catch((e: unknown) =>
+            batch.forEach((o) => o.reject(e)),
+          );
         });
       }
-      queue.push({ mode, fn: fn as Op<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ key, change, resolve, reject });
     }).catch((e: unknown) => {
       throw storageFailure(BACKEND, op, e);
     });
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
-    const raw = await this.#run('readonly', 'read', (os, _done, issued) => after(promisifyRequest(os.get(key)), issued));
+    const raw = await this.#run(key, 'read');
     if (raw === undefined) return undefined;
     const decoded = decodeEntry(raw);
     if (decoded.ok) return decoded.value as T;
     if (isRotorKey(key)) {
       warnDropped(BACKEND, key, decoded.reason);
       // Delete only if it still holds `raw` (another tab may have written a good entry meanwhile).
-      await this.#update(key, 'remove', (current) => (sameRaw(current, raw) ? null : undefined)).catch(() => undefined);
+      await this.#run(key, 'remove', (current) => (sameRaw(current, raw) ? null : undefined)).catch(() => undefined);
     }
     return undefined;
   }
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
     const raw = encodeEntry(key, entry);
-    await this.#run('readwrite', 'write', (os, done, issued) => (os.put(raw, key), after(done, issued)));
+    await this.#run(key, 'write', () => raw);
   }
 
   async remove(key: string): Promise<void> {
-    await this.#run('readwrite', 'remove', (os, done, issued) => (os.delete(key), after(done, issued)));
+    await this.#run(key, 'remove', () => null);
   }
 
   /** Compare-and-swap in one readwrite transaction. */
   async compareAndSet(key: string, expected: unknown, next: unknown): Promise<boolean> {
     const raw = encodeEntry(key, next);
-    return this.#update(key, 'write', (current) => {
+    return !!(await this.#run(key, 'write', (current) => {
       const decoded = current === undefined ? undefined : decodeEntry(current);
       return sameJson(decoded?.ok ? decoded.value : undefined, expected) ? raw : undefined;
-    });
+    }));
   }
 
   /** Only rotor-auth keys (`@@rotor@@…`). */
   async allKeys(): Promise<string[]> {
-    const all = await this.#run('readonly', 'list', (os, _done, issued) => after(promisifyRequest(os.getAllKeys()), issued));
-    return all.filter(isRotorKey);
-  }
-
-  /**
-   * Read-modify-write of `key` in one readwrite transaction: `next(current)` gives the value to
-   * put, `null` to delete, `undefined` to leave it. Resolves whether something was changed.
-   */
-  #update(key: string, op: string, next: (current: unknown) => unknown): Promise<boolean> {
-    return this.#run('readwrite', op, (os, done, issued) => {
-      let changed = false;
-      let failure: unknown;
-      const request = os.get(key);
-      request.onsuccess = () => {
-        const value = next(request.result);
-        // A throw inside an IDB event handler would escape as an uncaught error: abort and reject instead.
-        try {
-          if (value === null) os.delete(key);
-          else if (value !== undefined) os.put(value, key);
-          changed = value !== undefined;
-        } catch (e) {
-          failure = e;
-          os.transaction.abort();
-          return;
-        }
-        issued();
-      };
-      return done.then(
-        () => changed,
-        (e: unknown) => {
-          throw failure ?? e;
-        },
-      );
+    const all = await this.#open()('readonly', (os) => promisifyRequest(os.getAllKeys())).catch((e: unknown) => {
+      throw storageFailure(BACKEND, 'list', e);
     });
+    return all.filter(isRotorKey);
   }
 }
 
-/** An operation of a batch: issue requests on `os`, call `issued()` once they are issued, settle with the result. */
-type Op<R> = (os: IDBObjectStore, done: Promise<void>, issued: () => void) => Promise<R>;
-
-interface Queued {
-  mode: IDBTransactionMode;
-  fn: Op<unknown>;
+interface Op {
+  key: string;
+  change: ((current: unknown) => unknown) | undefined;
+  changed?: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
-/** `p`, after calling `issued()` (the operation's requests are out). */
-function after<T>(p: Promise<T>, issued: () => void): Promise<T> {
-  issued();
-  return p;
-}
-
-/** Consecutive operations of the same mode, in order. */
-function runsByMode(queue: Queued[]): Queued[][] {
-  const runs: Queued[][] = [];
-  for (const q of queue) {
-    const last = runs[runs.length - 1];
-    if (last && last[0]!.mode === q.mode) last.push(q);
-    else runs.push([q]);
-  }
-  return runs;
-}
-
-/** Start the operations of one transaction one after another (each once the previous one's requests are out). */
-function runBatch(os: IDBObjectStore, run: Queued[]): Promise<void> {
-  const done = transactionDone(os.transaction);
+/**
+ * Run a batch in one transaction: reads are issued at once; an operation that may write waits for
+ * its read, so the next one sees its write. A throw (e.g. from put) aborts the transaction instead
+ * of escaping from the IDB event handler as an uncaught error.
+ */
+function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
+  const tx = os.transaction;
   let next = 0;
-  const start = (): void => {
-    const q = run[next++];
-    if (!q) return;
-    let started = false;
-    try {
-      q.fn(os, done, () => {
-        if (!started) (started = true), start();
-      }).then(q.resolve, q.reject);
-    } catch (e) {
-      q.reject(e);
-      os.transaction.abort();
+  let failure: unknown;
+  const step = (): void => {
+    for (let o: Op | undefined; (o = batch[next++]); ) {
+      const op = o;
+      const request = os.get(op.key);
+      if (!op.change) {
+        request.onsuccess = () => op.resolve(request.result);
+        continue;
+      }
+      request.onsuccess = () => {
+        try {
+          const value = op.change!(request.result);
+          if (value === null) os.delete(op.key);
+          else if (value !== undefined) os.put(value, op.key);
+          op.changed = value !== undefined;
+        } catch (e) {
+          failure = e;
+          return tx.abort();
+        }
+        step();
+      };
+      return;
     }
   };
-  start();
-  // An aborted transaction also rejects the operations it never got to.
-  done.catch((e: unknown) => run.slice(next).forEach((q) => q.reject(e)));
-  return done;
-}
-
-/** Resolves when the transaction commits, rejects when it aborts (listeners: several operations wait on it). */
-function transactionDone(tx: IDBTransaction): Promise<void> {
-  const p = new Promise<void>((resolve, reject) => {
-    tx.addEventListener('complete', () => resolve());
-    // A failed request aborts the transaction (its own promise reports it); abort also covers a failed commit.
-    tx.addEventListener('abort', () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError')));
+  step();
+  return new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve(batch.forEach((o) => o.change && o.resolve(o.changed)));
+    tx.onabort = () => reject(failure ?? tx.error);
   });
-  p.catch(() => undefined);
-  return p;
 }
 
 function sameRaw(a: unknown, b: unknown): boolean {
