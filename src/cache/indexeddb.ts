@@ -38,20 +38,20 @@ export class IndexedDbCache implements Cache {
   }
 
   /**
-   * One operation on `key`: without `change`, resolves the stored value; with it, `change(current)`
-   * gives the value to put, `null` to delete, `undefined` to leave it, and it resolves (once committed)
-   * whether something changed. Operations issued in the same tick share one transaction (so a refresh's
+   * One operation on `key`: without `change`, resolves the stored value; else it writes (see Op) and
+   * resolves (once committed) whether something changed; a `change` function gives the value to put
+   * for the current one, `null` to delete, `undefined` to leave it. Operations issued in the same tick share one transaction (so a refresh's
    * reads cost one and its commit another), each seeing the writes of those issued before it; one that
    * fails aborts the transaction and every operation in it rejects. Failures are StorageError naming `op`.
    */
-  #run(key: string, op: string, change?: (current: unknown) => unknown): Promise<unknown> {
+  #run(key: string, op: string, change?: Change): Promise<unknown> {
     const store = this.#open();
     return new Promise((resolve, reject) => {
       if (!this.#queue) {
         const batch: Op[] = (this.#queue = []);
         queueMicrotask(() => {
           this.#queue = undefined;
-          store(batch.some((o) => o.change) ? 'readwrite' : 'readonly', (os) => runBatch(os, batch)).catch((e: unknown) =>
+          store(batch.some((o) => o.change !== undefined) ? 'readwrite' : 'readonly', (os) => runBatch(os, batch)).catch((e: unknown) =>
             batch.forEach((o) => o.reject(e)),
           );
         });
@@ -77,11 +77,11 @@ export class IndexedDbCache implements Cache {
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
     const raw = encodeEntry(key, entry);
-    await this.#run(key, 'write', () => raw);
+    await this.#run(key, 'write', raw);
   }
 
   async remove(key: string): Promise<void> {
-    await this.#run(key, 'remove', () => null);
+    await this.#run(key, 'remove', null);
   }
 
   /** Compare-and-swap in one readwrite transaction. */
@@ -102,9 +102,12 @@ export class IndexedDbCache implements Cache {
   }
 }
 
+type Change = ((current: unknown) => unknown) | string | null;
+
 interface Op {
   key: string;
-  change: ((current: unknown) => unknown) | undefined;
+  /** undefined: read; a string: put it; null: delete; a function: put what it returns for the current value. */
+  change: Change | undefined;
   changed?: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -122,29 +125,36 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
   const step = (): void => {
     for (let o: Op | undefined; (o = batch[next++]); ) {
       const op = o;
-      const request = os.get(op.key);
-      if (!op.change) {
-        request.onsuccess = () => op.resolve(request.result);
-        continue;
-      }
-      request.onsuccess = () => {
+      const apply = (current?: unknown): boolean => {
         try {
-          const value = op.change!(request.result);
+          const value = typeof op.change === 'function' ? op.change(current) : op.change;
           if (value === null) os.delete(op.key);
           else if (value !== undefined) os.put(value, op.key);
           op.changed = value !== undefined;
+          return true;
         } catch (e) {
           failure = e;
-          return tx.abort();
+          tx.abort();
+          return false;
         }
-        step();
       };
+      // A write that does not depend on what is stored (set, remove) is issued at once.
+      if (op.change !== undefined && typeof op.change !== 'function') {
+        if (apply()) continue;
+        return;
+      }
+      const request = os.get(op.key);
+      if (op.change === undefined) {
+        request.onsuccess = () => op.resolve(request.result);
+        continue;
+      }
+      request.onsuccess = () => apply(request.result) && step();
       return;
     }
   };
   step();
   return new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve(batch.forEach((o) => o.change && o.resolve(o.changed)));
+    tx.oncomplete = () => resolve(batch.forEach((o) => o.change !== undefined && o.resolve(o.changed)));
     tx.onabort = () => reject(failure ?? tx.error);
   });
 }
