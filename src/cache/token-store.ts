@@ -137,7 +137,7 @@ export class TokenStore {
   /** Every key of this client (without the manifest). */
   async keys(): Promise<string[]> {
     const all = this.cache.allKeys ? await this.cache.allKeys() : await this.manifest();
-    return all.filter((k) => k.startsWith(this.prefix) && k !== this.manifestKey && !k.startsWith(`${this.prefix}tx::`));
+    return [...new Set([...all, ...this.writing.keys()])].filter((k) => k.startsWith(this.prefix) && k !== this.manifestKey && !k.startsWith(`${this.prefix}tx::`));
   }
 
   getFamily(family: string): Promise<FamilyRecord | undefined> {
