@@ -226,6 +226,11 @@ export class StorageError extends GenericError<'storage_error'> {
   }
 }
 
+/** Throws `E` with "`what` must be `want`, got `value`" (the value as JSON): one shape for every bad option or field. */
+export function mustBe(E: new (description: string) => GenericError, what: string, want: string, value: unknown): never {
+  throw new E(`${what} must be ${want}, got ${JSON.stringify(value)}`);
+}
+
 /** The text of anything thrown (`message` of an Error). */
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 

@@ -54,14 +54,14 @@ describe('resolveOptions', () => {
 
   it('rejects unknown options, bad values and missing fields', () => {
     expect(configError({ domain: 'a.test', clientId: 'c', colour: 'red' }).message).toBe('Unknown option "colour"');
-    expect(configError({ domain: 'a.test' }).message).toContain('"clientId" is required');
+    expect(configError({ domain: 'a.test' }).message).toBe('Option "clientId" must be a non-empty string, got undefined');
     expect(configError({ clientId: 'c' }).message).toContain('"domain" or "issuer" is required');
     expect(configError({ domain: 'a.test', clientId: 'c', cacheLocation: 'cookie' }).message).toContain('cacheLocation');
     expect(configError({ domain: 'a.test', clientId: 'c', leeway: -1 }).message).toContain('"leeway"');
     expect(configError({ domain: 'a.test', clientId: 'c', useRefreshTokens: 'yes' }).message).toContain('boolean');
     expect(configError({ domain: 'https://a b', clientId: 'c' }).message).toContain('domain');
     expect(configError({ domain: 'a.test/path?x', clientId: 'c' }).message).toContain('host[:port]');
-    expect(configError({ domain: 'a.test', clientId: 'c', cache: { get() {} } }).message).toContain('"cache" must implement');
+    expect(configError({ domain: 'a.test', clientId: 'c', cache: { get() {} } }).message).toBe('Option "cache" must have get, set and remove');
     expect(configError({ domain: 'a.test', clientId: 'c', authorizationParams: { state: 'x' } }).message).toContain(
       'authorizationParams.state is set by the SDK',
     );
