@@ -1,9 +1,9 @@
 import { checkAuthorizationResponse, type AuthorizationResponse } from './callback.js';
 import type { Endpoints } from './endpoints.js';
-import { ConfigurationError, NO_REFRESH_TOKEN_HINT } from './errors.js';
+import { ConfigurationError, mustBe, NO_REFRESH_TOKEN_HINT } from './errors.js';
 import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
-import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
+import { randomString, s256Challenge } from './pkce.js';
 import { processTokenResponse, requestCodeGrant, type DpopHttp } from './token-endpoint.js';
 import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
@@ -36,14 +36,14 @@ export interface PrepareOptions {
 
 function defaultRedirectUri(): string {
   const origin = (globalThis as { location?: Location }).location?.origin;
-  if (!origin || origin === 'null') throw new ConfigurationError('authorizationParams.redirect_uri is required outside a browser page');
+  if (!origin || origin === 'null') throw new ConfigurationError('No page origin: set authorizationParams.redirect_uri');
   return origin;
 }
 
 function parseMaxAge(value: AuthorizationParams['max_age']): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`authorizationParams.max_age must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0) mustBe(ConfigurationError, 'authorizationParams.max_age', 'an integer >= 0', value);
   return n;
 }
 
@@ -58,24 +58,25 @@ export async function prepareAuthorization(
   const redirectUri = typeof params.redirect_uri === 'string' && params.redirect_uri ? params.redirect_uri : defaultRedirectUri();
   const audience = typeof params.audience === 'string' && params.audience ? params.audience : undefined;
   const maxAge = parseMaxAge(params.max_age);
-  const codeVerifier = createCodeVerifier();
+  const codeVerifier = randomString();
   const tx: Transaction = {
-    state: createState(),
-    nonce: createNonce(),
+    state: randomString(),
+    nonce: randomString(),
     codeVerifier,
     redirectUri,
     scope,
     createdAt: Date.now(),
+    // absent ones stay undefined (left out of the stored JSON)
+    audience,
+    maxAge,
+    appState: prepare.appState,
   };
-  if (audience) tx.audience = audience;
-  if (maxAge !== undefined) tx.maxAge = maxAge;
-  if (prepare.appState !== undefined) tx.appState = prepare.appState;
 
   const endpoints = await ctx.endpoints();
   const url = new URL(endpoints.authorization);
-  const query: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) query[k] = String(v);
-  Object.assign(query, {
+  const query: Record<string, unknown> = {
+    ...params,
+    audience,
     client_id: options.clientId,
     response_type: 'code',
     redirect_uri: redirectUri,
@@ -84,9 +85,8 @@ export async function prepareAuthorization(
     nonce: tx.nonce,
     code_challenge: await s256Challenge(codeVerifier),
     code_challenge_method: 'S256',
-  });
-  if (!audience) delete query.audience;
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  };
+  for (const [k, v] of Object.entries(query)) if (v != null) url.searchParams.set(k, String(v));
   return { url: url.toString(), tx };
 }
 

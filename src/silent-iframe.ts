@@ -11,7 +11,7 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
-import { ConfigurationError, errorText, GenericError, TimeoutError } from './errors.js';
+import { ConfigurationError, errorText, GenericError, mustBe, TimeoutError } from './errors.js';
 
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
@@ -30,14 +30,13 @@ export function toOrigin(value: string): string {
   } catch {
     // reported below
   }
-  if (origin === 'null') throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  if (origin === 'null') mustBe(ConfigurationError, 'expectedOrigin', 'an http(s) URL', value);
   return origin;
 }
 
 function checkTimeout(timeoutInSeconds: number): number {
-  if (typeof timeoutInSeconds !== 'number' || !Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) {
-    throw new ConfigurationError(`timeoutInSeconds must be a positive number, got ${String(timeoutInSeconds)}`);
-  }
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) mustBe(ConfigurationError, 'timeoutInSeconds', 'a number > 0', timeoutInSeconds);
   return timeoutInSeconds * 1000;
 }
 
@@ -76,12 +75,15 @@ export function waitForResponse(
 ): ResponseWaiter {
   const origin = toOrigin(opts.expectedOrigin);
   const timeoutMs = checkTimeout(opts.timeoutInSeconds);
-  let settle: ((r: { ok: true; value: AuthorizationResponse } | { ok: false; error: Error }) => void) | undefined;
-  const promise = new Promise<AuthorizationResponse>((resolve, reject) => {
-    settle = (r) => (r.ok ? resolve(r.value) : reject(r.error));
+  let resolve!: (value: AuthorizationResponse) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<AuthorizationResponse>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
   });
   let done = false;
-  const finish = (r: { ok: true; value: AuthorizationResponse } | { ok: false; error: Error }): void => {
+  /** Settles once: with `value`, else with `error`. */
+  const finish = (value?: AuthorizationResponse, error?: Error): void => {
     if (done) return;
     done = true;
     window.removeEventListener('message', onMessage);
@@ -89,7 +91,8 @@ export function waitForResponse(
     try {
       cleanup();
     } finally {
-      settle?.(r);
+      if (value) resolve(value);
+      else reject(error as Error);
     }
   };
   const onMessage = (event: MessageEvent): void => {
@@ -97,11 +100,11 @@ export function waitForResponse(
     const expected = source();
     if (expected === null || event.source !== expected) return;
     const value = readAuthorizationResponse(event.data, opts.state);
-    if (value) finish({ ok: true, value });
+    if (value) finish(value);
   };
   window.addEventListener('message', onMessage);
-  const timer = setTimeout(() => finish({ ok: false, error: onTimeout() }), timeoutMs);
-  return { promise, fail: (error) => finish({ ok: false, error }) };
+  const timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
+  return { promise, fail: (error) => finish(undefined, error) };
 }
 
 /**
@@ -120,24 +123,22 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
     waiter = waitForResponse(
       () => iframe?.contentWindow ?? null,
       opts,
-      () => new TimeoutError(`Silent authentication timed out after ${opts.timeoutInSeconds} seconds`),
+      () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
       () => iframe?.remove(),
     );
   } catch (err) {
     return Promise.reject(err);
   }
   iframe = document.createElement('iframe');
-  iframe.setAttribute('width', '0');
-  iframe.setAttribute('height', '0');
-  iframe.setAttribute('aria-hidden', 'true');
-  iframe.setAttribute('tabindex', '-1');
-  iframe.title = 'rotor-auth silent authentication';
-  iframe.style.display = 'none';
+  for (const [name, value] of Object.entries({ width: '0', height: '0', 'aria-hidden': 'true', tabindex: '-1', title: 'rotor-auth silent auth' })) {
+    iframe.setAttribute(name, value);
+  }
+  iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
   try {
     (document.body ?? document.documentElement).appendChild(iframe);
     iframe.setAttribute('src', url);
   } catch (err) {
-    waiter.fail(new GenericError('iframe_failed', `Silent auth iframe could not be loaded: ${errorText(err)}`));
+    waiter.fail(new GenericError('iframe_failed', `Silent auth iframe failed: ${errorText(err)}`));
   }
   return waiter.promise;
 }

@@ -149,7 +149,7 @@ describe('runPopup', () => {
     const popup = new FakePopup();
     const err = await runPopup(popup.asWindow(), URL_, { ...opts, expectedOrigin: '' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect(err).toMatchObject({ error: 'invalid_configuration', message: 'expectedOrigin must be an absolute http(s) URL, got ""' });
+    expect(err).toMatchObject({ error: 'invalid_configuration', message: 'expectedOrigin must be an http(s) URL, got ""' });
     expect(popup.closed).toBe(true);
     expect(popup.location.href).toBe('about:blank');
     expect(listeners.active()).toBe(0);

@@ -111,7 +111,7 @@ describe('endpoints', () => {
 
   it('requires the discovery issuer to match exactly', () => {
     expect(() => processDiscovery('https://op.test', meta)).toThrow(
-      'Discovery issuer mismatch: the server says "https://op.test/", option "issuer" is "https://op.test" (they must match exactly)',
+      'Discovery "issuer" must be "https://op.test" (option "issuer"), got "https://op.test/"',
     );
   });
 
@@ -148,8 +148,8 @@ describe('callback', () => {
 
   it('rejects missing state, duplicated parameters and empty callbacks', () => {
     expect(() => parseCallbackUrl('https://app.test/cb?code=c1')).toThrow(StateMismatchError);
-    expect(() => parseCallbackUrl('https://app.test/cb?code=a&code=b&state=s')).toThrow('"code" appears more than once');
-    expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('There are no query params available for parsing.');
+    expect(() => parseCallbackUrl('https://app.test/cb?code=a&code=b&state=s')).toThrow('Callback parameter "code" is repeated');
+    expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('Callback URL has no parameters');
   });
 
   it('reports a server error that carries no state as that error', () => {
@@ -172,6 +172,7 @@ describe('callback', () => {
     })();
     expect(missing).toBeInstanceOf(AuthenticationError);
     expect(missing?.error).toBe('invalid_issuer');
+    expect(missing?.message).toBe('Authorization response "iss" is undefined, expected "https://op/"');
     expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected)).toThrow(
       'Authorization response "iss" is "https://evil/", expected "https://op/"',
     );
@@ -201,12 +202,12 @@ describe('processTokenResponse', () => {
   });
 
   it.each([
-    [{ ...ok, access_token: '' }, 'Token response: "access_token" must be a non-empty string, got ""'],
+    [{ ...ok, access_token: '' }, 'Token response "access_token" must be a non-empty string, got ""'],
     [{ ...ok, token_type: 'mac' }, '"token_type" must be "Bearer" or "DPoP"'],
-    [{ ...ok, expires_in: '3600' }, '"expires_in" must be a positive number of seconds, got "3600"'],
-    [{ ...ok, refresh_token: 42 }, '"refresh_token" must be a non-empty string when present, got 42'],
-    [{ ...ok, id_token: undefined }, '"id_token" must be present (scope includes openid), got nothing'],
-    [{ ...ok, scope: ['openid'] }, '"scope" must be a string when present'],
+    [{ ...ok, expires_in: '3600' }, '"expires_in" must be seconds > 0, got "3600"'],
+    [{ ...ok, refresh_token: 42 }, '"refresh_token" must be a non-empty string, got 42'],
+    [{ ...ok, id_token: undefined }, '"id_token" must be present (scope has openid), got undefined'],
+    [{ ...ok, scope: ['openid'] }, '"scope" must be a string, got ["openid"]'],
   ])('rejects %j', (body, message) => {
     expect(() => processTokenResponse(body as Record<string, unknown>, { requireIdToken: true })).toThrow(message);
   });
