@@ -103,15 +103,12 @@ export async function completeAuthorization(
 ): Promise<AccessEntry> {
   const { options } = ctx;
   const endpoints = await ctx.endpoints();
-  const code = checkAuthorizationResponse(response, {
-    state: tx.state,
-    issuer: endpoints.issuer,
-    issRequired: endpoints.issParameterRequired,
-    appState: tx.appState,
-  });
+  const { issuer } = endpoints;
+  // tx carries the expected state and the appState
+  const code = checkAuthorizationResponse(response, { ...tx, issuer, issRequired: endpoints.issParameterRequired });
   const timeoutMs = options.httpTimeoutInSeconds * 1000;
   const run = (http?: DpopHttp) =>
-    requestCodeGrant({ tokenUrl: endpoints.token, clientId: options.clientId, code, codeVerifier: tx.codeVerifier, redirectUri: tx.redirectUri, timeoutMs }, http);
+    requestCodeGrant({ ...tx, tokenUrl: endpoints.token, clientId: options.clientId, code, timeoutMs }, http); // tx: codeVerifier, redirectUri
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
   const { dpop } = ctx;
   const dpopKey = dpop && (await dpop.newKey());
@@ -119,15 +116,8 @@ export async function completeAuthorization(
   if (dpopKey) checkDpopTokenType(body);
   const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
   const claims = tokens.id_token
-    ? await verifyIdToken(tokens.id_token, {
-        issuer: endpoints.issuer,
-        clientId: options.clientId,
-        leeway: options.leeway,
-        nonce: tx.nonce,
-        maxAge: tx.maxAge,
-        jwks: ctx.jwks,
-        clock: ctx.clock,
-      })
+    ? // options: clientId, leeway; tx: nonce, maxAge
+      await verifyIdToken(tokens.id_token, { ...options, ...tx, issuer, jwks: ctx.jwks, clock: ctx.clock })
     : undefined;
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);

@@ -152,7 +152,7 @@ export class PopupCancelledError extends GenericError<'cancelled'> {
 /** `window.open` returned null (a popup blocker): open the popup in a click handler and pass it as `config.popup`. */
 export class PopupOpenError extends GenericError<'popup_open'> {
   constructor() {
-    super('popup_open', 'Unable to open a popup for loginWithPopup - window.open returned `null`');
+    super('popup_open', 'Popup blocked: window.open returned null');
   }
 }
 
@@ -175,7 +175,7 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
 
 /** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
 export const NO_REFRESH_TOKEN_HINT =
-  "the login returned no refresh token: does the API allow offline access? (Strict providers need prompt: 'consent')";
+  "the login returned no refresh token: allow offline access for the API (strict providers: prompt 'consent')";
 
 /**
  * The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`).

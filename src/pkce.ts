@@ -4,7 +4,7 @@ import { GenericError } from './errors.js';
 function crypto_(): Crypto {
   const c = (globalThis as { crypto?: Crypto }).crypto;
   if (!c?.subtle || typeof c.getRandomValues !== 'function') {
-    throw new GenericError('not_supported', 'WebCrypto (crypto.subtle and crypto.getRandomValues) is required');
+    throw new GenericError('not_supported', 'WebCrypto is required');
   }
   return c;
 }
