@@ -28,7 +28,7 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     throw new InvalidResponseError(`Callback URL is not a URL: ${url}`);
   }
   let params = parsed.searchParams;
-  if (!params.has('state') && !params.has('code') && !params.has('error') && parsed.hash.length > 1) {
+  if (!['state', 'code', 'error'].some((k) => params.has(k)) && parsed.hash.length > 1) {
     params = new URLSearchParams(parsed.hash.slice(1));
   }
   if (![...params.keys()].length) throw new InvalidResponseError('Callback URL has no parameters');

@@ -1,6 +1,6 @@
 import { ConfigurationError, InvalidResponseError, mustBe } from './errors.js';
 import { getJson } from './http.js';
-import { HTTP_URL } from './options-compat.js';
+import { HTTP_URL, isHttpUrl } from './options-compat.js';
 
 /** Where the authorization server lives and what it advertises. */
 export interface Endpoints {
@@ -46,7 +46,7 @@ function url(meta: Record<string, unknown>, field: string, required: false): str
 function url(meta: Record<string, unknown>, field: string, required: boolean): string | undefined {
   const v = meta[field];
   if (v === undefined && !required) return undefined;
-  if (typeof v !== 'string' || !HTTP_URL.test(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
+  if (!isHttpUrl(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
   return v;
 }
 

@@ -81,15 +81,20 @@ export function text(name: string, value: unknown, optional?: boolean): void {
 
 export const HTTP_URL = /^https?:\/\//i;
 
+/** An absolute http(s) URL that parses (so its origin is never "null"). */
+export function isHttpUrl(value: unknown): value is string {
+  try {
+    return typeof value === 'string' && HTTP_URL.test(value) && !!new URL(value);
+  } catch {
+    return false;
+  }
+}
+
 /** An http(s) URL, or with `hostOk` also a bare host[:port]. */
 export function urlish(name: string, value: unknown, hostOk: boolean): void {
-  let ok = typeof value === 'string' && hostOk && /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value);
-  try {
-    ok ||= typeof value === 'string' && HTTP_URL.test(value) && !!new URL(value);
-  } catch {
-    // not a URL: reported below
+  if (!((hostOk && typeof value === 'string' && /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) || isHttpUrl(value))) {
+    must(name, hostOk ? 'host[:port] or an http(s) URL' : 'an http(s) URL', value);
   }
-  if (!ok) must(name, hostOk ? 'host[:port] or an http(s) URL' : 'an http(s) URL', value);
 }
 
 /** The client's scope string: as given, or from a per-audience object (the audience's entry, else `default`). */

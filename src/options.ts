@@ -224,15 +224,12 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   const scope = baseScope(params.scope, audience);
   if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') must('nowProvider', 'a function', o.nowProvider);
   return {
-    nowProvider: o.nowProvider,
-    domain,
+    ...o, // domain, clientId, cache, nowProvider (and the no-effect options) as given; the rest resolved below
     issuer,
-    clientId: o.clientId,
     authorizationParams: { ...params, scope } as AuthorizationParams,
     scope: effectiveScope(scope, useRefreshTokens),
     audience,
     cacheLocation,
-    cache: o.cache,
     useRefreshTokens,
     useRefreshTokensFallback: bool(o, 'useRefreshTokensFallback', false),
     authorizeTimeoutInSeconds: seconds(o, 'authorizeTimeoutInSeconds', 60),

@@ -22,18 +22,6 @@ export interface WebMessageOptions {
   state: string;
 }
 
-/** Reduce `http://host:port/` (e.g. an issuer) to `http://host:port`; throws ConfigurationError on junk. */
-export function toOrigin(value: string): string {
-  let origin = 'null';
-  try {
-    origin = new URL(value).origin;
-  } catch {
-    // reported below
-  }
-  if (origin === 'null') mustBe(ConfigurationError, 'expectedOrigin', 'an http(s) URL', value);
-  return origin;
-}
-
 function checkTimeout(timeoutInSeconds: number): number {
   // Number.isFinite is false for anything that is not a number.
   if (!Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) mustBe(ConfigurationError, 'timeoutInSeconds', 'a number > 0', timeoutInSeconds);
@@ -73,7 +61,8 @@ export function waitForResponse(
   onTimeout: () => Error,
   cleanup: () => void,
 ): ResponseWaiter {
-  const origin = toOrigin(opts.expectedOrigin);
+  // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
+  const { origin } = new URL(opts.expectedOrigin);
   const timeoutMs = checkTimeout(opts.timeoutInSeconds);
   let resolve!: (value: AuthorizationResponse) => void;
   let reject!: (error: Error) => void;

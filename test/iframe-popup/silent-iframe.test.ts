@@ -204,13 +204,8 @@ describe('runIframe', () => {
   });
 
   it('rejects bad options with ConfigurationError and leaves nothing behind', async () => {
-    const badOrigin = await runIframe(URL_, { ...opts, expectedOrigin: 'not a url' }).catch((e: unknown) => e);
-    expect(badOrigin).toBeInstanceOf(ConfigurationError);
-    expect(badOrigin).toMatchObject({
-      error: 'invalid_configuration',
-      message: 'expectedOrigin must be an http(s) URL, got "not a url"',
-    });
     const badTimeout = await runIframe(URL_, { ...opts, timeoutInSeconds: 0 }).catch((e: unknown) => e);
+    expect(badTimeout).toBeInstanceOf(ConfigurationError);
     expect(badTimeout).toMatchObject({
       error: 'invalid_configuration',
       message: 'timeoutInSeconds must be a number > 0, got 0',

@@ -118,6 +118,10 @@ describe('endpoints', () => {
   it('rejects discovery without required endpoints or without S256', () => {
     const { token_endpoint: _omit, ...noToken } = meta;
     expect(() => processDiscovery('https://op.test/', noToken)).toThrow(InvalidResponseError);
+    // an http(s) URL that does not parse is refused here, so the popup/iframe origin check never meets one
+    expect(() => processDiscovery('https://op.test/', { ...meta, authorization_endpoint: 'https://a b/auth' })).toThrow(
+      'Discovery "authorization_endpoint" must be an http(s) URL, got "https://a b/auth"',
+    );
     expect(() => processDiscovery('https://op.test/', { ...meta, code_challenge_methods_supported: ['plain'] })).toThrow('S256');
   });
 });
