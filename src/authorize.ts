@@ -34,6 +34,9 @@ export interface PrepareOptions {
   force?: AuthorizationParams;
 }
 
+/** A non-empty string, else undefined. */
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
 function defaultRedirectUri(): string {
   const origin = (globalThis as { location?: Location }).location?.origin;
   if (!origin || origin === 'null') throw new ConfigurationError('No page origin: set authorizationParams.redirect_uri');
@@ -55,8 +58,8 @@ export async function prepareAuthorization(
   const { options } = ctx;
   const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...prepare.force };
   const scope = normalizeScope(options.scope, callParams?.scope);
-  const redirectUri = typeof params.redirect_uri === 'string' && params.redirect_uri ? params.redirect_uri : defaultRedirectUri();
-  const audience = typeof params.audience === 'string' && params.audience ? params.audience : undefined;
+  const redirectUri = text(params.redirect_uri) ?? defaultRedirectUri();
+  const audience = text(params.audience);
   const maxAge = parseMaxAge(params.max_age);
   const codeVerifier = randomString();
   const tx: Transaction = {

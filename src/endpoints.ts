@@ -80,11 +80,11 @@ export function discoveryUrl(issuer: string): string {
  */
 export function endpointResolver(opts: { domain?: string; issuer?: string; timeoutMs: number }): () => Promise<Endpoints> {
   let pending: Promise<Endpoints> | undefined;
+  if (opts.domain !== undefined) {
+    const fixed = Promise.resolve(endpointsFromDomain(opts.domain, opts.issuer));
+    return () => fixed;
+  }
   return () => {
-    if (opts.domain !== undefined) {
-      pending ??= Promise.resolve(endpointsFromDomain(opts.domain, opts.issuer));
-      return pending;
-    }
     const issuer = opts.issuer as string;
     pending ??= getJson(discoveryUrl(issuer), { timeoutMs: opts.timeoutMs })
       .then(({ body }) => processDiscovery(issuer, body))

@@ -175,7 +175,7 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
 
 /** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
 export const NO_REFRESH_TOKEN_HINT =
-  "the login returned no refresh token: allow offline access for the API (strict providers: prompt 'consent')";
+  "the login returned no refresh token (API without offline access? strict providers: prompt 'consent')";
 
 /**
  * The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`).

@@ -6,11 +6,13 @@ import { ConfigurationError, mustBe } from './errors.js';
 
 /** Options that work, then the auth0-spa-js 2.27 options accepted without effect (see AuthClientOptions). */
 export const KNOWN = new Set(
-  `domain issuer clientId authorizationParams cacheLocation cache useRefreshTokens useRefreshTokensFallback
-  authorizeTimeoutInSeconds httpTimeoutInSeconds leeway loadUserInfo nowProvider useDpop useMrrt refreshTokenMode
-  interactiveErrorHandler useFormData sessionCheckExpiryDays cookieDomain useCookiesForTransactions legacySameSiteCookie
-  workerUrl auth0Client anonymousSessionsCacheMode createAnonymousSessionOnFailedSilentAuth
-  sessionTransferTokenQueryParamName enterpriseConnect`.split(/\s+/),
+  (
+    'domain issuer clientId authorizationParams cacheLocation cache useRefreshTokens useRefreshTokensFallback ' +
+    'authorizeTimeoutInSeconds httpTimeoutInSeconds leeway loadUserInfo nowProvider useDpop useMrrt refreshTokenMode ' +
+    'interactiveErrorHandler useFormData sessionCheckExpiryDays cookieDomain useCookiesForTransactions legacySameSiteCookie ' +
+    'workerUrl auth0Client anonymousSessionsCacheMode createAnonymousSessionOnFailedSilentAuth ' +
+    'sessionTransferTokenQueryParamName enterpriseConnect'
+  ).split(' '),
 );
 
 /** Renamed (auth0-spa-js v1 or snake_case) options and the fix to name in the error. */

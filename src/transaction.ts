@@ -65,7 +65,7 @@ export class TransactionStore {
       this.sweep(storage);
       storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
     } catch (e) {
-      throw new StorageError(`Could not save the login transaction: ${errorText(e)}`);
+      throw new StorageError(`Login transaction not saved: ${errorText(e)}`);
     }
   }
 
