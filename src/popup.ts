@@ -6,7 +6,7 @@
  */
 import type { AuthorizationResponse } from './callback.js';
 import { PopupCancelledError, PopupOpenError, PopupTimeoutError } from './errors.js';
-import { waitForResponse, type ResponseWaiter, type WebMessageOptions } from './silent-iframe.js';
+import { waitForResponse, type WebMessageOptions } from './silent-iframe.js';
 
 const POPUP_WIDTH = 400;
 const POPUP_HEIGHT = 600;
@@ -47,29 +47,23 @@ function closeQuietly(popup: Window): void {
  */
 export function runPopup(popup: Window, url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
   let poll: ReturnType<typeof setInterval> | undefined;
-  let waiter: ResponseWaiter;
-  try {
-    waiter = waitForResponse(
-      () => popup,
-      opts,
-      () => new PopupTimeoutError(popup),
-      () => {
-        clearInterval(poll);
-        closeQuietly(popup);
-      },
-    );
-  } catch (err) {
-    closeQuietly(popup);
-    return Promise.reject(err);
-  }
-  const { fail } = waiter;
-  poll = setInterval(() => {
-    if (popup.closed) fail(new PopupCancelledError(popup));
-  }, POPUP_CLOSED_POLL_MS);
-  try {
-    popup.location.href = url;
-  } catch {
-    fail(new PopupOpenError()); // the window can't be navigated: as good as blocked
-  }
-  return waiter.promise;
+  return waitForResponse(
+    () => popup,
+    opts,
+    () => new PopupTimeoutError(popup),
+    () => {
+      clearInterval(poll);
+      closeQuietly(popup);
+    },
+    (fail) => {
+      poll = setInterval(() => {
+        if (popup.closed) fail(new PopupCancelledError(popup));
+      }, POPUP_CLOSED_POLL_MS);
+      try {
+        popup.location.href = url;
+      } catch {
+        fail(new PopupOpenError()); // the window can't be navigated: as good as blocked
+      }
+    },
+  );
 }

@@ -42,28 +42,31 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
   return authorizationResponse(state, (name) => str(response[name]));
 }
 
-/** A pending wait for one authorization response. */
-export interface ResponseWaiter {
-  promise: Promise<AuthorizationResponse>;
-  /** Reject with `error` (if still pending) and clean up. */
-  fail(error: Error): void;
-}
-
 /**
  * Listen on `window` for the web_message answering `opts.state`, sent by the
- * window `source()` returns at the time the message arrives. Rejects with
- * `onTimeout()` after `opts.timeoutInSeconds`. `cleanup` runs exactly once,
- * whichever way it ends. Throws ConfigurationError synchronously on bad opts.
+ * window `source()` returns at the time the message arrives, then call
+ * `start(fail)` (open the iframe or navigate the popup; `fail` rejects and
+ * cleans up). Rejects with `onTimeout()` after `opts.timeoutInSeconds`, and
+ * with ConfigurationError on bad opts (before `start`). `cleanup` runs exactly
+ * once, whichever way it ends.
  */
 export function waitForResponse(
   source: () => MessageEventSource | null,
   opts: WebMessageOptions,
   onTimeout: () => Error,
   cleanup: () => void,
-): ResponseWaiter {
-  // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
-  const { origin } = new URL(opts.expectedOrigin);
-  const timeoutMs = checkTimeout(opts.timeoutInSeconds);
+  start: (fail: (error: Error) => void) => void,
+): Promise<AuthorizationResponse> {
+  let timeoutMs: number;
+  let origin: string;
+  try {
+    timeoutMs = checkTimeout(opts.timeoutInSeconds);
+    // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
+    origin = new URL(opts.expectedOrigin).origin;
+  } catch (err) {
+    cleanup();
+    return Promise.reject(err);
+  }
   let resolve!: (value: AuthorizationResponse) => void;
   let reject!: (error: Error) => void;
   const promise = new Promise<AuthorizationResponse>((ok, fail) => {
@@ -93,7 +96,8 @@ export function waitForResponse(
   };
   window.addEventListener('message', onMessage);
   const timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
-  return { promise, fail: (error) => finish(undefined, error) };
+  start((error) => finish(undefined, error));
+  return promise;
 }
 
 /**
@@ -107,27 +111,23 @@ export function waitForResponse(
  */
 export function runIframe(url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
   let iframe: HTMLIFrameElement | undefined;
-  let waiter: ResponseWaiter;
-  try {
-    waiter = waitForResponse(
-      () => iframe?.contentWindow ?? null,
-      opts,
-      () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
-      () => iframe?.remove(),
-    );
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  iframe = document.createElement('iframe');
-  for (const [name, value] of Object.entries({ width: '0', height: '0', 'aria-hidden': 'true', tabindex: '-1', title: 'rotor-auth silent auth' })) {
-    iframe.setAttribute(name, value);
-  }
-  iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
-  try {
-    (document.body ?? document.documentElement).appendChild(iframe);
-    iframe.setAttribute('src', url);
-  } catch (err) {
-    waiter.fail(new GenericError('iframe_failed', `Silent auth iframe failed: ${errorText(err)}`));
-  }
-  return waiter.promise;
+  return waitForResponse(
+    () => iframe?.contentWindow ?? null,
+    opts,
+    () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
+    () => iframe?.remove(),
+    (fail) => {
+      iframe = document.createElement('iframe');
+      for (const [name, value] of Object.entries({ width: '0', height: '0', 'aria-hidden': 'true', tabindex: '-1', title: 'rotor-auth silent auth' })) {
+        iframe.setAttribute(name, value);
+      }
+      iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
+      try {
+        (document.body ?? document.documentElement).appendChild(iframe);
+        iframe.setAttribute('src', url);
+      } catch (err) {
+        fail(new GenericError('iframe_failed', `Silent auth iframe failed: ${errorText(err)}`));
+      }
+    },
+  );
 }
