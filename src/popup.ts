@@ -22,7 +22,7 @@ export function openPopup(): Window | null {
   const centre = (at: number, outer: number, size: number) => Math.max(0, Math.round(at + (outer - size) / 2));
   const left = centre(window.screenX, window.outerWidth, POPUP_WIDTH);
   const top = centre(window.screenY, window.outerHeight, POPUP_HEIGHT);
-  const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT},resizable,scrollbars=yes,status=1`;
+  const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`; // width/height make it a popup window (HTML window.open features)
   try {
     return window.open('', POPUP_NAME, features) ?? null;
   } catch {
