@@ -69,14 +69,8 @@ export function processTokenResponse(body: Record<string, unknown>, opts: { requ
   if (!Number.isFinite(expires_in) || (expires_in as number) <= 0) bad('expires_in', expires_in, 'seconds > 0');
   const id_token = optionalString(body, 'id_token');
   if (opts.requireIdToken && !id_token) bad('id_token', id_token, 'present (scope has openid)');
-  const out: TokenEndpointResponse = { access_token, token_type, expires_in: expires_in as number };
-  if (id_token) out.id_token = id_token;
-  const refresh_token = optionalString(body, 'refresh_token');
-  if (refresh_token) out.refresh_token = refresh_token;
-  const scope = body.scope;
-  if (scope !== undefined) {
-    if (typeof scope !== 'string') bad('scope', scope, 'a string');
-    out.scope = scope;
-  }
-  return out;
+  const { scope } = body;
+  if (scope !== undefined && typeof scope !== 'string') bad('scope', scope, 'a string');
+  // absent optional fields stay undefined (left out of stored JSON)
+  return { access_token, token_type, expires_in: expires_in as number, id_token, refresh_token: optionalString(body, 'refresh_token'), scope };
 }
