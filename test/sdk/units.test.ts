@@ -246,7 +246,7 @@ describe('TransactionStore', () => {
     });
     try {
       expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
-        expect.objectContaining({ error: 'storage_error', message: 'Could not save the login transaction: quota' }),
+        expect.objectContaining({ error: 'storage_error', message: 'Login transaction not saved: quota' }),
       );
     } finally {
       setItem.mockRestore();
