@@ -1,4 +1,5 @@
 import { checkAuthorizationResponse, type AuthorizationResponse } from './callback.js';
+import { str } from './cache/entries.js';
 import type { Endpoints } from './endpoints.js';
 import { ConfigurationError, mustBe, NO_REFRESH_TOKEN_HINT } from './errors.js';
 import { verifyIdToken, type JwksCache } from './id-token.js';
@@ -35,7 +36,7 @@ export interface PrepareOptions {
 }
 
 /** A non-empty string, else undefined. */
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const text = (v: unknown): string | undefined => (str(v) ? v : undefined);
 
 function defaultRedirectUri(): string {
   const origin = (globalThis as { location?: Location }).location?.origin;

@@ -1,4 +1,5 @@
 import { errorText, InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+import { obj } from './cache/entries.js';
 
 /**
  * HTTP for the protocol modules: form POSTs and JSON GETs with a timeout and
@@ -53,7 +54,7 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   } catch {
     // not JSON (an empty body included): handled below
   }
-  const isObject = !!body && typeof body === 'object' && !Array.isArray(body);
+  const isObject = obj(body);
   if (!res.ok) {
     const b = body as { error?: unknown; error_description?: unknown } | undefined;
     const wait = retryAfter(res.headers.get('retry-after'));

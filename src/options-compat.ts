@@ -1,4 +1,5 @@
 import type { CacheLocation, ClientAuthorizationParams } from './options.js';
+import { num, str } from './cache/entries.js';
 import { ConfigurationError, mustBe } from './errors.js';
 
 // For resolveOptions (options.ts): the auth0-spa-js compatibility tables (known and renamed option names),
@@ -63,7 +64,7 @@ type Input = Record<string, unknown>;
 /** Option `name` of `o` in seconds: `zeroOk` accepts zero (leeway), else it must be above zero (timeouts). */
 export function seconds(o: Input, name: string, fallback: number, zeroOk?: boolean): number {
   const value = o[name] === undefined ? fallback : o[name];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!zeroOk && !value)) {
+  if (!num(value) || value < 0 || (!zeroOk && !value)) {
     must(name, `seconds ${zeroOk ? '>=' : '>'} 0`, value);
   }
   return value;
@@ -78,7 +79,7 @@ export function bool(o: Input, name: string, fallback: boolean): boolean {
 
 /** A non-empty string (or absent when `optional`). */
 export function text(name: string, value: unknown, optional?: boolean): void {
-  if (!(optional && value === undefined) && (typeof value !== 'string' || !value)) must(name, 'a non-empty string', value);
+  if (!(optional && value === undefined) && !str(value)) must(name, 'a non-empty string', value);
 }
 
 export const HTTP_URL = /^https?:\/\//i;
@@ -86,7 +87,7 @@ export const HTTP_URL = /^https?:\/\//i;
 /** An absolute http(s) URL that parses (so its origin is never "null"). */
 export function isHttpUrl(value: unknown): value is string {
   try {
-    return typeof value === 'string' && HTTP_URL.test(value) && !!new URL(value);
+    return str(value) && HTTP_URL.test(value) && !!new URL(value);
   } catch {
     return false;
   }
@@ -94,7 +95,7 @@ export function isHttpUrl(value: unknown): value is string {
 
 /** An http(s) URL, or with `hostOk` also a bare host[:port]. */
 export function urlish(name: string, value: unknown, hostOk: boolean): void {
-  if (!((hostOk && typeof value === 'string' && /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) || isHttpUrl(value))) {
+  if (!((hostOk && str(value) && /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) || isHttpUrl(value))) {
     must(name, hostOk ? 'host[:port] or an http(s) URL' : 'an http(s) URL', value);
   }
 }

@@ -11,6 +11,7 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
+import { obj } from './cache/entries.js';
 import { ConfigurationError, errorText, GenericError, mustBe, TimeoutError } from './errors.js';
 
 export interface WebMessageOptions {
@@ -28,7 +29,6 @@ function checkTimeout(timeoutInSeconds: number): number {
   return timeoutInSeconds * 1000;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
@@ -36,9 +36,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * `state`; undefined otherwise. Only string fields are copied.
  */
 export function readAuthorizationResponse(data: unknown, state: string): AuthorizationResponse | undefined {
-  if (!isRecord(data) || data.type !== 'authorization_response') return undefined;
+  if (!obj(data) || data.type !== 'authorization_response') return undefined;
   const response = data.response;
-  if (!isRecord(response) || response.state !== state) return undefined;
+  if (!obj(response) || response.state !== state) return undefined;
   return authorizationResponse(state, (name) => str(response[name]));
 }
 

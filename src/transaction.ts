@@ -1,4 +1,5 @@
 import { CACHE_KEY_PREFIX } from './cache/cache.js';
+import { num, obj, str } from './cache/entries.js';
 import { errorText, StorageError } from './errors.js';
 
 /**
@@ -32,18 +33,17 @@ function sessionStore(): Storage | undefined {
 }
 
 function isTransaction(v: unknown): v is Transaction {
-  const t = v as Partial<Transaction> | null;
+  // every string field is non-empty when the SDK writes it (scope always has openid)
   return (
-    !!t &&
-    typeof t === 'object' &&
-    typeof t.state === 'string' &&
-    typeof t.nonce === 'string' &&
-    typeof t.codeVerifier === 'string' &&
-    typeof t.redirectUri === 'string' &&
-    typeof t.scope === 'string' &&
-    typeof t.createdAt === 'number' &&
-    (t.audience === undefined || typeof t.audience === 'string') &&
-    (t.maxAge === undefined || typeof t.maxAge === 'number')
+    obj(v) &&
+    str(v.state) &&
+    str(v.nonce) &&
+    str(v.codeVerifier) &&
+    str(v.redirectUri) &&
+    str(v.scope) &&
+    num(v.createdAt) &&
+    (v.audience === undefined || str(v.audience)) &&
+    (v.maxAge === undefined || num(v.maxAge))
   );
 }
 
