@@ -1,6 +1,6 @@
 import { CACHE_KEY_PREFIX } from './cache/cache.js';
 import { num, obj, str } from './cache/entries.js';
-import { errorText, StorageError } from './errors.js';
+import { storageFailure } from './cache/codec.js';
 
 /**
  * In-flight login transactions, one per `state`, so that concurrent logins
@@ -65,7 +65,7 @@ export class TransactionStore {
       this.sweep(storage);
       storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
     } catch (e) {
-      throw new StorageError(`Login transaction not saved: ${errorText(e)}`);
+      throw storageFailure('sessionStorage', 'login transaction save', e);
     }
   }
 

@@ -246,7 +246,7 @@ describe('TransactionStore', () => {
     });
     try {
       expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
-        expect.objectContaining({ error: 'storage_error', message: 'Login transaction not saved: quota' }),
+        expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
       );
     } finally {
       setItem.mockRestore();
