@@ -46,7 +46,7 @@ function defaultRedirectUri(): string {
 
 function parseMaxAge(value: AuthorizationParams['max_age']): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
+  const n = Number(value);
   if (!Number.isInteger(n) || n < 0) mustBe(ConfigurationError, 'authorizationParams.max_age', 'an integer >= 0', value);
   return n;
 }
