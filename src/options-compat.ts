@@ -47,11 +47,8 @@ export const DEFAULT_SCOPE = 'openid profile email';
 
 /** Split, de-duplicate and join a scope string. */
 export function normalizeScope(...scopes: (string | undefined)[]): string {
-  const out: string[] = [];
-  for (const s of scopes) {
-    for (const part of (s ?? '').split(/\s+/)) if (part && !out.includes(part)) out.push(part);
-  }
-  return out.join(' ');
+  // join() writes undefined as ''; a Set keeps the first of each scope, in order
+  return [...new Set(scopes.join(' ').split(/\s+/).filter(Boolean))].join(' ');
 }
 
 /** The effective scope of a request: always `openid`, `offline_access` when refresh tokens are on. */
