@@ -133,6 +133,6 @@ export async function completeAuthorization(
     scope: tx.scope,
     replaceSession: opts.replaceSession,
     newFamilyId: randomString(16),
-    ...(dpopKey ? { dpopKey } : {}),
+    dpopKey, // undefined without useDpop
   });
 }
