@@ -19,7 +19,8 @@ export const POPUP_CLOSED_POLL_MS = 1000;
  * browser blocked it (the caller maps that to PopupOpenError).
  */
 export function openPopup(): Window | null {
-  const centre = (at: number, outer: number, size: number) => Math.max(0, Math.round(at + (outer - size) / 2));
+  // Browsers read the integer part and keep the window on a screen (negative is fine: a monitor left of the primary).
+  const centre = (at: number, outer: number, size: number) => at + (outer - size) / 2;
   const left = centre(window.screenX, window.outerWidth, POPUP_WIDTH);
   const top = centre(window.screenY, window.outerHeight, POPUP_HEIGHT);
   const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`; // width/height make it a popup window (HTML window.open features)

@@ -25,8 +25,7 @@ const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 function sessionStore(): Storage | undefined {
   try {
-    const s = (globalThis as { sessionStorage?: Storage }).sessionStorage;
-    return s ?? undefined;
+    return (globalThis as { sessionStorage?: Storage }).sessionStorage;
   } catch {
     return undefined;
   }
