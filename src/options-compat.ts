@@ -1,5 +1,5 @@
 import type { CacheLocation, ClientAuthorizationParams } from './options.js';
-import { num, str } from './cache/entries.js';
+import { num, obj, str } from './cache/entries.js';
 import { ConfigurationError, mustBe } from './errors.js';
 
 // For resolveOptions (options.ts): the auth0-spa-js compatibility tables (known and renamed option names),
@@ -100,7 +100,7 @@ export function urlish(name: string, value: unknown, hostOk: boolean): void {
 /** The client's scope string: as given, or from a per-audience object (the audience's entry, else `default`). */
 export function baseScope(scope: ClientAuthorizationParams['scope'], audience: string | undefined): string | undefined {
   if (scope === undefined || typeof scope === 'string') return scope;
-  if (!scope || typeof scope !== 'object' || Object.values(scope).some((v) => typeof v !== 'string')) {
+  if (!obj(scope) || Object.values(scope).some((v) => typeof v !== 'string')) {
     must('authorizationParams.scope', 'a string or an object of strings per audience', scope);
   }
   return (audience !== undefined ? scope[audience] : undefined) ?? scope.default;

@@ -1,4 +1,5 @@
 import type { Cache } from './cache/cache.js';
+import { obj } from './cache/entries.js';
 import { KNOWN, RENAMED, PARAMS_OPTIONS, CACHE_LOCATIONS, bad, must, effectiveScope, seconds, bool, text, urlish, HTTP_URL, baseScope } from './options-compat.js';
 
 /** Named /authorize parameters shared by the client options and the per-call options. */
@@ -207,7 +208,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     if (!HTTP_URL.test(issuer)) issuer = `https://${issuer}/`;
   }
   const params = o.authorizationParams ?? {};
-  if (typeof params !== 'object') must('authorizationParams', 'an object', params);
+  if (!obj(params)) must('authorizationParams', 'an object', params);
   for (const name of ['client_id', 'clientId', 'response_type', 'code_challenge', 'state', 'nonce'] as const) {
     if (name in params) bad(`authorizationParams.${name} is set by the SDK`);
   }
