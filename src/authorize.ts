@@ -1,9 +1,10 @@
 import { checkAuthorizationResponse, type AuthorizationResponse } from './callback.js';
+import { str } from './cache/entries.js';
 import type { Endpoints } from './endpoints.js';
-import { ConfigurationError, NO_REFRESH_TOKEN_HINT } from './errors.js';
+import { ConfigurationError, mustBe, NO_REFRESH_TOKEN_HINT } from './errors.js';
 import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
-import { createCodeVerifier, createNonce, createState, randomString, s256Challenge } from './pkce.js';
+import { randomString, s256Challenge } from './pkce.js';
 import { processTokenResponse, requestCodeGrant, type DpopHttp } from './token-endpoint.js';
 import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
@@ -34,16 +35,19 @@ export interface PrepareOptions {
   force?: AuthorizationParams;
 }
 
+/** A non-empty string, else undefined. */
+const text = (v: unknown): string | undefined => (str(v) ? v : undefined);
+
 function defaultRedirectUri(): string {
   const origin = (globalThis as { location?: Location }).location?.origin;
-  if (!origin || origin === 'null') throw new ConfigurationError('authorizationParams.redirect_uri is required outside a browser page');
+  if (!origin || origin === 'null') throw new ConfigurationError('No page origin: set authorizationParams.redirect_uri');
   return origin;
 }
 
 function parseMaxAge(value: AuthorizationParams['max_age']): number | undefined {
   if (value === undefined) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`authorizationParams.max_age must be a non-negative integer, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) mustBe(ConfigurationError, 'authorizationParams.max_age', 'an integer >= 0', value);
   return n;
 }
 
@@ -55,27 +59,28 @@ export async function prepareAuthorization(
   const { options } = ctx;
   const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...prepare.force };
   const scope = normalizeScope(options.scope, callParams?.scope);
-  const redirectUri = typeof params.redirect_uri === 'string' && params.redirect_uri ? params.redirect_uri : defaultRedirectUri();
-  const audience = typeof params.audience === 'string' && params.audience ? params.audience : undefined;
+  const redirectUri = text(params.redirect_uri) ?? defaultRedirectUri();
+  const audience = text(params.audience);
   const maxAge = parseMaxAge(params.max_age);
-  const codeVerifier = createCodeVerifier();
+  const codeVerifier = randomString();
   const tx: Transaction = {
-    state: createState(),
-    nonce: createNonce(),
+    state: randomString(),
+    nonce: randomString(),
     codeVerifier,
     redirectUri,
     scope,
     createdAt: Date.now(),
+    // absent ones stay undefined (left out of the stored JSON)
+    audience,
+    maxAge,
+    appState: prepare.appState,
   };
-  if (audience) tx.audience = audience;
-  if (maxAge !== undefined) tx.maxAge = maxAge;
-  if (prepare.appState !== undefined) tx.appState = prepare.appState;
 
   const endpoints = await ctx.endpoints();
   const url = new URL(endpoints.authorization);
-  const query: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) query[k] = String(v);
-  Object.assign(query, {
+  const query: Record<string, unknown> = {
+    ...params,
+    audience,
     client_id: options.clientId,
     response_type: 'code',
     redirect_uri: redirectUri,
@@ -84,9 +89,8 @@ export async function prepareAuthorization(
     nonce: tx.nonce,
     code_challenge: await s256Challenge(codeVerifier),
     code_challenge_method: 'S256',
-  });
-  if (!audience) delete query.audience;
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  };
+  for (const [k, v] of Object.entries(query)) if (v != null) url.searchParams.set(k, String(v));
   return { url: url.toString(), tx };
 }
 
@@ -103,15 +107,12 @@ export async function completeAuthorization(
 ): Promise<AccessEntry> {
   const { options } = ctx;
   const endpoints = await ctx.endpoints();
-  const code = checkAuthorizationResponse(response, {
-    state: tx.state,
-    issuer: endpoints.issuer,
-    issRequired: endpoints.issParameterRequired,
-    appState: tx.appState,
-  });
+  const { issuer } = endpoints;
+  // tx carries the expected state and the appState
+  const code = checkAuthorizationResponse(response, { ...tx, issuer, issRequired: endpoints.issParameterRequired });
   const timeoutMs = options.httpTimeoutInSeconds * 1000;
   const run = (http?: DpopHttp) =>
-    requestCodeGrant({ tokenUrl: endpoints.token, clientId: options.clientId, code, codeVerifier: tx.codeVerifier, redirectUri: tx.redirectUri, timeoutMs }, http);
+    requestCodeGrant({ ...tx, tokenUrl: endpoints.token, clientId: options.clientId, code, timeoutMs }, http); // tx: codeVerifier, redirectUri
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
   const { dpop } = ctx;
   const dpopKey = dpop && (await dpop.newKey());
@@ -119,15 +120,8 @@ export async function completeAuthorization(
   if (dpopKey) checkDpopTokenType(body);
   const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
   const claims = tokens.id_token
-    ? await verifyIdToken(tokens.id_token, {
-        issuer: endpoints.issuer,
-        clientId: options.clientId,
-        leeway: options.leeway,
-        nonce: tx.nonce,
-        maxAge: tx.maxAge,
-        jwks: ctx.jwks,
-        clock: ctx.clock,
-      })
+    ? // options: clientId, leeway; tx: nonce, maxAge
+      await verifyIdToken(tokens.id_token, { ...options, ...tx, issuer, jwks: ctx.jwks, clock: ctx.clock })
     : undefined;
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
@@ -139,6 +133,6 @@ export async function completeAuthorization(
     scope: tx.scope,
     replaceSession: opts.replaceSession,
     newFamilyId: randomString(16),
-    ...(dpopKey ? { dpopKey } : {}),
+    dpopKey, // undefined without useDpop
   });
 }

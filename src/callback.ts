@@ -28,13 +28,13 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     throw new InvalidResponseError(`Callback URL is not a URL: ${url}`);
   }
   let params = parsed.searchParams;
-  if (!params.has('state') && !params.has('code') && !params.has('error') && parsed.hash.length > 1) {
+  if (!['state', 'code', 'error'].some((k) => params.has(k)) && parsed.hash.length > 1) {
     params = new URLSearchParams(parsed.hash.slice(1));
   }
-  if (![...params.keys()].length) throw new InvalidResponseError('There are no query params available for parsing.');
+  if (![...params.keys()].length) throw new InvalidResponseError('Callback URL has no parameters');
   const single = (name: string): string | undefined => {
     const all = params.getAll(name);
-    if (all.length > 1) throw new InvalidResponseError(`Callback parameter "${name}" appears more than once`);
+    if (all.length > 1) throw new InvalidResponseError(`Callback parameter "${name}" is repeated`);
     return all[0];
   };
   const state = single('state');
@@ -62,13 +62,11 @@ export interface CallbackExpectations {
  * (a mix-up attack must not be reported as the other server's error), then error.
  */
 export function checkAuthorizationResponse(res: AuthorizationResponse, expected: CallbackExpectations): string {
-  if (res.state !== expected.state) throw new StateMismatchError('The state in the response does not match the transaction');
+  if (res.state !== expected.state) throw new StateMismatchError('Response state does not match the login');
   if (res.iss !== undefined ? res.iss !== expected.issuer : expected.issRequired) {
     throw new AuthenticationError(
       'invalid_issuer',
-      res.iss === undefined
-        ? `Authorization response has no "iss" (expected "${expected.issuer}")`
-        : `Authorization response "iss" is "${res.iss}", expected "${expected.issuer}"`,
+      `Authorization response "iss" is ${JSON.stringify(res.iss)}, expected "${expected.issuer}"`,
       res.state,
       expected.appState,
     );

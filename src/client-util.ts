@@ -20,7 +20,7 @@ export function backend(options: ResolvedOptions): Cache {
 export function assignLocation(url: string): void {
   const location = (globalThis as { location?: Location }).location;
   if (!location || typeof location.assign !== 'function') {
-    throw new ConfigurationError('There is no window.location here: pass openUrl to navigate');
+    throw new ConfigurationError('No window.location: pass openUrl');
   }
   location.assign(url);
 }

@@ -1,5 +1,6 @@
-import { ConfigurationError, GenericError, InvalidResponseError } from './errors.js';
+import { ConfigurationError, InvalidResponseError, mustBe } from './errors.js';
 import { getJson } from './http.js';
+import { HTTP_URL, isHttpUrl } from './options-compat.js';
 
 /** Where the authorization server lives and what it advertises. */
 export interface Endpoints {
@@ -19,8 +20,7 @@ export interface Endpoints {
 
 /** Origin for a `domain` option: host[:port] means https; a full http(s) URL keeps its scheme. */
 export function domainOrigin(domain: string): string {
-  const url = new URL(/^https?:\/\//i.test(domain) ? domain : `https://${domain}`);
-  return url.origin;
+  return new URL(HTTP_URL.test(domain) ? domain : `https://${domain}`).origin;
 }
 
 /**
@@ -46,22 +46,16 @@ function url(meta: Record<string, unknown>, field: string, required: false): str
 function url(meta: Record<string, unknown>, field: string, required: boolean): string | undefined {
   const v = meta[field];
   if (v === undefined && !required) return undefined;
-  if (typeof v !== 'string' || !/^https?:\/\//i.test(v)) {
-    throw new InvalidResponseError(`Discovery document: "${field}" must be an http(s) URL, got ${JSON.stringify(v)}`);
-  }
+  if (!isHttpUrl(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
   return v;
 }
 
 /** Check a discovery document (RFC 8414 / OIDC Discovery) and map it to Endpoints. */
 export function processDiscovery(issuer: string, meta: Record<string, unknown>): Endpoints {
-  if (meta.issuer !== issuer) {
-    throw new ConfigurationError(
-      `Discovery issuer mismatch: the server says ${JSON.stringify(meta.issuer)}, option "issuer" is "${issuer}" (they must match exactly)`,
-    );
-  }
+  if (meta.issuer !== issuer) mustBe(ConfigurationError, 'Discovery "issuer"', `"${issuer}" (option "issuer")`, meta.issuer);
   const methods = meta.code_challenge_methods_supported;
   if (Array.isArray(methods) && !methods.includes('S256')) {
-    throw new ConfigurationError('The authorization server does not support PKCE S256');
+    throw new ConfigurationError('The server does not support PKCE S256');
   }
   const endSession = url(meta, 'end_session_endpoint', false);
   return {
@@ -86,18 +80,17 @@ export function discoveryUrl(issuer: string): string {
  */
 export function endpointResolver(opts: { domain?: string; issuer?: string; timeoutMs: number }): () => Promise<Endpoints> {
   let pending: Promise<Endpoints> | undefined;
+  if (opts.domain !== undefined) {
+    const fixed = Promise.resolve(endpointsFromDomain(opts.domain, opts.issuer));
+    return () => fixed;
+  }
   return () => {
-    if (opts.domain !== undefined) {
-      pending ??= Promise.resolve(endpointsFromDomain(opts.domain, opts.issuer));
-      return pending;
-    }
     const issuer = opts.issuer as string;
     pending ??= getJson(discoveryUrl(issuer), { timeoutMs: opts.timeoutMs })
       .then(({ body }) => processDiscovery(issuer, body))
       .catch((e: unknown) => {
-        pending = undefined;
-        if (e instanceof GenericError) throw e;
-        throw new InvalidResponseError(`Discovery failed: ${String(e)}`);
+        pending = undefined; // not cached: a later call retries
+        throw e; // getJson and processDiscovery throw typed errors only
       });
     return pending;
   };

@@ -152,7 +152,7 @@ export class PopupCancelledError extends GenericError<'cancelled'> {
 /** `window.open` returned null (a popup blocker): open the popup in a click handler and pass it as `config.popup`. */
 export class PopupOpenError extends GenericError<'popup_open'> {
   constructor() {
-    super('popup_open', 'Unable to open a popup for loginWithPopup - window.open returned `null`');
+    super('popup_open', 'Popup blocked: window.open returned null');
   }
 }
 
@@ -175,7 +175,7 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
 
 /** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
 export const NO_REFRESH_TOKEN_HINT =
-  "the login returned no refresh token: does the API allow offline access? (Strict providers need prompt: 'consent')";
+  "the login returned no refresh token (API without offline access? strict providers: prompt 'consent')";
 
 /**
  * The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`).
@@ -224,6 +224,11 @@ export class StorageError extends GenericError<'storage_error'> {
   constructor(error_description: string) {
     super('storage_error', error_description);
   }
+}
+
+/** Throws `E` with "`what` must be `want`, got `value`" (the value as JSON): one shape for every bad option or field. */
+export function mustBe(E: new (description: string) => GenericError, what: string, want: string, value: unknown): never {
+  throw new E(`${what} must be ${want}, got ${JSON.stringify(value)}`);
 }
 
 /** The text of anything thrown (`message` of an Error). */

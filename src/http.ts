@@ -1,4 +1,5 @@
 import { errorText, InvalidResponseError, NetworkError, OAuthError, TimeoutError } from './errors.js';
+import { obj } from './cache/entries.js';
 
 /**
  * HTTP for the protocol modules: form POSTs and JSON GETs with a timeout and
@@ -33,8 +34,8 @@ async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<
     if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
     return res;
   } catch (e) {
-    if (controller.signal.aborted) throw new TimeoutError(`Request to ${url} timed out after ${opts.timeoutMs} ms`);
-    throw new NetworkError(`Request to ${url} failed: ${errorText(e)}`);
+    if (controller.signal.aborted) throw new TimeoutError(`${url}: no answer in ${opts.timeoutMs} ms`);
+    throw new NetworkError(`${url}: ${errorText(e)}`);
   } finally {
     clearTimeout(timer);
   }
@@ -45,15 +46,15 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   try {
     text = await res.text();
   } catch (e) {
-    throw new NetworkError(`Reading ${url} failed: ${errorText(e)}`, res.status);
+    throw new NetworkError(`${url}: ${errorText(e)}`, res.status);
   }
   let body: unknown;
   try {
-    body = text ? JSON.parse(text) : undefined;
+    body = JSON.parse(text);
   } catch {
-    body = undefined;
+    // not JSON (an empty body included): handled below
   }
-  const isObject = !!body && typeof body === 'object' && !Array.isArray(body);
+  const isObject = obj(body);
   if (!res.ok) {
     const b = body as { error?: unknown; error_description?: unknown } | undefined;
     const wait = retryAfter(res.headers.get('retry-after'));
@@ -61,9 +62,9 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
       const desc = typeof b.error_description === 'string' ? b.error_description : b.error;
       throw new OAuthError(b.error, desc, res.status, wait);
     }
-    throw new NetworkError(`${url} answered HTTP ${res.status}`, res.status, wait);
+    throw new NetworkError(`${url}: HTTP ${res.status}`, res.status, wait);
   }
-  if (!isObject) throw new InvalidResponseError(`${url} answered HTTP ${res.status} without a JSON object body`);
+  if (!isObject) throw new InvalidResponseError(`${url}: HTTP ${res.status}, no JSON object`);
   return { status: res.status, body: body as Record<string, unknown>, headers: res.headers };
 }
 

@@ -1,17 +1,20 @@
 import type { CacheLocation, ClientAuthorizationParams } from './options.js';
-import { ConfigurationError } from './errors.js';
+import { num, obj, str } from './cache/entries.js';
+import { ConfigurationError, mustBe } from './errors.js';
 
 // For resolveOptions (options.ts): the auth0-spa-js compatibility tables (known and renamed option names),
 // the scope helpers (default scope, normalisation, scope per audience) and the option validation helpers.
 
 /** Options that work, then the auth0-spa-js 2.27 options accepted without effect (see AuthClientOptions). */
-export const KNOWN = new Set([
-  'domain', 'issuer', 'clientId', 'authorizationParams', 'cacheLocation', 'cache', 'useRefreshTokens',
-  'useRefreshTokensFallback', 'authorizeTimeoutInSeconds', 'httpTimeoutInSeconds', 'leeway', 'loadUserInfo', 'nowProvider', 'useDpop',
-  'useMrrt', 'refreshTokenMode', 'interactiveErrorHandler', 'useFormData', 'sessionCheckExpiryDays', 'cookieDomain',
-  'useCookiesForTransactions', 'legacySameSiteCookie', 'workerUrl', 'auth0Client', 'anonymousSessionsCacheMode',
-  'createAnonymousSessionOnFailedSilentAuth', 'sessionTransferTokenQueryParamName', 'enterpriseConnect',
-]);
+export const KNOWN = new Set(
+  (
+    'domain issuer clientId authorizationParams cacheLocation cache useRefreshTokens useRefreshTokensFallback ' +
+    'authorizeTimeoutInSeconds httpTimeoutInSeconds leeway loadUserInfo nowProvider useDpop useMrrt refreshTokenMode ' +
+    'interactiveErrorHandler useFormData sessionCheckExpiryDays cookieDomain useCookiesForTransactions legacySameSiteCookie ' +
+    'workerUrl auth0Client anonymousSessionsCacheMode createAnonymousSessionOnFailedSilentAuth ' +
+    'sessionTransferTokenQueryParamName enterpriseConnect'
+  ).split(' '),
+);
 
 /** Renamed (auth0-spa-js v1 or snake_case) options and the fix to name in the error. */
 export const RENAMED: Record<string, string> = {
@@ -30,20 +33,22 @@ export const PARAMS_OPTIONS = ['redirect_uri', 'audience', 'scope', 'max_age', '
 
 export const CACHE_LOCATIONS: readonly CacheLocation[] = ['memory', 'localstorage', 'indexeddb'];
 
-/** Every option mistake: a ConfigurationError naming the fix. */
+/** An option mistake the value does not explain: a ConfigurationError naming the fix. */
 export function bad(message: string): never {
   throw new ConfigurationError(message);
+}
+
+/** A bad option value: `Option "name" must be <want>, got <value>`. */
+export function must(name: string, want: string, value: unknown): never {
+  mustBe(ConfigurationError, `Option "${name}"`, want, value);
 }
 
 export const DEFAULT_SCOPE = 'openid profile email';
 
 /** Split, de-duplicate and join a scope string. */
 export function normalizeScope(...scopes: (string | undefined)[]): string {
-  const out: string[] = [];
-  for (const s of scopes) {
-    for (const part of (s ?? '').split(/\s+/)) if (part && !out.includes(part)) out.push(part);
-  }
-  return out.join(' ');
+  // join() writes undefined as ''; a Set keeps the first of each scope, in order
+  return [...new Set(scopes.join(' ').split(/\s+/).filter(Boolean))].join(' ');
 }
 
 /** The effective scope of a request: always `openid`, `offline_access` when refresh tokens are on. */
@@ -51,38 +56,52 @@ export function effectiveScope(scope: string | undefined, useRefreshTokens: bool
   return normalizeScope('openid', scope ?? DEFAULT_SCOPE, useRefreshTokens ? 'offline_access' : undefined);
 }
 
-/** A number of seconds: `min: 0` accepts zero (leeway), `min: 'above0'` needs more than zero (timeouts). */
-export function seconds(name: string, value: unknown, fallback: number, min: 0 | 'above0'): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (min === 'above0' && value === 0)) {
-    bad(`Option "${name}" must be a number of seconds ${min === 0 ? '>=' : '>'} 0, got ${JSON.stringify(value)}`);
+type Input = Record<string, unknown>;
+
+/** Option `name` of `o` in seconds: `zeroOk` accepts zero (leeway), else it must be above zero (timeouts). */
+export function seconds(o: Input, name: string, fallback: number, zeroOk?: boolean): number {
+  const value = o[name] === undefined ? fallback : o[name];
+  if (!num(value) || value < 0 || (!zeroOk && !value)) {
+    must(name, `seconds ${zeroOk ? '>=' : '>'} 0`, value);
   }
   return value;
 }
 
-export function bool(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') bad(`Option "${name}" must be a boolean, got ${JSON.stringify(value)}`);
+/** Boolean option `name` of `o`. */
+export function bool(o: Input, name: string, fallback: boolean): boolean {
+  const value = o[name] === undefined ? fallback : o[name];
+  if (typeof value !== 'boolean') must(name, 'a boolean', value);
   return value;
 }
 
-export function checkUrlish(name: string, value: string): void {
-  if (/^https?:\/\//i.test(value)) {
-    try {
-      new URL(value);
-    } catch {
-      bad(`Option "${name}" is not a valid URL: ${value}`);
-    }
-  } else if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) {
-    bad(`Option "${name}" must be host[:port] or an http(s):// origin, got "${value}"`);
+/** A non-empty string (or absent when `optional`). */
+export function text(name: string, value: unknown, optional?: boolean): void {
+  if (!(optional && value === undefined) && !str(value)) must(name, 'a non-empty string', value);
+}
+
+export const HTTP_URL = /^https?:\/\//i;
+
+/** An absolute http(s) URL that parses (so its origin is never "null"). */
+export function isHttpUrl(value: unknown): value is string {
+  try {
+    return str(value) && HTTP_URL.test(value) && !!new URL(value);
+  } catch {
+    return false;
+  }
+}
+
+/** An http(s) URL, or with `hostOk` also a bare host[:port]. */
+export function urlish(name: string, value: unknown, hostOk: boolean): void {
+  if (!((hostOk && str(value) && /^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(value)) || isHttpUrl(value))) {
+    must(name, hostOk ? 'host[:port] or an http(s) URL' : 'an http(s) URL', value);
   }
 }
 
 /** The client's scope string: as given, or from a per-audience object (the audience's entry, else `default`). */
 export function baseScope(scope: ClientAuthorizationParams['scope'], audience: string | undefined): string | undefined {
   if (scope === undefined || typeof scope === 'string') return scope;
-  if (!scope || typeof scope !== 'object' || Object.values(scope).some((v) => typeof v !== 'string')) {
-    bad('authorizationParams.scope must be a string or an object of strings per audience');
+  if (!obj(scope) || Object.values(scope).some((v) => typeof v !== 'string')) {
+    must('authorizationParams.scope', 'a string or an object of strings per audience', scope);
   }
   return (audience !== undefined ? scope[audience] : undefined) ?? scope.default;
 }

@@ -1,5 +1,6 @@
 import type { Cache } from './cache/cache.js';
-import { KNOWN, RENAMED, PARAMS_OPTIONS, CACHE_LOCATIONS, bad, effectiveScope, seconds, bool, checkUrlish, baseScope } from './options-compat.js';
+import { obj } from './cache/entries.js';
+import { KNOWN, RENAMED, PARAMS_OPTIONS, CACHE_LOCATIONS, bad, must, effectiveScope, seconds, bool, text, urlish, HTTP_URL, baseScope } from './options-compat.js';
 
 /** Named /authorize parameters shared by the client options and the per-call options. */
 interface AuthorizationParamsBase {
@@ -189,70 +190,53 @@ export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from './options-compat.
 
 /** Resolve user options once into the strict internal form; every mistake is a ConfigurationError naming the fix. */
 export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
-  if (!input || typeof input !== 'object') bad('Options object is required: createAuthClient({ domain, clientId })');
+  if (!input || typeof input !== 'object') bad('Options object is required');
   for (const key of Object.keys(input)) {
     if (KNOWN.has(key)) continue;
     const fix = RENAMED[key] ?? (PARAMS_OPTIONS.includes(key) ? `authorizationParams.${key}` : undefined);
-    bad(fix ? `Unknown option "${key}": use ${fix}` : `Unknown option "${key}"`);
+    bad(`Unknown option "${key}"${fix ? `: use ${fix}` : ''}`);
   }
   const o = input as AuthClientOptions & Record<string, unknown>;
-  if (typeof o.clientId !== 'string' || !o.clientId) bad('Option "clientId" is required (a non-empty string)');
-  if (o.domain === undefined && o.issuer === undefined) bad('Option "domain" or "issuer" is required');
-  if (o.domain !== undefined) {
-    if (typeof o.domain !== 'string' || !o.domain) bad('Option "domain" must be a non-empty string');
-    checkUrlish('domain', o.domain);
-  }
-  let issuer = o.issuer;
+  const { domain } = o;
+  let { issuer } = o;
+  text('clientId', o.clientId);
+  if (domain === undefined && issuer === undefined) bad('Option "domain" or "issuer" is required');
+  if (domain !== undefined) urlish('domain', domain, true);
   if (issuer !== undefined) {
-    if (typeof issuer !== 'string' || !issuer) bad('Option "issuer" must be a non-empty string');
-    if (o.domain === undefined && !/^https?:\/\//i.test(issuer)) {
-      bad('Option "issuer" must be an http(s):// URL (a bare host only beside "domain")');
-    }
-    checkUrlish('issuer', issuer);
     // With domain, issuer is only the expected `iss`; a bare host means https://{host}/ (auth0-spa-js).
-    if (!/^https?:\/\//i.test(issuer)) issuer = `https://${issuer}/`;
+    urlish('issuer', issuer, domain !== undefined);
+    if (!HTTP_URL.test(issuer)) issuer = `https://${issuer}/`;
   }
   const params = o.authorizationParams ?? {};
-  if (typeof params !== 'object') bad('Option "authorizationParams" must be an object');
+  if (!obj(params)) must('authorizationParams', 'an object', params);
   for (const name of ['client_id', 'clientId', 'response_type', 'code_challenge', 'state', 'nonce'] as const) {
-    if (name in params) bad(`authorizationParams.${name} is set by the SDK; remove it`);
+    if (name in params) bad(`authorizationParams.${name} is set by the SDK`);
   }
   const cacheLocation = o.cacheLocation ?? 'memory';
-  if (!CACHE_LOCATIONS.includes(cacheLocation)) {
-    bad(`Option "cacheLocation" must be one of ${CACHE_LOCATIONS.join(', ')}, got ${JSON.stringify(cacheLocation)}`);
+  if (!CACHE_LOCATIONS.includes(cacheLocation)) must('cacheLocation', `one of ${CACHE_LOCATIONS.join(', ')}`, cacheLocation);
+  const c = o.cache as Partial<Cache> | null | undefined;
+  if (c !== undefined && (typeof c?.get !== 'function' || typeof c.set !== 'function' || typeof c.remove !== 'function')) {
+    bad('Option "cache" must have get, set and remove');
   }
-  if (o.cache !== undefined) {
-    const c = o.cache as Partial<Cache> | null;
-    if (!c || typeof c.get !== 'function' || typeof c.set !== 'function' || typeof c.remove !== 'function') {
-      bad('Option "cache" must implement get(key), set(key, value) and remove(key)');
-    }
-  }
-  if (o.refreshTokenMode !== undefined && o.refreshTokenMode !== 'offline') {
-    bad(`Option "refreshTokenMode" ${JSON.stringify(o.refreshTokenMode)} is not supported: only rotating offline refresh tokens ('offline')`);
-  }
-  const useRefreshTokens = bool('useRefreshTokens', o.useRefreshTokens, true);
+  if (o.refreshTokenMode !== undefined && o.refreshTokenMode !== 'offline') must('refreshTokenMode', '"offline"', o.refreshTokenMode);
+  const useRefreshTokens = bool(o, 'useRefreshTokens', true);
   const audience = params.audience;
-  if (audience !== undefined && (typeof audience !== 'string' || !audience)) {
-    bad('authorizationParams.audience must be a non-empty string');
-  }
+  text('authorizationParams.audience', audience, true);
   const scope = baseScope(params.scope, audience);
-  if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') bad('Option "nowProvider" must be a function returning epoch ms');
+  if (o.nowProvider !== undefined && typeof o.nowProvider !== 'function') must('nowProvider', 'a function', o.nowProvider);
   return {
-    nowProvider: o.nowProvider,
-    domain: o.domain,
+    ...o, // domain, clientId, cache, nowProvider (and the no-effect options) as given; the rest resolved below
     issuer,
-    clientId: o.clientId,
     authorizationParams: { ...params, scope } as AuthorizationParams,
     scope: effectiveScope(scope, useRefreshTokens),
     audience,
     cacheLocation,
-    cache: o.cache,
     useRefreshTokens,
-    useRefreshTokensFallback: bool('useRefreshTokensFallback', o.useRefreshTokensFallback, false),
-    authorizeTimeoutInSeconds: seconds('authorizeTimeoutInSeconds', o.authorizeTimeoutInSeconds, 60, 'above0'),
-    httpTimeoutInSeconds: seconds('httpTimeoutInSeconds', o.httpTimeoutInSeconds, 10, 'above0'),
-    leeway: seconds('leeway', o.leeway, 60, 0),
-    loadUserInfo: bool('loadUserInfo', o.loadUserInfo, false),
-    useDpop: bool('useDpop', o.useDpop, false),
+    useRefreshTokensFallback: bool(o, 'useRefreshTokensFallback', false),
+    authorizeTimeoutInSeconds: seconds(o, 'authorizeTimeoutInSeconds', 60),
+    httpTimeoutInSeconds: seconds(o, 'httpTimeoutInSeconds', 10),
+    leeway: seconds(o, 'leeway', 60, true),
+    loadUserInfo: bool(o, 'loadUserInfo', false),
+    useDpop: bool(o, 'useDpop', false),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { AuthorizationResponse } from './callback.js';
 import { PopupCancelledError, PopupOpenError, PopupTimeoutError } from './errors.js';
-import { waitForResponse, type ResponseWaiter, type WebMessageOptions } from './silent-iframe.js';
+import { waitForResponse, type WebMessageOptions } from './silent-iframe.js';
 
 const POPUP_WIDTH = 400;
 const POPUP_HEIGHT = 600;
@@ -19,10 +19,11 @@ export const POPUP_CLOSED_POLL_MS = 1000;
  * browser blocked it (the caller maps that to PopupOpenError).
  */
 export function openPopup(): Window | null {
-  const centre = (at: number, outer: number, size: number) => Math.max(0, Math.round(at + (outer - size) / 2));
+  // Browsers read the integer part and keep the window on a screen (negative is fine: a monitor left of the primary).
+  const centre = (at: number, outer: number, size: number) => at + (outer - size) / 2;
   const left = centre(window.screenX, window.outerWidth, POPUP_WIDTH);
   const top = centre(window.screenY, window.outerHeight, POPUP_HEIGHT);
-  const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT},resizable,scrollbars=yes,status=1`;
+  const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`; // width/height make it a popup window (HTML window.open features)
   try {
     return window.open('', POPUP_NAME, features) ?? null;
   } catch {
@@ -47,29 +48,23 @@ function closeQuietly(popup: Window): void {
  */
 export function runPopup(popup: Window, url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
   let poll: ReturnType<typeof setInterval> | undefined;
-  let waiter: ResponseWaiter;
-  try {
-    waiter = waitForResponse(
-      () => popup,
-      opts,
-      () => new PopupTimeoutError(popup),
-      () => {
-        clearInterval(poll);
-        closeQuietly(popup);
-      },
-    );
-  } catch (err) {
-    closeQuietly(popup);
-    return Promise.reject(err);
-  }
-  const { fail } = waiter;
-  poll = setInterval(() => {
-    if (popup.closed) fail(new PopupCancelledError(popup));
-  }, POPUP_CLOSED_POLL_MS);
-  try {
-    popup.location.href = url;
-  } catch {
-    fail(new PopupOpenError()); // the window can't be navigated: as good as blocked
-  }
-  return waiter.promise;
+  return waitForResponse(
+    () => popup,
+    opts,
+    () => new PopupTimeoutError(popup),
+    () => {
+      clearInterval(poll);
+      closeQuietly(popup);
+    },
+    (fail) => {
+      poll = setInterval(() => {
+        if (popup.closed) fail(new PopupCancelledError(popup));
+      }, POPUP_CLOSED_POLL_MS);
+      try {
+        popup.location.href = url;
+      } catch {
+        fail(new PopupOpenError()); // the window can't be navigated: as good as blocked
+      }
+    },
+  );
 }

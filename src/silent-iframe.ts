@@ -11,7 +11,8 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
-import { ConfigurationError, errorText, GenericError, TimeoutError } from './errors.js';
+import { obj } from './cache/entries.js';
+import { ConfigurationError, errorText, GenericError, mustBe, TimeoutError } from './errors.js';
 
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
@@ -22,26 +23,12 @@ export interface WebMessageOptions {
   state: string;
 }
 
-/** Reduce `http://host:port/` (e.g. an issuer) to `http://host:port`; throws ConfigurationError on junk. */
-export function toOrigin(value: string): string {
-  let origin = 'null';
-  try {
-    origin = new URL(value).origin;
-  } catch {
-    // reported below
-  }
-  if (origin === 'null') throw new ConfigurationError(`expectedOrigin must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
-  return origin;
-}
-
 function checkTimeout(timeoutInSeconds: number): number {
-  if (typeof timeoutInSeconds !== 'number' || !Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) {
-    throw new ConfigurationError(`timeoutInSeconds must be a positive number, got ${String(timeoutInSeconds)}`);
-  }
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) mustBe(ConfigurationError, 'timeoutInSeconds', 'a number > 0', timeoutInSeconds);
   return timeoutInSeconds * 1000;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
@@ -49,39 +36,46 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * `state`; undefined otherwise. Only string fields are copied.
  */
 export function readAuthorizationResponse(data: unknown, state: string): AuthorizationResponse | undefined {
-  if (!isRecord(data) || data.type !== 'authorization_response') return undefined;
+  if (!obj(data) || data.type !== 'authorization_response') return undefined;
   const response = data.response;
-  if (!isRecord(response) || response.state !== state) return undefined;
+  if (!obj(response) || response.state !== state) return undefined;
   return authorizationResponse(state, (name) => str(response[name]));
-}
-
-/** A pending wait for one authorization response. */
-export interface ResponseWaiter {
-  promise: Promise<AuthorizationResponse>;
-  /** Reject with `error` (if still pending) and clean up. */
-  fail(error: Error): void;
 }
 
 /**
  * Listen on `window` for the web_message answering `opts.state`, sent by the
- * window `source()` returns at the time the message arrives. Rejects with
- * `onTimeout()` after `opts.timeoutInSeconds`. `cleanup` runs exactly once,
- * whichever way it ends. Throws ConfigurationError synchronously on bad opts.
+ * window `source()` returns at the time the message arrives, then call
+ * `start(fail)` (open the iframe or navigate the popup; `fail` rejects and
+ * cleans up). Rejects with `onTimeout()` after `opts.timeoutInSeconds`, and
+ * with ConfigurationError on bad opts (before `start`). `cleanup` runs exactly
+ * once, whichever way it ends.
  */
 export function waitForResponse(
   source: () => MessageEventSource | null,
   opts: WebMessageOptions,
   onTimeout: () => Error,
   cleanup: () => void,
-): ResponseWaiter {
-  const origin = toOrigin(opts.expectedOrigin);
-  const timeoutMs = checkTimeout(opts.timeoutInSeconds);
-  let settle: ((r: { ok: true; value: AuthorizationResponse } | { ok: false; error: Error }) => void) | undefined;
-  const promise = new Promise<AuthorizationResponse>((resolve, reject) => {
-    settle = (r) => (r.ok ? resolve(r.value) : reject(r.error));
+  start: (fail: (error: Error) => void) => void,
+): Promise<AuthorizationResponse> {
+  let timeoutMs: number;
+  let origin: string;
+  try {
+    timeoutMs = checkTimeout(opts.timeoutInSeconds);
+    // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
+    origin = new URL(opts.expectedOrigin).origin;
+  } catch (err) {
+    cleanup();
+    return Promise.reject(err);
+  }
+  let resolve!: (value: AuthorizationResponse) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<AuthorizationResponse>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
   });
   let done = false;
-  const finish = (r: { ok: true; value: AuthorizationResponse } | { ok: false; error: Error }): void => {
+  /** Settles once: with `value`, else with `error`. */
+  const finish = (value?: AuthorizationResponse, error?: Error): void => {
     if (done) return;
     done = true;
     window.removeEventListener('message', onMessage);
@@ -89,7 +83,8 @@ export function waitForResponse(
     try {
       cleanup();
     } finally {
-      settle?.(r);
+      if (value) resolve(value);
+      else reject(error as Error);
     }
   };
   const onMessage = (event: MessageEvent): void => {
@@ -97,11 +92,12 @@ export function waitForResponse(
     const expected = source();
     if (expected === null || event.source !== expected) return;
     const value = readAuthorizationResponse(event.data, opts.state);
-    if (value) finish({ ok: true, value });
+    if (value) finish(value);
   };
   window.addEventListener('message', onMessage);
-  const timer = setTimeout(() => finish({ ok: false, error: onTimeout() }), timeoutMs);
-  return { promise, fail: (error) => finish({ ok: false, error }) };
+  const timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
+  start((error) => finish(undefined, error));
+  return promise;
 }
 
 /**
@@ -115,29 +111,23 @@ export function waitForResponse(
  */
 export function runIframe(url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
   let iframe: HTMLIFrameElement | undefined;
-  let waiter: ResponseWaiter;
-  try {
-    waiter = waitForResponse(
-      () => iframe?.contentWindow ?? null,
-      opts,
-      () => new TimeoutError(`Silent authentication timed out after ${opts.timeoutInSeconds} seconds`),
-      () => iframe?.remove(),
-    );
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  iframe = document.createElement('iframe');
-  iframe.setAttribute('width', '0');
-  iframe.setAttribute('height', '0');
-  iframe.setAttribute('aria-hidden', 'true');
-  iframe.setAttribute('tabindex', '-1');
-  iframe.title = 'rotor-auth silent authentication';
-  iframe.style.display = 'none';
-  try {
-    (document.body ?? document.documentElement).appendChild(iframe);
-    iframe.setAttribute('src', url);
-  } catch (err) {
-    waiter.fail(new GenericError('iframe_failed', `Silent auth iframe could not be loaded: ${errorText(err)}`));
-  }
-  return waiter.promise;
+  return waitForResponse(
+    () => iframe?.contentWindow ?? null,
+    opts,
+    () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
+    () => iframe?.remove(),
+    (fail) => {
+      iframe = document.createElement('iframe');
+      for (const [name, value] of Object.entries({ width: '0', height: '0', 'aria-hidden': 'true', tabindex: '-1', title: 'rotor-auth silent auth' })) {
+        iframe.setAttribute(name, value);
+      }
+      iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
+      try {
+        (document.body ?? document.documentElement).appendChild(iframe);
+        iframe.setAttribute('src', url);
+      } catch (err) {
+        fail(new GenericError('iframe_failed', `Silent auth iframe failed: ${errorText(err)}`));
+      }
+    },
+  );
 }

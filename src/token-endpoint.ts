@@ -1,4 +1,5 @@
-import { InvalidResponseError } from './errors.js';
+import { InvalidResponseError, mustBe } from './errors.js';
+import { num, str } from './cache/entries.js';
 import { postForm, postFormNoContent, type HttpOptions } from './http.js';
 
 /**
@@ -50,35 +51,26 @@ export function requestRevocation(p: { revocationUrl: string; clientId: string; 
 }
 
 export function bad(field: string, value: unknown, want: string): never {
-  throw new InvalidResponseError(`Token response: "${field}" must be ${want}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  mustBe(InvalidResponseError, `Token response "${field}"`, want, value);
 }
 
 function optionalString(body: Record<string, unknown>, field: string): string | undefined {
   const v = body[field];
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !v) bad(field, v, 'a non-empty string when present');
+  if (!str(v)) bad(field, v, 'a non-empty string');
   return v;
 }
 
 /** Check a successful token response; `requireIdToken` on the code grant when `openid` was asked for. */
 export function processTokenResponse(body: Record<string, unknown>, opts: { requireIdToken: boolean }): TokenEndpointResponse {
   const { access_token, token_type, expires_in } = body;
-  if (typeof access_token !== 'string' || !access_token) bad('access_token', access_token, 'a non-empty string');
-  if (typeof token_type !== 'string' || !token_type) bad('token_type', token_type, 'a non-empty string');
-  if (!/^(bearer|dpop)$/i.test(token_type)) bad('token_type', token_type, '"Bearer" or "DPoP"');
-  if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in <= 0) {
-    bad('expires_in', expires_in, 'a positive number of seconds');
-  }
+  if (!str(access_token)) bad('access_token', access_token, 'a non-empty string');
+  if (typeof token_type !== 'string' || !/^(bearer|dpop)$/i.test(token_type)) bad('token_type', token_type, '"Bearer" or "DPoP"');
+  if (!num(expires_in) || expires_in <= 0) bad('expires_in', expires_in, 'seconds > 0');
   const id_token = optionalString(body, 'id_token');
-  if (opts.requireIdToken && !id_token) bad('id_token', undefined, 'present (scope includes openid)');
-  const out: TokenEndpointResponse = { access_token, token_type, expires_in };
-  if (id_token) out.id_token = id_token;
-  const refresh_token = optionalString(body, 'refresh_token');
-  if (refresh_token) out.refresh_token = refresh_token;
-  const scope = body.scope;
-  if (scope !== undefined) {
-    if (typeof scope !== 'string') bad('scope', scope, 'a string when present');
-    out.scope = scope;
-  }
-  return out;
+  if (opts.requireIdToken && !id_token) bad('id_token', id_token, 'present (scope has openid)');
+  const { scope } = body;
+  if (scope !== undefined && typeof scope !== 'string') bad('scope', scope, 'a string');
+  // absent optional fields stay undefined (left out of stored JSON)
+  return { access_token, token_type, expires_in, id_token, refresh_token: optionalString(body, 'refresh_token'), scope };
 }

@@ -1,5 +1,6 @@
 import { CACHE_KEY_PREFIX } from './cache/cache.js';
-import { errorText, StorageError } from './errors.js';
+import { num, obj, str } from './cache/entries.js';
+import { storageFailure } from './cache/codec.js';
 
 /**
  * In-flight login transactions, one per `state`, so that concurrent logins
@@ -24,26 +25,24 @@ const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 function sessionStore(): Storage | undefined {
   try {
-    const s = (globalThis as { sessionStorage?: Storage }).sessionStorage;
-    return s ?? undefined;
+    return (globalThis as { sessionStorage?: Storage }).sessionStorage;
   } catch {
     return undefined;
   }
 }
 
 function isTransaction(v: unknown): v is Transaction {
-  const t = v as Partial<Transaction> | null;
+  // every string field is non-empty when the SDK writes it (scope always has openid)
   return (
-    !!t &&
-    typeof t === 'object' &&
-    typeof t.state === 'string' &&
-    typeof t.nonce === 'string' &&
-    typeof t.codeVerifier === 'string' &&
-    typeof t.redirectUri === 'string' &&
-    typeof t.scope === 'string' &&
-    typeof t.createdAt === 'number' &&
-    (t.audience === undefined || typeof t.audience === 'string') &&
-    (t.maxAge === undefined || typeof t.maxAge === 'number')
+    obj(v) &&
+    str(v.state) &&
+    str(v.nonce) &&
+    str(v.codeVerifier) &&
+    str(v.redirectUri) &&
+    str(v.scope) &&
+    num(v.createdAt) &&
+    (v.audience === undefined || str(v.audience)) &&
+    (v.maxAge === undefined || num(v.maxAge))
   );
 }
 
@@ -65,7 +64,7 @@ export class TransactionStore {
       this.sweep(storage);
       storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
     } catch (e) {
-      throw new StorageError(`Could not save the login transaction: ${errorText(e)}`);
+      throw storageFailure('sessionStorage', 'login transaction save', e);
     }
   }
 

@@ -174,7 +174,7 @@ describe('silent iframe, one at a time per client', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     const e = await pending;
     expect(e.error).toBe('timeout');
-    expect(e.message).toBe('Silent authentication timed out after 5 seconds');
+    expect(e.message).toBe('Silent auth timed out after 5 s');
     expect(document.querySelector('iframe')).toBeNull();
     expect(await client.isAuthenticated()).toBe(false);
   });

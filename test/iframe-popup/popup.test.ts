@@ -147,9 +147,9 @@ describe('runPopup', () => {
 
   it('rejects bad options with ConfigurationError and closes the popup it was given', async () => {
     const popup = new FakePopup();
-    const err = await runPopup(popup.asWindow(), URL_, { ...opts, expectedOrigin: '' }).catch((e: unknown) => e);
+    const err = await runPopup(popup.asWindow(), URL_, { ...opts, timeoutInSeconds: -1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect(err).toMatchObject({ error: 'invalid_configuration', message: 'expectedOrigin must be an absolute http(s) URL, got ""' });
+    expect(err).toMatchObject({ error: 'invalid_configuration', message: 'timeoutInSeconds must be a number > 0, got -1' });
     expect(popup.closed).toBe(true);
     expect(popup.location.href).toBe('about:blank');
     expect(listeners.active()).toBe(0);

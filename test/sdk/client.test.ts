@@ -163,7 +163,7 @@ describe('discovery (issuer option)', () => {
     const client = new AuthClient({ issuer: AUTH, clientId: 'demo', authorizationParams: { redirect_uri: `${APP}/cb` } });
     const e = await rejectionOf(client.loginWithRedirect({ openUrl: () => undefined }));
     expect(e).toBeInstanceOf(ConfigurationError);
-    expect(e.message).toContain('Discovery issuer mismatch');
+    expect(e.message).toContain('Discovery "issuer" must be');
   });
 
   it('requires iss on the callback because the server advertises it', async () => {

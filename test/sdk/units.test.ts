@@ -54,14 +54,14 @@ describe('resolveOptions', () => {
 
   it('rejects unknown options, bad values and missing fields', () => {
     expect(configError({ domain: 'a.test', clientId: 'c', colour: 'red' }).message).toBe('Unknown option "colour"');
-    expect(configError({ domain: 'a.test' }).message).toContain('"clientId" is required');
+    expect(configError({ domain: 'a.test' }).message).toBe('Option "clientId" must be a non-empty string, got undefined');
     expect(configError({ clientId: 'c' }).message).toContain('"domain" or "issuer" is required');
     expect(configError({ domain: 'a.test', clientId: 'c', cacheLocation: 'cookie' }).message).toContain('cacheLocation');
     expect(configError({ domain: 'a.test', clientId: 'c', leeway: -1 }).message).toContain('"leeway"');
     expect(configError({ domain: 'a.test', clientId: 'c', useRefreshTokens: 'yes' }).message).toContain('boolean');
     expect(configError({ domain: 'https://a b', clientId: 'c' }).message).toContain('domain');
     expect(configError({ domain: 'a.test/path?x', clientId: 'c' }).message).toContain('host[:port]');
-    expect(configError({ domain: 'a.test', clientId: 'c', cache: { get() {} } }).message).toContain('"cache" must implement');
+    expect(configError({ domain: 'a.test', clientId: 'c', cache: { get() {} } }).message).toBe('Option "cache" must have get, set and remove');
     expect(configError({ domain: 'a.test', clientId: 'c', authorizationParams: { state: 'x' } }).message).toContain(
       'authorizationParams.state is set by the SDK',
     );
@@ -111,13 +111,17 @@ describe('endpoints', () => {
 
   it('requires the discovery issuer to match exactly', () => {
     expect(() => processDiscovery('https://op.test', meta)).toThrow(
-      'Discovery issuer mismatch: the server says "https://op.test/", option "issuer" is "https://op.test" (they must match exactly)',
+      'Discovery "issuer" must be "https://op.test" (option "issuer"), got "https://op.test/"',
     );
   });
 
   it('rejects discovery without required endpoints or without S256', () => {
     const { token_endpoint: _omit, ...noToken } = meta;
     expect(() => processDiscovery('https://op.test/', noToken)).toThrow(InvalidResponseError);
+    // an http(s) URL that does not parse is refused here, so the popup/iframe origin check never meets one
+    expect(() => processDiscovery('https://op.test/', { ...meta, authorization_endpoint: 'https://a b/auth' })).toThrow(
+      'Discovery "authorization_endpoint" must be an http(s) URL, got "https://a b/auth"',
+    );
     expect(() => processDiscovery('https://op.test/', { ...meta, code_challenge_methods_supported: ['plain'] })).toThrow('S256');
   });
 });
@@ -148,8 +152,8 @@ describe('callback', () => {
 
   it('rejects missing state, duplicated parameters and empty callbacks', () => {
     expect(() => parseCallbackUrl('https://app.test/cb?code=c1')).toThrow(StateMismatchError);
-    expect(() => parseCallbackUrl('https://app.test/cb?code=a&code=b&state=s')).toThrow('"code" appears more than once');
-    expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('There are no query params available for parsing.');
+    expect(() => parseCallbackUrl('https://app.test/cb?code=a&code=b&state=s')).toThrow('Callback parameter "code" is repeated');
+    expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('Callback URL has no parameters');
   });
 
   it('reports a server error that carries no state as that error', () => {
@@ -172,6 +176,7 @@ describe('callback', () => {
     })();
     expect(missing).toBeInstanceOf(AuthenticationError);
     expect(missing?.error).toBe('invalid_issuer');
+    expect(missing?.message).toBe('Authorization response "iss" is undefined, expected "https://op/"');
     expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected)).toThrow(
       'Authorization response "iss" is "https://evil/", expected "https://op/"',
     );
@@ -201,12 +206,12 @@ describe('processTokenResponse', () => {
   });
 
   it.each([
-    [{ ...ok, access_token: '' }, 'Token response: "access_token" must be a non-empty string, got ""'],
+    [{ ...ok, access_token: '' }, 'Token response "access_token" must be a non-empty string, got ""'],
     [{ ...ok, token_type: 'mac' }, '"token_type" must be "Bearer" or "DPoP"'],
-    [{ ...ok, expires_in: '3600' }, '"expires_in" must be a positive number of seconds, got "3600"'],
-    [{ ...ok, refresh_token: 42 }, '"refresh_token" must be a non-empty string when present, got 42'],
-    [{ ...ok, id_token: undefined }, '"id_token" must be present (scope includes openid), got nothing'],
-    [{ ...ok, scope: ['openid'] }, '"scope" must be a string when present'],
+    [{ ...ok, expires_in: '3600' }, '"expires_in" must be seconds > 0, got "3600"'],
+    [{ ...ok, refresh_token: 42 }, '"refresh_token" must be a non-empty string, got 42'],
+    [{ ...ok, id_token: undefined }, '"id_token" must be present (scope has openid), got undefined'],
+    [{ ...ok, scope: ['openid'] }, '"scope" must be a string, got ["openid"]'],
   ])('rejects %j', (body, message) => {
     expect(() => processTokenResponse(body as Record<string, unknown>, { requireIdToken: true })).toThrow(message);
   });
@@ -241,7 +246,7 @@ describe('TransactionStore', () => {
     });
     try {
       expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
-        expect.objectContaining({ error: 'storage_error', message: 'Could not save the login transaction: quota' }),
+        expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
       );
     } finally {
       setItem.mockRestore();

@@ -94,7 +94,7 @@ describe('a login that returns no refresh token', () => {
       const message = String(warn.mock.calls[0]?.[0]);
       expect(message).toContain('no refresh token');
       expect(message).toContain('offline access');
-      expect(message).toContain("prompt: 'consent'");
+      expect(message).toContain("prompt 'consent'");
       const err = await rejectionOf(client.getTokenSilently({ cacheMode: 'off' }));
       expect(err).toBeInstanceOf(MissingRefreshTokenError);
       expect((err as MissingRefreshTokenError).error_description).toContain('the login returned no refresh token');
