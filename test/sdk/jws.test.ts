@@ -99,13 +99,15 @@ describe('importVerifyKey', () => {
   });
 
   it('rejects symmetric and unknown algorithms', async () => {
-    expect((await rejection(() => importVerifyKey({ kty: 'oct', k: 'eHh4' }, 'HS256'))).message).toBe('ID token algorithm "HS256" is not supported');
-    expect((await rejection(() => importVerifyKey(signers.RS256!.jwk, 'none'))).message).toBe('ID token algorithm "none" is not supported');
+    expect((await rejection(() => importVerifyKey({ kty: 'oct', k: 'eHh4' }, 'HS256'))).message).toBe('ID token alg "HS256" is not allowed (asymmetric only)');
+    expect((await rejection(() => importVerifyKey(signers.RS256!.jwk, 'none'))).message).toBe('ID token alg "none" is not allowed (asymmetric only)');
   });
 
   it('rejects key material WebCrypto cannot import', async () => {
     const jwk = { ...signers.ES256!.jwk, x: 'AAAA' };
     expect((await rejection(() => importVerifyKey(jwk, 'ES256'))).message).toMatch(/^JWK could not be imported for ES256: /);
+    const { n: _n, ...noModulus } = signers.RS256!.jwk;
+    expect((await rejection(() => importVerifyKey(noModulus, 'RS256'))).message).toMatch(/^JWK could not be imported for RS256: /);
   });
 });
 
@@ -133,13 +135,13 @@ describe('parseJws', () => {
 
   it('requires exactly three parts', async () => {
     const [h, p, sig] = (await sign(signers.ES256!)).split('.');
-    expect((await rejection(() => parseJws(`${h}.${p}`))).message).toBe('ID token is not a JWS compact serialization (2 parts, expected 3)');
-    expect((await rejection(() => parseJws(`${h}.${p}.${sig}.${sig}`))).message).toBe('ID token is not a JWS compact serialization (4 parts, expected 3)');
-    expect((await rejection(() => parseJws('opaque'))).message).toBe('ID token is not a JWS compact serialization (1 parts, expected 3)');
+    expect((await rejection(() => parseJws(`${h}.${p}`))).message).toBe('ID token has 2 parts, not 3 (JWS compact)');
+    expect((await rejection(() => parseJws(`${h}.${p}.${sig}.${sig}`))).message).toBe('ID token has 4 parts, not 3 (JWS compact)');
+    expect((await rejection(() => parseJws('opaque'))).message).toBe('ID token has 1 parts, not 3 (JWS compact)');
   });
 
   it('requires the header to be a JSON object', async () => {
-    expect((await rejection(() => parseJws(`${b64('{"alg":')}.${b64(PAYLOAD)}.`))).message).toBe('ID token header is not JSON');
+    expect((await rejection(() => parseJws(`${b64('{"alg":')}.${b64(PAYLOAD)}.`))).message).toBe('ID token header is not a JSON object');
     for (const json of ['[]', 'null', '"RS256"', '1']) {
       expect((await rejection(() => parseJws(`${b64(json)}.${b64(PAYLOAD)}.`))).message).toBe('ID token header is not a JSON object');
     }
