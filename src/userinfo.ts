@@ -32,23 +32,20 @@ export class UserInfoLoader {
 
   load(sessionKey: string, sub: string): Promise<Record<string, unknown>> {
     const key = `${sub}\n${sessionKey}`;
-    if (this.cached?.key === key) return this.cached.claims;
-    const claims = this.fetch(sub);
-    const entry = { key, claims };
-    this.cached = entry;
-    claims.catch(() => {
-      if (this.cached === entry) this.cached = undefined;
-    });
-    return claims;
+    if (this.cached?.key !== key) {
+      const entry = (this.cached = { key, claims: this.fetch(sub) });
+      entry.claims.catch(() => {
+        if (this.cached === entry) this.cached = undefined;
+      });
+    }
+    return this.cached.claims;
   }
 
   private async fetch(sub: string): Promise<Record<string, unknown>> {
     const url = await this.source.endpoint();
-    if (!url) throw new UserInfoError('loadUserInfo: the authorization server has no userinfo_endpoint');
+    if (!url) throw new UserInfoError('loadUserInfo: the server has no userinfo_endpoint');
     const { body } = await this.source.get(url);
-    if (body.sub !== sub) {
-      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, not the ID token's "${sub}"`);
-    }
+    if (body.sub !== sub) throw new UserInfoError(`userinfo "sub" is ${JSON.stringify(body.sub)}, expected "${sub}"`);
     return userFromClaims(body);
   }
 }
