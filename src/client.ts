@@ -347,9 +347,8 @@ export class AuthClient {
       {
         getToken: (audience, scope, { force }) =>
           this.getTokenSilently({ detailedResponse: true, cacheMode: force ? 'off' : 'on', authorizationParams: { audience, scope } }),
-        makeProof: (url, method, accessToken, nonce) => this.generateDpopProof({ url, method, accessToken, ...(nonce ? { nonce } : {}) }),
-        getDpopNonce: async (id) => this.dpop?.nonces.get(id),
-        setDpopNonce: async (nonce, id) => void (await this.dpop?.nonces.set(nonce, id)),
+        makeProof: (url, method, accessToken, nonce) => this.generateDpopProof({ url, method, accessToken, nonce }),
+        nonces: this.dpop?.nonces,
       },
       options,
     );

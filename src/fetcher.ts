@@ -6,7 +6,8 @@
  * - the resource answers 401 `invalid_token` → refresh once (forced), retry once.
  * Depends only on the small FetcherDeps interface the client provides.
  */
-import { UseDpopNonceError } from './dpop/errors.js';
+import { UseDpopNonceError } from './errors.js';
+import type { DpopNonces } from './dpop/store.js';
 
 export interface FetcherToken {
   access_token: string;
@@ -17,8 +18,8 @@ export interface FetcherDeps {
   /** The client's getTokenSilently; `force` skips the cache (cacheMode 'off'). */
   getToken(audience: string | undefined, scope: string | undefined, options: { force: boolean }): Promise<FetcherToken>;
   makeProof(url: string, method: string, accessToken: string, nonce: string | undefined): Promise<string>;
-  getDpopNonce(id?: string): Promise<string | undefined>;
-  setDpopNonce(nonce: string, id?: string): Promise<void>;
+  /** The DPoP nonce store (`getDpopNonce` / `setDpopNonce`), used for a DPoP token. */
+  nonces?: DpopNonces;
 }
 
 export interface FetcherOptions {
@@ -39,9 +40,7 @@ export interface Fetcher {
 }
 
 export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): Fetcher {
-  const send = options.fetch ?? ((request: Request) => fetch(request));
-  const id = options.dpopNonceId;
-  const { baseUrl } = options;
+  const { baseUrl, dpopNonceId: id, fetch: send = (request: Request) => fetch(request) } = options;
   return {
     async fetchWithAuth(input, init, params = {}) {
       const url =
@@ -53,14 +52,14 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
       let force = false;
       let nonceRetried = false;
       for (;;) {
-        const token = await deps.getToken(params.audience, scope, { force });
+        const { access_token: at, token_type } = await deps.getToken(params.audience, scope, { force });
         const request = base.clone();
-        const dpop = /^dpop$/i.test(token.token_type);
-        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${token.access_token}`);
-        if (dpop) request.headers.set('DPoP', await deps.makeProof(request.url, request.method, token.access_token, await deps.getDpopNonce(id)));
+        const dpop = /^dpop$/i.test(token_type);
+        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${at}`);
+        if (dpop) request.headers.set('DPoP', await deps.makeProof(request.url, request.method, at, await deps.nonces?.get(id)));
         const response = await send(request);
         const nonce = response.headers.get('DPoP-Nonce') ?? undefined;
-        if (dpop && nonce) await deps.setDpopNonce(nonce, id);
+        if (dpop && nonce) await deps.nonces?.set(nonce, id);
         const challenge = response.status === 401 ? (response.headers.get('WWW-Authenticate') ?? '') : '';
         if (dpop && challenge.includes('use_dpop_nonce')) {
           if (nonceRetried || !nonce) throw new UseDpopNonceError(nonce);

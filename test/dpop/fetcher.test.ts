@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { UseDpopNonceError } from '../../src/dpop/errors.js';
-import { GenericError } from '../../src/errors.js';
+import { GenericError, UseDpopNonceError } from '../../src/errors.js';
 import { createFetcher, type FetcherDeps } from '../../src/fetcher.js';
 
 const API = 'https://api.rotor.test/api/private';
@@ -47,8 +46,10 @@ function deps(tokenType: 'Bearer' | 'DPoP' = 'DPoP') {
       return { access_token: `at-${version}`, token_type: tokenType };
     }),
     makeProof: vi.fn(async (url: string, method: string, accessToken: string, nonce: string | undefined) => `proof(${method} ${url} ${accessToken} ${nonce ?? '-'})`),
-    getDpopNonce: vi.fn(async (id?: string) => nonces.get(id)),
-    setDpopNonce: vi.fn(async (nonce: string, id?: string) => void nonces.set(id, nonce)),
+    nonces: {
+      get: vi.fn(async (id?: string) => nonces.get(id)),
+      set: vi.fn(async (nonce: string, id?: string) => void nonces.set(id, nonce)),
+    },
   } satisfies FetcherDeps;
   return { d, nonces };
 }
@@ -139,7 +140,7 @@ describe('fetchWithAuth: use_dpop_nonce', () => {
     const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API);
     expect(res.status).toBe(401);
     expect(f.sent).toHaveLength(1);
-    expect(d.setDpopNonce).not.toHaveBeenCalled();
+    expect(d.nonces.set).not.toHaveBeenCalled();
   });
 });
 

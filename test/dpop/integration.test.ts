@@ -50,8 +50,7 @@ describe('fetchWithAuth + SDK proofs + the mock validator', () => {
           return { access_token: cached, token_type: 'DPoP' };
         },
         makeProof: (url, method, accessToken, nonce) => createDpopProof(key, { url, method, accessToken, nonce, now: () => T0 }),
-        getDpopNonce: nonces.get,
-        setDpopNonce: nonces.set,
+        nonces,
       },
       { fetch: server.fetch, dpopNonceId: 'api' },
     );
@@ -78,8 +77,7 @@ describe('fetchWithAuth + SDK proofs + the mock validator', () => {
       {
         getToken: async () => ({ access_token: 'at-1', token_type: 'DPoP' }),
         makeProof: (url, method, accessToken, nonce) => createDpopProof(thief, { url, method, accessToken, nonce, now: () => T0 }),
-        getDpopNonce: nonces.get,
-        setDpopNonce: nonces.set,
+        nonces,
       },
       { fetch: server.fetch },
     );
