@@ -93,6 +93,7 @@ const PRIVATE_NAMES = `
   getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
   manifest createFamily signOut publish commit expectedOrigin signingInput
   nonces newKey forget proof claim current emit used
+  uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 

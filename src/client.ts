@@ -158,25 +158,20 @@ export class AuthClient {
     return (await this.popupFlow(options.authorizationParams, config, false)).access_token;
   }
 
-  /** Opens the popup synchronously (before any await), then runs the code flow through it. */
-  private popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
+  /** Opens the popup synchronously (an async function runs up to its first await at once), then runs the code flow through it. */
+  private async popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
     const popup = config.popup ?? openPopup();
-    if (!popup) return Promise.reject(new PopupOpenError());
-    return (async () => {
-      let prepared;
-      try {
-        prepared = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } });
-      } catch (e) {
-        popup.close();
-        throw e;
-      }
-      const response = await runPopup(popup, prepared.url, {
-        timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
-        expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
-        state: prepared.tx.state,
-      });
-      return completeAuthorization(this.flow, prepared.tx, response, { replaceSession });
-    })();
+    if (!popup) throw new PopupOpenError();
+    const { url, tx } = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } }).catch((e: unknown) => {
+      popup.close();
+      throw e;
+    });
+    const response = await runPopup(popup, url, {
+      timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
+      expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
+      state: tx.state,
+    });
+    return completeAuthorization(this.flow, tx, response, { replaceSession });
   }
 
   /**
@@ -197,11 +192,10 @@ export class AuthClient {
     const audience = options.authorizationParams?.audience ?? this.options.audience;
     const scope = normalizeScope(this.options.scope, options.authorizationParams?.scope);
     const key = audience ?? DEFAULT_AUDIENCE;
-    const startedAt = Date.now();
+    const notBefore = cacheMode === 'off' ? Date.now() : undefined;
     let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
-      const notBefore = cacheMode === 'off' ? startedAt : undefined;
       entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), options.timeoutInSeconds ?? 60);
     }
     if (!options.detailedResponse) return entry.access_token;
@@ -220,19 +214,14 @@ export class AuthClient {
     if (this.options.useRefreshTokens) {
       const family = await this.familyFor(key, scope);
       try {
-        if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope, await this.noRefreshTokenReason());
+        // The session is signed in without a refresh token: the login returned none.
+        if (!family) throw new MissingRefreshTokenError(key, scope, (await this.store.getSession()) ? NO_REFRESH_TOKEN_HINT : undefined);
         return await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
       } catch (e) {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
     return this.iframe(key, audience, scope, notBefore, o);
-  }
-
-  /** Why there is no refresh token when the session is signed in without one (the login returned none). */
-  private async noRefreshTokenReason(): Promise<string | undefined> {
-    const session = await this.store.getSession();
-    return session && !session.family ? NO_REFRESH_TOKEN_HINT : undefined;
   }
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
