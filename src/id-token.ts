@@ -1,7 +1,7 @@
 import { errorText, GenericError, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
 import type { Clock } from './clock.js';
-import { allowedAlg, fail, importVerifyKey, jsonObject, keyTypeOf, parseJws, verifyJws, type Jwk, type ParsedJws } from './jws.js';
+import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
 
 /** Registered JWT claims (RFC 7519 §4.1) plus any others. */
 export interface JWTPayload {
@@ -32,16 +32,7 @@ export interface IdTokenClaims extends JWTPayload {
 }
 
 /** Keys of the JWKS that may have signed a token with this header. */
-function candidates(keys: Jwk[], alg: string, kid: unknown): Jwk[] {
-  return keys.filter(
-    (k) =>
-      k.kty === keyTypeOf(alg) &&
-      (kid === undefined || k.kid === kid) &&
-      (k.use === undefined || k.use === 'sig') &&
-      (k.alg === undefined || k.alg === alg) &&
-      (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes('verify'))),
-  );
-}
+const candidates = (keys: Jwk[], alg: string, kid: unknown): Jwk[] => keys.filter((k) => usable(k, alg) && (kid === undefined || k.kid === kid));
 
 /** A JWKS as kept in the token cache (persistent modes keep it across reloads). */
 export interface StoredJwks {

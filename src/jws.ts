@@ -89,6 +89,13 @@ function algorithm(alg: string): { kty: string; crv?: string; params: VerifyPara
 /** The key type an allowed (asymmetric) alg needs; undefined for `none`, HS* and anything unknown. */
 export const keyTypeOf = (alg: string): string | undefined => algorithm(alg)?.kty;
 
+/** Whether a JWK may verify `alg` by its kty, use, alg and key_ops (the JWKS selection; importVerifyKey also checks crv). */
+export const usable = (k: Jwk, alg: string): boolean =>
+  k.kty === keyTypeOf(alg) &&
+  (k.use ?? 'sig') === 'sig' &&
+  (k.alg ?? alg) === alg &&
+  (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes('verify')));
+
 /** `alg` of an ID token header when it is an allowed (asymmetric) one; anything else fails. */
 export const allowedAlg = (alg: unknown): string =>
   typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg "${String(alg ?? 'none')}" is not allowed (asymmetric only)`);
@@ -96,11 +103,8 @@ export const allowedAlg = (alg: unknown): string =>
 /** Import a JWKS key for verifying `alg`; only the key material members reach WebCrypto. */
 export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: CryptoKey; params: VerifyParams }> {
   const a = algorithm(allowedAlg(alg))!;
-  const { kty, crv, n, e, x, y, key_ops } = jwk;
-  for (const [member, value, needed] of [['kty', kty, a.kty], ['crv', crv, a.crv ?? crv]]) {
-    if (value !== needed) fail(`JWK ${member} "${value}" does not fit ${alg} (needs ${needed})`);
-  }
-  if (key_ops !== undefined && !(Array.isArray(key_ops) && key_ops.includes('verify'))) fail('JWK key_ops does not allow "verify"');
+  const { kty, crv, n, e, x, y } = jwk;
+  if (!usable(jwk, alg) || crv !== (a.crv ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
   let key: CryptoKey;
   try {
     key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);

@@ -85,17 +85,21 @@ describe('importVerifyKey', () => {
   });
 
   it('rejects a JWK whose kty or crv does not fit the algorithm', async () => {
-    expect((await rejection(() => importVerifyKey(signers.RS256!.jwk, 'ES256'))).message).toBe('JWK kty "RSA" does not fit ES256 (needs EC)');
-    expect((await rejection(() => importVerifyKey(signers.ES256!.jwk, 'RS256'))).message).toBe('JWK kty "EC" does not fit RS256 (needs RSA)');
-    expect((await rejection(() => importVerifyKey(signers.ES384!.jwk, 'ES256'))).message).toBe('JWK crv "P-384" does not fit ES256 (needs P-256)');
-    expect((await rejection(() => importVerifyKey(signers.EdDSA!.jwk, 'PS256'))).message).toBe('JWK kty "OKP" does not fit PS256 (needs RSA)');
+    const kid = (jwk: Jwk) => ({ ...jwk, kid: 'k1' });
+    expect((await rejection(() => importVerifyKey(kid(signers.RS256!.jwk), 'ES256'))).message).toBe('JWK (kty RSA, crv undefined, kid k1) cannot verify ES256');
+    expect((await rejection(() => importVerifyKey(signers.ES256!.jwk, 'RS256'))).message).toBe('JWK (kty EC, crv P-256, kid undefined) cannot verify RS256');
+    expect((await rejection(() => importVerifyKey(signers.ES384!.jwk, 'ES256'))).message).toBe('JWK (kty EC, crv P-384, kid undefined) cannot verify ES256');
+    expect((await rejection(() => importVerifyKey(signers.EdDSA!.jwk, 'PS256'))).message).toBe('JWK (kty OKP, crv Ed25519, kid undefined) cannot verify PS256');
     const ed448 = { ...signers.EdDSA!.jwk, crv: 'Ed448' };
-    expect((await rejection(() => importVerifyKey(ed448, 'EdDSA'))).message).toBe('JWK crv "Ed448" does not fit EdDSA (needs Ed25519)');
+    expect((await rejection(() => importVerifyKey(ed448, 'EdDSA'))).message).toBe('JWK (kty OKP, crv Ed448, kid undefined) cannot verify EdDSA');
   });
 
-  it('rejects a JWK whose key_ops do not include verify', async () => {
-    const jwk = { ...signers.ES256!.jwk, key_ops: ['sign'] };
-    expect((await rejection(() => importVerifyKey(jwk, 'ES256'))).message).toBe('JWK key_ops does not allow "verify"');
+  it('rejects a JWK whose key_ops, use or alg rule out verifying this alg', async () => {
+    const jwk = signers.ES256!.jwk;
+    for (const bad of [{ key_ops: ['sign'] }, { key_ops: 'verify' }, { use: 'enc' }, { alg: 'ES384' }]) {
+      expect((await rejection(() => importVerifyKey({ ...jwk, ...bad } as Jwk, 'ES256'))).message).toBe('JWK (kty EC, crv P-256, kid undefined) cannot verify ES256');
+    }
+    await expect(importVerifyKey({ ...jwk, key_ops: ['verify'], use: 'sig', alg: 'ES256' } as Jwk, 'ES256')).resolves.toBeDefined();
   });
 
   it('rejects symmetric and unknown algorithms', async () => {
