@@ -62,6 +62,8 @@ export class AuthClient {
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = Dpop.create(o, clock));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
+    const emit = (e: SessionEvent) => this.events.emit(e);
     this.family = new FamilyLock({
       clientId: o.clientId,
       store,
@@ -73,25 +75,20 @@ export class AuthClient {
       clock,
       announce: (m) => this.tabs.post(m),
       onSessionEvent: (e) => {
-        this.onSessionEvent(e);
+        emit(e);
         if (e.type !== 'signedOut') this.tabs.post(e); // signedOut travels as logout / family_removed
       },
       dpop,
     });
     this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop };
     this.transactions = new TransactionStore(o.clientId);
-    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, (e) => this.onSessionEvent(e)).catch(() => undefined));
+    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
   private signedOut(reason: string): void {
     this.tabs.post({ type: 'logout' });
-    this.onSessionEvent({ type: 'signedOut', reason });
-  }
-
-  /** Every session outcome (this tab's and other tabs'); delivers to `on()` listeners. */
-  protected onSessionEvent(event: SessionEvent): void {
-    this.events.emit(event);
+    this.events.emit({ type: 'signedOut', reason });
   }
 
   /**
@@ -132,10 +129,10 @@ export class AuthClient {
    */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
     const href = url ?? (globalThis as { location?: Location }).location?.href;
-    if (!href) throw new ConfigurationError('handleRedirectCallback(url) needs the callback URL outside a browser page');
+    if (!href) throw new ConfigurationError('handleRedirectCallback(url): no url and no location');
     const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
-    if (!tx) throw new StateMismatchError('No login transaction for this state (already used, or started elsewhere)');
+    if (!tx) throw new StateMismatchError('No login transaction for this state (used, or from elsewhere)');
     try {
       await completeAuthorization(this.flow, tx, response, { replaceSession: true });
     } finally {

@@ -1,4 +1,4 @@
-import { errorText, GenericError, IdTokenValidationError } from './errors.js';
+import { errorText, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
 import type { Clock } from './clock.js';
 import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
@@ -153,7 +153,7 @@ export class JwksCache {
 
 function unavailable(e: unknown): never {
   if (e instanceof IdTokenValidationError) throw e;
-  return fail(`ID token keys could not be loaded: ${e instanceof GenericError ? e.error_description : String(e)}`, 'keys_unavailable');
+  return fail(`ID token keys could not be loaded: ${errorText(e)}`, 'keys_unavailable');
 }
 
 export interface VerifyOptions {

@@ -42,8 +42,8 @@ export const jwkThumbprint = ({ crv, kty, x, y }: DpopPublicJwk): Promise<string
 /** Wrap a stored or new key pair (exports the public half, which WebCrypto always allows). */
 export async function toDpopKey(pair: CryptoKeyPair): Promise<DpopKey> {
   const { crv, kty, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as DpopPublicJwk;
-  const jwk = { crv, kty, x, y };
-  return { pair, jwk, jkt: await jwkThumbprint(jwk) };
+  const jwk = { crv, kty, x, y }; // the RFC 7638 members, in its order
+  return { pair, jwk, jkt: await sha256(JSON.stringify(jwk)) };
 }
 
 /** A fresh P-256 key pair whose private key can never be exported (the client checked for WebCrypto: see Dpop.create). */
