@@ -112,7 +112,7 @@ const sdkIife = {
         module: false,
         keep_classnames: /Error$/,
         compress: { passes: 3, inline: 1 },
-        mangle: { properties: { regex: PRIVATE_PROPS } },
+        mangle: { properties: { regex: PRIVATE_PROPS, builtins: true } },
         format: { comments: false },
       }),
     ],
