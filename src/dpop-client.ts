@@ -100,7 +100,7 @@ export function checkDpopTokenType(body: Record<string, unknown>): Record<string
 
 /** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
 export function dpopOn(dpop: Dpop | undefined): Dpop {
-  if (!dpop) throw new ConfigurationError('DPoP is off: create the client with useDpop: true');
+  if (!dpop) throw new ConfigurationError('DPoP is off (useDpop: false)');
   return dpop;
 }
 

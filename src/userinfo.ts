@@ -43,7 +43,7 @@ export class UserInfoLoader {
 
   private async fetch(sub: string): Promise<Record<string, unknown>> {
     const url = await this.source.endpoint();
-    if (!url) throw new UserInfoError('loadUserInfo: the server has no userinfo_endpoint');
+    if (!url) throw new UserInfoError('loadUserInfo: no userinfo_endpoint');
     const { body } = await this.source.get(url);
     if (body.sub !== sub) throw new UserInfoError(`userinfo "sub" is ${JSON.stringify(body.sub)}, expected "${sub}"`);
     return userFromClaims(body);
