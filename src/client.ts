@@ -329,15 +329,7 @@ export class AuthClient {
    * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
    */
   createFetcher(options: FetcherOptions = {}): Fetcher {
-    return createFetcher(
-      {
-        getToken: (audience, scope, { force }) =>
-          this.getTokenSilently({ detailedResponse: true, cacheMode: force ? 'off' : 'on', authorizationParams: { audience, scope } }),
-        makeProof: (url, method, accessToken, nonce) => this.generateDpopProof({ url, method, accessToken, nonce }),
-        nonces: this.dpop?.nonces,
-      },
-      options,
-    );
+    return createFetcher(this, options);
   }
 
   /**

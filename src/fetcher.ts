@@ -7,19 +7,24 @@
  * Depends only on the small FetcherDeps interface the client provides.
  */
 import { UseDpopNonceError } from './errors.js';
-import type { DpopNonces } from './dpop/store.js';
 
 export interface FetcherToken {
   access_token: string;
   token_type: string;
 }
 
+/** What the fetcher uses of the client (its public methods: `createFetcher` passes the client itself). */
 export interface FetcherDeps {
-  /** The client's getTokenSilently; `force` skips the cache (cacheMode 'off'). */
-  getToken(audience: string | undefined, scope: string | undefined, options: { force: boolean }): Promise<FetcherToken>;
-  makeProof(url: string, method: string, accessToken: string, nonce: string | undefined): Promise<string>;
-  /** The DPoP nonce store (`getDpopNonce` / `setDpopNonce`), used for a DPoP token. */
-  nonces?: DpopNonces;
+  /** `force` (a 401 invalid_token) is cacheMode 'off'. */
+  getTokenSilently(options: {
+    detailedResponse: true;
+    cacheMode: 'on' | 'off';
+    authorizationParams: { audience?: string; scope?: string };
+  }): Promise<FetcherToken>;
+  generateDpopProof(params: { url: string; method: string; accessToken: string; nonce?: string }): Promise<string>;
+  /** Only called for a DPoP token. */
+  getDpopNonce(id?: string): Promise<string | undefined>;
+  setDpopNonce(nonce: string, id?: string): Promise<void>;
 }
 
 export interface FetcherOptions {
@@ -52,14 +57,19 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
       let force = false;
       let nonceRetried = false;
       for (;;) {
-        const { access_token: at, token_type } = await deps.getToken(params.audience, scope, { force });
+        const { access_token: accessToken, token_type } = await deps.getTokenSilently({
+          detailedResponse: true,
+          cacheMode: force ? 'off' : 'on',
+          authorizationParams: { audience: params.audience, scope },
+        });
         const request = base.clone();
         const dpop = /^dpop$/i.test(token_type);
-        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${at}`);
-        if (dpop) request.headers.set('DPoP', await deps.makeProof(request.url, request.method, at, await deps.nonces?.get(id)));
+        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${accessToken}`);
+        const { url: u, method } = request;
+        if (dpop) request.headers.set('DPoP', await deps.generateDpopProof({ url: u, method, accessToken, nonce: await deps.getDpopNonce(id) }));
         const response = await send(request);
         const nonce = response.headers.get('DPoP-Nonce') ?? undefined;
-        if (dpop && nonce) await deps.nonces?.set(nonce, id);
+        if (dpop && nonce) await deps.setDpopNonce(nonce, id);
         const challenge = response.status === 401 ? (response.headers.get('WWW-Authenticate') ?? '') : '';
         if (dpop && challenge.includes('use_dpop_nonce')) {
           if (nonceRetried || !nonce) throw new UseDpopNonceError(nonce);

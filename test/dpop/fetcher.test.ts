@@ -40,7 +40,8 @@ const invalidToken = (scheme = 'Bearer') => () =>
 function deps(tokenType: 'Bearer' | 'DPoP' = 'DPoP') {
   const nonces = new Map<string | undefined, string>();
   let version = 0;
-  const d = {
+  // Spies with the arguments the tests check, behind the client methods the fetcher calls.
+  const spies = {
     getToken: vi.fn(async (_audience: string | undefined, _scope: string | undefined, o: { force: boolean }) => {
       if (o.force || version === 0) version++;
       return { access_token: `at-${version}`, token_type: tokenType };
@@ -50,7 +51,14 @@ function deps(tokenType: 'Bearer' | 'DPoP' = 'DPoP') {
       get: vi.fn(async (id?: string) => nonces.get(id)),
       set: vi.fn(async (nonce: string, id?: string) => void nonces.set(id, nonce)),
     },
-  } satisfies FetcherDeps;
+  };
+  const client: FetcherDeps = {
+    getTokenSilently: ({ cacheMode, authorizationParams: { audience, scope } }) => spies.getToken(audience, scope, { force: cacheMode === 'off' }),
+    generateDpopProof: ({ url, method, accessToken, nonce }) => spies.makeProof(url, method, accessToken, nonce),
+    getDpopNonce: (id) => spies.nonces.get(id),
+    setDpopNonce: (nonce, id) => spies.nonces.set(nonce, id),
+  };
+  const d = Object.assign(client, spies);
   return { d, nonces };
 }
 
