@@ -14,7 +14,7 @@ import { openPopup, runPopup } from './popup.js';
 import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
-import { UserInfoLoader, userFromClaims } from './userinfo.js';
+import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
 import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
 import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
 import { fromOtherTab } from './other-tab.js';
@@ -268,11 +268,11 @@ export class AuthClient {
     if (!this.options.loadUserInfo) return user as TUser;
     const session = await this.store.getSession();
     if (!session) return undefined;
-    this.userInfo ??= new UserInfoLoader({
+    this.userInfo ??= userInfoLoader({
       endpoint: async () => (await this.endpoints()).userinfo,
       get: async (url) => authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
     });
-    return { ...user, ...(await this.userInfo.load(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
+    return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
 
   /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */

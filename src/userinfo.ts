@@ -19,33 +19,31 @@ export interface UserInfoSource {
   get(url: string): Promise<JsonResponse>;
 }
 
+/** Loads the userinfo claims of a sign-in (`session`: its refresh-token family, or its ID token) whose ID token has `sub`. */
+export type UserInfoLoader = (session: string, sub: string) => Promise<Record<string, unknown>>;
+
 /**
  * `loadUserInfo`: the userinfo response (OIDC Core 5.3), fetched with the access token once per
- * sign-in (keyed by the session: its refresh-token family, or its ID token) and kept in memory.
- * Its `sub` must equal the ID token's (5.3.2); failures are typed and never cached, so the next
- * `getUser()` tries again.
+ * sign-in and kept in memory. Its `sub` must equal the ID token's (5.3.2); failures are typed and
+ * never cached, so the next `getUser()` tries again.
  */
-export class UserInfoLoader {
-  private cached?: { key: string; claims: Promise<Record<string, unknown>> };
-
-  constructor(private readonly source: UserInfoSource) {}
-
-  load(sessionKey: string, sub: string): Promise<Record<string, unknown>> {
-    const key = `${sub}\n${sessionKey}`;
-    if (this.cached?.key !== key) {
-      const entry = (this.cached = { key, claims: this.fetch(sub) });
-      entry.claims.catch(() => {
-        if (this.cached === entry) this.cached = undefined;
-      });
-    }
-    return this.cached.claims;
-  }
-
-  private async fetch(sub: string): Promise<Record<string, unknown>> {
-    const url = await this.source.endpoint();
+export function userInfoLoader(source: UserInfoSource): UserInfoLoader {
+  let cached: { key: string; claims: Promise<Record<string, unknown>> } | undefined;
+  const fetchClaims = async (sub: string) => {
+    const url = await source.endpoint();
     if (!url) throw new UserInfoError('loadUserInfo: no userinfo_endpoint');
-    const { body } = await this.source.get(url);
+    const { body } = await source.get(url);
     if (body.sub !== sub) throw new UserInfoError(`userinfo "sub" is ${JSON.stringify(body.sub)}, expected "${sub}"`);
     return userFromClaims(body);
-  }
+  };
+  return (session, sub) => {
+    const key = `${sub}\n${session}`;
+    if (cached?.key !== key) {
+      const entry = (cached = { key, claims: fetchClaims(sub) });
+      entry.claims.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.claims;
+  };
 }
