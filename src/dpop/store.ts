@@ -24,16 +24,14 @@ export const memoryDpopStore = (): DpopStore => new Map<string, unknown>();
 export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
   if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop with a persistent cache needs IndexedDB');
   const store = openStore(dbName, 'dpop');
-  const wrap =
-    <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
-    (...a: A): Promise<R> =>
-      f(...a).catch((e: unknown) => {
-        throw storageFailure('DPoP IndexedDB', op, e);
-      });
+  const run = <R>(mode: IDBTransactionMode, op: string, fn: (os: IDBObjectStore) => Promise<R>): Promise<R> =>
+    store(mode, fn).catch((e: unknown) => {
+      throw storageFailure('DPoP IndexedDB', op, e);
+    });
   return {
-    get: wrap('read', (k: string) => store('readonly', (os) => promisifyRequest(os.get(k)))),
-    set: wrap('write', (k: string, v: unknown) => store('readwrite', (os) => (os.put(v, k), promisifyRequest(os.transaction)))),
-    delete: wrap('remove', (k: string) => store('readwrite', (os) => (os.delete(k), promisifyRequest(os.transaction)))),
+    get: (k) => run('readonly', 'read', (os) => promisifyRequest(os.get(k))),
+    set: (k, v) => run('readwrite', 'write', (os) => (os.put(v, k), promisifyRequest(os.transaction))),
+    delete: (k) => run('readwrite', 'remove', (os) => (os.delete(k), promisifyRequest(os.transaction))),
   };
 }
 
