@@ -55,10 +55,7 @@ export class AuthClient {
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs, {
-      load: () => store.getJwks(),
-      save: async (k) => void ((await store.getSession()) && (await store.setJwks(k))), // only with a session to keep
-    });
+    const jwks = new JwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = Dpop.create(o, clock));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
@@ -341,13 +338,8 @@ export class AuthClient {
   async logout(options: LogoutOptions = {}): Promise<void> {
     const idToken = (await this.store.getSession().catch(() => undefined))?.id_token;
     const needsNetwork = options.openUrl !== false || (await this.store.families().catch(() => [''])).length > 0;
-    let endpoints: Endpoints | undefined;
     let failure: unknown;
-    try {
-      endpoints = needsNetwork ? await this.endpoints() : undefined;
-    } catch (e) {
-      failure = e; // still sign out locally
-    }
+    const endpoints = needsNetwork ? await this.endpoints().catch((e: unknown) => void (failure = e)) : undefined; // still sign out locally
     await this.family.signOut(!!endpoints);
     this.signedOut('logout');
     if (options.openUrl === false) return;

@@ -41,9 +41,11 @@ export interface StoredJwks {
   expires_at: number;
 }
 
+/** Where the keys persist (the token cache): kept only while a session is (a signed-out client keeps nothing). */
 export interface JwksPersistence {
-  load(): Promise<StoredJwks | undefined>;
-  save(jwks: StoredJwks): Promise<void>;
+  getJwks(): Promise<StoredJwks | undefined>;
+  setJwks(jwks: StoredJwks): Promise<void>;
+  getSession(): Promise<unknown>;
 }
 
 const DEFAULT_MAX_AGE_S = 600;
@@ -73,7 +75,7 @@ export class JwksCache {
   private readonly imported = new WeakMap<Jwk, Record<string, ReturnType<typeof importVerifyKey>>>();
 
   constructor(
-    private readonly uri: () => Promise<string>,
+    private readonly uri: () => Promise<{ jwksUri: string }>,
     private readonly timeoutMs: number,
     private readonly persist?: JwksPersistence,
   ) {}
@@ -86,14 +88,14 @@ export class JwksCache {
   /** Load persisted keys once (a reload then needs no JWKS request). */
   private restore(): Promise<void> {
     return (this.restored ??= (async () => {
-      const stored = await this.persist?.load().catch(() => undefined);
+      const stored = await this.persist?.getJwks().catch(() => undefined);
       this.jwks ??= stored;
     })());
   }
 
   private fetch(): Promise<StoredJwks> {
     return (this.loading ??= (async () => {
-      const { body, headers } = await getJson(await this.uri(), { timeoutMs: this.timeoutMs });
+      const { body, headers } = await getJson((await this.uri()).jwksUri, { timeoutMs: this.timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
       const jwks = {
         keys: (body.keys as unknown[]).filter((k): k is Jwk => !!k && typeof k === 'object'),
@@ -106,7 +108,8 @@ export class JwksCache {
 
   /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
   persistNow(jwks = this.jwks): void {
-    if (jwks) void this.persist?.save(jwks).catch(() => undefined);
+    const p = this.persist;
+    if (jwks && p) void (async () => (await p.getSession()) && (await p.setJwks(jwks)))().catch(() => undefined);
   }
 
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */

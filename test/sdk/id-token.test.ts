@@ -49,7 +49,7 @@ function sign(payload: JWTPayload, key: Key = key1, header: Record<string, unkno
 }
 
 function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
-  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: new JwksCache(async () => JWKS_URI, 5000), ...over };
+  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: new JwksCache(async () => ({ jwksUri: JWKS_URI }), 5000), ...over };
 }
 
 async function rejection(token: string, opts: VerifyOptions = options()): Promise<IdTokenValidationError> {
