@@ -70,7 +70,7 @@ export class AuthClient {
       inTabOnly,
       jwks,
       clock,
-      announce: (m) => this.tabs.post(m),
+      announce: this.tabs.post, // a closure: needs no `this`
       onSessionEvent: (e) => {
         emit(e);
         if (e.type !== 'signedOut') this.tabs.post(e); // signedOut travels as logout / family_removed
@@ -265,10 +265,9 @@ export class AuthClient {
     if (!this.options.loadUserInfo) return user as TUser;
     const session = await this.store.getSession();
     if (!session) return undefined;
-    this.userInfo ??= userInfoLoader({
-      endpoint: async () => (await this.endpoints()).userinfo,
-      get: async (url) => authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
-    });
+    this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
+      authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
+    );
     return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
 

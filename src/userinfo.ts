@@ -13,8 +13,6 @@ export function userFromClaims(claims: IdTokenClaims | Record<string, unknown>):
 }
 
 export interface UserInfoSource {
-  /** The userinfo endpoint, or undefined when the provider has none. */
-  endpoint(): Promise<string | undefined>;
   /** GETs the endpoint with the access token (Bearer, or DPoP + proof: see dpop-client.ts `authorizedGet`). */
   get(url: string): Promise<JsonResponse>;
 }
@@ -27,12 +25,12 @@ export type UserInfoLoader = (session: string, sub: string) => Promise<Record<st
  * sign-in and kept in memory. Its `sub` must equal the ID token's (5.3.2); failures are typed and
  * never cached, so the next `getUser()` tries again.
  */
-export function userInfoLoader(source: UserInfoSource): UserInfoLoader {
+export function userInfoLoader(endpoints: () => Promise<{ userinfo?: string }>, get: UserInfoSource['get']): UserInfoLoader {
   let cached: { key: string; claims: Promise<Record<string, unknown>> } | undefined;
   const fetchClaims = async (sub: string) => {
-    const url = await source.endpoint();
+    const url = (await endpoints()).userinfo;
     if (!url) throw new UserInfoError('loadUserInfo: no userinfo_endpoint');
-    const { body } = await source.get(url);
+    const { body } = await get(url);
     if (body.sub !== sub) throw new UserInfoError(`userinfo "sub" is ${JSON.stringify(body.sub)}, expected "${sub}"`);
     return userFromClaims(body);
   };
