@@ -94,7 +94,7 @@ const PRIVATE_NAMES = `
   manifest createFamily signOut publish commit expectedOrigin signingInput
   nonces newKey forget proof claim current emit used
   uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
-  prefix jwks dpop accessKeys force tokenUrl header payload signature options
+  prefix jwks dpop accessKeys force tokenUrl header payload signature options clock send save
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 
