@@ -32,11 +32,17 @@ export function tabMessage(data: unknown): TabMessage | undefined {
   if ((type === 'rotated' || type === 'family_removed') && typeof family === 'string' && family) return { type, family };
 }
 
-/** Hand a listener's error to the page (`reportError`), never to the caller. */
-export function report(error: unknown): void {
-  const g = globalThis as { reportError?: (e: unknown) => void };
-  if (typeof g.reportError === 'function') g.reportError(error);
-  else console.error('[rotor-auth] listener failed', error);
+/** Calls every listener (a snapshot of the set); a listener's error goes to the page (`reportError`), never to the caller. */
+export function dispatch<T>(listeners: Set<(value: T) => void>, value: T): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(value);
+    } catch (error) {
+      const g = globalThis as { reportError?: (e: unknown) => void };
+      if (typeof g.reportError === 'function') g.reportError(error);
+      else console.error('[rotor-auth] listener failed', error);
+    }
+  }
 }
 
 export function openTabSync(name: string): TabSync {
@@ -47,15 +53,7 @@ export function openTabSync(name: string): TabSync {
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
       const message = tabMessage(event.data);
-      if (message) {
-        for (const listener of [...listeners]) {
-          try {
-            listener(message);
-          } catch (e) {
-            report(e);
-          }
-        }
-      }
+      if (message) dispatch(listeners, message);
     };
   }
   return {
