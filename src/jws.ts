@@ -3,7 +3,7 @@
  * ID tokens: asymmetric algorithms only. Every failure is an
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
-import { errorText, IdTokenValidationError } from './errors.js';
+import { IdTokenValidationError } from './errors.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -105,12 +105,8 @@ export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: Cry
   const a = algorithm(allowedAlg(alg))!;
   const { kty, crv, n, e, x, y } = jwk;
   if (!usable(jwk, alg) || crv !== (a.crv ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
-  let key: CryptoKey;
-  try {
-    key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
-  } catch (err) {
-    return fail(`JWK could not be imported for ${alg}: ${errorText(err)}`);
-  }
+  // Key material WebCrypto refuses rejects with its error (JwksCache.verify reports it as an IdTokenValidationError).
+  const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   if (bits < 2048) fail(`RSA key is ${bits} bits; at least 2048 are required`);
   return { key, params: a.params };

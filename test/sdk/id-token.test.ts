@@ -158,6 +158,13 @@ describe('verifyIdToken', () => {
     expect((await rejection(await sign(claims(), impostor))).message).toContain('ID token signature verification failed');
   });
 
+  it('rejects a token whose only fitting JWKS key cannot be imported', async () => {
+    published = [{ ...key1, jwk: { ...key1.jwk, n: 'AAAA' } }];
+    const e = await rejection(await sign(claims()));
+    expect(e.message).toMatch(/^ID token signature verification failed: ./);
+    expect(e.reason).toBeUndefined();
+  });
+
   it('turns a JWKS outage into IdTokenValidationError', async () => {
     server.use(http.get(JWKS_URI, () => HttpResponse.text('down', { status: 503 })));
     expect((await rejection(await sign(claims()))).message).toContain('ID token keys could not be loaded');

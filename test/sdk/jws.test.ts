@@ -107,11 +107,10 @@ describe('importVerifyKey', () => {
     expect((await rejection(() => importVerifyKey(signers.RS256!.jwk, 'none'))).message).toBe('ID token alg "none" is not allowed (asymmetric only)');
   });
 
-  it('rejects key material WebCrypto cannot import', async () => {
-    const jwk = { ...signers.ES256!.jwk, x: 'AAAA' };
-    expect((await rejection(() => importVerifyKey(jwk, 'ES256'))).message).toMatch(/^JWK could not be imported for ES256: /);
+  it('rejects key material WebCrypto cannot import (with WebCrypto\'s error; verifyIdToken reports it typed)', async () => {
+    await expect(importVerifyKey({ ...signers.ES256!.jwk, x: 'AAAA' }, 'ES256')).rejects.toThrow();
     const { n: _n, ...noModulus } = signers.RS256!.jwk;
-    expect((await rejection(() => importVerifyKey(noModulus, 'RS256'))).message).toMatch(/^JWK could not be imported for RS256: /);
+    await expect(importVerifyKey(noModulus, 'RS256')).rejects.toThrow();
   });
 });
 
