@@ -95,7 +95,7 @@ const PRIVATE_NAMES = `
   nonces newKey forget proof claim current emit used
   uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
   prefix jwks dpop accessKeys force tokenUrl header payload signature options clock send save
-  authorization revocation userinfo jwksUri
+  authorization revocation userinfo jwksUri fresh refresh revokeFamily families
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 
