@@ -93,6 +93,9 @@ const PRIVATE_NAMES = `
   getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
   manifest createFamily signOut publish commit expectedOrigin signingInput
   nonces newKey forget proof claim current emit used
+  uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
+  prefix jwks dpop accessKeys force tokenUrl header payload signature options clock send save
+  authorization revocation userinfo jwksUri fresh refresh revokeFamily families
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 
@@ -111,7 +114,7 @@ const sdkIife = {
         module: false,
         keep_classnames: /Error$/,
         compress: { passes: 3, inline: 1 },
-        mangle: { properties: { regex: PRIVATE_PROPS } },
+        mangle: { properties: { regex: PRIVATE_PROPS, builtins: true } },
         format: { comments: false },
       }),
     ],

@@ -15,16 +15,13 @@ import { IdTokenValidationError, NetworkError, OAuthError, StorageError, Timeout
  */
 export type FailureClass = 'terminal' | 'transient' | 'request' | 'deferred' | 'hostile' | 'other';
 
-const TERMINAL = ['invalid_grant', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type'];
-const REQUEST = ['invalid_scope', 'invalid_request', 'invalid_target'];
-/** Codes that say "try later" even in a 4xx body. */
-const BUSY = ['temporarily_unavailable', 'server_error'];
-
 export function classify(e: unknown): FailureClass {
   if (e instanceof OAuthError) {
-    if (e.status === 429 || e.status >= 500 || BUSY.includes(e.error)) return 'transient';
-    if (TERMINAL.includes(e.error)) return 'terminal';
-    return REQUEST.includes(e.error) ? 'request' : 'other';
+    const c = e.error;
+    // "try later" even in a 4xx body: temporarily_unavailable, server_error
+    if (e.status === 429 || e.status >= 500 || c === 'temporarily_unavailable' || c === 'server_error') return 'transient';
+    if (/^(invalid_grant|invalid_client|unauthorized_client|unsupported_grant_type)$/.test(c)) return 'terminal';
+    return /^invalid_(scope|request|target)$/.test(c) ? 'request' : 'other';
   }
   if (e instanceof NetworkError || e instanceof TimeoutError || e instanceof StorageError) return 'transient';
   if (e instanceof IdTokenValidationError) return e.reason ? 'deferred' : 'hostile';

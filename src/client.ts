@@ -14,7 +14,7 @@ import { openPopup, runPopup } from './popup.js';
 import { runIframe } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
-import { UserInfoLoader, userFromClaims } from './userinfo.js';
+import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
 import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
 import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
 import { fromOtherTab } from './other-tab.js';
@@ -55,13 +55,12 @@ export class AuthClient {
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = new JwksCache(async () => (await this.endpoints()).jwksUri, timeoutMs, {
-      load: () => store.getJwks(),
-      save: async (k) => void ((await store.getSession()) && (await store.setJwks(k))), // only with a session to keep
-    });
+    const jwks = new JwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = Dpop.create(o, clock));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
+    const emit = (e: SessionEvent) => this.events.emit(e);
     this.family = new FamilyLock({
       clientId: o.clientId,
       store,
@@ -71,27 +70,22 @@ export class AuthClient {
       inTabOnly,
       jwks,
       clock,
-      announce: (m) => this.tabs.post(m),
+      announce: this.tabs.post, // a closure: needs no `this`
       onSessionEvent: (e) => {
-        this.onSessionEvent(e);
+        emit(e);
         if (e.type !== 'signedOut') this.tabs.post(e); // signedOut travels as logout / family_removed
       },
       dpop,
     });
     this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop };
     this.transactions = new TransactionStore(o.clientId);
-    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, (e) => this.onSessionEvent(e)).catch(() => undefined));
+    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
   private signedOut(reason: string): void {
     this.tabs.post({ type: 'logout' });
-    this.onSessionEvent({ type: 'signedOut', reason });
-  }
-
-  /** Every session outcome (this tab's and other tabs'); delivers to `on()` listeners. */
-  protected onSessionEvent(event: SessionEvent): void {
-    this.events.emit(event);
+    this.events.emit({ type: 'signedOut', reason });
   }
 
   /**
@@ -132,10 +126,10 @@ export class AuthClient {
    */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
     const href = url ?? (globalThis as { location?: Location }).location?.href;
-    if (!href) throw new ConfigurationError('handleRedirectCallback(url) needs the callback URL outside a browser page');
+    if (!href) throw new ConfigurationError('handleRedirectCallback(url): no url and no location');
     const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
-    if (!tx) throw new StateMismatchError('No login transaction for this state (already used, or started elsewhere)');
+    if (!tx) throw new StateMismatchError('No login transaction for this state (used, or from elsewhere)');
     try {
       await completeAuthorization(this.flow, tx, response, { replaceSession: true });
     } finally {
@@ -158,25 +152,20 @@ export class AuthClient {
     return (await this.popupFlow(options.authorizationParams, config, false)).access_token;
   }
 
-  /** Opens the popup synchronously (before any await), then runs the code flow through it. */
-  private popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
+  /** Opens the popup synchronously (an async function runs up to its first await at once), then runs the code flow through it. */
+  private async popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
     const popup = config.popup ?? openPopup();
-    if (!popup) return Promise.reject(new PopupOpenError());
-    return (async () => {
-      let prepared;
-      try {
-        prepared = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } });
-      } catch (e) {
-        popup.close();
-        throw e;
-      }
-      const response = await runPopup(popup, prepared.url, {
-        timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
-        expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
-        state: prepared.tx.state,
-      });
-      return completeAuthorization(this.flow, prepared.tx, response, { replaceSession });
-    })();
+    if (!popup) throw new PopupOpenError();
+    const { url, tx } = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } }).catch((e: unknown) => {
+      popup.close();
+      throw e;
+    });
+    const response = await runPopup(popup, url, {
+      timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
+      expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
+      state: tx.state,
+    });
+    return completeAuthorization(this.flow, tx, response, { replaceSession });
   }
 
   /**
@@ -197,11 +186,10 @@ export class AuthClient {
     const audience = options.authorizationParams?.audience ?? this.options.audience;
     const scope = normalizeScope(this.options.scope, options.authorizationParams?.scope);
     const key = audience ?? DEFAULT_AUDIENCE;
-    const startedAt = Date.now();
+    const notBefore = cacheMode === 'off' ? Date.now() : undefined;
     let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
-      const notBefore = cacheMode === 'off' ? startedAt : undefined;
       entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), options.timeoutInSeconds ?? 60);
     }
     if (!options.detailedResponse) return entry.access_token;
@@ -220,19 +208,14 @@ export class AuthClient {
     if (this.options.useRefreshTokens) {
       const family = await this.familyFor(key, scope);
       try {
-        if (!family) throw new MissingRefreshTokenError(audience ?? DEFAULT_AUDIENCE, scope, await this.noRefreshTokenReason());
+        // The session is signed in without a refresh token: the login returned none.
+        if (!family) throw new MissingRefreshTokenError(key, scope, (await this.store.getSession()) ? NO_REFRESH_TOKEN_HINT : undefined);
         return await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
       } catch (e) {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
     return this.iframe(key, audience, scope, notBefore, o);
-  }
-
-  /** Why there is no refresh token when the session is signed in without one (the login returned none). */
-  private async noRefreshTokenReason(): Promise<string | undefined> {
-    const session = await this.store.getSession();
-    return session && !session.family ? NO_REFRESH_TOKEN_HINT : undefined;
   }
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
@@ -282,11 +265,10 @@ export class AuthClient {
     if (!this.options.loadUserInfo) return user as TUser;
     const session = await this.store.getSession();
     if (!session) return undefined;
-    this.userInfo ??= new UserInfoLoader({
-      endpoint: async () => (await this.endpoints()).userinfo,
-      get: async (url) => authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
-    });
-    return { ...user, ...(await this.userInfo.load(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
+    this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
+      authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
+    );
+    return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
 
   /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */
@@ -343,16 +325,7 @@ export class AuthClient {
    * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
    */
   createFetcher(options: FetcherOptions = {}): Fetcher {
-    return createFetcher(
-      {
-        getToken: (audience, scope, { force }) =>
-          this.getTokenSilently({ detailedResponse: true, cacheMode: force ? 'off' : 'on', authorizationParams: { audience, scope } }),
-        makeProof: (url, method, accessToken, nonce) => this.generateDpopProof({ url, method, accessToken, ...(nonce ? { nonce } : {}) }),
-        getDpopNonce: async (id) => this.dpop?.nonces.get(id),
-        setDpopNonce: async (nonce, id) => void (await this.dpop?.nonces.set(nonce, id)),
-      },
-      options,
-    );
+    return createFetcher(this, options);
   }
 
   /**
@@ -364,13 +337,8 @@ export class AuthClient {
   async logout(options: LogoutOptions = {}): Promise<void> {
     const idToken = (await this.store.getSession().catch(() => undefined))?.id_token;
     const needsNetwork = options.openUrl !== false || (await this.store.families().catch(() => [''])).length > 0;
-    let endpoints: Endpoints | undefined;
     let failure: unknown;
-    try {
-      endpoints = needsNetwork ? await this.endpoints() : undefined;
-    } catch (e) {
-      failure = e; // still sign out locally
-    }
+    const endpoints = needsNetwork ? await this.endpoints().catch((e: unknown) => void (failure = e)) : undefined; // still sign out locally
     await this.family.signOut(!!endpoints);
     this.signedOut('logout');
     if (options.openUrl === false) return;

@@ -18,7 +18,7 @@ export function createClock(provider?: () => number | Promise<number>): Clock {
     offsetMs: 0,
     async base() {
       const t = provider && (await provider());
-      return typeof t === 'number' && Number.isFinite(t) ? t : Date.now();
+      return Number.isFinite(t) ? (t as number) : Date.now();
     },
   };
 }

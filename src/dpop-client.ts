@@ -7,15 +7,13 @@
  */
 import type { Clock } from './clock.js';
 import { ConfigurationError, DpopKeyMissingError } from './errors.js';
-import { createDpopProof, generateDpopKey, type DpopKey } from './dpop/key.js';
+import { createDpopProof, generateDpopKey, toDpopKey, type DpopKey } from './dpop/key.js';
 import { withDpopNonce } from './dpop/retry.js';
-import { deleteDpopKey, dpopNonces, idbDpopStore, loadDpopKey, memoryDpopStore, saveDpopKey, type DpopNonces, type DpopStore } from './dpop/store.js';
+import { dpopNonces, idbDpopStore, memoryDpopStore, type DpopNonces, type DpopStore } from './dpop/store.js';
 import type { ResolvedOptions } from './options.js';
 import { bad, type DpopHttp } from './token-endpoint.js';
 import { getJson, type JsonResponse } from './http.js';
 import type { TokenStore } from './cache/token-store.js';
-
-export const DPOP_OFF = 'DPoP is off: create the client with useDpop: true';
 
 export interface ProofParams {
   url: string;
@@ -24,6 +22,11 @@ export interface ProofParams {
   accessToken?: string;
 }
 
+/**
+ * Keys are stored under the client id and the key's thumbprint, the `jkt` the family record holds
+ * (IndexedDB for a persistent cache: CryptoKey objects are structured-cloneable, so a non-extractable
+ * key survives reloads and is shared by tabs without ever being exported).
+ */
 export class Dpop {
   readonly nonces: DpopNonces;
 
@@ -39,26 +42,41 @@ export class Dpop {
   static create(o: ResolvedOptions, clock: Clock): Dpop | undefined {
     if (!o.useDpop) return undefined;
     if (!globalThis.crypto?.subtle) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
-    const store = o.cacheLocation === 'memory' && !o.cache ? memoryDpopStore() : idbDpopStore();
-    return new Dpop(store, o.clientId, clock);
+    return new Dpop(o.cacheLocation === 'memory' && !o.cache ? memoryDpopStore() : idbDpopStore(), o.clientId, clock);
   }
 
   newKey = generateDpopKey;
 
-  save(key: DpopKey): Promise<void> {
-    return saveDpopKey(this.store, this.clientId, key);
+  private id(jkt: string): string {
+    return `key:${this.clientId}:${jkt}`;
+  }
+
+  async save(key: DpopKey): Promise<void> {
+    await this.store.set(this.id(key.jkt), key.pair);
   }
 
   /** Deletes a family's key (with the family); never throws. */
   async forget(jkt: string | undefined): Promise<void> {
-    if (jkt) await deleteDpopKey(this.store, this.clientId, jkt).catch(() => undefined);
+    try {
+      if (jkt) await this.store.delete(this.id(jkt));
+    } catch {
+      // a key left behind is never used again (its family is gone)
+    }
   }
 
-  /** The key a family is bound to; DpopKeyMissingError when it is gone (nothing is sent then). */
+  /**
+   * The key a family is bound to. DpopKeyMissingError when it is gone (storage cleared, other
+   * browser profile) or is not the key with thumbprint `jkt`: the caller then purges the family
+   * locally instead of sending a proof that must fail. A stored value that is not a key pair is deleted.
+   */
   async key(jkt: string): Promise<DpopKey> {
-    const key = await loadDpopKey(this.store, this.clientId, jkt);
-    if (!key) throw new DpopKeyMissingError();
-    return key;
+    const id = this.id(jkt);
+    const pair = (await this.store.get(id)) as Partial<CryptoKeyPair> | undefined;
+    if (pair?.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey) {
+      const key = await toDpopKey(pair as CryptoKeyPair);
+      if (key.jkt === jkt) return key;
+    } else if (pair !== undefined) await this.store.delete(id);
+    throw new DpopKeyMissingError();
   }
 
   async proof(key: DpopKey, p: ProofParams): Promise<string> {
@@ -69,10 +87,7 @@ export class Dpop {
   /** A request to the authorization server: a fresh proof per attempt, every DPoP-Nonce stored, one retry on use_dpop_nonce. */
   send<T>(key: DpopKey, url: string, run: (http: DpopHttp) => Promise<T>, method = 'POST', accessToken?: string): Promise<T> {
     return withDpopNonce(this.nonces, async (nonce) =>
-      run({
-        headers: { DPoP: await this.proof(key, { url, method, ...(nonce ? { nonce } : {}), ...(accessToken ? { accessToken } : {}) }) },
-        nonce: (n) => this.nonces.set(n),
-      }),
+      run({ headers: { DPoP: await this.proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => this.nonces.set(n) }),
     );
   }
 }
@@ -85,7 +100,7 @@ export function checkDpopTokenType(body: Record<string, unknown>): Record<string
 
 /** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
 export function dpopOn(dpop: Dpop | undefined): Dpop {
-  if (!dpop) throw new ConfigurationError(DPOP_OFF);
+  if (!dpop) throw new ConfigurationError('DPoP is off (useDpop: false)');
   return dpop;
 }
 

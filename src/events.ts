@@ -1,4 +1,4 @@
-import { report } from './tab-sync.js';
+import { dispatch } from './tab-sync.js';
 
 /**
  * Session events: `client.on(type, listener)`. One emitter per client; a
@@ -66,12 +66,6 @@ export class Emitter {
   }
 
   emit(event: SessionEvent): void {
-    for (const f of this.l) {
-      try {
-        f(event);
-      } catch (e) {
-        report(e);
-      }
-    }
+    dispatch(this.l, event);
   }
 }

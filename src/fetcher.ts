@@ -6,17 +6,23 @@
  * - the resource answers 401 `invalid_token` → refresh once (forced), retry once.
  * Depends only on the small FetcherDeps interface the client provides.
  */
-import { UseDpopNonceError } from './dpop/errors.js';
+import { UseDpopNonceError } from './errors.js';
 
 export interface FetcherToken {
   access_token: string;
   token_type: string;
 }
 
+/** What the fetcher uses of the client (its public methods: `createFetcher` passes the client itself). */
 export interface FetcherDeps {
-  /** The client's getTokenSilently; `force` skips the cache (cacheMode 'off'). */
-  getToken(audience: string | undefined, scope: string | undefined, options: { force: boolean }): Promise<FetcherToken>;
-  makeProof(url: string, method: string, accessToken: string, nonce: string | undefined): Promise<string>;
+  /** `force` (a 401 invalid_token) is cacheMode 'off'. */
+  getTokenSilently(options: {
+    detailedResponse: true;
+    cacheMode: 'on' | 'off';
+    authorizationParams: { audience?: string; scope?: string };
+  }): Promise<FetcherToken>;
+  generateDpopProof(params: { url: string; method: string; accessToken: string; nonce?: string }): Promise<string>;
+  /** Only called for a DPoP token. */
   getDpopNonce(id?: string): Promise<string | undefined>;
   setDpopNonce(nonce: string, id?: string): Promise<void>;
 }
@@ -39,9 +45,7 @@ export interface Fetcher {
 }
 
 export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): Fetcher {
-  const send = options.fetch ?? ((request: Request) => fetch(request));
-  const id = options.dpopNonceId;
-  const { baseUrl } = options;
+  const { baseUrl, dpopNonceId: id, fetch: send = (request: Request) => fetch(request) } = options;
   return {
     async fetchWithAuth(input, init, params = {}) {
       const url =
@@ -53,11 +57,16 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
       let force = false;
       let nonceRetried = false;
       for (;;) {
-        const token = await deps.getToken(params.audience, scope, { force });
+        const { access_token: accessToken, token_type } = await deps.getTokenSilently({
+          detailedResponse: true,
+          cacheMode: force ? 'off' : 'on',
+          authorizationParams: { audience: params.audience, scope },
+        });
         const request = base.clone();
-        const dpop = /^dpop$/i.test(token.token_type);
-        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${token.access_token}`);
-        if (dpop) request.headers.set('DPoP', await deps.makeProof(request.url, request.method, token.access_token, await deps.getDpopNonce(id)));
+        const dpop = /^dpop$/i.test(token_type);
+        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${accessToken}`);
+        const { url: u, method } = request;
+        if (dpop) request.headers.set('DPoP', await deps.generateDpopProof({ url: u, method, accessToken, nonce: await deps.getDpopNonce(id) }));
         const response = await send(request);
         const nonce = response.headers.get('DPoP-Nonce') ?? undefined;
         if (dpop && nonce) await deps.setDpopNonce(nonce, id);

@@ -3,7 +3,7 @@
  * ID tokens: asymmetric algorithms only. Every failure is an
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
-import { errorText, IdTokenValidationError } from './errors.js';
+import { IdTokenValidationError } from './errors.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -36,101 +36,87 @@ export interface Jwk {
   [member: string]: unknown;
 }
 
-export type VerifyParams = Algorithm | RsaPssParams | EcdsaParams;
+/** WebCrypto parameters of an allowed alg: one object serves importKey and verify (members a step does not use are ignored). */
+export type VerifyParams = Algorithm & { hash?: string; namedCurve?: string; saltLength?: number };
 
-const fail = (message: string): never => {
-  throw new IdTokenValidationError(message);
+export const fail = (message: string, reason?: 'clock' | 'keys_unavailable'): never => {
+  throw new IdTokenValidationError(message, reason);
 };
 
 /** Strict base64url (RFC 7515 §2): URL-safe alphabet, no padding, no whitespace. */
 function b64url(text: string, what: string): Bytes {
-  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) fail(`ID token ${what} is not base64url`);
+  if (!/^[\w-]*$/.test(text) || text.length % 4 === 1) fail(`ID token ${what} is not base64url`);
   return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+}
+
+/** UTF-8 JSON object (header, payload); anything else fails. */
+export function jsonObject(bytes: Bytes, what: string): Record<string, unknown> {
+  let v;
+  try {
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    // not JSON: fails below
+  }
+  return !v || typeof v !== 'object' || Array.isArray(v) ? fail(`ID token ${what} is not a JSON object`) : v;
 }
 
 export function parseJws(token: string): ParsedJws {
   const parts = token.split('.');
-  if (parts.length !== 3) fail(`ID token is not a JWS compact serialization (${parts.length} parts, expected 3)`);
+  if (parts.length !== 3) fail(`ID token has ${parts.length} parts, not 3 (JWS compact)`);
   const [h, p, s] = parts as [string, string, string];
-  const headerBytes = b64url(h, 'header');
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
-  } catch {
-    fail('ID token header is not JSON');
-  }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) return fail('ID token header is not a JSON object');
-  if ('crit' in header) fail('ID token header "crit" is not supported');
-  if ('b64' in header) fail('ID token header "b64" is not supported');
+  const header = jsonObject(b64url(h, 'header'), 'header');
+  for (const m of ['crit', 'b64']) if (m in header) fail(`ID token header "${m}" is not supported`);
   return {
-    header: header as JwsHeader,
+    header,
     signingInput: new TextEncoder().encode(`${h}.${p}`) as Bytes,
     payload: b64url(p, 'payload'),
     signature: b64url(s, 'signature'),
   };
 }
 
-/** The key type an allowed (asymmetric) alg needs; undefined for `none`, HS* and anything unknown. */
-export const keyTypeOf = (alg: string): string | undefined =>
-  /^[RP]S(256|384|512)$/.test(alg) ? 'RSA' : /^ES(256|384|512)$/.test(alg) ? 'EC' : /^Ed(DSA|25519)$/.test(alg) ? 'OKP' : undefined;
-
-const EC_SIGNATURE_BYTES: Record<string, number> = { 'P-256': 64, 'P-384': 96, 'P-521': 132 };
-
-/** What each allowed alg needs: key type, curve, import and verify parameters. */
-function algorithm(alg: string): { kty: string; crv?: string; load: Algorithm; params: VerifyParams } {
+/** What an allowed (asymmetric) alg needs: key type, curve, WebCrypto parameters; undefined for `none`, HS* and anything unknown. */
+function algorithm(alg: string): { kty: string; crv?: string; params: VerifyParams } | undefined {
   const m = /^(RS|PS|ES)(256|384|512)$/.exec(alg);
   if (m) {
-    const hash = `SHA-${m[2]}`;
-    if (m[1] === 'RS') return { kty: 'RSA', load: { name: 'RSASSA-PKCS1-v1_5', hash } as Algorithm, params: { name: 'RSASSA-PKCS1-v1_5' } };
-    if (m[1] === 'PS') return { kty: 'RSA', load: { name: 'RSA-PSS', hash } as Algorithm, params: { name: 'RSA-PSS', saltLength: Number(m[2]) / 8 } };
-    const crv = m[2] === '512' ? 'P-521' : `P-${m[2]}`;
-    return { kty: 'EC', crv, load: { name: 'ECDSA', namedCurve: crv } as Algorithm, params: { name: 'ECDSA', hash } };
+    const [, family, bits] = m as unknown as [string, string, string];
+    const crv = family === 'ES' ? `P-${bits === '512' ? 521 : bits}` : undefined;
+    const name = family === 'RS' ? 'RSASSA-PKCS1-v1_5' : family === 'PS' ? 'RSA-PSS' : 'ECDSA';
+    return { kty: crv ? 'EC' : 'RSA', crv, params: { name, hash: `SHA-${bits}`, namedCurve: crv, saltLength: +bits / 8 } };
   }
-  if (alg === 'EdDSA' || alg === 'Ed25519') return { kty: 'OKP', crv: 'Ed25519', load: { name: 'Ed25519' }, params: { name: 'Ed25519' } };
-  return fail(`ID token algorithm "${alg}" is not supported`);
+  if (/^Ed(DSA|25519)$/.test(alg)) return { kty: 'OKP', crv: 'Ed25519', params: { name: 'Ed25519' } };
 }
 
-/** Bit length of an RSA modulus given as base64url big-endian bytes. */
-function modulusBits(n: string): number {
-  const bytes = b64url(n, 'key modulus');
-  let i = 0;
-  while (i < bytes.length && bytes[i] === 0) i++;
-  return i === bytes.length ? 0 : (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
-}
+/** The key type an allowed (asymmetric) alg needs; undefined for `none`, HS* and anything unknown. */
+export const keyTypeOf = (alg: string): string | undefined => algorithm(alg)?.kty;
+
+/** Whether a JWK may verify `alg` by its kty, use, alg and key_ops (the JWKS selection; importVerifyKey also checks crv). */
+export const usable = (k: Jwk, alg: string): boolean =>
+  k.kty === keyTypeOf(alg) &&
+  (k.use ?? 'sig') === 'sig' &&
+  (k.alg ?? alg) === alg &&
+  (k.key_ops === undefined || (Array.isArray(k.key_ops) && k.key_ops.includes('verify')));
+
+/** `alg` of an ID token header when it is an allowed (asymmetric) one; anything else fails. */
+export const allowedAlg = (alg: unknown): string =>
+  typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg "${String(alg ?? 'none')}" is not allowed (asymmetric only)`);
 
 /** Import a JWKS key for verifying `alg`; only the key material members reach WebCrypto. */
 export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: CryptoKey; params: VerifyParams }> {
-  const a = algorithm(alg);
-  if (jwk.kty !== a.kty) fail(`JWK kty "${jwk.kty}" does not fit ${alg} (needs ${a.kty})`);
-  if (a.crv && jwk.crv !== a.crv) fail(`JWK crv "${jwk.crv}" does not fit ${alg} (needs ${a.crv})`);
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) fail('JWK key_ops does not allow "verify"');
-  let material: JsonWebKey;
-  if (a.kty === 'RSA') {
-    if (typeof jwk.n !== 'string') return fail('JWK has no RSA modulus "n"');
-    const bits = modulusBits(jwk.n);
-    if (bits < 2048) fail(`RSA key is ${bits} bits; at least 2048 are required`);
-    material = { kty: 'RSA', n: jwk.n, e: jwk.e };
-  } else if (a.kty === 'EC') {
-    material = { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y };
-  } else {
-    material = { kty: 'OKP', crv: jwk.crv, x: jwk.x };
-  }
-  try {
-    return { key: await globalThis.crypto.subtle.importKey('jwk', material, a.load, false, ['verify']), params: a.params };
-  } catch (e) {
-    return fail(`JWK could not be imported for ${alg}: ${errorText(e)}`);
-  }
+  const a = algorithm(allowedAlg(alg))!;
+  const { kty, crv, n, e, x, y } = jwk;
+  if (!usable(jwk, alg) || crv !== (a.crv ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
+  // Key material WebCrypto refuses rejects with its error (JwksCache.verify reports it as an IdTokenValidationError).
+  const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
+  const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+  if (bits < 2048) fail(`RSA key is ${bits} bits; at least 2048 are required`);
+  return { key, params: a.params };
 }
 
-/** True when the signature is valid; a malformed ECDSA signature throws. */
-export async function verifyJws(jws: ParsedJws, key: CryptoKey, params: VerifyParams): Promise<boolean> {
-  if (params.name === 'ECDSA') {
-    const expected = EC_SIGNATURE_BYTES[(key.algorithm as EcKeyAlgorithm).namedCurve];
-    if (jws.signature.length !== expected) fail(`ECDSA signature is ${jws.signature.length} bytes, expected ${expected}`);
-  }
-  try {
-    return await globalThis.crypto.subtle.verify(params, key, jws.signature, jws.signingInput);
-  } catch (e) {
-    return fail(`Signature could not be checked: ${errorText(e)}`);
-  }
+/** True when the signature is valid; a malformed ECDSA signature throws (so does WebCrypto: JwksCache.verify reports either). */
+export function verifyJws(jws: ParsedJws, key: CryptoKey, params: VerifyParams): Promise<boolean> {
+  const { signature } = jws;
+  // P-256 64 bytes, P-384 96, P-521 132: r and s, each padded to the curve's byte length.
+  const expected = params.namedCurve && Math.ceil(+params.namedCurve.slice(2) / 8) * 2;
+  if (expected && signature.length !== expected) fail(`ECDSA signature is ${signature.length} bytes, expected ${expected}`);
+  return crypto.subtle.verify(params, key, signature, jws.signingInput);
 }

@@ -24,69 +24,54 @@ export interface TabSync {
   close(): void;
 }
 
-export function isTabMessage(data: unknown): data is TabMessage {
-  if (!data || typeof data !== 'object') return false;
-  const m = data as { type?: unknown; family?: unknown; audience?: unknown; expiresAt?: unknown };
-  if (m.type === 'logout' || m.type === 'cleared' || m.type === 'signedIn') return true;
-  if (m.type === 'tokenRefreshed') return typeof m.audience === 'string' && typeof m.expiresAt === 'number';
-  return (m.type === 'rotated' || m.type === 'family_removed') && typeof m.family === 'string' && m.family.length > 0;
+/** A valid message with only its known fields (nothing else ever crosses the channel), else undefined. */
+export function tabMessage(data: unknown): TabMessage | undefined {
+  const { type, family, audience, expiresAt } = (data ?? {}) as Record<string, unknown>;
+  if (type === 'logout' || type === 'cleared' || type === 'signedIn') return { type };
+  if (type === 'tokenRefreshed' && typeof audience === 'string' && typeof expiresAt === 'number') return { type, audience, expiresAt };
+  if ((type === 'rotated' || type === 'family_removed') && typeof family === 'string' && family) return { type, family };
 }
 
-/** Copy only the known fields, so nothing else ever crosses the channel. */
-function normalise(message: TabMessage): TabMessage {
-  if (message.type === 'tokenRefreshed') return { type: message.type, audience: message.audience, expiresAt: message.expiresAt };
-  return message.type === 'rotated' || message.type === 'family_removed'
-    ? { type: message.type, family: message.family }
-    : { type: message.type };
+/** Calls every listener (a snapshot of the set); a listener's error goes to the page (`reportError`), never to the caller. */
+export function dispatch<T>(listeners: Set<(value: T) => void>, value: T): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(value);
+    } catch (error) {
+      const g = globalThis as { reportError?: (e: unknown) => void };
+      if (typeof g.reportError === 'function') g.reportError(error);
+      else console.error('[rotor-auth] listener failed', error);
+    }
+  }
 }
-
-/** Hand a listener's error to the page (`reportError`), never to the caller. */
-export function report(error: unknown): void {
-  const g = globalThis as { reportError?: (e: unknown) => void };
-  if (typeof g.reportError === 'function') g.reportError(error);
-  else console.error('[rotor-auth] tab-sync listener failed', error);
-}
-
-const noop: TabSync = { post() {}, subscribe: () => () => {}, close() {} };
 
 export function openTabSync(name: string): TabSync {
-  if (typeof BroadcastChannel === 'undefined') return noop;
-  let channel: BroadcastChannel | undefined = new BroadcastChannel(name);
+  let channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(name);
   // Node: don't keep the process alive just for this channel.
-  (channel as { unref?: () => void }).unref?.();
+  (channel as { unref?: () => void } | undefined)?.unref?.();
   const listeners = new Set<(message: TabMessage) => void>();
-  channel.onmessage = (event: MessageEvent) => {
-    if (!isTabMessage(event.data)) return;
-    const message = normalise(event.data);
-    for (const listener of [...listeners]) {
-      try {
-        listener(message);
-      } catch (e) {
-        report(e);
-      }
-    }
-  };
+  if (channel) {
+    channel.onmessage = (event: MessageEvent) => {
+      const message = tabMessage(event.data);
+      if (message) dispatch(listeners, message);
+    };
+  }
   return {
     post(message) {
-      if (!channel || !isTabMessage(message)) return;
+      const m = tabMessage(message);
       try {
-        channel.postMessage(normalise(message));
+        if (m) channel?.postMessage(m);
       } catch {
         // Channel closed underneath us (page unloading): other tabs re-read storage anyway.
       }
     },
     subscribe(listener) {
-      if (!channel) return () => {};
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
+      listeners.add(listener); // never called once closed (or without BroadcastChannel)
+      return () => void listeners.delete(listener);
     },
     close() {
       listeners.clear();
-      if (!channel) return;
-      channel.onmessage = null;
-      channel.close();
+      channel?.close();
       channel = undefined;
     },
   };

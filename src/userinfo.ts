@@ -13,42 +13,35 @@ export function userFromClaims(claims: IdTokenClaims | Record<string, unknown>):
 }
 
 export interface UserInfoSource {
-  /** The userinfo endpoint, or undefined when the provider has none. */
-  endpoint(): Promise<string | undefined>;
   /** GETs the endpoint with the access token (Bearer, or DPoP + proof: see dpop-client.ts `authorizedGet`). */
   get(url: string): Promise<JsonResponse>;
 }
 
+/** Loads the userinfo claims of a sign-in (`session`: its refresh-token family, or its ID token) whose ID token has `sub`. */
+export type UserInfoLoader = (session: string, sub: string) => Promise<Record<string, unknown>>;
+
 /**
  * `loadUserInfo`: the userinfo response (OIDC Core 5.3), fetched with the access token once per
- * sign-in (keyed by the session: its refresh-token family, or its ID token) and kept in memory.
- * Its `sub` must equal the ID token's (5.3.2); failures are typed and never cached, so the next
- * `getUser()` tries again.
+ * sign-in and kept in memory. Its `sub` must equal the ID token's (5.3.2); failures are typed and
+ * never cached, so the next `getUser()` tries again.
  */
-export class UserInfoLoader {
-  private cached?: { key: string; claims: Promise<Record<string, unknown>> };
-
-  constructor(private readonly source: UserInfoSource) {}
-
-  load(sessionKey: string, sub: string): Promise<Record<string, unknown>> {
-    const key = `${sub}\n${sessionKey}`;
-    if (this.cached?.key === key) return this.cached.claims;
-    const claims = this.fetch(sub);
-    const entry = { key, claims };
-    this.cached = entry;
-    claims.catch(() => {
-      if (this.cached === entry) this.cached = undefined;
-    });
-    return claims;
-  }
-
-  private async fetch(sub: string): Promise<Record<string, unknown>> {
-    const url = await this.source.endpoint();
-    if (!url) throw new UserInfoError('loadUserInfo: the authorization server has no userinfo_endpoint');
-    const { body } = await this.source.get(url);
-    if (body.sub !== sub) {
-      throw new UserInfoError(`Userinfo "sub" is ${JSON.stringify(body.sub)}, not the ID token's "${sub}"`);
-    }
+export function userInfoLoader(endpoints: () => Promise<{ userinfo?: string }>, get: UserInfoSource['get']): UserInfoLoader {
+  let cached: { key: string; claims: Promise<Record<string, unknown>> } | undefined;
+  const fetchClaims = async (sub: string) => {
+    const url = (await endpoints()).userinfo;
+    if (!url) throw new UserInfoError('loadUserInfo: no userinfo_endpoint');
+    const { body } = await get(url);
+    if (body.sub !== sub) throw new UserInfoError(`userinfo "sub" is ${JSON.stringify(body.sub)}, expected "${sub}"`);
     return userFromClaims(body);
-  }
+  };
+  return (session, sub) => {
+    const key = `${sub}\n${session}`;
+    if (cached?.key !== key) {
+      const entry = (cached = { key, claims: fetchClaims(sub) });
+      entry.claims.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.claims;
+  };
 }

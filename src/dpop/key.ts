@@ -2,7 +2,6 @@
  * DPoP keys and proofs (RFC 9449 §4.2) with WebCrypto: a non-extractable
  * ECDSA P-256 key pair, its RFC 7638 thumbprint (`jkt`), and ES256 proofs.
  */
-import { ConfigurationError } from '../errors.js';
 import { base64url, randomString } from '../pkce.js';
 
 /** The public JWK in a proof header: exactly the RFC 7638 members of an EC key. */
@@ -31,33 +30,25 @@ export interface DpopProofParams {
   now?: () => number;
 }
 
-function subtle(): SubtleCrypto {
-  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!s) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
-  return s;
-}
-
 const utf8 = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 const b64json = (value: unknown): string => base64url(utf8(JSON.stringify(value)));
 
 /** base64url(SHA-256(UTF-8 text)): `ath` and the JWK thumbprint. */
-export const sha256 = async (text: string): Promise<string> => base64url(new Uint8Array(await subtle().digest('SHA-256', utf8(text))));
+export const sha256 = async (text: string): Promise<string> => base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text))));
 
 /** RFC 7638 thumbprint: SHA-256 of the required members in lexicographic order, no whitespace. */
-export const jwkThumbprint = (jwk: DpopPublicJwk): Promise<string> =>
-  sha256(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }));
+export const jwkThumbprint = ({ crv, kty, x, y }: DpopPublicJwk): Promise<string> => sha256(JSON.stringify({ crv, kty, x, y }));
 
 /** Wrap a stored or new key pair (exports the public half, which WebCrypto always allows). */
 export async function toDpopKey(pair: CryptoKeyPair): Promise<DpopKey> {
-  const { crv, kty, x, y } = await subtle().exportKey('jwk', pair.publicKey);
-  const jwk = { crv, kty, x, y } as DpopPublicJwk;
-  return { pair, jwk, jkt: await jwkThumbprint(jwk) };
+  const { crv, kty, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as DpopPublicJwk;
+  const jwk = { crv, kty, x, y }; // the RFC 7638 members, in its order
+  return { pair, jwk, jkt: await sha256(JSON.stringify(jwk)) };
 }
 
-/** A fresh P-256 key pair whose private key can never be exported. */
+/** A fresh P-256 key pair whose private key can never be exported (the client checked for WebCrypto: see Dpop.create). */
 export async function generateDpopKey(): Promise<DpopKey> {
-  const pair = await subtle().generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-  return toDpopKey(pair);
+  return toDpopKey(await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']));
 }
 
 /** `htu`: the target URI without query and fragment (RFC 9449 §4.2). */
@@ -67,17 +58,17 @@ export function htu(url: string): string {
   return u.href;
 }
 
-/** A DPoP proof JWT for one request. */
+/** A DPoP proof JWT for one request (members left undefined are not in the JSON). */
 export async function createDpopProof(key: DpopKey, p: DpopProofParams): Promise<string> {
   const payload = {
     jti: randomString(16),
     htm: p.method.toUpperCase(),
     htu: htu(p.url),
     iat: Math.floor((p.now ?? Date.now)() / 1000),
-    ...(p.nonce ? { nonce: p.nonce } : {}),
-    ...(p.accessToken === undefined ? {} : { ath: await sha256(p.accessToken) }),
+    nonce: p.nonce || undefined,
+    ath: p.accessToken === undefined ? undefined : await sha256(p.accessToken),
   };
   const input = `${b64json({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })}.${b64json(payload)}`;
-  const signature = await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, utf8(input));
+  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.pair.privateKey, utf8(input));
   return `${input}.${base64url(new Uint8Array(signature))}`;
 }

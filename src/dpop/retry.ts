@@ -6,22 +6,19 @@
  * A use_dpop_nonce answer is sent before the grant is processed, so
  * retrying with the same refresh token is safe (nothing rotated).
  */
-import { UseDpopNonceError } from './errors.js';
+import { UseDpopNonceError } from '../errors.js';
 import type { DpopNonces } from './store.js';
 
 export async function withDpopNonce<T>(nonces: DpopNonces, attempt: (nonce: string | undefined) => Promise<T>): Promise<T> {
-  const used = await nonces.get();
-  try {
-    return await attempt(used);
-  } catch (e) {
-    if ((e as { error?: unknown } | null)?.error !== 'use_dpop_nonce') throw e;
-    const fresh = await nonces.get();
-    if (!fresh || fresh === used) throw new UseDpopNonceError(fresh);
+  let used;
+  for (let retry = 0; ; retry++) {
+    const nonce = await nonces.get();
+    // The retry needs a new nonce; a second challenge ends it (no loop).
+    if (retry && (retry > 1 || !nonce || nonce === used)) throw new UseDpopNonceError(nonce);
     try {
-      return await attempt(fresh);
-    } catch (again) {
-      if ((again as { error?: unknown } | null)?.error === 'use_dpop_nonce') throw new UseDpopNonceError(await nonces.get());
-      throw again;
+      return await attempt((used = nonce));
+    } catch (e) {
+      if ((e as { error?: unknown } | null)?.error !== 'use_dpop_nonce') throw e;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isTabMessage, openTabSync, type TabMessage, type TabSync } from '../../src/tab-sync.js';
+import { openTabSync, tabMessage, type TabMessage, type TabSync } from '../../src/tab-sync.js';
 
 let n = 0;
 const channelName = () => `rotor-auth:test-client-${++n}`;
@@ -84,8 +84,10 @@ describe('openTabSync (BroadcastChannel)', () => {
     } finally {
       raw.close();
     }
-    expect(isTabMessage({ type: 'family_removed', family: 'f' })).toBe(true);
-    expect(isTabMessage({ type: 'family_removed', family: 3 })).toBe(false);
+    expect(tabMessage({ type: 'family_removed', family: 'f', extra: 1 })).toEqual({ type: 'family_removed', family: 'f' });
+    expect(tabMessage({ type: 'family_removed', family: 3 })).toBeUndefined();
+    expect(tabMessage({ type: 'tokenRefreshed', audience: 'a', expiresAt: 1, x: 2 })).toEqual({ type: 'tokenRefreshed', audience: 'a', expiresAt: 1 });
+    expect(tabMessage({ type: 'tokenRefreshed', audience: 'a' })).toBeUndefined();
   });
 
   it('never sends fields other than type and family', async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { UseDpopNonceError } from '../../src/dpop/errors.js';
-import { GenericError } from '../../src/errors.js';
+import { GenericError, UseDpopNonceError } from '../../src/errors.js';
 import { createFetcher, type FetcherDeps } from '../../src/fetcher.js';
 
 const API = 'https://api.rotor.test/api/private';
@@ -41,15 +40,25 @@ const invalidToken = (scheme = 'Bearer') => () =>
 function deps(tokenType: 'Bearer' | 'DPoP' = 'DPoP') {
   const nonces = new Map<string | undefined, string>();
   let version = 0;
-  const d = {
+  // Spies with the arguments the tests check, behind the client methods the fetcher calls.
+  const spies = {
     getToken: vi.fn(async (_audience: string | undefined, _scope: string | undefined, o: { force: boolean }) => {
       if (o.force || version === 0) version++;
       return { access_token: `at-${version}`, token_type: tokenType };
     }),
     makeProof: vi.fn(async (url: string, method: string, accessToken: string, nonce: string | undefined) => `proof(${method} ${url} ${accessToken} ${nonce ?? '-'})`),
-    getDpopNonce: vi.fn(async (id?: string) => nonces.get(id)),
-    setDpopNonce: vi.fn(async (nonce: string, id?: string) => void nonces.set(id, nonce)),
-  } satisfies FetcherDeps;
+    nonces: {
+      get: vi.fn(async (id?: string) => nonces.get(id)),
+      set: vi.fn(async (nonce: string, id?: string) => void nonces.set(id, nonce)),
+    },
+  };
+  const client: FetcherDeps = {
+    getTokenSilently: ({ cacheMode, authorizationParams: { audience, scope } }) => spies.getToken(audience, scope, { force: cacheMode === 'off' }),
+    generateDpopProof: ({ url, method, accessToken, nonce }) => spies.makeProof(url, method, accessToken, nonce),
+    getDpopNonce: (id) => spies.nonces.get(id),
+    setDpopNonce: (nonce, id) => spies.nonces.set(nonce, id),
+  };
+  const d = Object.assign(client, spies);
   return { d, nonces };
 }
 
@@ -139,7 +148,7 @@ describe('fetchWithAuth: use_dpop_nonce', () => {
     const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API);
     expect(res.status).toBe(401);
     expect(f.sent).toHaveLength(1);
-    expect(d.setDpopNonce).not.toHaveBeenCalled();
+    expect(d.nonces.set).not.toHaveBeenCalled();
   });
 });
 

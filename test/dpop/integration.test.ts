@@ -42,14 +42,14 @@ describe('fetchWithAuth + SDK proofs + the mock validator', () => {
     const server = resource(key.jkt, () => `at-${version}`);
     const fetcher = createFetcher(
       {
-        getToken: async (_a, _s, { force }) => {
-          if (force) {
+        getTokenSilently: async ({ cacheMode }) => {
+          if (cacheMode === 'off') {
             refreshes++;
             cached = `at-${version}`;
           }
           return { access_token: cached, token_type: 'DPoP' };
         },
-        makeProof: (url, method, accessToken, nonce) => createDpopProof(key, { url, method, accessToken, nonce, now: () => T0 }),
+        generateDpopProof: (p) => createDpopProof(key, { ...p, now: () => T0 }),
         getDpopNonce: nonces.get,
         setDpopNonce: nonces.set,
       },
@@ -76,8 +76,8 @@ describe('fetchWithAuth + SDK proofs + the mock validator', () => {
     const server = resource(key.jkt, () => 'at-1');
     const fetcher = createFetcher(
       {
-        getToken: async () => ({ access_token: 'at-1', token_type: 'DPoP' }),
-        makeProof: (url, method, accessToken, nonce) => createDpopProof(thief, { url, method, accessToken, nonce, now: () => T0 }),
+        getTokenSilently: async () => ({ access_token: 'at-1', token_type: 'DPoP' }),
+        generateDpopProof: (p) => createDpopProof(thief, { ...p, now: () => T0 }),
         getDpopNonce: nonces.get,
         setDpopNonce: nonces.set,
       },

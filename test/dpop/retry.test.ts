@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { UseDpopNonceError } from '../../src/dpop/errors.js';
 import { withDpopNonce } from '../../src/dpop/retry.js';
 import { dpopNonces, memoryDpopStore } from '../../src/dpop/store.js';
-import { GenericError, OAuthError } from '../../src/errors.js';
+import { GenericError, OAuthError, UseDpopNonceError } from '../../src/errors.js';
 
 /** A token endpoint that wants the nonce `wanted()` gives for each request; answering use_dpop_nonce stores its nonce, as the HTTP layer will. */
 function server(nonces: ReturnType<typeof dpopNonces>, wanted: () => string) {

@@ -1,7 +1,6 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDpopProof, generateDpopKey, htu, jwkThumbprint, toDpopKey } from '../../src/dpop/key.js';
-import { ConfigurationError } from '../../src/errors.js';
 import { accessTokenHash, validateDpopProof } from '../../src/mock-server/dpop/validate.js';
 import { serverContext, T0, TOKEN_URL } from './helpers.js';
 
@@ -33,12 +32,6 @@ describe('generateDpopKey', () => {
   it('two logins get different keys', async () => {
     const [a, b] = await Promise.all([generateDpopKey(), generateDpopKey()]);
     expect(a.jkt).not.toBe(b.jkt);
-  });
-
-  it('is a ConfigurationError without WebCrypto', async () => {
-    vi.stubGlobal('crypto', {});
-    await expect(generateDpopKey()).rejects.toBeInstanceOf(ConfigurationError);
-    await expect(generateDpopKey()).rejects.toMatchObject({ error: 'invalid_configuration' });
   });
 
   it('toDpopKey rebuilds the same jwk and thumbprint from a stored pair', async () => {

@@ -49,7 +49,7 @@ function sign(payload: JWTPayload, key: Key = key1, header: Record<string, unkno
 }
 
 function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
-  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: new JwksCache(async () => JWKS_URI, 5000), ...over };
+  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: new JwksCache(async () => ({ jwksUri: JWKS_URI }), 5000), ...over };
 }
 
 async function rejection(token: string, opts: VerifyOptions = options()): Promise<IdTokenValidationError> {
@@ -80,16 +80,16 @@ describe('verifyIdToken', () => {
 
   it('rejects alg none and HMAC', async () => {
     const none = new UnsecuredJWT(claims()).encode();
-    expect((await rejection(none)).message).toBe('ID token algorithm "none" is not allowed (asymmetric algorithms only)');
+    expect((await rejection(none)).message).toBe('ID token alg "none" is not allowed (asymmetric only)');
     const hs = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(32)));
-    expect((await rejection(hs)).message).toBe('ID token algorithm "HS256" is not allowed (asymmetric algorithms only)');
+    expect((await rejection(hs)).message).toBe('ID token alg "HS256" is not allowed (asymmetric only)');
   });
 
   it('rejects wrong iss, aud and nonce', async () => {
     expect((await rejection(await sign(claims({ iss: 'https://op.rotor.test' })))).message).toContain('"iss"');
     expect((await rejection(await sign(claims({ aud: 'someone-else' })))).message).toContain('"aud"');
-    expect((await rejection(await sign(claims({ nonce: 'n-2' })))).message).toBe('ID token "nonce" does not match the transaction');
-    expect((await rejection(await sign(claims({ nonce: undefined })))).message).toBe('ID token "nonce" does not match the transaction');
+    expect((await rejection(await sign(claims({ nonce: 'n-2' })))).message).toBe('ID token "nonce" is "n-2", expected the login\'s');
+    expect((await rejection(await sign(claims({ nonce: undefined })))).message).toBe('ID token "nonce" is undefined, expected the login\'s');
   });
 
   it('requires azp when there are several audiences', async () => {
@@ -101,17 +101,23 @@ describe('verifyIdToken', () => {
   it('requires iat and rejects iat in the future', async () => {
     const noIat = await sign({ iss: ISSUER, sub: 'user-1', aud: 'demo', exp: now() + 600, nonce: 'n-1' });
     expect((await rejection(noIat)).message).toContain('"iat"');
-    expect((await rejection(await sign(claims({ iat: now() + 3600 })))).message).toBe(`ID token "iat" (${now() + 3600}) is in the future`);
+    const future = await rejection(await sign(claims({ iat: now() + 3600 })));
+    expect(future.message).toMatch(new RegExp(`^ID token "iat" is ${now() + 3600}, expected in the past \\(now \\d+, leeway 60 s\\)$`));
+    expect(future.reason).toBe('clock');
   });
 
   it('rejects an expired token, with leeway', async () => {
     const e = await rejection(await sign(claims({ iat: now() - 1000, exp: now() - 120 })));
-    expect(e.message).toContain('ID token expired at');
+    expect(e.message).toContain(`ID token "exp" is ${now() - 120}, expected in the future (now`);
+    expect(e.reason).toBe('clock');
     await expect(verifyIdToken(await sign(claims({ iat: now() - 1000, exp: now() - 30 })), options())).resolves.toBeDefined();
   });
 
   it('rejects a token that is not valid yet (nbf)', async () => {
-    expect((await rejection(await sign(claims({ nbf: now() + 600 })))).message).toBe('ID token is not valid yet ("nbf")');
+    const e = await rejection(await sign(claims({ nbf: now() + 600 })));
+    expect(e.message).toContain(`ID token "nbf" is ${now() + 600}, expected in the past`);
+    expect(e.reason).toBe('clock');
+    expect((await rejection(await sign(claims({ nbf: 'soon' as unknown as number })))).message).toBe('ID token "nbf" is "soon", expected a number');
   });
 
   it('finds the key without a kid when only one key fits', async () => {
@@ -120,9 +126,11 @@ describe('verifyIdToken', () => {
 
   it('checks auth_time against max_age', async () => {
     const missing = await rejection(await sign(claims()), options({ maxAge: 300 }));
-    expect(missing.message).toBe('ID token "auth_time" is required when max_age was requested');
+    expect(missing.message).toBe('ID token "auth_time" is undefined, expected a number');
+    expect(missing.reason).toBeUndefined();
     const old = await rejection(await sign(claims({ auth_time: now() - 1000 })), options({ maxAge: 300 }));
-    expect(old.message).toContain('is older than max_age 300');
+    expect(old.message).toContain(`"auth_time" is ${now() - 1000}, expected within max_age 300 (now`);
+    expect((await rejection(await sign(claims({ auth_time: '1' })))).message).toBe('ID token "auth_time" is "1", expected a number');
     await expect(verifyIdToken(await sign(claims({ auth_time: now() - 100 })), options({ maxAge: 300 }))).resolves.toBeDefined();
   });
 
@@ -141,13 +149,20 @@ describe('verifyIdToken', () => {
     const opts = options();
     await verifyIdToken(await sign(claims()), opts);
     const e = await rejection(await sign(claims(), key2), opts);
-    expect(e.message).toBe('No key in the JWKS matches the ID token (alg RS256, kid "k2"), even after a refetch');
+    expect(e.message).toBe('JWKS lacks the ID token\'s key (alg RS256, kid "k2"), even after a refetch');
     expect(jwksFetches).toBe(2);
   });
 
   it('rejects a token signed by a key that is not in the JWKS under a known kid', async () => {
     const impostor = { ...key2, kid: 'k1' };
     expect((await rejection(await sign(claims(), impostor))).message).toContain('ID token signature verification failed');
+  });
+
+  it('rejects a token whose only fitting JWKS key cannot be imported', async () => {
+    published = [{ ...key1, jwk: { ...key1.jwk, n: 'AAAA' } }];
+    const e = await rejection(await sign(claims()));
+    expect(e.message).toMatch(/^ID token signature verification failed: ./);
+    expect(e.reason).toBeUndefined();
   });
 
   it('turns a JWKS outage into IdTokenValidationError', async () => {
@@ -162,6 +177,11 @@ describe('checkRefreshedClaims', () => {
     expect(() => checkRefreshedClaims({ ...base, iat: 2 }, base)).not.toThrow();
     expect(() => checkRefreshedClaims({ ...base, sub: 'user-2' }, base)).toThrow('Refreshed ID token "sub" changed from "user-1" to "user-2"');
     expect(() => checkRefreshedClaims({ ...base, iss: 'https://x/' }, base)).toThrow(IdTokenValidationError);
-    expect(() => checkRefreshedClaims({ ...base, aud: ['demo', 'api'] }, base)).toThrow('"aud" differs');
+    expect(() => checkRefreshedClaims({ ...base, aud: ['demo', 'api'] }, base)).toThrow('Refreshed ID token "aud" changed from ["demo"] to ["api","demo"]');
+    expect(() => checkRefreshedClaims({ ...base, aud: ['demo'] }, base)).not.toThrow();
+    expect(() => checkRefreshedClaims({ ...base, azp: 'demo' }, { ...base, azp: 'api' })).toThrow('"azp" changed from "api" to "demo"');
+    expect(() => checkRefreshedClaims({ ...base, azp: 'demo' }, base)).not.toThrow();
+    expect(() => checkRefreshedClaims({ ...base, auth_time: 5 }, { ...base, auth_time: 4 })).toThrow('"auth_time" changed from 4 to 5');
+    expect(() => checkRefreshedClaims(base, { ...base, auth_time: 4 })).not.toThrow();
   });
 });
