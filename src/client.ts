@@ -46,6 +46,7 @@ export class AuthClient {
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
   private readonly events = new Emitter();
+  private readonly known = new Map<string, string>();
   private readonly dpop?: Dpop;
 
   /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
@@ -206,12 +207,19 @@ export class AuthClient {
   /** Refresh token first; the iframe when refresh tokens are off, or as the opt-in fallback. */
   private async silent(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
     if (this.options.useRefreshTokens) {
-      const family = await this.familyFor(key, scope);
+      // The family this (audience, scope) refreshed with last time: no lookup before the lock (checked under it).
+      const id = `${key} ${scope}`;
+      const known = this.known.get(id);
+      const family = known ?? (await this.familyFor(key, scope));
       try {
         // The session is signed in without a refresh token: the login returned none.
         if (!family) throw new MissingRefreshTokenError(key, scope, (await this.store.getSession()) ? NO_REFRESH_TOKEN_HINT : undefined);
-        return await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+        const entry = await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+        this.known.set(id, family);
+        return entry;
       } catch (e) {
+        this.known.delete(id);
+        if (known && e instanceof MissingRefreshTokenError) return this.silent(key, audience, scope, notBefore, o); // gone: look it up again
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }

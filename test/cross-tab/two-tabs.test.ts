@@ -88,6 +88,22 @@ describe.each(sharedBackends())('two tabs sharing $name', (backend) => {
     }
   });
 
+  it('after the other tab signs in again (a new family), the next refresh uses the new family', async () => {
+    const { tabA, tabB } = await twoSignedInTabs();
+    expireAccessTokens();
+    await tabA.getTokenSilently(); // tab A now knows its family
+    expect(refreshRequests(net)).toHaveLength(1);
+    await signIn(net, tabB); // a new login: a new family replaces the old one in the shared storage
+    const families = net.server.control.families();
+    expect(families).toHaveLength(2);
+    const fresh = await tabA.getTokenSilently({ cacheMode: 'off' });
+    expect(fresh).toEqual(expect.any(String));
+    const refreshes = refreshRequests(net);
+    expect(refreshes).toHaveLength(2); // the old family's token is never presented again
+    expect(reuseDetections(net)).toHaveLength(0);
+    expect(net.server.control.families().filter((f) => f.rotations > 0)).toHaveLength(2);
+  });
+
   it('a tab whose refresh is in flight when the other tab logs out caches nothing', async () => {
     const { tabA, tabB } = await twoSignedInTabs();
     expireAccessTokens();
