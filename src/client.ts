@@ -74,7 +74,9 @@ export class AuthClient {
       announce: this.tabs.post, // a closure: needs no `this`
       onSessionEvent: (e) => {
         emit(e);
-        if (e.type !== 'signedOut') this.tabs.post(e); // signedOut travels as logout / family_removed
+        // signedOut travels as logout / family_removed; a refresh reaches other tabs a task later, off the caller's path
+        if (e.type === 'tokenRefreshed') setTimeout(() => this.tabs.post(e));
+        else if (e.type !== 'signedOut') this.tabs.post(e);
       },
       dpop,
     });

@@ -41,6 +41,8 @@ export async function checkRefreshIdToken(
   verified: Promise<IdTokenClaims>,
   /** The session as read under the family lock before sending (`null`: unknown, read it now). */
   known: SessionEntry | undefined | null,
+  /** Called once the claims checked out, before the session is written (a task later). */
+  checked: (() => void) | undefined,
   onHostile: () => Promise<void>,
 ): Promise<void> {
   const { store } = deps;
@@ -49,8 +51,8 @@ export async function checkRefreshIdToken(
   try {
     const claims = await verified;
     if (session) checkRefreshedClaims(claims, session.claims);
-    // Not awaited: the caller has its token sooner; reads of the session in this tab wait for the write.
-    void store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() }).catch(() => undefined);
+    checked?.();
+    await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() }, true);
   } catch (e) {
     if (classify(e) === 'deferred') {
       if (session) await store.setSession({ ...session, pending_id_token: idToken }).catch(() => undefined);

@@ -62,10 +62,13 @@ export class FamilyLock {
     const key = `${req.family}\n${req.audience}\n${scopeKey(req.scope)}${req.notBefore === undefined ? '' : '\noff'}`;
     const existing = this.inflight.get(key);
     if (existing) return existing;
-    const p = runExclusive(`rotor-auth:${this.deps.clientId}:${req.family}`, (_signal, pin) => this.exchange(req, pin), {
-      timeoutMs: this.lockTimeoutMs,
-      inTabOnly: this.deps.inTabOnly,
-    });
+    // The caller gets its token once it is committed and checked (`ready`); the session write after it still holds the lock.
+    const p = new Promise<AccessEntry>((ready, reject) =>
+      runExclusive(`rotor-auth:${this.deps.clientId}:${req.family}`, (_signal, pin) => this.exchange(req, pin, ready), {
+        timeoutMs: this.lockTimeoutMs,
+        inTabOnly: this.deps.inTabOnly,
+      }).then(ready, reject),
+    );
     this.inflight.set(key, p);
     const done = () => {
       if (this.inflight.get(key) === p) this.inflight.delete(key);
@@ -74,7 +77,7 @@ export class FamilyLock {
     return p;
   }
 
-  private async exchange(req: RefreshRequest, pin: () => boolean): Promise<AccessEntry> {
+  private async exchange(req: RefreshRequest, pin: () => boolean, ready: (entry: AccessEntry) => void): Promise<AccessEntry> {
     const { store, jwks } = this.deps;
     const epoch = this.epoch;
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
@@ -147,10 +150,11 @@ export class FamilyLock {
       }
       // Commit first: the rotated refresh token before anything else that can fail; then the access entry
       // and, issued right behind it, the seq bump (the built-in caches apply them in order), so a tab that
-      // sees the new seq also sees the new access token. IndexedDB: the access entry and the rotated
-      // record with its seq in one transaction (all or nothing, so the same holds).
+      // sees the new seq also sees the new access token. Built-in caches: the access entry, then the rotated
+      // record with its seq, issued together (localStorage and memory apply both at once, IndexedDB in one
+      // transaction; so the same holds with one record write).
       const bumped: FamilyRecord = { ...rotated, seq };
-      const one = store.consistent;
+      const one = store.builtIn;
       if (!one && rt !== record.refresh_token && !(await this.save(record, rotated))) return await this.discard(rt, missing(), record.jkt);
       const accessWritten = invalid ? undefined : store.setAccess(entry!).catch(() => store.setAccess(entry!)).catch(() => undefined);
       const saved = this.save(one || rt === record.refresh_token ? record : rotated, bumped);
@@ -164,9 +168,9 @@ export class FamilyLock {
     } finally {
       (await claim?.catch(() => undefined))?.(stored); // before the family lock is released
     }
-    if (rt !== record.refresh_token) this.deps.announce({ type: 'rotated', family: req.family });
+    if (rt !== record.refresh_token) setTimeout(() => this.deps.announce({ type: 'rotated', family: req.family })); // off the caller's path
     this.deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
-    if (tokens!.id_token && verified) await this.checkIdToken(req.family, tokens!.id_token, verified, session);
+    if (tokens!.id_token && verified) await this.checkIdToken(req.family, tokens!.id_token, verified, session, () => ready(entry!));
     return entry!;
   }
 
@@ -231,8 +235,8 @@ export class FamilyLock {
   }
 
   /** The ID token of a refresh (after the commit); a hostile one revokes and purges the family. */
-  private checkIdToken(family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null): Promise<void> {
-    return checkRefreshIdToken(this.deps, family, idToken, verified, session, async () => {
+  private checkIdToken(family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null, checked?: () => void): Promise<void> {
+    return checkRefreshIdToken(this.deps, family, idToken, verified, session, checked, async () => {
       const record = await this.deps.store.getFamily(family);
       if (record) await revokeRefreshToken(this.deps, record.refresh_token, record.jkt);
       await this.end(family, record?.refresh_token ?? '', 'invalid_id_token', record?.jkt).catch(() => undefined);

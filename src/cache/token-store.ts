@@ -4,6 +4,8 @@ import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
 import { errorText } from '../errors.js';
 import { storageFailure } from './codec.js';
 import { IndexedDbCache } from './indexeddb.js';
+import { LocalStorageCache } from './local-storage.js';
+import { InMemoryCache } from './memory.js';
 import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
 
 export {
@@ -35,6 +37,11 @@ export class TokenStore {
   /** Every tab reads what any tab wrote as soon as the write completes (IndexedDB; not localStorage across tabs). */
   get consistent(): boolean {
     return this.cache instanceof IndexedDbCache;
+  }
+
+  /** A built-in backend: writes issued together are applied in order, at once (localStorage, memory) or in one IndexedDB transaction. */
+  get builtIn(): boolean {
+    return this.consistent || this.cache instanceof LocalStorageCache || this.cache instanceof InMemoryCache;
   }
 
   familyKey = (family: string): string => `${this.prefix}rt::${family}`;
@@ -93,8 +100,10 @@ export class TokenStore {
       .catch(() => undefined);
   }
 
-  private write(key: string, value: unknown): Promise<void> {
+  /** `later`: start the write a task later (off the caller's path); reads in this tab wait for it all the same. */
+  private write(key: string, value: unknown, later?: boolean): Promise<void> {
     const p = (async () => {
+      if (later) await new Promise((r) => setTimeout(r));
       await this.cache.set(key, value);
       if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
     })();
@@ -200,8 +209,8 @@ export class TokenStore {
     return this.read(this.sessionKey, isSession);
   }
 
-  setSession(entry: SessionEntry): Promise<void> {
-    return this.write(this.sessionKey, entry);
+  setSession(entry: SessionEntry, later?: boolean): Promise<void> {
+    return this.write(this.sessionKey, entry, later);
   }
 
   /**
