@@ -50,4 +50,25 @@ describe('a forced refresh on IndexedDB', () => {
     expect(modes.filter((m) => m === 'readwrite')).toHaveLength(2); // + the session, read after it landed
     expect(await events('refresh_token.reuse_detected')).toHaveLength(0);
   });
+
+  it('on localStorage: the access entry, then the family record with the new refresh token and seq, in one write each', async () => {
+    localStorage.clear();
+    const tab = await createAuthClient({ ...options(), cacheLocation: 'localstorage' });
+    await signIn(tab);
+    await tab.getTokenSilently();
+    const writes: [string, string][] = [];
+    const setItem = Storage.prototype.setItem;
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(function (this: Storage, key: string, value: string) {
+      if (key.startsWith('@@rotor@@')) writes.push([key, value]);
+      return setItem.call(this, key, value);
+    });
+    await tab.getTokenSilently({ cacheMode: 'off' });
+    const [access, record] = writes;
+    expect(access?.[0]).toMatch(/::at::/);
+    expect(record?.[0]).toMatch(/::rt::/);
+    const stored = JSON.parse(record![1]).data as { refresh_token: string; seq: number };
+    expect(stored.seq).toBe(1);
+    expect(writes.filter(([k]) => /::rt::/.test(k))).toHaveLength(1);
+    expect(await events('refresh_token.reuse_detected')).toHaveLength(0);
+  });
 });
