@@ -45,18 +45,19 @@ export async function sendRefresh(
   // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt, a DPoP answer.
   const { dpop } = deps;
   const key = record.jkt && dpop ? await dpop.key(record.jkt) : undefined;
-  const once = () => (key && dpop ? dpop.send(key, token, run).then(checkDpopTokenType) : run());
-  try {
-    return await once();
-  } catch (e) {
-    // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
+  const once = () => (key ? dpop!.send(key, token, run).then(checkDpopTokenType) : run());
+  // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
+  return once().catch((e: unknown) => {
     if ((e instanceof NetworkError && e.status === undefined) || e instanceof TimeoutError) return once();
     throw e;
-  }
+  });
 }
 
+/** The family record fields a revocation needs (its refresh token, and its key when DPoP-bound). */
+type Revocable = Pick<FamilyRecord, 'refresh_token' | 'jkt'>;
+
 /** RFC 7009, with a proof from the family's key when it is DPoP-bound (DpopKeyMissingError: nothing sent). */
-export async function sendRevocation(deps: SendDeps, token: string, jkt?: string): Promise<void> {
+export async function sendRevocation(deps: SendDeps, { refresh_token: token, jkt }: Revocable): Promise<void> {
   const { revocation } = await deps.endpoints();
   if (!revocation) return;
   const run = (http?: DpopHttp) => requestRevocation({ revocationUrl: revocation, clientId: deps.clientId, token, timeoutMs: deps.httpTimeoutMs }, http);
@@ -65,6 +66,6 @@ export async function sendRevocation(deps: SendDeps, token: string, jkt?: string
 }
 
 /** RFC 7009; a failure does not stop a sign-out (the family still ends here; the server's lifetimes end it there). */
-export async function revokeRefreshToken(deps: SendDeps, refreshToken: string, jkt?: string): Promise<void> {
-  await sendRevocation(deps, refreshToken, jkt).catch(() => undefined);
+export function revokeRefreshToken(deps: SendDeps, record: Revocable): Promise<void> {
+  return sendRevocation(deps, record).catch(() => undefined);
 }

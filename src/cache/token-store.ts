@@ -7,7 +7,7 @@ import { IndexedDbCache } from './indexeddb.js';
 import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
 
 export {
-  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey,
+  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey, str,
   type AccessEntry, type FamilyRecord, type SessionEntry,
 } from './entries.js';
 
