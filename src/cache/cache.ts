@@ -20,9 +20,13 @@ export interface Cache {
   compareAndSet?(key: string, expected: unknown, next: unknown): MaybePromise<boolean>;
 }
 
-/** Same JSON form: what compareAndSet compares. */
+/** Same JSON form: what compareAndSet compares (a value JSON cannot encode is never the same). */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+  try {
+    return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+  } catch {
+    return false;
+  }
 }
 
 /** Prefix of every key rotor-auth writes. */

@@ -29,27 +29,21 @@ export function openStore(dbName: string, storeName: string): UseStore {
     );
   };
 
-  const database = (): Promise<IDBDatabase> => {
-    if (dbp) return dbp;
-    const p = open(undefined, 3);
-    dbp = p;
-    p.then(
+  // One connection, opened on first use; forgotten when it closes or another instance or tab upgrades the database.
+  const database = (): Promise<IDBDatabase> =>
+    (dbp ??= open(undefined, 3).then(
       (db) => {
-        const forget = () => {
-          if (dbp === p) dbp = undefined;
-        };
-        db.onclose = forget;
-        db.onversionchange = () => {
+        db.onclose = db.onversionchange = () => {
           db.close();
-          forget();
+          dbp = undefined;
         };
+        return db;
       },
-      () => {
-        if (dbp === p) dbp = undefined;
+      (error: unknown) => {
+        dbp = undefined;
+        throw error;
       },
-    );
-    return p;
-  };
+    ));
 
   return (txMode, callback) => database().then((db) => callback(db.transaction(storeName, txMode).objectStore(storeName)));
 }
