@@ -5,6 +5,7 @@ import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js'
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
+import { noop, track } from './cache/cache.js';
 import { Markers, type Settle } from './markers.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
@@ -37,8 +38,6 @@ import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type
  */
 export type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason };
 
-const noop = () => undefined;
-
 export class FamilyLock {
   private readonly inflight = new Map<string, Promise<AccessEntry>>();
   /** Bumped by every sign-out and login: a refresh that started before cannot store its result. */
@@ -55,17 +54,18 @@ export class FamilyLock {
     // cacheMode 'off' callers share among themselves, not with a plain call that started earlier.
     const key = `${req.family}\n${req.audience}\n${scopeKey(req.scope)}${req.notBefore === undefined ? '' : '\noff'}`;
     const { inflight, deps } = this;
-    let p = inflight.get(key);
-    if (!p) {
-      // The lock's hold limit: the longest a holder may take before it sends.
-      inflight.set(key, (p = runExclusive(`rotor-auth:${deps.clientId}:${req.family}`, (_signal, pin) => this.exchange(req, pin), {
-        timeoutMs: deps.httpTimeoutMs * 5 + 5_000,
-        inTabOnly: deps.inTabOnly,
-      })));
-      const done = () => inflight.delete(key); // only this promise is under `key` until it settles
-      p.then(done, done);
-    }
-    return p;
+    return (
+      inflight.get(key) ??
+      track(
+        inflight,
+        key,
+        // The lock's hold limit: the longest a holder may take before it sends.
+        runExclusive(`rotor-auth:${deps.clientId}:${req.family}`, (_signal, pin) => this.exchange(req, pin), {
+          timeoutMs: deps.httpTimeoutMs * 5 + 5_000,
+          inTabOnly: deps.inTabOnly,
+        }),
+      )
+    );
   }
 
   private async exchange(req: RefreshRequest, pin: () => boolean): Promise<AccessEntry> {
@@ -117,7 +117,7 @@ export class FamilyLock {
         if (store.consistent) claim.catch(noop);
         else await claim;
       }
-      if (!pin()) throw new TimeoutError('Refresh lock hold limit passed before sending');
+      if (!pin()) throw new TimeoutError('Refresh lock hold limit passed: nothing sent');
       let body: Record<string, unknown>;
       try {
         body = await sendRefresh(deps, record, req);

@@ -16,9 +16,9 @@ export interface SendDeps {
 /** The scope a refresh asks for: omitted when it is the grant, else never more than the grant (RFC 6749 §6). */
 export function refreshScope(asked: string, granted: string | undefined): string | undefined {
   if (granted === undefined) return asked;
-  const grant = new Set(granted.split(/\s+/).filter(Boolean));
-  const narrowed = scopeKey(asked).split(' ').filter((s) => grant.has(s)).join(' ');
-  return narrowed && narrowed !== scopeKey(granted) ? narrowed : undefined;
+  const grant = scopeKey(granted);
+  const narrowed = scopeKey(asked).split(' ').filter((s) => grant.split(' ').includes(s)).join(' ');
+  return narrowed && narrowed !== grant ? narrowed : undefined;
 }
 
 /** The refresh request: once, and once more with the same token if the response was lost on the way back. */

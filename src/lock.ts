@@ -1,4 +1,5 @@
 import { ConfigurationError, TimeoutError } from './errors.js';
+import { noop } from './cache/cache.js';
 
 /**
  * runExclusive(name, fn, { timeoutMs }): run fn while holding the lock `name`,
@@ -34,8 +35,6 @@ export interface LockOptions {
  * before anyone else holds the lock.
  */
 export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean) => Promise<T> | T;
-
-const noop = () => undefined;
 
 function webLocks(): LockManager | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;

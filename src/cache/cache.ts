@@ -29,5 +29,16 @@ export function sameJson(a: unknown, b: unknown): boolean {
   }
 }
 
+/** For promises whose failure is handled elsewhere (or deliberately ignored). */
+export const noop = (): undefined => undefined;
+
+/** Keep `p` under `key` in `map` while it is pending (a newer promise under the same key is left alone). */
+export function track<K, T>(map: Map<K, Promise<unknown>>, key: K, p: Promise<T>): Promise<T> {
+  map.set(key, p);
+  const done = () => map.get(key) === p && map.delete(key);
+  p.then(done, done);
+  return p;
+}
+
 /** Prefix of every key rotor-auth writes. */
 export const CACHE_KEY_PREFIX = '@@rotor@@';

@@ -44,7 +44,8 @@ export function accessEntryFor(
   family: string | undefined,
 ): AccessEntry {
   const now = Date.now();
-  const entry: AccessEntry = {
+  // Optional fields left undefined are not stored (the built-in caches store JSON).
+  return {
     v: 1,
     audience,
     scope,
@@ -52,10 +53,9 @@ export function accessEntryFor(
     token_type: tokens.token_type,
     expires_at: now + tokens.expires_in * 1000,
     obtained_at: now,
+    granted_scope: tokens.scope,
+    family,
   };
-  if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
-  if (family) entry.family = family;
-  return entry;
 }
 
 export interface SessionEntry {

@@ -1,10 +1,9 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import { sameJson, type Cache } from './cache.js';
+import { noop, sameJson, type Cache } from './cache.js';
 import { decodeEntry, encodeEntry, entryOf, isRotorKey, storageFailure, unavailable } from './codec.js';
 import { openStore } from './idb-store.js';
 
 const BACKEND = 'IndexedDB';
-const noop = () => undefined;
 
 export interface IndexedDbCacheOptions {
   /** Database name (default `rotor-auth`). */

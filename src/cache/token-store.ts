@@ -1,9 +1,7 @@
 import type { StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
-import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
+import { CACHE_KEY_PREFIX, noop, sameJson, track, type Cache } from './cache.js';
 import { storageFailure, warnDropped } from './codec.js';
-
-const noop = () => undefined;
 import { IndexedDbCache } from './indexeddb.js';
 import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
 
@@ -26,6 +24,9 @@ export {
  */
 export class TokenStore {
   readonly prefix: string;
+  readonly sessionKey: string;
+  private readonly manifestKey: string;
+  private readonly jwksKey: string;
   private manifestChain: Promise<unknown> = Promise.resolve();
   /** Writes in flight: a read of the same key in this tab waits for them (read your writes). */
   private readonly writing = new Map<string, Promise<unknown>>();
@@ -33,7 +34,10 @@ export class TokenStore {
   private readonly accessKeys = new Map<string, string>();
 
   constructor(private readonly cache: Cache, clientId: string) {
-    this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::`;
+    const prefix = (this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::`);
+    this.sessionKey = `${prefix}id`;
+    this.manifestKey = `${prefix}keys`;
+    this.jwksKey = `${prefix}jwks`;
   }
 
   /** Every tab reads what any tab wrote as soon as the write completes (IndexedDB; not localStorage across tabs). */
@@ -48,15 +52,6 @@ export class TokenStore {
     if (key === undefined) this.accessKeys.set(id, (key = `${this.prefix}at::${audience}::${scopeKey(scope)}`));
     return key;
   };
-  get sessionKey(): string {
-    return `${this.prefix}id`;
-  }
-  private get manifestKey(): string {
-    return `${this.prefix}keys`;
-  }
-  private get jwksKey(): string {
-    return `${this.prefix}jwks`;
-  }
 
   /**
    * A backend read, after this tab's writes of the key; a backend that throws is a StorageError
@@ -85,14 +80,14 @@ export class TokenStore {
   }
 
   private write(key: string, value: unknown): Promise<void> {
-    const p = (async () => {
-      await this.cache.set(key, value);
-      if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
-    })();
-    this.writing.set(key, p);
-    const done = () => this.writing.get(key) === p && this.writing.delete(key);
-    p.then(done, done);
-    return p;
+    return track(
+      this.writing,
+      key,
+      (async () => {
+        await this.cache.set(key, value);
+        if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
+      })(),
+    );
   }
 
   private async remove(key: string): Promise<void> {
