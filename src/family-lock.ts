@@ -73,8 +73,13 @@ export class FamilyLock {
     const { store } = deps;
     const { family } = req;
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
-    // Catch up (fail closed) and read.
-    await this.flushUnsaved(family);
+    // Catch up (fail closed) and read: a rotated record whose write failed is written first (a StorageError
+    // here: still unsaved, nothing sent).
+    const unsaved = this.unsaved.get(family);
+    if (unsaved) {
+      await store.casFamily(unsaved.expected, unsaved.next);
+      this.unsaved.delete(family);
+    }
     // The access entry already there (another tab's refresh), valid for `ms` more: fresh (leeway) → no exchange; still valid (0) → the fallback.
     const usable = (cached: AccessEntry | undefined, ms: number) =>
       cached?.family === family && obtainedAfter(cached, req.notBefore) && isFresh(cached, ms) ? cached : undefined;
@@ -122,8 +127,15 @@ export class FamilyLock {
       try {
         body = await sendRefresh(deps, record, req);
       } catch (e) {
-        await this.failed(record, e);
-        if (stillValid && classify(e) === 'transient') return stillValid;
+        // Failed: terminal ends the family (the server's code is what the app needs); Retry-After is stored with it.
+        const kind = classify(e);
+        if (kind === 'terminal' || e instanceof DpopKeyMissingError) await this.end(record, (e as OAuthError).error as SignedOutReason).catch(noop);
+        // OAuthError and NetworkError carry the server's Retry-After.
+        const wait = (e as { retryAfter?: number }).retryAfter ?? 0;
+        if (kind === 'transient') {
+          if (wait > 0) await store.casFamily(record, { ...record, not_before: Date.now() + wait * 1000 }).catch(noop);
+          if (stillValid) return stillValid;
+        }
         throw e;
       }
       const receivedAt = await deps.clock.base();
@@ -154,7 +166,7 @@ export class FamilyLock {
       const saved = this.save(one ? record : rotated, { ...rotated, seq });
       await accessWritten;
       if (!(await saved) || this.epoch !== epoch) {
-        if (!invalid) await store.removeAccess(entry!.audience, entry!.scope, entry!.access_token).catch(noop);
+        if (!invalid) await store.removeAccess(entry!).catch(noop);
         return await lost();
       }
       stored = true;
@@ -183,13 +195,6 @@ export class FamilyLock {
     }
   }
 
-  private async flushUnsaved(family: string): Promise<void> {
-    const u = this.unsaved.get(family);
-    if (!u) return;
-    await this.deps.store.casFamily(u.expected, u.next); // throws StorageError: still unsaved, nothing sent
-    this.unsaved.delete(family);
-  }
-
   /** revokeRefreshToken(): revoke one family at the server (errors reach the caller; a gone DPoP key skips the request), then purge it here. */
   async revokeFamily(family: string): Promise<void> {
     const record = await this.deps.store.getFamily(family);
@@ -198,18 +203,6 @@ export class FamilyLock {
       if (!(e instanceof DpopKeyMissingError)) throw e;
     });
     await this.end(record, 'logout');
-  }
-
-  /** A failed exchange: terminal ends the family; Retry-After is stored with it. */
-  private async failed(record: FamilyRecord, e: unknown): Promise<void> {
-    const kind = classify(e);
-    if (kind === 'terminal' || e instanceof DpopKeyMissingError) {
-      await this.end(record, (e as OAuthError).error as SignedOutReason).catch(noop); // the server's code is what the app needs
-      return;
-    }
-    // OAuthError and NetworkError carry the server's Retry-After.
-    const wait = (e as { retryAfter?: number }).retryAfter ?? 0;
-    if (kind === 'transient' && wait > 0) await this.deps.store.casFamily(record, { ...record, not_before: Date.now() + wait * 1000 }).catch(noop);
   }
 
   /** Remove a family (if it still holds the refresh token of `record`, when there is one), tell the other tabs and the app. */

@@ -64,9 +64,8 @@ export function entryOf(backend: string, key: string, raw: unknown, drop: () => 
 
 /** Turn anything a storage API throws into a StorageError (typed errors pass through). */
 export function storageFailure(backend: string, op: string, e: unknown): StorageError {
-  if (e instanceof StorageError) return e;
-  const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new StorageError(`${backend} ${op} failed: ${detail}`);
+  // An Error reads `Name: message`.
+  return e instanceof StorageError ? e : new StorageError(`${backend} ${op} failed: ${String(e)}`);
 }
 
 /** The backend does not exist here (no localStorage / IndexedDB). */

@@ -167,10 +167,9 @@ export class TokenStore {
     return this.write(this.accessKey(entry.audience, entry.scope), entry);
   }
 
-  /** Remove the access entry of (audience, scope); with `onlyIf`, only while it holds that access token. */
-  async removeAccess(audience: string, scope: string, onlyIf?: string): Promise<void> {
-    if (onlyIf !== undefined && (await this.getAccess(audience, scope))?.access_token !== onlyIf) return;
-    await this.remove(this.accessKey(audience, scope));
+  /** Remove `entry` (only while its (audience, scope) still holds its access token). */
+  async removeAccess({ audience, scope, access_token }: AccessEntry): Promise<void> {
+    if ((await this.getAccess(audience, scope))?.access_token === access_token) await this.remove(this.accessKey(audience, scope));
   }
 
   getSession(): Promise<SessionEntry | undefined> {
