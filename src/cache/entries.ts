@@ -68,8 +68,8 @@ export interface SessionEntry {
   pending_id_token?: string;
 }
 
-export function isFresh(entry: AccessEntry, leewayMs: number, now = Date.now()): boolean {
-  return entry.expires_at - leewayMs > now;
+export function isFresh(entry: AccessEntry, leewayMs: number): boolean {
+  return entry.expires_at - leewayMs > Date.now();
 }
 
 /** For cacheMode 'off': only a token obtained after the call started will do. */
