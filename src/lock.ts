@@ -58,19 +58,19 @@ export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions
 /** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
 function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let pinned = false;
-  const pin = () => !controller.signal.aborted && (pinned = true);
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       if (pinned) return; // a sent request: wait for its answer
       const error = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`);
       controller.abort(error);
       reject(error);
     }, timeoutMs);
+    Promise.resolve()
+      .then(() => fn(controller.signal, () => !controller.signal.aborted && (pinned = true)))
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
   });
-  const work = Promise.resolve().then(() => fn(controller.signal, pin));
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The names of the Web Locks held now (and, with `pending`, requested); undefined when query() fails. */
@@ -103,8 +103,7 @@ async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>,
       locks
         .request(name, options as Parameters<LockManager['request']>[1], (lock) => {
           if (!lock) return resolve(NOT_GRANTED);
-          acquired = true;
-          clearTimeout(timer);
+          acquired = true; // the wait's timer may still fire: a granted request ignores its signal
           const work = hold(name, fn, timeoutMs);
           work.then(resolve, reject);
           return work.catch(noop);
