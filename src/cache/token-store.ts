@@ -73,9 +73,7 @@ export class TokenStore {
     const value = await this.raw(key, 'invalid JSON');
     if (value == null || check(value)) return value ?? undefined;
     warnDropped('cache', key, value === 'invalid JSON' ? value : 'unexpected shape');
-    void Promise.resolve()
-      .then(() => this.remove(key))
-      .catch(noop);
+    this.remove(key).catch(noop); // after this read returns (remove() first awaits)
     return undefined;
   }
 
