@@ -11,7 +11,7 @@ export function openStore(dbName: string, storeName: string): UseStore {
   let dbp: Promise<IDBDatabase> | undefined;
 
   const open = (version: number | undefined, attempts: number): Promise<IDBDatabase> => {
-    const request = version === undefined ? indexedDB.open(dbName) : indexedDB.open(dbName, version);
+    const request = indexedDB.open(dbName, version); // undefined: the current version (WebIDL: a missing argument)
     request.onupgradeneeded = () => {
       if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
     };
@@ -23,7 +23,7 @@ export function openStore(dbName: string, storeName: string): UseStore {
       },
       (error: unknown) => {
         // Another tab upgraded past the version we asked for: open whatever is current.
-        if (attempts > 0 && error instanceof DOMException && error.name === 'VersionError') return open(undefined, attempts - 1);
+        if (attempts > 0 && (error as Error)?.name === 'VersionError') return open(undefined, attempts - 1);
         throw error;
       },
     );
