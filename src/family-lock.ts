@@ -43,7 +43,7 @@ export class FamilyLock {
   /** Bumped by every sign-out and login: a refresh that started before cannot store its result. */
   private epoch = 0;
   /** Rotated records whose write failed: kept in memory, written before this tab's next exchange. */
-  private readonly unsaved = new Map<string, { expected: FamilyRecord; next: FamilyRecord }>();
+  private readonly unsaved = new Map<string, [expected: FamilyRecord, next: FamilyRecord]>();
   readonly markers: Markers;
 
   constructor(private readonly deps: FamilyDeps) {
@@ -77,7 +77,7 @@ export class FamilyLock {
     // here: still unsaved, nothing sent).
     const unsaved = this.unsaved.get(family);
     if (unsaved) {
-      await store.casFamily(unsaved.expected, unsaved.next);
+      await store.casFamily(...unsaved);
       this.unsaved.delete(family);
     }
     // The access entry already there (another tab's refresh), valid for `ms` more: fresh (leeway) → no exchange; still valid (0) → the fallback.
@@ -184,13 +184,13 @@ export class FamilyLock {
   private async save(expected: FamilyRecord, next: FamilyRecord): Promise<boolean> {
     const pending = this.unsaved.get(next.family);
     if (pending) {
-      pending.next = next; // storage is behind already: keep the newest in memory
+      pending[1] = next; // storage is behind already: keep the newest in memory
       return true;
     }
     try {
       return await this.deps.store.casFamily(expected, next);
     } catch {
-      this.unsaved.set(next.family, { expected, next });
+      this.unsaved.set(next.family, [expected, next]);
       return true;
     }
   }
