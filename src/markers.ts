@@ -37,7 +37,7 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => u
 
 export class Markers {
   /** Rotation marker this tab holds per family: its seq and how to release it. */
-  private readonly held = new Map<string, { seq: number; release: () => void }>();
+  private readonly held = new Map<string, [seq: number, release: () => void]>();
 
   constructor(
     private readonly store: TokenStore,
@@ -52,9 +52,9 @@ export class Markers {
 
   /** Stop holding this tab's rotation marker(s): of one family, or all (after sign-out). */
   release(family?: string): void {
-    for (const [f, marker] of this.held) {
+    for (const [f, [, release]] of this.held) {
       if (family === undefined || f === family) {
-        marker.release();
+        release();
         this.held.delete(f);
       }
     }
@@ -62,26 +62,27 @@ export class Markers {
 
   /**
    * Take marker `seq` of the seq a rotation will store (a failed request is a StorageError: fail closed).
+   * Resolves [settle, granted] (granted: this request took it; else another context holds it already).
    * `settle` settles the claim: `true` once the rotation is stored (this tab's older marker is dropped),
    * `false` when nothing was rotated (the claim is dropped); call it before the family lock is released.
    */
-  private async take(family: string, seq: number): Promise<{ granted: boolean; settle: Settle }> {
+  private async take(family: string, seq: number): Promise<[settle: Settle, granted: boolean]> {
     const { release, granted } = await publishMarker(`${this.prefix(family)}${seq}`).catch(() => {
       throw locksFailed();
     });
-    return {
-      granted,
-      settle: (rotated) => {
+    return [
+      (rotated) => {
         if (!rotated) return release();
         this.release(family);
-        this.held.set(family, { seq, release });
+        this.held.set(family, [seq, release]);
       },
-    };
+      granted,
+    ];
   }
 
   /** Hold the marker of the seq a rotation will store (see take()); a no-op where there are no markers. */
   async claim(family: string, seq: number): Promise<Settle> {
-    return this.crossTab && hasCrossTabLocks() ? (await this.take(family, seq)).settle : () => undefined;
+    return this.crossTab && hasCrossTabLocks() ? (await this.take(family, seq))[0] : () => undefined;
   }
 
   /**
@@ -112,20 +113,20 @@ export class Markers {
     }
     const seq = TokenStore.seqOf(record);
     if (!seqs) {
-      mine?.settle(false);
+      mine?.[0](false);
       throw locksFailed();
     }
     // The query may list this very claim: it is ours, not a rotation another tab made.
-    const wanted = Math.max(...seqs.filter((n) => !(mine?.granted && n === seq + 1)));
-    if ((this.held.get(family)?.seq ?? wanted) < wanted) this.release(family); // another tab holds a newer one
-    if (seq >= wanted) return [record, other, mine?.settle];
-    mine?.settle(false);
+    const wanted = Math.max(...seqs.filter((n) => !(mine?.[1] && n === seq + 1)));
+    if ((this.held.get(family)?.[0] ?? wanted) < wanted) this.release(family); // another tab holds a newer one
+    if (seq >= wanted) return [record, other, mine?.[0]];
+    mine?.[0](false);
     // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
     const caughtUp = await pollUntil(() => this.store.getFamily(family), (r) => !r || TokenStore.seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
     if (caughtUp && TokenStore.seqOf(caughtUp) < wanted) {
       throw new StorageError(`Refresh-token family ${family} at seq ${TokenStore.seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
     }
     const again = await also();
-    return [caughtUp, again, (await claimFor(caughtUp, again))?.settle];
+    return [caughtUp, again, (await claimFor(caughtUp, again))?.[0]];
   }
 }
