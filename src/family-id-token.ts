@@ -20,9 +20,8 @@ export interface IdTokenCheckDeps {
  * unhandled rejection: its outcome is acted on by checkRefreshIdToken.
  */
 export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, receivedAt: number | undefined): Promise<IdTokenClaims> {
-  const p = deps.endpoints().then(({ issuer }) =>
-    verifyIdToken(idToken, { issuer, clientId: deps.clientId, leeway: deps.leeway, jwks: deps.jwks, clock: deps.clock, receivedAt }),
-  );
+  // deps has the clientId, leeway, jwks and clock verifyIdToken wants (and nothing it reads besides).
+  const p = deps.endpoints().then(({ issuer }) => verifyIdToken(idToken, { ...deps, issuer, receivedAt }));
   p.catch(() => undefined);
   return p;
 }

@@ -16,9 +16,9 @@ export interface SendDeps {
 /** The scope a refresh asks for: omitted when it is the grant, else never more than the grant (RFC 6749 §6). */
 export function refreshScope(asked: string, granted: string | undefined): string | undefined {
   if (granted === undefined) return asked;
-  const grant = new Set(granted.split(/\s+/).filter(Boolean));
-  const narrowed = scopeKey(asked).split(' ').filter((s) => grant.has(s)).join(' ');
-  return narrowed && narrowed !== scopeKey(granted) ? narrowed : undefined;
+  const grant = scopeKey(granted);
+  const narrowed = scopeKey(asked).split(' ').filter((s) => grant.split(' ').includes(s)).join(' ');
+  return narrowed && narrowed !== grant ? narrowed : undefined;
 }
 
 /** The refresh request: once, and once more with the same token if the response was lost on the way back. */
@@ -45,18 +45,19 @@ export async function sendRefresh(
   // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt, a DPoP answer.
   const { dpop } = deps;
   const key = record.jkt && dpop ? await dpop.key(record.jkt) : undefined;
-  const once = () => (key && dpop ? dpop.send(key, token, run).then(checkDpopTokenType) : run());
-  try {
-    return await once();
-  } catch (e) {
-    // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
+  const once = () => (key ? dpop!.send(key, token, run).then(checkDpopTokenType) : run());
+  // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
+  return once().catch((e: unknown) => {
     if ((e instanceof NetworkError && e.status === undefined) || e instanceof TimeoutError) return once();
     throw e;
-  }
+  });
 }
 
+/** The family record fields a revocation needs (its refresh token, and its key when DPoP-bound). */
+type Revocable = Pick<FamilyRecord, 'refresh_token' | 'jkt'>;
+
 /** RFC 7009, with a proof from the family's key when it is DPoP-bound (DpopKeyMissingError: nothing sent). */
-export async function sendRevocation(deps: SendDeps, token: string, jkt?: string): Promise<void> {
+export async function sendRevocation(deps: SendDeps, { refresh_token: token, jkt }: Revocable): Promise<void> {
   const { revocation } = await deps.endpoints();
   if (!revocation) return;
   const run = (http?: DpopHttp) => requestRevocation({ revocationUrl: revocation, clientId: deps.clientId, token, timeoutMs: deps.httpTimeoutMs }, http);
@@ -65,6 +66,6 @@ export async function sendRevocation(deps: SendDeps, token: string, jkt?: string
 }
 
 /** RFC 7009; a failure does not stop a sign-out (the family still ends here; the server's lifetimes end it there). */
-export async function revokeRefreshToken(deps: SendDeps, refreshToken: string, jkt?: string): Promise<void> {
-  await sendRevocation(deps, refreshToken, jkt).catch(() => undefined);
+export function revokeRefreshToken(deps: SendDeps, record: Revocable): Promise<void> {
+  return sendRevocation(deps, record).catch(() => undefined);
 }

@@ -1,4 +1,5 @@
 import { ConfigurationError, TimeoutError } from './errors.js';
+import { noop } from './cache/cache.js';
 
 /**
  * runExclusive(name, fn, { timeoutMs }): run fn while holding the lock `name`,
@@ -36,20 +37,19 @@ export interface LockOptions {
 export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean) => Promise<T> | T;
 
 function webLocks(): LockManager | undefined {
-  const nav = (globalThis as { navigator?: Navigator }).navigator;
-  const locks = nav && 'locks' in nav ? nav.locks : undefined;
-  return locks && typeof locks.request === 'function' ? locks : undefined;
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return typeof locks?.request === 'function' ? locks : undefined;
 }
 
 /** True when runExclusive coordinates across tabs (Web Locks available). */
 export function hasCrossTabLocks(): boolean {
-  return webLocks() !== undefined;
+  return !!webLocks();
 }
 
 export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions): Promise<T> {
   const { timeoutMs } = opts;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${String(timeoutMs)}`));
+  if (!(timeoutMs > 0 && timeoutMs < Infinity)) {
+    return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${timeoutMs}`));
   }
   const locks = opts.inTabOnly ? undefined : webLocks();
   return locks ? withWebLock(locks, name, fn, timeoutMs) : withTabLock(name, fn, timeoutMs);
@@ -58,102 +58,85 @@ export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions
 /** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
 function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let pinned = false;
-  const pin = () => !controller.signal.aborted && (pinned = true);
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       if (pinned) return; // a sent request: wait for its answer
       const error = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`);
       controller.abort(error);
       reject(error);
     }, timeoutMs);
+    Promise.resolve()
+      .then(() => fn(controller.signal, () => !controller.signal.aborted && (pinned = true)))
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
   });
-  const work = Promise.resolve().then(() => fn(controller.signal, pin));
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-function waitTimeout(name: string, waitedMs: number): TimeoutError {
-  return new TimeoutError(`Timed out after ${waitedMs} ms waiting for lock "${name}"`);
+/** The names of the Web Locks held now (and, with `pending`, requested); undefined when query() fails. */
+async function lockNames(locks: LockManager, pending?: boolean): Promise<(string | undefined)[] | undefined> {
+  try {
+    const snapshot = await locks.query();
+    return [...(snapshot.held ?? []), ...((pending && snapshot.pending) || [])].map((l) => l.name);
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- Web Locks (cross-tab) ----
 
-async function holdersAhead(locks: LockManager, name: string): Promise<number> {
-  try {
-    const snapshot = await locks.query();
-    const count = (list: LockInfo[] | undefined) => (list ?? []).filter((l) => l.name === name).length;
-    return count(snapshot.held) + count(snapshot.pending);
-  } catch {
-    return 1;
-  }
-}
-
 const NOT_GRANTED: unique symbol = Symbol();
 
 /**
- * Run `hold(fn)` under the Web Lock; resolves with fn's outcome as soon as it settles (the lock is
- * released then too, but the caller does not wait for the release's round trip to the browser).
+ * Run `hold(fn)` under the Web Lock, uncontended first (the common case: one request, no locks.query() on
+ * the critical path), else queued with a wait bounded as described above. Resolves with fn's outcome as
+ * soon as it settles (the lock is released then too, but the caller does not wait for the release's
+ * round trip to the browser).
  */
-function underWebLock<T>(locks: LockManager, name: string, options: { timeoutMs: number; ifAvailable?: boolean; signal?: AbortSignal }, fn: LockedFn<T>, granted?: () => void): Promise<T | typeof NOT_GRANTED> {
-  return new Promise((resolve, reject) => {
-    locks
-      .request(name, { ifAvailable: options.ifAvailable, signal: options.signal } as Parameters<LockManager['request']>[1], (lock) => {
-        if (!lock) return resolve(NOT_GRANTED);
-        granted?.();
-        const work = hold(name, fn, options.timeoutMs);
-        work.then(resolve, reject);
-        return work.catch(() => undefined);
-      })
-      .catch(reject);
-  });
-}
-
 async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
-  // Uncontended (the common case): one request, no locks.query() on the critical path.
-  const quick = await underWebLock(locks, name, { timeoutMs, ifAvailable: true }, fn);
-  if (quick !== NOT_GRANTED) return quick as T;
-  const waitMs = timeoutMs * Math.max(1, await holdersAhead(locks, name));
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), waitMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let acquired = false;
+  let waitMs = 0;
+  const request = (options: { ifAvailable?: boolean; signal?: AbortSignal }) =>
+    new Promise<T | typeof NOT_GRANTED>((resolve, reject) => {
+      locks
+        .request(name, options as Parameters<LockManager['request']>[1], (lock) => {
+          if (!lock) return resolve(NOT_GRANTED);
+          acquired = true; // the wait's timer may still fire: a granted request ignores its signal
+          const work = hold(name, fn, timeoutMs);
+          work.then(resolve, reject);
+          return work.catch(noop);
+        })
+        .catch(reject);
+    });
   try {
-    return (await underWebLock(locks, name, { timeoutMs, signal: controller.signal }, fn, () => {
-      acquired = true;
-      clearTimeout(timer);
-    })) as T;
+    const quick = await request({ ifAvailable: true });
+    if (quick !== NOT_GRANTED) return quick;
+    const ahead = (await lockNames(locks, true))?.filter((n) => n === name).length ?? 1;
+    waitMs = timeoutMs * Math.max(1, ahead);
+    timer = setTimeout(() => controller.abort(), waitMs);
+    return (await request({ signal: controller.signal })) as T;
   } catch (e) {
-    if (!acquired && controller.signal.aborted) throw waitTimeout(name, waitMs);
+    if (!acquired && controller.signal.aborted) throw new TimeoutError(`Timed out after ${waitMs} ms waiting for lock "${name}"`);
     throw e;
   } finally {
     clearTimeout(timer);
   }
 }
 
-// ---- In-tab fallback: one FIFO queue per name; queue[0] holds the lock ----
+// ---- In-tab fallback: one FIFO chain per name ----
 // Every holder here is bounded by its own timeoutMs (hold()), so a waiter
 // always gets the lock after at most the sum of the times of those ahead of
-// it; it needs no timer of its own and never gives up early.
+// it; it needs no timer of its own and never gives up early. (One settled
+// promise per lock name stays in the map: names are few per client.)
 
-const queues = new Map<string, Array<() => void>>();
+const tails = new Map<string, Promise<unknown>>();
 
 function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let queue = queues.get(name);
-    if (!queue) queues.set(name, (queue = []));
-    const q = queue;
-    const start = () => {
-      hold(name, fn, timeoutMs)
-        .then(resolve, reject)
-        .finally(() => {
-          q.shift();
-          if (q.length > 0) q[0]!();
-          else if (queues.get(name) === q) queues.delete(name);
-        });
-    };
-    q.push(start);
-    if (q.length === 1) start();
-  });
+  const run = (tails.get(name) ?? Promise.resolve()).then(() => hold(name, fn, timeoutMs));
+  tails.set(name, run.catch(noop));
+  return run;
 }
 
 // ---- Rotation markers (cross-tab, Web Locks only) ----
@@ -173,18 +156,18 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
  */
 export async function publishMarker(name: string): Promise<{ release: () => void; granted: boolean }> {
   const locks = webLocks();
-  if (!locks) return { release: () => undefined, granted: false };
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  const granted = await new Promise<boolean>((held, failed) => {
-    // ifAvailable: if this exact marker is held already, it is published; never wait for it.
-    locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        held(lock !== null);
-        return lock === null ? undefined : released; // null: not granted (ifAvailable)
-      })
-      .catch(failed);
-  });
+  let release: () => void = noop;
+  const granted =
+    !!locks &&
+    (await new Promise<boolean>((held, failed) => {
+      // ifAvailable: if this exact marker is held already, it is published; never wait for it.
+      locks
+        .request(name, { ifAvailable: true }, (lock) => {
+          held(!!lock);
+          return lock ? new Promise<void>((r) => (release = r)) : undefined; // null: not granted (ifAvailable)
+        })
+        .catch(failed);
+    }));
   return { release, granted };
 }
 
@@ -195,16 +178,12 @@ export async function publishMarker(name: string): Promise<{ release: () => void
  */
 export async function markerSeqs(prefix: string): Promise<number[] | undefined> {
   const locks = webLocks();
-  if (!locks) return undefined;
-  try {
-    const { held } = await locks.query();
-    const seqs = [0];
-    for (const { name } of held ?? []) {
-      const rest = name?.startsWith(prefix) ? name.slice(prefix.length) : '';
-      if (/^\d{1,15}$/.test(rest)) seqs.push(Number(rest));
-    }
-    return seqs;
-  } catch {
-    return undefined;
+  const names = locks && (await lockNames(locks));
+  if (!names) return undefined;
+  const seqs = [0];
+  for (const name of names) {
+    const rest = name?.startsWith(prefix) ? name.slice(prefix.length) : '';
+    if (/^\d{1,15}$/.test(rest)) seqs.push(Number(rest));
   }
+  return seqs;
 }

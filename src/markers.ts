@@ -15,17 +15,29 @@ import { TokenStore, type FamilyRecord } from './cache/token-store.js';
  */
 /** Longest a lock holder waits for its storage to show the latest rotation (well within the lock's hold limit). */
 export const STORAGE_CATCH_UP_MS = 2_000;
-/** The rotation markers cannot be read or taken (fail closed). */
-const LOCKS_FAILED = 'navigator.locks failed: nothing sent';
-/** Poll interval while waiting (storage events end the wait sooner where there are any). */
+/** Poll interval while waiting. */
 const CATCH_UP_POLL_MS = 15;
+/** The rotation markers cannot be read or taken (fail closed). */
+const locksFailed = () => new StorageError('navigator.locks failed: nothing sent');
 
 /** Settles a marker claim: `true` once the rotation is stored, `false` when nothing was rotated. */
 export type Settle = (rotated: boolean) => void;
 
+/**
+ * Read `read()` until `done` says yes, every `ms`, at most `tries` more times (timers, not Date.now():
+ * bounded whatever the clock does); resolves with the last value read.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => unknown, tries: number, ms: number): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (done(value) || tries-- <= 0) return value;
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
 export class Markers {
   /** Rotation marker this tab holds per family: its seq and how to release it. */
-  private readonly held = new Map<string, { seq: number; release: () => void }>();
+  private readonly held = new Map<string, [seq: number, release: () => void]>();
 
   constructor(
     private readonly store: TokenStore,
@@ -34,51 +46,43 @@ export class Markers {
     private readonly crossTab: boolean,
   ) {}
 
-  /** Markers exist only where locks are cross-tab. */
-  private get used(): boolean {
-    return this.crossTab && hasCrossTabLocks();
-  }
-
   private prefix(family: string): string {
     return `${this.lockPrefix}${family}:seq:`;
   }
 
   /** Stop holding this tab's rotation marker(s): of one family, or all (after sign-out). */
   release(family?: string): void {
-    for (const [f, marker] of [...this.held]) {
-      if (family !== undefined && f !== family) continue;
-      marker.release();
-      this.held.delete(f);
+    for (const [f, [, release]] of this.held) {
+      if (family === undefined || f === family) {
+        release();
+        this.held.delete(f);
+      }
     }
-  }
-
-  /** Take marker `seq` (a failed request is a StorageError: fail closed); `settle` as claim() describes. */
-  private async take(family: string, seq: number): Promise<{ granted: boolean; settle: Settle }> {
-    let marker: { release: () => void; granted: boolean };
-    try {
-      marker = await publishMarker(`${this.prefix(family)}${seq}`);
-    } catch {
-      throw new StorageError(LOCKS_FAILED);
-    }
-    return {
-      granted: marker.granted,
-      settle: (rotated) => {
-        if (!rotated) return marker.release();
-        this.release(family);
-        this.held.set(family, { seq, release: marker.release });
-      },
-    };
   }
 
   /**
-   * Hold the marker of the seq a rotation will store. A marker request that
-   * fails is a StorageError. The returned function settles the claim: `true`
-   * once the rotation is stored (this tab's older marker is dropped), `false`
-   * when nothing was rotated (the claim is dropped); call it before the family
-   * lock is released.
+   * Take marker `seq` of the seq a rotation will store (a failed request is a StorageError: fail closed).
+   * Resolves [settle, granted] (granted: this request took it; else another context holds it already).
+   * `settle` settles the claim: `true` once the rotation is stored (this tab's older marker is dropped),
+   * `false` when nothing was rotated (the claim is dropped); call it before the family lock is released.
    */
+  private async take(family: string, seq: number): Promise<[settle: Settle, granted: boolean]> {
+    const { release, granted } = await publishMarker(`${this.prefix(family)}${seq}`).catch(() => {
+      throw locksFailed();
+    });
+    return [
+      (rotated) => {
+        if (!rotated) return release();
+        this.release(family);
+        this.held.set(family, [seq, release]);
+      },
+      granted,
+    ];
+  }
+
+  /** Hold the marker of the seq a rotation will store (see take()); a no-op where there are no markers. */
   async claim(family: string, seq: number): Promise<Settle> {
-    return this.used ? (await this.take(family, seq)).settle : () => undefined;
+    return this.crossTab && hasCrossTabLocks() ? (await this.take(family, seq))[0] : () => undefined;
   }
 
   /**
@@ -89,15 +93,16 @@ export class Markers {
    * `claimIf(record, also)` says a rotation will be attempted (for storage that
    * needs the marker before a request is sent); its settle function is the
    * third element (undefined without a claim). Fails closed: StorageError when
-   * the markers cannot be read or taken.
+   * the markers cannot be read or taken, or storage does not catch up in time.
+   * (Markers exist only where locks are cross-tab.)
    */
   async current<T>(
     family: string,
     also: () => Promise<T>,
     claimIf?: (record: FamilyRecord, other: T) => boolean,
   ): Promise<[FamilyRecord | undefined, T, Settle | undefined]> {
-    if (!this.used) return [...(await Promise.all([this.store.getFamily(family), also()])), undefined];
     const reads = Promise.all([this.store.getFamily(family), also()]);
+    if (!this.crossTab || !hasCrossTabLocks()) return [...(await reads), undefined];
     const claimFor = (r: FamilyRecord | undefined, o: T) => (r && claimIf?.(r, o) ? this.take(family, TokenStore.seqOf(r) + 1) : undefined);
     const early = reads.then(([r, o]) => claimFor(r, o));
     early.catch(() => undefined);
@@ -106,52 +111,22 @@ export class Markers {
       this.release(family); // signed out or family removed
       return [undefined, other, undefined];
     }
-    if (seqs === undefined) {
-      mine?.settle(false);
-      throw new StorageError(LOCKS_FAILED);
+    const seq = TokenStore.seqOf(record);
+    if (!seqs) {
+      mine?.[0](false);
+      throw locksFailed();
     }
     // The query may list this very claim: it is ours, not a rotation another tab made.
-    const wanted = Math.max(...seqs.filter((n) => !(mine?.granted && n === TokenStore.seqOf(record) + 1)));
-    const own = this.held.get(family);
-    if (own && own.seq < wanted) this.release(family); // another tab holds a newer one
-    if (TokenStore.seqOf(record) >= wanted) return [record, other, mine?.settle];
-    mine?.settle(false);
-    const caughtUp = await this.waitForSeq(family, wanted);
-    const again = await also();
-    return [caughtUp, again, (await claimFor(caughtUp, again))?.settle];
-  }
-
-  private async waitForSeq(family: string, wanted: number): Promise<FamilyRecord | undefined> {
-    const target = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener };
-    let wake: () => void = () => undefined;
-    let expired = false;
-    // Timers, not Date.now(): the wait is bounded like the lock's own hold limit.
-    const limit = setTimeout(() => {
-      expired = true;
-      wake();
-    }, STORAGE_CATCH_UP_MS);
-    const onStorage = () => wake();
-    target.addEventListener?.('storage', onStorage);
-    try {
-      for (;;) {
-        const record = await this.store.getFamily(family);
-        if (!record || TokenStore.seqOf(record) >= wanted) return record;
-        if (expired) {
-          throw new StorageError(
-            `Refresh-token family ${family} at seq ${TokenStore.seqOf(record)}, another tab stored seq ${wanted}: storage lags, retry`,
-          );
-        }
-        await new Promise<void>((resolve) => {
-          const poll = setTimeout(resolve, CATCH_UP_POLL_MS);
-          wake = () => {
-            clearTimeout(poll);
-            resolve();
-          };
-        });
-      }
-    } finally {
-      clearTimeout(limit);
-      target.removeEventListener?.('storage', onStorage);
+    const wanted = Math.max(...seqs.filter((n) => !(mine?.[1] && n === seq + 1)));
+    if ((this.held.get(family)?.[0] ?? wanted) < wanted) this.release(family); // another tab holds a newer one
+    if (seq >= wanted) return [record, other, mine?.[0]];
+    mine?.[0](false);
+    // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
+    const caughtUp = await pollUntil(() => this.store.getFamily(family), (r) => !r || TokenStore.seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
+    if (caughtUp && TokenStore.seqOf(caughtUp) < wanted) {
+      throw new StorageError(`Refresh-token family ${family} at seq ${TokenStore.seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
     }
+    const again = await also();
+    return [caughtUp, again, (await claimFor(caughtUp, again))?.[0]];
   }
 }

@@ -20,9 +20,24 @@ export interface Cache {
   compareAndSet?(key: string, expected: unknown, next: unknown): MaybePromise<boolean>;
 }
 
-/** Same JSON form: what compareAndSet compares. */
+/** Same JSON form: what compareAndSet compares (a value JSON cannot encode is never the same). */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+  try {
+    return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+  } catch {
+    return false;
+  }
+}
+
+/** For promises whose failure is handled elsewhere (or deliberately ignored). */
+export const noop = (): undefined => undefined;
+
+/** Keep `p` under `key` in `map` while it is pending (a newer promise under the same key is left alone). */
+export function track<K, T>(map: Map<K, Promise<unknown>>, key: K, p: Promise<T>): Promise<T> {
+  map.set(key, p);
+  const done = () => map.get(key) === p && map.delete(key);
+  p.then(done, done);
+  return p;
 }
 
 /** Prefix of every key rotor-auth writes. */

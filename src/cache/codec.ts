@@ -1,5 +1,6 @@
-import { StorageError } from '../errors.js';
+import { errorText, StorageError } from '../errors.js';
 import { CACHE_KEY_PREFIX } from './cache.js';
+import { obj } from './entries.js';
 
 /**
  * The on-disk form shared by the persistent backends (localStorage,
@@ -10,53 +11,62 @@ import { CACHE_KEY_PREFIX } from './cache.js';
  */
 export const ENTRY_VERSION = 1;
 
-export type Decoded = { ok: true; value: unknown } | { ok: false; reason: string };
+/** The entry a stored value holds (`value`), or why it holds none (`reason`: corrupt or foreign). */
+export type Decoded = { value: unknown; reason?: undefined } | { value?: undefined; reason: string };
 
 export function isRotorKey(key: unknown): key is string {
   return typeof key === 'string' && key.startsWith(CACHE_KEY_PREFIX);
 }
 
 export function encodeEntry(key: string, entry: unknown): string {
-  if (entry === undefined || entry === null) throw new StorageError(`Cannot store ${entry} under "${key}"; use remove()`);
-  let json: string | undefined;
+  if (entry == null) throw new StorageError(`Cannot store ${entry} under "${key}"; use remove()`);
   try {
-    json = JSON.stringify({ v: ENTRY_VERSION, data: entry });
+    return JSON.stringify({ v: ENTRY_VERSION, data: entry });
   } catch (e) {
-    throw new StorageError(`Value for "${key}" is not JSON-serialisable: ${(e as Error).message}`);
+    throw new StorageError(`Value for "${key}" is not JSON-serialisable: ${errorText(e)}`);
   }
-  return json;
 }
 
 export function decodeEntry(raw: unknown): Decoded {
-  if (typeof raw !== 'string') return { ok: false, reason: `not a string (${raw === null ? 'null' : typeof raw})` };
+  if (typeof raw !== 'string') return { reason: `not a string (${typeof raw})` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    return { ok: false, reason: 'invalid JSON' };
+    return { reason: 'invalid JSON' };
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !('v' in parsed) || !('data' in parsed)) {
-    return { ok: false, reason: 'unexpected shape' };
-  }
-  const { v, data } = parsed as { v: unknown; data: unknown };
-  if (v !== ENTRY_VERSION) return { ok: false, reason: `unknown version ${JSON.stringify(v)}` };
-  if (data === undefined || data === null) return { ok: false, reason: 'empty entry' };
-  return { ok: true, value: data };
+  if (!obj(parsed) || !('v' in parsed) || !('data' in parsed)) return { reason: 'unexpected shape' };
+  const { v, data } = parsed;
+  if (v !== ENTRY_VERSION) return { reason: `unknown version ${JSON.stringify(v)}` };
+  return data == null ? { reason: 'empty entry' } : { value: data };
 }
 
 const warned = new Set<string>();
 
 /** console.warn once per (backend, key) that a corrupt or foreign entry was dropped. */
 export function warnDropped(backend: string, key: string, reason: string): void {
-  const id = `${backend}\u0000${key}`;
+  const id = `${backend} ${key}`;
   if (warned.has(id)) return;
   warned.add(id);
-  console.warn(`[rotor-auth] ${backend}: dropped unreadable cache entry "${key}" (${reason})`);
+  console.warn(`rotor-auth ${backend}: dropped unreadable cache entry "${key}" (${reason})`);
+}
+
+/**
+ * The entry a backend read (`raw`), or undefined: a corrupt or foreign value under a rotor-auth key is
+ * logged once and handed to `drop` (which deletes it if it is still there; what it returns is returned).
+ */
+export function entryOf(backend: string, key: string, raw: unknown, drop: () => unknown): unknown {
+  const { value, reason } = decodeEntry(raw);
+  if (reason === undefined || !isRotorKey(key)) return value;
+  warnDropped(backend, key, reason);
+  return drop();
 }
 
 /** Turn anything a storage API throws into a StorageError (typed errors pass through). */
 export function storageFailure(backend: string, op: string, e: unknown): StorageError {
-  if (e instanceof StorageError) return e;
-  const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new StorageError(`${backend} ${op} failed: ${detail}`);
+  // An Error reads `Name: message`.
+  return e instanceof StorageError ? e : new StorageError(`${backend} ${op} failed: ${String(e)}`);
 }
+
+/** The backend does not exist here (no localStorage / IndexedDB). */
+export const unavailable = (backend: string): StorageError => new StorageError(`${backend} is not available in this environment`);

@@ -44,7 +44,8 @@ export function accessEntryFor(
   family: string | undefined,
 ): AccessEntry {
   const now = Date.now();
-  const entry: AccessEntry = {
+  // Optional fields left undefined are not stored (the built-in caches store JSON).
+  return {
     v: 1,
     audience,
     scope,
@@ -52,10 +53,9 @@ export function accessEntryFor(
     token_type: tokens.token_type,
     expires_at: now + tokens.expires_in * 1000,
     obtained_at: now,
+    granted_scope: tokens.scope,
+    family,
   };
-  if (tokens.scope !== undefined) entry.granted_scope = tokens.scope;
-  if (family) entry.family = family;
-  return entry;
 }
 
 export interface SessionEntry {
@@ -68,8 +68,8 @@ export interface SessionEntry {
   pending_id_token?: string;
 }
 
-export function isFresh(entry: AccessEntry, leewayMs: number, now = Date.now()): boolean {
-  return entry.expires_at - leewayMs > now;
+export function isFresh(entry: AccessEntry, leewayMs: number): boolean {
+  return entry.expires_at - leewayMs > Date.now();
 }
 
 /** For cacheMode 'off': only a token obtained after the call started will do. */
@@ -83,26 +83,40 @@ export const str = (v: unknown): v is string => typeof v === 'string' && v.lengt
 export const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-export function isFamily(v: unknown): v is FamilyRecord {
-  return obj(v) && v.v === 1 && str(v.family) && str(v.refresh_token) && num(v.created_at) && num(v.updated_at) &&
-    (v.seq === undefined || (Number.isSafeInteger(v.seq) && (v.seq as number) >= 0)) &&
-    (v.scope === undefined || typeof v.scope === 'string') && (v.not_before === undefined || num(v.not_before)) && (v.jkt === undefined || str(v.jkt));
-}
-export function isAccess(v: unknown): v is AccessEntry {
-  return (
-    obj(v) && v.v === 1 && str(v.audience) && typeof v.scope === 'string' && str(v.access_token) && str(v.token_type) &&
-    num(v.expires_at) && num(v.obtained_at) && (v.family === undefined || str(v.family))
-  );
-}
-export function isJwks(v: unknown): v is StoredJwks {
-  return obj(v) && Array.isArray(v.keys) && num(v.expires_at);
-}
-export function isSession(v: unknown): v is SessionEntry {
-  return (
-    obj(v) && v.v === 1 && str(v.id_token) && obj(v.claims) && str(v.claims.sub) && num(v.obtained_at) &&
-    (v.family === undefined || str(v.family))
-  );
-}
+type Check = (v: unknown) => boolean;
+const optional = (check: Check): Check => (v) => v === undefined || check(v);
+const text: Check = (v) => typeof v === 'string';
+/** A validator: an object whose fields each pass their check. */
+const shape =
+  <T>(fields: Record<string, Check>) =>
+  (v: unknown): v is T =>
+    obj(v) && Object.keys(fields).every((k) => fields[k]!(v[k]));
+const v1: Check = (v) => v === 1;
+const family = optional(str);
+
+export const isFamily = shape<FamilyRecord>({
+  v: v1,
+  family: str,
+  refresh_token: str,
+  created_at: num,
+  updated_at: num,
+  seq: optional((v) => Number.isSafeInteger(v) && (v as number) >= 0),
+  scope: optional(text),
+  not_before: optional(num),
+  jkt: optional(str),
+});
+export const isAccess = shape<AccessEntry>({
+  v: v1,
+  audience: str,
+  scope: text,
+  access_token: str,
+  token_type: str,
+  expires_at: num,
+  obtained_at: num,
+  family,
+});
+export const isJwks = shape<StoredJwks>({ keys: Array.isArray, expires_at: num });
+export const isSession = shape<SessionEntry>({ v: v1, id_token: str, claims: shape({ sub: str }), obtained_at: num, family });
 
 /** Scope as a cache-key component: de-duplicated and sorted, so word order does not matter. */
 export function scopeKey(scope: string): string {

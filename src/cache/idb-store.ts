@@ -11,7 +11,7 @@ export function openStore(dbName: string, storeName: string): UseStore {
   let dbp: Promise<IDBDatabase> | undefined;
 
   const open = (version: number | undefined, attempts: number): Promise<IDBDatabase> => {
-    const request = version === undefined ? indexedDB.open(dbName) : indexedDB.open(dbName, version);
+    const request = indexedDB.open(dbName, version); // undefined: the current version (WebIDL: a missing argument)
     request.onupgradeneeded = () => {
       if (!request.result.objectStoreNames.contains(storeName)) request.result.createObjectStore(storeName);
     };
@@ -23,33 +23,27 @@ export function openStore(dbName: string, storeName: string): UseStore {
       },
       (error: unknown) => {
         // Another tab upgraded past the version we asked for: open whatever is current.
-        if (attempts > 0 && error instanceof DOMException && error.name === 'VersionError') return open(undefined, attempts - 1);
+        if (attempts > 0 && (error as Error)?.name === 'VersionError') return open(undefined, attempts - 1);
         throw error;
       },
     );
   };
 
-  const database = (): Promise<IDBDatabase> => {
-    if (dbp) return dbp;
-    const p = open(undefined, 3);
-    dbp = p;
-    p.then(
+  // One connection, opened on first use; forgotten when it closes or another instance or tab upgrades the database.
+  const database = (): Promise<IDBDatabase> =>
+    (dbp ??= open(undefined, 3).then(
       (db) => {
-        const forget = () => {
-          if (dbp === p) dbp = undefined;
-        };
-        db.onclose = forget;
-        db.onversionchange = () => {
+        db.onclose = db.onversionchange = () => {
           db.close();
-          forget();
+          dbp = undefined;
         };
+        return db;
       },
-      () => {
-        if (dbp === p) dbp = undefined;
+      (error: unknown) => {
+        dbp = undefined;
+        throw error;
       },
-    );
-    return p;
-  };
+    ));
 
   return (txMode, callback) => database().then((db) => callback(db.transaction(storeName, txMode).objectStore(storeName)));
 }

@@ -1,7 +1,6 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import { StorageError } from '../errors.js';
-import { sameJson, type Cache } from './cache.js';
-import { decodeEntry, encodeEntry, isRotorKey, storageFailure, warnDropped } from './codec.js';
+import { noop, sameJson, type Cache } from './cache.js';
+import { decodeEntry, encodeEntry, entryOf, isRotorKey, storageFailure, unavailable } from './codec.js';
 import { openStore } from './idb-store.js';
 
 const BACKEND = 'IndexedDB';
@@ -33,7 +32,7 @@ export class IndexedDbCache implements Cache {
   }
 
   #open(): UseStore {
-    if (typeof indexedDB === 'undefined') throw new StorageError('IndexedDB is not available in this environment');
+    if (typeof indexedDB === 'undefined') throw unavailable(BACKEND);
     return (this.#store ??= openStore(this.dbName, this.storeName));
   }
 
@@ -65,19 +64,12 @@ export class IndexedDbCache implements Cache {
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const raw = await this.#run(key, 'read');
     if (raw === undefined) return undefined;
-    const decoded = decodeEntry(raw);
-    if (decoded.ok) return decoded.value as T;
-    if (isRotorKey(key)) {
-      warnDropped(BACKEND, key, decoded.reason);
-      // Delete only if it still holds `raw` (another tab may have written a good entry meanwhile).
-      await this.#run(key, 'remove', (current) => (sameRaw(current, raw) ? null : undefined)).catch(() => undefined);
-    }
-    return undefined;
+    // A dropped entry is deleted only if it still holds `raw` (another tab may have written a good entry meanwhile).
+    return entryOf(BACKEND, key, raw, () => this.#run(key, 'remove', (current) => (sameJson(current, raw) ? null : undefined)).then(noop, noop)) as T | undefined;
   }
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
-    const raw = encodeEntry(key, entry);
-    await this.#run(key, 'write', raw);
+    await this.#run(key, 'write', encodeEntry(key, entry));
   }
 
   async remove(key: string): Promise<void> {
@@ -87,10 +79,7 @@ export class IndexedDbCache implements Cache {
   /** Compare-and-swap in one readwrite transaction. */
   async compareAndSet(key: string, expected: unknown, next: unknown): Promise<boolean> {
     const raw = encodeEntry(key, next);
-    return !!(await this.#run(key, 'write', (current) => {
-      const decoded = current === undefined ? undefined : decodeEntry(current);
-      return sameJson(decoded?.ok ? decoded.value : undefined, expected) ? raw : undefined;
-    }));
+    return !!(await this.#run(key, 'write', (current) => (sameJson(decodeEntry(current).value, expected) ? raw : undefined)));
   }
 
   /** Only rotor-auth keys (`@@rotor@@…`). */
@@ -157,14 +146,4 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
     tx.oncomplete = () => resolve(batch.forEach((o) => o.change !== undefined && o.resolve(o.changed)));
     tx.onabort = () => reject(failure ?? tx.error);
   });
-}
-
-function sameRaw(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  // Structured clones of non-strings are never ===; compare their JSON form.
-  try {
-    return typeof a === typeof b && JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,5 @@
-import { StorageError } from '../errors.js';
 import type { Cache } from './cache.js';
-import { decodeEntry, encodeEntry, isRotorKey, storageFailure, warnDropped } from './codec.js';
+import { encodeEntry, entryOf, isRotorKey, storageFailure, unavailable } from './codec.js';
 
 const BACKEND = 'localStorage';
 
@@ -20,74 +19,41 @@ export class LocalStorageCache implements Cache {
     this.#storage = storage;
   }
 
-  #store(): Storage {
-    if (this.#storage) return this.#storage;
-    let storage: Storage | undefined;
+  /** `f` on the storage; whatever throws (SecurityError where storage is disabled, QuotaExceededError…) is a StorageError naming `op`. */
+  #do<T>(op: string, f: (storage: Storage) => T): T {
     try {
-      storage = (globalThis as { localStorage?: Storage }).localStorage;
+      const storage = this.#storage ?? (globalThis as { localStorage?: Storage }).localStorage;
+      if (!storage) throw unavailable(BACKEND);
+      return f(storage);
     } catch (e) {
-      // Accessing localStorage throws SecurityError when storage is disabled.
-      throw storageFailure(BACKEND, 'access', e);
+      throw storageFailure(BACKEND, op, e);
     }
-    if (!storage) throw new StorageError('localStorage is not available in this environment');
-    return storage;
   }
 
   get<T = unknown>(key: string): T | undefined {
-    const storage = this.#store();
-    let raw: string | null;
-    try {
-      raw = storage.getItem(key);
-    } catch (e) {
-      throw storageFailure(BACKEND, 'read', e);
-    }
+    const raw = this.#do('read', (s) => s.getItem(key));
     if (raw === null) return undefined;
-    const decoded = decodeEntry(raw);
-    if (decoded.ok) return decoded.value as T;
-    if (isRotorKey(key)) {
-      warnDropped(BACKEND, key, decoded.reason);
+    return entryOf(BACKEND, key, raw, () => {
       try {
         // Synchronous read-compare-delete: only drop what we actually read.
-        if (storage.getItem(key) === raw) storage.removeItem(key);
+        this.#do('remove', (s) => s.getItem(key) === raw && s.removeItem(key));
       } catch {
         // Could not delete: still never hand a corrupt entry to the app.
       }
-    }
-    return undefined;
+    }) as T | undefined;
   }
 
   set<T = unknown>(key: string, entry: T): void {
-    const raw = encodeEntry(key, entry);
-    const storage = this.#store();
-    try {
-      storage.setItem(key, raw);
-    } catch (e) {
-      // QuotaExceededError etc.: setItem is all-or-nothing, the old value stays.
-      throw storageFailure(BACKEND, 'write', e);
-    }
+    // setItem is all-or-nothing: on QuotaExceededError etc. the old value stays.
+    this.#do('write', (s) => s.setItem(key, encodeEntry(key, entry)));
   }
 
   remove(key: string): void {
-    const storage = this.#store();
-    try {
-      storage.removeItem(key);
-    } catch (e) {
-      throw storageFailure(BACKEND, 'remove', e);
-    }
+    this.#do('remove', (s) => s.removeItem(key));
   }
 
   /** Only rotor-auth keys (`@@rotor@@…`); the app's own entries are not listed. */
   allKeys(): string[] {
-    const storage = this.#store();
-    const keys: string[] = [];
-    try {
-      for (let i = 0; i < storage.length; i++) {
-        const key = storage.key(i);
-        if (isRotorKey(key)) keys.push(key);
-      }
-    } catch (e) {
-      throw storageFailure(BACKEND, 'list', e);
-    }
-    return keys;
+    return this.#do('list', (s) => Array.from({ length: s.length }, (_, i) => s.key(i)).filter(isRotorKey));
   }
 }

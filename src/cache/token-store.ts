@@ -1,15 +1,14 @@
 import type { StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
-import { CACHE_KEY_PREFIX, sameJson, type Cache } from './cache.js';
-import { errorText } from '../errors.js';
-import { storageFailure } from './codec.js';
+import { CACHE_KEY_PREFIX, noop, sameJson, track, type Cache } from './cache.js';
+import { storageFailure, warnDropped } from './codec.js';
 import { IndexedDbCache } from './indexeddb.js';
 import { LocalStorageCache } from './local-storage.js';
 import { InMemoryCache } from './memory.js';
 import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
 
 export {
-  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey,
+  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey, str,
   type AccessEntry, type FamilyRecord, type SessionEntry,
 } from './entries.js';
 
@@ -27,11 +26,20 @@ export {
  */
 export class TokenStore {
   readonly prefix: string;
+  readonly sessionKey: string;
+  private readonly manifestKey: string;
+  private readonly jwksKey: string;
   private manifestChain: Promise<unknown> = Promise.resolve();
-  private warned = false;
+  /** Writes in flight: a read of the same key in this tab waits for them (read your writes). */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Access-entry keys by `audience scope` as asked (the cache-hit path computes no scope key). */
+  private readonly accessKeys = new Map<string, string>();
 
   constructor(private readonly cache: Cache, clientId: string) {
-    this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::`;
+    const prefix = (this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::`);
+    this.sessionKey = `${prefix}id`;
+    this.manifestKey = `${prefix}keys`;
+    this.jwksKey = `${prefix}jwks`;
   }
 
   /** Every tab reads what any tab wrote as soon as the write completes (IndexedDB; not localStorage across tabs). */
@@ -45,83 +53,57 @@ export class TokenStore {
   }
 
   familyKey = (family: string): string => `${this.prefix}rt::${family}`;
-  /** Access-entry keys by `audience scope` as asked (the cache-hit path computes no scope key). */
-  private readonly accessKeys = new Map<string, string>();
   accessKey = (audience: string, scope: string): string => {
     const id = `${audience} ${scope}`;
     let key = this.accessKeys.get(id);
     if (key === undefined) this.accessKeys.set(id, (key = `${this.prefix}at::${audience}::${scopeKey(scope)}`));
     return key;
   };
-  get sessionKey(): string {
-    return `${this.prefix}id`;
-  }
-  private get manifestKey(): string {
-    return `${this.prefix}keys`;
-  }
 
-  /** Writes in flight: a read of the same key in this tab waits for them (read your writes). */
-  private readonly writing = new Map<string, Promise<unknown>>();
-
-  private async read<T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> {
-    let value: unknown;
-    const pending = this.writing.get(key);
-    if (pending) await pending.catch(() => undefined);
-    try {
-      value = await this.cache.get(key);
-    } catch (e) {
-      // A custom cache that JSON-parses corrupt data: the entry does not decode (never an I/O failure).
-      if (!(e instanceof SyntaxError)) throw storageFailure('cache', 'read', e);
-      this.drop(key, e);
-      return undefined;
-    }
-    if (value === undefined || value === null) return undefined;
-    if (check(value)) return value;
-    this.drop(key, 'unexpected shape');
-    return undefined;
-  }
-
-  /** A backend read; a backend that throws is a StorageError (transient: nothing is dropped). */
-  private async raw(key: string): Promise<unknown> {
+  /**
+   * A backend read, after this tab's writes of the key; a backend that throws is a StorageError
+   * (transient: nothing is dropped), except a custom cache's JSON SyntaxError with `parseError`: that
+   * value is returned instead (the entry does not decode; never an I/O failure).
+   */
+  private async raw(key: string, parseError?: unknown): Promise<unknown> {
+    await this.writing.get(key)?.catch(noop);
     try {
       return await this.cache.get(key);
     } catch (e) {
+      if (parseError && e instanceof SyntaxError) return parseError;
       throw storageFailure('cache', 'read', e);
     }
   }
 
-  private drop(key: string, reason: unknown): void {
-    if (!this.warned) {
-      this.warned = true;
-      console.warn(`rotor-auth: dropped unreadable cache entry ${key} (${errorText(reason)})`);
-    }
-    void Promise.resolve()
-      .then(() => this.remove(key))
-      .catch(() => undefined);
+  /** An entry of the shape `check` wants; one that decodes to another shape is dropped (and logged once). */
+  private async read<T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> {
+    const value = await this.raw(key, 'invalid JSON');
+    if (value == null || check(value)) return value ?? undefined;
+    warnDropped('cache', key, value === 'invalid JSON' ? value : 'unexpected shape');
+    this.remove(key).catch(noop); // after this read returns (remove() first awaits)
+    return undefined;
   }
 
   /** `later`: start the write a task later (off the caller's path); reads in this tab wait for it all the same. */
   private write(key: string, value: unknown, later?: boolean): Promise<void> {
-    const p = (async () => {
-      if (later) await new Promise((r) => setTimeout(r));
-      await this.cache.set(key, value);
-      if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
-    })();
-    this.writing.set(key, p);
-    const done = () => {
-      if (this.writing.get(key) === p) this.writing.delete(key);
-    };
-    p.then(done, done);
-    return p;
+    return track(
+      this.writing,
+      key,
+      (async () => {
+        if (later) await new Promise((r) => setTimeout(r));
+        await this.cache.set(key, value);
+        if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
+      })(),
+    );
   }
 
   private async remove(key: string): Promise<void> {
-    await this.writing.get(key)?.catch(() => undefined); // never overtaken by a write issued before it
+    await this.writing.get(key)?.catch(noop); // never overtaken by a write issued before it
     await this.cache.remove(key);
     if (!this.cache.allKeys) await this.updateManifest((keys) => keys.delete(key));
   }
 
-  /** Serialised in this instance and, through a lock, across instances and tabs (the cache may be shared). */
+  /** Serialised in this instance (in order) and, through a lock, across instances and tabs (the cache may be shared). */
   private updateManifest(change: (keys: Set<string>) => void): Promise<void> {
     const next = this.manifestChain.then(() =>
       runExclusive(
@@ -134,7 +116,7 @@ export class TokenStore {
         { timeoutMs: 10_000 },
       ),
     );
-    this.manifestChain = next.catch(() => undefined);
+    this.manifestChain = next.catch(noop);
     return next;
   }
 
@@ -143,22 +125,20 @@ export class TokenStore {
     return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
   }
 
-  /** Every key of this client (without the manifest). */
-  async keys(): Promise<string[]> {
+  /** Every key of this client (without the manifest and transactions), or those that start with `prefix` + `kind`. */
+  async keys(kind = ''): Promise<string[]> {
     const all = this.cache.allKeys ? await this.cache.allKeys() : await this.manifest();
-    return [...new Set([...all, ...this.writing.keys()])].filter((k) => k.startsWith(this.prefix) && k !== this.manifestKey && !k.startsWith(`${this.prefix}tx::`));
+    return [...new Set([...all, ...this.writing.keys()])].filter((k) => k.startsWith(this.prefix + kind) && k !== this.manifestKey && !k.startsWith(`${this.prefix}tx::`));
   }
 
   getFamily(family: string): Promise<FamilyRecord | undefined> {
     return this.read(this.familyKey(family), isFamily);
   }
 
-  async createFamily(family: string, refreshToken: string, scope?: string, jkt?: string): Promise<void> {
+  createFamily(family: string, refreshToken: string, scope?: string, jkt?: string): Promise<void> {
     const now = Date.now();
-    const record: FamilyRecord = { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now };
-    if (scope !== undefined) record.scope = scope;
-    if (jkt) record.jkt = jkt;
-    await this.write(this.familyKey(family), record);
+    // Optional fields left undefined are not stored (the built-in caches store JSON).
+    return this.write(this.familyKey(family), { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now, scope, jkt });
   }
 
   /** A record's sequence number (0 for records written before `seq` existed). */
@@ -172,23 +152,18 @@ export class TokenStore {
    * compare and write under the family lock the caller holds). A throwing
    * write is tried once more. Returns whether it stored.
    */
-  async casFamily(expected: FamilyRecord, next: FamilyRecord): Promise<boolean> {
+  casFamily(expected: FamilyRecord, next: FamilyRecord): Promise<boolean> {
     const key = this.familyKey(expected.family);
-    const once = async (): Promise<boolean> => {
-      if (this.cache.compareAndSet) return !!(await this.cache.compareAndSet(key, expected, next));
-      if (!sameJson(await this.raw(key), expected)) return false;
-      await this.cache.set(key, next);
-      return true;
-    };
-    try {
-      return await once();
-    } catch {
-      try {
-        return await once();
-      } catch (e) {
+    const { cache } = this;
+    const once = async (): Promise<boolean> =>
+      cache.compareAndSet
+        ? !!(await cache.compareAndSet(key, expected, next))
+        : sameJson(await this.raw(key), expected) && (await cache.set(key, next), true);
+    return once()
+      .catch(once)
+      .catch((e: unknown) => {
         throw storageFailure('cache', 'write', e);
-      }
-    }
+      });
   }
 
   getAccess(audience: string, scope: string): Promise<AccessEntry | undefined> {
@@ -199,10 +174,9 @@ export class TokenStore {
     return this.write(this.accessKey(entry.audience, entry.scope), entry);
   }
 
-  /** Remove the access entry of (audience, scope); with `onlyIf`, only while it holds that access token. */
-  async removeAccess(audience: string, scope: string, onlyIf?: string): Promise<void> {
-    if (onlyIf !== undefined && (await this.getAccess(audience, scope))?.access_token !== onlyIf) return;
-    await this.remove(this.accessKey(audience, scope));
+  /** Remove `entry` (only while its (audience, scope) still holds its access token). */
+  async removeAccess({ audience, scope, access_token }: AccessEntry): Promise<void> {
+    if ((await this.getAccess(audience, scope))?.access_token === access_token) await this.remove(this.accessKey(audience, scope));
   }
 
   getSession(): Promise<SessionEntry | undefined> {
@@ -223,24 +197,21 @@ export class TokenStore {
     const record = await this.getFamily(family);
     if (onlyIf !== undefined && record && record.refresh_token !== onlyIf) return false;
     const doomed: string[] = [this.familyKey(family)];
-    for (const key of await this.keys()) {
-      if (key.startsWith(`${this.prefix}at::`)) {
-        const entry: unknown = await this.raw(key);
-        if (!isAccess(entry) || entry.family === family) doomed.push(key);
-      }
+    for (const key of await this.keys('at::')) {
+      const entry: unknown = await this.raw(key);
+      if (!isAccess(entry) || entry.family === family) doomed.push(key);
     }
-    const session = await this.getSession();
-    if (session?.family === family) doomed.push(this.sessionKey, `${this.prefix}jwks`); // signed out: nothing of the client stays
+    if ((await this.getSession())?.family === family) doomed.push(this.sessionKey, this.jwksKey); // signed out: nothing of the client stays
     for (const key of doomed) await this.remove(key);
     return true;
   }
 
   getJwks(): Promise<StoredJwks | undefined> {
-    return this.read(`${this.prefix}jwks`, isJwks);
+    return this.read(this.jwksKey, isJwks);
   }
 
   setJwks(jwks: StoredJwks): Promise<void> {
-    return this.write(`${this.prefix}jwks`, jwks);
+    return this.write(this.jwksKey, jwks);
   }
 
   /** Remove every entry of this client. */
@@ -251,7 +222,6 @@ export class TokenStore {
 
   /** All family ids that have a record. */
   async families(): Promise<string[]> {
-    const p = `${this.prefix}rt::`;
-    return (await this.keys()).filter((k) => k.startsWith(p)).map((k) => k.slice(p.length));
+    return (await this.keys('rt::')).map((k) => k.slice(this.familyKey('').length));
   }
 }

@@ -330,7 +330,14 @@ describe('TokenStore', () => {
     expect(cache.get('@@rotor@@::demo::rt::f1')).toBeUndefined();
     expect(cache.get('@@rotor@@::demo::id')).toBeUndefined();
     expect(cache.get('other-library')).toEqual({ keep: true });
-    expect(warn).toHaveBeenCalledTimes(1);
+    // Reported once per key: each warning names the entry it dropped and why.
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringMatching(/"@@rotor@@::demo::rt::f1" \(unexpected shape\)/),
+      expect.stringMatching(/"@@rotor@@::demo::id" \(unexpected shape\)/),
+    ]);
+    cache.set('@@rotor@@::demo::id', 'garbage');
+    expect(await store.getSession()).toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(2);
     warn.mockRestore();
   });
 });
