@@ -1,5 +1,6 @@
 import type { SessionEvent } from './events.js';
 import type { FamilyLock } from './family-lock.js';
+import { pollUntil } from './markers.js';
 import type { TabMessage } from './tab-sync.js';
 import type { TokenStore } from './cache/token-store.js';
 
@@ -21,12 +22,7 @@ export async function fromOtherTab(
   if (t === 'tokenRefreshed') return emit(m);
   if (t !== 'signedIn' && t !== 'logout' && t !== 'family_removed') return;
   // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
-  let s;
-  for (let i = 0; i < 40; i++) {
-    s = await store.getSession().catch(() => undefined);
-    if (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const s = await pollUntil(() => store.getSession().catch(() => undefined), (s) => (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)), 39, 25);
   // A removed family signs this tab out when it was the session's.
   if (t === 'signedIn') emit(m);
   else if (!s) otherTab();
