@@ -4,7 +4,7 @@ import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError, TimeoutError
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from './id-token.js';
-import { runExclusive } from './lock.js';
+import { runExclusive, warmLocks } from './lock.js';
 import { noop, track } from './cache/cache.js';
 import { Markers, type Settle } from './markers.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
@@ -48,6 +48,7 @@ export class FamilyLock {
 
   constructor(private readonly deps: FamilyDeps) {
     this.markers = new Markers(deps.store, `rotor-auth:${deps.clientId}:`, !deps.inTabOnly);
+    if (!deps.inTabOnly) warmLocks();
   }
 
   refresh(req: RefreshRequest): Promise<AccessEntry> {

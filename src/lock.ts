@@ -46,6 +46,11 @@ export function hasCrossTabLocks(): boolean {
   return !!webLocks();
 }
 
+/** A page's first Web Lock call costs milliseconds (the browser connects its lock manager): make it early, off the refresh path. */
+export function warmLocks(): void {
+  webLocks()?.query().catch(() => undefined);
+}
+
 export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions): Promise<T> {
   const { timeoutMs } = opts;
   if (!(timeoutMs > 0 && timeoutMs < Infinity)) {

@@ -200,3 +200,20 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     await expect(runExclusive(name, async () => 'next tab', { timeoutMs: 2_000 })).resolves.toBe('next tab');
   });
 });
+
+describe('warming the Web Locks API', () => {
+  it('a client with a shared cache makes its first lock call at construction (a query, nothing held); a memory client makes none', async () => {
+    const locks = new FakeLockManager();
+    const query = vi.spyOn(locks, 'query');
+    const request = vi.spyOn(locks, 'request');
+    vi.stubGlobal('navigator', { locks });
+    const { AuthClient } = await import('../../src/client.js');
+    const { InMemoryCache } = await import('../../src/cache/memory.js');
+    new AuthClient({ domain: 'auth.rotor.test', clientId: 'demo', cacheLocation: 'memory' });
+    expect(query).not.toHaveBeenCalled();
+    new AuthClient({ domain: 'auth.rotor.test', clientId: 'demo', cache: new InMemoryCache() });
+    expect(query).toHaveBeenCalledTimes(1);
+    expect(request).not.toHaveBeenCalled();
+    expect(locks.held.size).toBe(0);
+  });
+});
