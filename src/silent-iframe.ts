@@ -67,37 +67,32 @@ export function waitForResponse(
     cleanup();
     return Promise.reject(err);
   }
-  let resolve!: (value: AuthorizationResponse) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<AuthorizationResponse>((ok, fail) => {
-    resolve = ok;
-    reject = fail;
+  return new Promise<AuthorizationResponse>((resolve, reject) => {
+    let done = false;
+    /** Settles once: with `value`, else with `error`. */
+    const finish = (value?: AuthorizationResponse, error?: Error): void => {
+      if (done) return;
+      done = true;
+      window.removeEventListener('message', onMessage);
+      clearTimeout(timer);
+      try {
+        cleanup();
+      } finally {
+        if (value) resolve(value);
+        else reject(error as Error);
+      }
+    };
+    const onMessage = (event: MessageEvent): void => {
+      if (event.origin !== origin) return;
+      const expected = source();
+      if (expected === null || event.source !== expected) return;
+      const value = readAuthorizationResponse(event.data, opts.state);
+      if (value) finish(value);
+    };
+    window.addEventListener('message', onMessage);
+    const timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
+    start((error) => finish(undefined, error));
   });
-  let done = false;
-  /** Settles once: with `value`, else with `error`. */
-  const finish = (value?: AuthorizationResponse, error?: Error): void => {
-    if (done) return;
-    done = true;
-    window.removeEventListener('message', onMessage);
-    clearTimeout(timer);
-    try {
-      cleanup();
-    } finally {
-      if (value) resolve(value);
-      else reject(error as Error);
-    }
-  };
-  const onMessage = (event: MessageEvent): void => {
-    if (event.origin !== origin) return;
-    const expected = source();
-    if (expected === null || event.source !== expected) return;
-    const value = readAuthorizationResponse(event.data, opts.state);
-    if (value) finish(value);
-  };
-  window.addEventListener('message', onMessage);
-  const timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
-  start((error) => finish(undefined, error));
-  return promise;
 }
 
 /**
