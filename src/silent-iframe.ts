@@ -57,18 +57,10 @@ export function waitForResponse(
   cleanup: () => void,
   start: (fail: (error: Error) => void) => void,
 ): Promise<AuthorizationResponse> {
-  let timeoutMs: number;
-  let origin: string;
-  try {
-    timeoutMs = checkTimeout(opts.timeoutInSeconds);
-    // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
-    origin = new URL(opts.expectedOrigin).origin;
-  } catch (err) {
-    cleanup();
-    return Promise.reject(err);
-  }
   return new Promise<AuthorizationResponse>((resolve, reject) => {
     let done = false;
+    let origin: string;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     /** Settles once: with `value`, else with `error`. */
     const finish = (value?: AuthorizationResponse, error?: Error): void => {
       if (done) return;
@@ -89,8 +81,15 @@ export function waitForResponse(
       const value = readAuthorizationResponse(event.data, opts.state);
       if (value) finish(value);
     };
+    try {
+      const timeoutMs = checkTimeout(opts.timeoutInSeconds);
+      // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
+      origin = new URL(opts.expectedOrigin).origin;
+      timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
+    } catch (err) {
+      return finish(undefined, err as Error); // bad opts: cleaned up, nothing started
+    }
     window.addEventListener('message', onMessage);
-    const timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
     start((error) => finish(undefined, error));
   });
 }
