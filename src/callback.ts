@@ -31,7 +31,7 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
   if (!['state', 'code', 'error'].some((k) => params.has(k)) && parsed.hash.length > 1) {
     params = new URLSearchParams(parsed.hash.slice(1));
   }
-  if (![...params.keys()].length) throw new InvalidResponseError('Callback URL has no parameters');
+  if (!`${params}`) throw new InvalidResponseError('Callback URL has no parameters');
   const single = (name: string): string | undefined => {
     const all = params.getAll(name);
     if (all.length > 1) throw new InvalidResponseError(`Callback parameter "${name}" is repeated`);
