@@ -214,8 +214,8 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   }
   const cacheLocation = o.cacheLocation ?? 'memory';
   if (!CACHE_LOCATIONS.includes(cacheLocation)) must('cacheLocation', `one of ${CACHE_LOCATIONS.join(', ')}`, cacheLocation);
-  const c = o.cache as Partial<Cache> | null | undefined;
-  if (c !== undefined && (typeof c?.get !== 'function' || typeof c.set !== 'function' || typeof c.remove !== 'function')) {
+  const c = o.cache as Record<string, unknown> | null | undefined;
+  if (c !== undefined && ['get', 'set', 'remove'].some((m) => typeof c?.[m] !== 'function')) {
     bad('Option "cache" must have get, set and remove');
   }
   if (o.refreshTokenMode !== undefined && o.refreshTokenMode !== 'offline') must('refreshTokenMode', '"offline"', o.refreshTokenMode);
