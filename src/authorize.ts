@@ -5,6 +5,7 @@ import { ConfigurationError, mustBe, NO_REFRESH_TOKEN_HINT } from './errors.js';
 import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { randomString, s256Challenge } from './pkce.js';
+import { withQuery } from './logout.js';
 import { processTokenResponse, requestCodeGrant, type DpopHttp } from './token-endpoint.js';
 import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
@@ -90,8 +91,7 @@ export async function prepareAuthorization(
     code_challenge: await s256Challenge(codeVerifier),
     code_challenge_method: 'S256',
   };
-  for (const [k, v] of Object.entries(query)) if (v != null) url.searchParams.set(k, String(v));
-  return { url: url.toString(), tx };
+  return { url: withQuery(url, query), tx };
 }
 
 export interface CompleteOptions {

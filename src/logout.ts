@@ -22,17 +22,18 @@ export function buildLogoutUrl(endpoints: Endpoints, clientId: string, options: 
   const url = new URL(endpoints.logout.url);
   const { returnTo, federated, ...extra } = options.logoutParams ?? {};
   const client = options.clientId === null ? undefined : (options.clientId ?? clientId);
-  const set = (k: string, v: string | number | boolean | undefined) => {
-    if (v !== undefined) url.searchParams.set(k, String(v));
-  };
-  for (const [k, v] of Object.entries(extra)) set(k, v);
-  set('client_id', client);
-  if (endpoints.logout.style === 'auth0') {
-    set('returnTo', returnTo);
-    if (federated) url.searchParams.set('federated', '');
-  } else {
-    set('id_token_hint', idToken);
-    set('post_logout_redirect_uri', returnTo);
-  }
+  // extra first: a value the SDK sets replaces the caller's, an undefined one leaves it
+  return withQuery(
+    url,
+    extra,
+    endpoints.logout.style === 'auth0'
+      ? { client_id: client, returnTo, federated: federated ? '' : undefined }
+      : { client_id: client, id_token_hint: idToken, post_logout_redirect_uri: returnTo },
+  );
+}
+
+/** `url` with each defined value of each of `params` set as a query parameter, in order. */
+export function withQuery(url: URL, ...params: Record<string, unknown>[]): string {
+  for (const [k, v] of params.flatMap(Object.entries)) if (v != null) url.searchParams.set(k, String(v));
   return url.toString();
 }
