@@ -7,6 +7,7 @@ import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../sr
 import { createCodeVerifier, s256Challenge } from '../../src/pkce.js';
 import { processTokenResponse } from '../../src/token-endpoint.js';
 import { TransactionStore, type Transaction } from '../../src/transaction.js';
+import { buildLogoutUrl } from '../../src/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
 import { TokenStore, type AccessEntry } from '../../src/cache/token-store.js';
 import type { Cache } from '../../src/cache/cache.js';
@@ -339,5 +340,34 @@ describe('TokenStore', () => {
     expect(await store.getSession()).toBeUndefined();
     expect(warn).toHaveBeenCalledTimes(2);
     warn.mockRestore();
+  });
+});
+
+describe('buildLogoutUrl', () => {
+  const oidc = { ...endpointsFromDomain('auth.example.com'), logout: { url: 'https://auth.example.com/end', style: 'oidc' as const } };
+
+  it('keeps the caller\'s own parameters unless the SDK sets a value for them', () => {
+    const url = new URL(
+      buildLogoutUrl(oidc, 'cid', { clientId: null, logoutParams: { post_logout_redirect_uri: 'https://app/x', client_id: 'own', ui_locales: 'fr' } }) as string,
+    );
+    expect([...url.searchParams]).toEqual([
+      ['post_logout_redirect_uri', 'https://app/x'],
+      ['client_id', 'own'],
+      ['ui_locales', 'fr'],
+    ]);
+    const sdk = new URL(buildLogoutUrl(oidc, 'cid', { logoutParams: { returnTo: 'https://app/bye', client_id: 'own' } }, 'idt') as string);
+    expect([...sdk.searchParams]).toEqual([
+      ['client_id', 'cid'],
+      ['id_token_hint', 'idt'],
+      ['post_logout_redirect_uri', 'https://app/bye'],
+    ]);
+  });
+
+  it('auth0 style: returnTo and an empty federated flag only when asked', () => {
+    const ep = endpointsFromDomain('auth.example.com');
+    expect(buildLogoutUrl(ep, 'cid', { logoutParams: { returnTo: 'https://app/', federated: true } })).toBe(
+      'https://auth.example.com/v2/logout?client_id=cid&returnTo=https%3A%2F%2Fapp%2F&federated=',
+    );
+    expect(buildLogoutUrl(ep, 'cid', { logoutParams: { federated: false } })).toBe('https://auth.example.com/v2/logout?client_id=cid');
   });
 });
