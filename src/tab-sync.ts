@@ -1,3 +1,4 @@
+import { num, str } from './cache/entries.js';
 /**
  * Cross-tab announcements over BroadcastChannel: rotated tokens, logout, session
  * events (signedIn, tokenRefreshed) and
@@ -28,8 +29,8 @@ export interface TabSync {
 export function tabMessage(data: unknown): TabMessage | undefined {
   const { type, family, audience, expiresAt } = (data ?? {}) as Record<string, unknown>;
   if (type === 'logout' || type === 'cleared' || type === 'signedIn') return { type };
-  if (type === 'tokenRefreshed' && typeof audience === 'string' && typeof expiresAt === 'number') return { type, audience, expiresAt };
-  if ((type === 'rotated' || type === 'family_removed') && typeof family === 'string' && family) return { type, family };
+  if (type === 'tokenRefreshed' && str(audience) && num(expiresAt)) return { type, audience, expiresAt };
+  if ((type === 'rotated' || type === 'family_removed') && str(family)) return { type, family };
 }
 
 /** Calls every listener (a snapshot of the set); a listener's error goes to the page (`reportError`), never to the caller. */
