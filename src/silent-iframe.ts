@@ -12,7 +12,8 @@
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
 import { obj } from './cache/entries.js';
-import { ConfigurationError, errorText, GenericError, mustBe, TimeoutError } from './errors.js';
+import { errorText, GenericError, TimeoutError } from './errors.js';
+import { seconds } from './options-compat.js';
 
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
@@ -23,11 +24,6 @@ export interface WebMessageOptions {
   state: string;
 }
 
-function checkTimeout(timeoutInSeconds: number): number {
-  // Number.isFinite is false for anything that is not a number.
-  if (!Number.isFinite(timeoutInSeconds) || timeoutInSeconds <= 0) mustBe(ConfigurationError, 'timeoutInSeconds', 'a number > 0', timeoutInSeconds);
-  return timeoutInSeconds * 1000;
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -82,7 +78,8 @@ export function waitForResponse(
       if (value) finish(value);
     };
     try {
-      const timeoutMs = checkTimeout(opts.timeoutInSeconds);
+      // the same check and message as the client's timeout options; NaN: a missing value is refused too
+      const timeoutMs = seconds(opts as never, 'timeoutInSeconds', NaN) * 1000;
       // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
       origin = new URL(opts.expectedOrigin).origin;
       timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);

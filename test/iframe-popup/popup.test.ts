@@ -149,7 +149,7 @@ describe('runPopup', () => {
     const popup = new FakePopup();
     const err = await runPopup(popup.asWindow(), URL_, { ...opts, timeoutInSeconds: -1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect(err).toMatchObject({ error: 'invalid_configuration', message: 'timeoutInSeconds must be a number > 0, got -1' });
+    expect(err).toMatchObject({ error: 'invalid_configuration', message: 'Option "timeoutInSeconds" must be seconds > 0, got -1' });
     expect(popup.closed).toBe(true);
     expect(popup.location.href).toBe('about:blank');
     expect(listeners.active()).toBe(0);

@@ -208,7 +208,7 @@ describe('runIframe', () => {
     expect(badTimeout).toBeInstanceOf(ConfigurationError);
     expect(badTimeout).toMatchObject({
       error: 'invalid_configuration',
-      message: 'timeoutInSeconds must be a number > 0, got 0',
+      message: 'Option "timeoutInSeconds" must be seconds > 0, got 0',
     });
     expect(document.querySelectorAll('iframe')).toHaveLength(0);
     expect(listeners.active()).toBe(0);
