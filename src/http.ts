@@ -54,18 +54,17 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   } catch {
     // not JSON (an empty body included): handled below
   }
-  const isObject = obj(body);
   if (!res.ok) {
-    const b = body as { error?: unknown; error_description?: unknown } | undefined;
     const wait = retryAfter(res.headers.get('retry-after'));
-    if (isObject && typeof b?.error === 'string') {
-      const desc = typeof b.error_description === 'string' ? b.error_description : b.error;
-      throw new OAuthError(b.error, desc, res.status, wait);
+    const error = obj(body) && body.error;
+    if (typeof error === 'string') {
+      const desc = (body as { error_description?: unknown }).error_description;
+      throw new OAuthError(error, typeof desc === 'string' ? desc : error, res.status, wait);
     }
     throw new NetworkError(`${url}: HTTP ${res.status}`, res.status, wait);
   }
-  if (!isObject) throw new InvalidResponseError(`${url}: HTTP ${res.status}, no JSON object`);
-  return { status: res.status, body: body as Record<string, unknown>, headers: res.headers };
+  if (!obj(body)) throw new InvalidResponseError(`${url}: HTTP ${res.status}, no JSON object`);
+  return { status: res.status, body, headers: res.headers };
 }
 
 /** `Retry-After` (RFC 9110 §10.2.3) in seconds: delay-seconds or an HTTP date; undefined when absent or unreadable. */
