@@ -1,5 +1,6 @@
 import { errorText, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
+import { obj, str } from './cache/entries.js';
 import type { Clock } from './clock.js';
 import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
 
@@ -98,7 +99,7 @@ export class JwksCache {
       const { body, headers } = await getJson((await this.uri()).jwksUri, { timeoutMs: this.timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
       const jwks = {
-        keys: (body.keys as unknown[]).filter((k): k is Jwk => !!k && typeof k === 'object'),
+        keys: (body.keys as unknown[]).filter(obj) as Jwk[],
         expires_at: Date.now() + maxAge(headers) * 1000,
       };
       this.persistNow((this.jwks = jwks));
@@ -192,7 +193,7 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   const aud = [p.aud].flat();
   claim('iss', p.iss !== issuer, `"${issuer}"`);
   claim('aud', !aud.includes(clientId), `to contain "${clientId}"`);
-  claim('sub', typeof p.sub !== 'string' || !p.sub, 'a non-empty string');
+  claim('sub', !str(p.sub), 'a non-empty string');
   claim('azp', (aud.length > 1 || p.azp !== undefined) && p.azp !== clientId, `"${clientId}"`);
   number('exp');
   number('iat');

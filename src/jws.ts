@@ -4,6 +4,7 @@
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
 import { IdTokenValidationError } from './errors.js';
+import { obj } from './cache/entries.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -57,7 +58,7 @@ export function jsonObject(bytes: Bytes, what: string): Record<string, unknown> 
   } catch {
     // not JSON: fails below
   }
-  return !v || typeof v !== 'object' || Array.isArray(v) ? fail(`ID token ${what} is not a JSON object`) : v;
+  return obj(v) ? v : fail(`ID token ${what} is not a JSON object`);
 }
 
 export function parseJws(token: string): ParsedJws {
