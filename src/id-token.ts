@@ -133,13 +133,13 @@ export class JwksCache {
       fetched = false;
     }
     let found = candidates(keys, alg, kid);
-    const what = `the ID token's key (alg ${alg}, kid ${JSON.stringify(kid)})`;
+    const what = `JWKS has no key for alg ${alg}, kid ${JSON.stringify(kid)}`;
     if (!found.length && !fetched) {
-      if (Date.now() - this.refetchedAt < JWKS_REFETCH_COOLDOWN_MS) fail(`JWKS lacks ${what}; refetch cooling down`, 'keys_unavailable');
+      if (Date.now() - this.refetchedAt < JWKS_REFETCH_COOLDOWN_MS) fail(`${what} (refetch cooling down)`, 'keys_unavailable');
       this.refetchedAt = Date.now();
       found = candidates((await this.fetch().catch(unavailable)).keys, alg, kid);
     }
-    if (!found.length) fail(`JWKS lacks ${what}, even after a refetch`);
+    if (!found.length) fail(`${what} (refetched)`);
     let reason = 'signature does not match';
     for (const jwk of found) {
       try {

@@ -63,7 +63,7 @@ export function jsonObject(bytes: Bytes, what: string): Record<string, unknown> 
 
 export function parseJws(token: string): ParsedJws {
   const parts = token.split('.');
-  if (parts.length !== 3) fail(`ID token has ${parts.length} parts, not 3 (JWS compact)`);
+  if (parts.length !== 3) fail(`ID token has ${parts.length} parts, expected 3`);
   const [h, p, s] = parts as [string, string, string];
   const header = jsonObject(b64url(h, 'header'), 'header');
   for (const m of ['crit', 'b64']) if (m in header) fail(`ID token header "${m}" is not supported`);
@@ -109,7 +109,7 @@ export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: Cry
   // Key material WebCrypto refuses rejects with its error (JwksCache.verify reports it as an IdTokenValidationError).
   const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-  if (bits < 2048) fail(`RSA key is ${bits} bits; at least 2048 are required`);
+  if (bits < 2048) fail(`RSA key is ${bits} bits, expected 2048+`);
   return { key, params: a.params };
 }
 
