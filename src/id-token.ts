@@ -157,7 +157,7 @@ export class JwksCache {
 
 function unavailable(e: unknown): never {
   if (e instanceof IdTokenValidationError) throw e;
-  return fail(`ID token keys could not be loaded: ${errorText(e)}`, 'keys_unavailable');
+  return fail(`JWKS unavailable: ${errorText(e)}`, 'keys_unavailable');
 }
 
 export interface VerifyOptions {
