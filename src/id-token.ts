@@ -110,7 +110,7 @@ export class JwksCache {
   /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
   persistNow(jwks = this.jwks): void {
     const p = this.persist;
-    if (jwks && p) void (async () => (await p.getSession()) && (await p.setJwks(jwks)))().catch(() => undefined);
+    if (jwks && p) void p.getSession().then((s) => s && p.setJwks(jwks)).catch(() => undefined);
   }
 
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
