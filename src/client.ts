@@ -132,7 +132,7 @@ export class AuthClient {
     if (!href) throw new ConfigurationError('handleRedirectCallback(url): no url and no location');
     const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
-    if (!tx) throw new StateMismatchError('No login transaction for this state (used, or from elsewhere)');
+    if (!tx) throw new StateMismatchError('No login transaction for this state');
     try {
       await completeAuthorization(this.flow, tx, response, { replaceSession: true });
     } finally {
