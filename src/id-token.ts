@@ -1,6 +1,6 @@
 import { errorText, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
-import { obj, str } from './cache/entries.js';
+import { num, obj, str } from './cache/entries.js';
 import type { Clock } from './clock.js';
 import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
 
@@ -189,7 +189,7 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   /** `ID token "claim" is <value>, expected <want>`, when `bad`. */
   const claim = (c: string, bad: unknown, want: string, reason?: 'clock') =>
     bad && fail(`ID token "${c}" is ${JSON.stringify(p[c])}, expected ${want}`, reason);
-  const number = (c: string, optional?: boolean) => claim(c, typeof p[c] !== 'number' && !(optional && p[c] === undefined), 'a number');
+  const number = (c: string, optional?: boolean) => claim(c, !num(p[c]) && !(optional && p[c] === undefined), 'a number');
   const aud = [p.aud].flat();
   claim('iss', p.iss !== issuer, `"${issuer}"`);
   claim('aud', !aud.includes(clientId), `to contain "${clientId}"`);
