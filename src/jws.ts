@@ -99,7 +99,7 @@ export const usable = (k: Jwk, alg: string): boolean =>
 
 /** `alg` of an ID token header when it is an allowed (asymmetric) one; anything else fails. */
 export const allowedAlg = (alg: unknown): string =>
-  typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg "${String(alg ?? 'none')}" is not allowed (asymmetric only)`);
+  typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg ${JSON.stringify(alg)} is not allowed (asymmetric only)`);
 
 /** Import a JWKS key for verifying `alg`; only the key material members reach WebCrypto. */
 export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: CryptoKey; params: VerifyParams }> {
