@@ -289,7 +289,7 @@ export class AuthClient {
 
   /** Whether this client holds a signed-in session (false after logout or `invalid_grant`). No network. */
   async isAuthenticated(): Promise<boolean> {
-    return (await this.store.getSession()) !== undefined;
+    return !!(await this.store.getSession());
   }
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
