@@ -132,7 +132,7 @@ export class AuthClient {
     if (!href) throw new ConfigurationError('handleRedirectCallback(url): no url and no location');
     const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
-    if (!tx) throw new StateMismatchError('No login transaction for this state (used, or from elsewhere)');
+    if (!tx) throw new StateMismatchError('No login transaction for this state');
     try {
       await completeAuthorization(this.flow, tx, response, { replaceSession: true });
     } finally {
@@ -289,7 +289,7 @@ export class AuthClient {
 
   /** Whether this client holds a signed-in session (false after logout or `invalid_grant`). No network. */
   async isAuthenticated(): Promise<boolean> {
-    return (await this.store.getSession()) !== undefined;
+    return !!(await this.store.getSession());
   }
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */

@@ -152,7 +152,7 @@ export class PopupCancelledError extends GenericError<'cancelled'> {
 /** `window.open` returned null (a popup blocker): open the popup in a click handler and pass it as `config.popup`. */
 export class PopupOpenError extends GenericError<'popup_open'> {
   constructor() {
-    super('popup_open', 'Popup blocked: window.open returned null');
+    super('popup_open', 'Popup blocked');
   }
 }
 
@@ -237,7 +237,7 @@ export const errorText = (e: unknown): string => (e instanceof Error ? e.message
 /** A server kept answering `use_dpop_nonce` after the one retry with its fresh nonce (RFC 9449 §8). */
 export class UseDpopNonceError extends GenericError<'use_dpop_nonce'> {
   constructor(readonly newDpopNonce?: string) {
-    super('use_dpop_nonce', 'Server rejected DPoP proof: wrong nonce');
+    super('use_dpop_nonce', 'DPoP nonce refused');
   }
 }
 

@@ -53,7 +53,7 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
           ? `${baseUrl.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`
           : input;
       const base = new Request(url, init);
-      const scope = Array.isArray(params.scope) ? params.scope.join(' ') : params.scope;
+      const scope = params.scope && [params.scope].flat().join(' ');
       let force = false;
       let nonceRetried = false;
       for (;;) {

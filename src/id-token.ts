@@ -1,5 +1,6 @@
 import { errorText, IdTokenValidationError } from './errors.js';
 import { getJson } from './http.js';
+import { num, obj, str } from './cache/entries.js';
 import type { Clock } from './clock.js';
 import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
 
@@ -98,7 +99,7 @@ export class JwksCache {
       const { body, headers } = await getJson((await this.uri()).jwksUri, { timeoutMs: this.timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
       const jwks = {
-        keys: (body.keys as unknown[]).filter((k): k is Jwk => !!k && typeof k === 'object'),
+        keys: (body.keys as unknown[]).filter(obj) as Jwk[],
         expires_at: Date.now() + maxAge(headers) * 1000,
       };
       this.persistNow((this.jwks = jwks));
@@ -109,7 +110,7 @@ export class JwksCache {
   /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
   persistNow(jwks = this.jwks): void {
     const p = this.persist;
-    if (jwks && p) void (async () => (await p.getSession()) && (await p.setJwks(jwks)))().catch(() => undefined);
+    if (jwks && p) void p.getSession().then((s) => s && p.setJwks(jwks)).catch(() => undefined);
   }
 
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
@@ -132,13 +133,13 @@ export class JwksCache {
       fetched = false;
     }
     let found = candidates(keys, alg, kid);
-    const what = `the ID token's key (alg ${alg}, kid ${JSON.stringify(kid)})`;
+    const what = `JWKS has no key for alg ${alg}, kid ${JSON.stringify(kid)}`;
     if (!found.length && !fetched) {
-      if (Date.now() - this.refetchedAt < JWKS_REFETCH_COOLDOWN_MS) fail(`JWKS lacks ${what}; refetch cooling down`, 'keys_unavailable');
+      if (Date.now() - this.refetchedAt < JWKS_REFETCH_COOLDOWN_MS) fail(`${what} (refetch cooling down)`, 'keys_unavailable');
       this.refetchedAt = Date.now();
       found = candidates((await this.fetch().catch(unavailable)).keys, alg, kid);
     }
-    if (!found.length) fail(`JWKS lacks ${what}, even after a refetch`);
+    if (!found.length) fail(`${what} (refetched)`);
     let reason = 'signature does not match';
     for (const jwk of found) {
       try {
@@ -156,7 +157,7 @@ export class JwksCache {
 
 function unavailable(e: unknown): never {
   if (e instanceof IdTokenValidationError) throw e;
-  return fail(`ID token keys could not be loaded: ${errorText(e)}`, 'keys_unavailable');
+  return fail(`JWKS unavailable: ${errorText(e)}`, 'keys_unavailable');
 }
 
 export interface VerifyOptions {
@@ -188,11 +189,11 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   /** `ID token "claim" is <value>, expected <want>`, when `bad`. */
   const claim = (c: string, bad: unknown, want: string, reason?: 'clock') =>
     bad && fail(`ID token "${c}" is ${JSON.stringify(p[c])}, expected ${want}`, reason);
-  const number = (c: string, optional?: boolean) => claim(c, typeof p[c] !== 'number' && !(optional && p[c] === undefined), 'a number');
+  const number = (c: string, optional?: boolean) => claim(c, !num(p[c]) && !(optional && p[c] === undefined), 'a number');
   const aud = [p.aud].flat();
   claim('iss', p.iss !== issuer, `"${issuer}"`);
   claim('aud', !aud.includes(clientId), `to contain "${clientId}"`);
-  claim('sub', typeof p.sub !== 'string' || !p.sub, 'a non-empty string');
+  claim('sub', !str(p.sub), 'a non-empty string');
   claim('azp', (aud.length > 1 || p.azp !== undefined) && p.azp !== clientId, `"${clientId}"`);
   number('exp');
   number('iat');

@@ -4,6 +4,7 @@
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
 import { IdTokenValidationError } from './errors.js';
+import { obj } from './cache/entries.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -57,12 +58,12 @@ export function jsonObject(bytes: Bytes, what: string): Record<string, unknown> 
   } catch {
     // not JSON: fails below
   }
-  return !v || typeof v !== 'object' || Array.isArray(v) ? fail(`ID token ${what} is not a JSON object`) : v;
+  return obj(v) ? v : fail(`ID token ${what} is not a JSON object`);
 }
 
 export function parseJws(token: string): ParsedJws {
   const parts = token.split('.');
-  if (parts.length !== 3) fail(`ID token has ${parts.length} parts, not 3 (JWS compact)`);
+  if (parts.length !== 3) fail(`ID token has ${parts.length} parts, expected 3`);
   const [h, p, s] = parts as [string, string, string];
   const header = jsonObject(b64url(h, 'header'), 'header');
   for (const m of ['crit', 'b64']) if (m in header) fail(`ID token header "${m}" is not supported`);
@@ -98,7 +99,7 @@ export const usable = (k: Jwk, alg: string): boolean =>
 
 /** `alg` of an ID token header when it is an allowed (asymmetric) one; anything else fails. */
 export const allowedAlg = (alg: unknown): string =>
-  typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg "${String(alg ?? 'none')}" is not allowed (asymmetric only)`);
+  typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg ${JSON.stringify(alg)} is not allowed (asymmetric only)`);
 
 /** Import a JWKS key for verifying `alg`; only the key material members reach WebCrypto. */
 export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: CryptoKey; params: VerifyParams }> {
@@ -108,7 +109,7 @@ export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: Cry
   // Key material WebCrypto refuses rejects with its error (JwksCache.verify reports it as an IdTokenValidationError).
   const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-  if (bits < 2048) fail(`RSA key is ${bits} bits; at least 2048 are required`);
+  if (bits < 2048) fail(`RSA key is ${bits} bits, expected 2048+`);
   return { key, params: a.params };
 }
 

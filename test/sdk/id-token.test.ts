@@ -149,7 +149,7 @@ describe('verifyIdToken', () => {
     const opts = options();
     await verifyIdToken(await sign(claims()), opts);
     const e = await rejection(await sign(claims(), key2), opts);
-    expect(e.message).toBe('JWKS lacks the ID token\'s key (alg RS256, kid "k2"), even after a refetch');
+    expect(e.message).toBe('JWKS has no key for alg RS256, kid "k2" (refetched)');
     expect(jwksFetches).toBe(2);
   });
 
@@ -167,7 +167,7 @@ describe('verifyIdToken', () => {
 
   it('turns a JWKS outage into IdTokenValidationError', async () => {
     server.use(http.get(JWKS_URI, () => HttpResponse.text('down', { status: 503 })));
-    expect((await rejection(await sign(claims()))).message).toContain('ID token keys could not be loaded');
+    expect((await rejection(await sign(claims()))).message).toMatch(/^JWKS unavailable: ./);
   });
 });
 
