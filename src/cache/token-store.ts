@@ -66,7 +66,8 @@ export class TokenStore {
    * value is returned instead (the entry does not decode; never an I/O failure).
    */
   private async raw(key: string, parseError?: unknown): Promise<unknown> {
-    await this.writing.get(key)?.catch(noop);
+    const pending = this.writing.get(key); // the cache-hit path: no extra await when no write is under way
+    if (pending) await pending.catch(noop);
     try {
       return await this.cache.get(key);
     } catch (e) {
