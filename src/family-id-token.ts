@@ -19,9 +19,10 @@ export interface IdTokenCheckDeps {
  * crypto (and any JWKS fetch) runs alongside the commit's writes. Never an
  * unhandled rejection: its outcome is acted on by checkRefreshIdToken.
  */
-export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, receivedAt: number | undefined): Promise<IdTokenClaims> {
-  // deps has the clientId, leeway, jwks and clock verifyIdToken wants (and nothing it reads besides).
-  const p = deps.endpoints().then(({ issuer }) => verifyIdToken(idToken, { ...deps, issuer, receivedAt }));
+export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, receivedAt?: Promise<number>): Promise<IdTokenClaims> {
+  // deps has the clientId, leeway, jwks and clock verifyIdToken wants (and nothing it reads besides). A clock
+  // that fails (the app's nowProvider) fails this check, never the commit that runs alongside it.
+  const p = Promise.all([deps.endpoints(), receivedAt]).then(([{ issuer }, at]) => verifyIdToken(idToken, { ...deps, issuer, receivedAt: at }));
   p.catch(() => undefined);
   return p;
 }

@@ -142,8 +142,8 @@ export class FamilyLock {
         }
         throw e;
       }
-      const receivedAt = await deps.clock.base();
-      if (typeof body.id_token === 'string') verified = verifyRefreshIdToken(deps, body.id_token, receivedAt); // alongside the commit
+      // The ID token is checked alongside the commit, dated when the answer came (nothing awaited before the commit).
+      if (typeof body.id_token === 'string') verified = verifyRefreshIdToken(deps, body.id_token, deps.clock.base());
       const same = !str(body.refresh_token);
       rotated = { ...record, refresh_token: same ? record.refresh_token : (body.refresh_token as string), updated_at: Date.now() };
       delete rotated.not_before;
@@ -233,7 +233,7 @@ export class FamilyLock {
   async recheck(): Promise<void> {
     const session = await this.deps.store.getSession();
     const idToken = session?.pending_id_token;
-    if (idToken && session.family) await this.checkIdToken(session.family, idToken, verifyRefreshIdToken(this.deps, idToken, undefined), session);
+    if (idToken && session.family) await this.checkIdToken(session.family, idToken, verifyRefreshIdToken(this.deps, idToken), session);
   }
 
   /**

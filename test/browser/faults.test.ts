@@ -42,6 +42,26 @@ describe.each([{ cacheLocation: 'localstorage' as const }, { cacheLocation: 'ind
     expect(await reuse()).toHaveLength(0);
   });
 
+  it("the app's nowProvider throwing once the server has rotated: tokens kept, no reuse", async () => {
+    let broken = false;
+    const tab = await createAuthClient({
+      ...options(),
+      nowProvider: () => {
+        if (broken) throw new Error('clock service down');
+        return Date.now();
+      },
+    });
+    await signIn(tab);
+    await expireAccessTokens();
+    broken = true;
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    broken = false;
+    await expireAccessTokens();
+    expect(await tab.getTokenSilently()).toEqual(expect.any(String));
+    expect(await refreshRequests()).toHaveLength(2);
+    expect(await reuse()).toHaveLength(0);
+  });
+
   it('one throwing storage read: a StorageError, nothing deleted, then the session goes on', async () => {
     const tab = await createAuthClient(options());
     await signIn(tab);
