@@ -22,10 +22,16 @@ import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type
  * - one exchange at a time per family (lock per client and family, across tabs
  *   with Web Locks); concurrent callers for the same (family, audience, scope)
  *   in this tab share one promise;
- * - commit first: as soon as a 200 carries a refresh token, it is
- *   compare-and-swapped into the family record; then the access token; then
- *   the record's `seq` is bumped (its marker, Markers, is taken before the
- *   request is sent), so a tab that sees the new seq also sees the new access token;
+ * - commit first: nothing is awaited between a 200 and the commit. A custom
+ *   cache gets the rotated refresh token (compare-and-swap), then the access
+ *   token, then the record's `seq` bump; the built-in caches get the access
+ *   token and the rotated record with its seq issued together (one IndexedDB
+ *   transaction). Either way a tab that sees the new seq also sees the new
+ *   access token. Its marker (Markers) is taken before the request is sent,
+ *   or alongside it on IndexedDB;
+ * - the caller gets the token once it is committed and its ID token checked;
+ *   the session write and the cross-tab notices follow (the session write
+ *   still under the lock);
  * - a holder past its hold limit is aborted only before it sends; once sent,
  *   its response is committed before the lock is released;
  * - a lost response (no answer) is retried once with the same token;
