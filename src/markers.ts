@@ -7,7 +7,9 @@ import { TokenStore, type FamilyRecord } from './cache/token-store.js';
  * always current, because storage that propagates asynchronously (Chromium's
  * localStorage across tabs) can still show the record from before the previous
  * holder's rotation. Each rotation bumps the record's `seq`; the marker lock
- * `{lockName}:seq:{n}` is taken before its request is sent and kept; the next
+ * `{lockName}:seq:{n}` is taken before its request is sent (on IndexedDB,
+ * which every tab reads alike, alongside it: there it only matters when the
+ * write fails) and kept until the rotation is stored; the next
  * holder compares the highest marker with the record it reads and waits for
  * storage to catch up. It fails closed: when the markers cannot be read or taken, or
  * storage does not catch up within STORAGE_CATCH_UP_MS, it throws StorageError
