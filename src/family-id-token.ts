@@ -41,7 +41,7 @@ export async function checkRefreshIdToken(
   verified: Promise<IdTokenClaims>,
   /** The session as read under the family lock before sending (`null`: unknown, read it now). */
   known: SessionEntry | undefined | null,
-  /** Called once the claims checked out, before the session is written (a task later). */
+  /** Called once the claims checked out (before the session is written, a task later) or their check is deferred. */
   checked: (() => void) | undefined,
   onHostile: () => Promise<void>,
 ): Promise<void> {
@@ -55,6 +55,7 @@ export async function checkRefreshIdToken(
     await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() }, true);
   } catch (e) {
     if (classify(e) === 'deferred') {
+      checked?.(); // the tokens stand; the claims wait for a later check
       if (session) await store.setSession({ ...session, pending_id_token: idToken }).catch(() => undefined);
       return;
     }

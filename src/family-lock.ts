@@ -4,9 +4,9 @@ import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError, TimeoutError
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from './id-token.js';
-import { runExclusive, warmLocks } from './lock.js';
+import { runExclusive, warmLocks, type Held } from './lock.js';
 import { noop, track } from './cache/cache.js';
-import { Markers, type Settle } from './markers.js';
+import { Markers } from './markers.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
@@ -27,8 +27,8 @@ import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type
  *   token, then the record's `seq` bump; the built-in caches get the access
  *   token and the rotated record with its seq issued together (one IndexedDB
  *   transaction). Either way a tab that sees the new seq also sees the new
- *   access token. Its marker (Markers) is taken before the request is sent,
- *   or alongside it on IndexedDB;
+ *   access token. Its marker (Markers) is taken once the commit is issued,
+ *   and held before the lock is released;
  * - the caller gets the token once it is committed and its ID token checked;
  *   the session write and the cross-tab notices follow (the session write
  *   still under the lock);
@@ -69,16 +69,17 @@ export class FamilyLock {
         // The caller gets its token once it is committed and checked (`ready`); the session write after it
         // still holds the lock. The lock's hold limit: the longest a holder may take before it sends.
         new Promise<AccessEntry>((ready, reject) =>
-          runExclusive(`rotor-auth:${deps.clientId}:${req.family}`, (_signal, pin) => this.exchange(req, pin, ready), {
+          runExclusive(`rotor-auth:${deps.clientId}:${req.family}`, (_signal, pin, held) => this.exchange(req, pin, ready, held), {
             timeoutMs: deps.httpTimeoutMs * 5 + 5_000,
             inTabOnly: deps.inTabOnly,
+            snapshot: true, // the rotation markers held, read in the lock's own round trip
           }).then(ready, reject),
         ),
       )
     );
   }
 
-  private async exchange(req: RefreshRequest, pin: () => boolean, ready: (entry: AccessEntry) => void): Promise<AccessEntry> {
+  private async exchange(req: RefreshRequest, pin: () => boolean, ready: (entry: AccessEntry) => void, held?: Held): Promise<AccessEntry> {
     const { deps, epoch } = this;
     const { store } = deps;
     const { family } = req;
@@ -98,16 +99,14 @@ export class FamilyLock {
     const waitOf = (r: FamilyRecord) => (r.not_before ?? 0) - Date.now();
     // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the
     // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
-    // Storage whose writes other tabs may see late needs the next rotation's marker before anything is sent
-    // (claimed alongside the catch-up check); storage every tab reads alike (IndexedDB) needs it only for a
-    // write that fails, so it is claimed alongside the request.
-    const [record, [cached, session], claimed] = await this.markers.current(
+    const [record, [cached, session]] = await this.markers.current(
       family,
       () => Promise.all([store.getAccess(req.audience, req.scope), store.getSession().catch(() => null)]),
-      store.consistent ? undefined : (r, [c]) => !usable(c, leeway) && waitOf(r) <= 0,
+      held,
     );
     if (!record) throw missing();
-    let claim: Promise<Settle> | undefined = claimed && Promise.resolve(claimed);
+    const seq = TokenStore.seqOf(record) + 1;
+    let checked: Promise<void> | undefined;
     let stored = false;
     let entry: AccessEntry;
     let tokens: TokenEndpointResponse;
@@ -125,13 +124,6 @@ export class FamilyLock {
       }
       // Exchange: keys the ID-token check will need are fetched alongside, never after.
       if (!deps.jwks.fresh) deps.jwks.prefetch();
-      const seq = TokenStore.seqOf(record) + 1;
-      if (!claim) {
-        claim = this.markers.claim(family, seq);
-        // IndexedDB: a marker that cannot be taken only matters if the write fails too; else fail closed.
-        if (store.consistent) claim.catch(noop);
-        else await claim;
-      }
       if (!pin()) throw new TimeoutError('Refresh lock hold limit passed: nothing sent');
       let body: Record<string, unknown>;
       try {
@@ -182,12 +174,15 @@ export class FamilyLock {
       }
       stored = true;
       if (invalid) throw invalid;
+      if (rotated.refresh_token !== record.refresh_token) setTimeout(() => deps.announce({ type: 'rotated', family })); // off the caller's path
+      deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
+      // The caller gets the token once its ID token is checked (or its check deferred).
+      checked = tokens!.id_token && verified ? this.checkIdToken(family, tokens!.id_token, verified, session, () => ready(entry!)) : Promise.resolve(ready(entry!));
     } finally {
-      (await claim?.catch(noop))?.(stored); // before the family lock is released
+      // This rotation's marker, before the family lock is released (none when the ID token proved hostile: the family is gone).
+      if (stored) await (checked ?? Promise.resolve()).then(() => this.markers.hold(family, seq), noop);
     }
-    if (rotated.refresh_token !== record.refresh_token) setTimeout(() => deps.announce({ type: 'rotated', family })); // off the caller's path
-    deps.onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
-    if (tokens!.id_token && verified) await this.checkIdToken(family, tokens!.id_token, verified, session, () => ready(entry!));
+    await checked;
     return entry!;
   }
 

@@ -23,6 +23,11 @@ export interface LockOptions {
   timeoutMs: number;
   /** Force the in-tab fallback (tests, or environments with a broken navigator.locks). */
   inTabOnly?: boolean;
+  /**
+   * Also read which Web Locks are held right after an uncontended grant, in the same round trip
+   * (`held` of LockedFn; see withWebLock).
+   */
+  snapshot?: boolean;
 }
 
 /**
@@ -33,8 +38,14 @@ export interface LockOptions {
  * its hold limit: the lock is released when fn settles (the caller bounds fn
  * itself, e.g. by HTTP timeouts), so a sent refresh's response is committed
  * before anyone else holds the lock.
+ * `held` (with `snapshot`, when the lock was free at once): the names of the
+ * Web Locks held just after this grant (undefined when query() failed); else
+ * undefined (query yourself).
  */
-export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean) => Promise<T> | T;
+export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean, held?: Held) => Promise<T> | T;
+
+/** Names of the Web Locks held at one moment; undefined when they cannot be known. */
+export type Held = Promise<(string | undefined)[] | undefined>;
 
 function webLocks(): LockManager | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
@@ -57,11 +68,11 @@ export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions
     return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${timeoutMs}`));
   }
   const locks = opts.inTabOnly ? undefined : webLocks();
-  return locks ? withWebLock(locks, name, fn, timeoutMs) : withTabLock(name, fn, timeoutMs);
+  return locks ? withWebLock(locks, name, fn, timeoutMs, opts.snapshot) : withTabLock(name, fn, timeoutMs);
 }
 
 /** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
-function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number, held?: Held): Promise<T> {
   const controller = new AbortController();
   let pinned = false;
   return new Promise<T>((resolve, reject) => {
@@ -72,14 +83,14 @@ function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
       reject(error);
     }, timeoutMs);
     Promise.resolve()
-      .then(() => fn(controller.signal, () => !controller.signal.aborted && (pinned = true)))
+      .then(() => fn(controller.signal, () => !controller.signal.aborted && (pinned = true), held))
       .then(resolve, reject)
       .finally(() => clearTimeout(timer));
   });
 }
 
 /** The names of the Web Locks held now (and, with `pending`, requested); undefined when query() fails. */
-async function lockNames(locks: LockManager, pending?: boolean): Promise<(string | undefined)[] | undefined> {
+async function lockNames(locks: LockManager, pending?: boolean): Held {
   try {
     const snapshot = await locks.query();
     return [...(snapshot.held ?? []), ...((pending && snapshot.pending) || [])].map((l) => l.name);
@@ -96,27 +107,32 @@ const NOT_GRANTED: unique symbol = Symbol();
  * Run `hold(fn)` under the Web Lock, uncontended first (the common case: one request, no locks.query() on
  * the critical path), else queued with a wait bounded as described above. Resolves with fn's outcome as
  * soon as it settles (the lock is released then too, but the caller does not wait for the release's
- * round trip to the browser).
+ * round trip to the browser). With `snapshot`, a query() is sent right behind the uncontended
+ * request: Web Locks run requests and queries in order (one lock task queue), so it lists what is
+ * held once this request is granted, with no round trip of its own after the grant.
  */
-async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number): Promise<T> {
+async function withWebLock<T>(locks: LockManager, name: string, fn: LockedFn<T>, timeoutMs: number, snapshot?: boolean): Promise<T> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let acquired = false;
   let waitMs = 0;
-  const request = (options: { ifAvailable?: boolean; signal?: AbortSignal }) =>
+  const request = (options: { ifAvailable?: boolean; signal?: AbortSignal }, snap?: boolean) =>
     new Promise<T | typeof NOT_GRANTED>((resolve, reject) => {
+      let held: Held | undefined;
       locks
         .request(name, options as Parameters<LockManager['request']>[1], (lock) => {
           if (!lock) return resolve(NOT_GRANTED);
           acquired = true; // the wait's timer may still fire: a granted request ignores its signal
-          const work = hold(name, fn, timeoutMs);
+          const work = hold(name, fn, timeoutMs, held);
           work.then(resolve, reject);
           return work.catch(noop);
         })
         .catch(reject);
+      // Right behind the request, in the same task (the callback always runs later); lockNames never rejects.
+      if (snap) held = lockNames(locks);
     });
   try {
-    const quick = await request({ ifAvailable: true });
+    const quick = await request({ ifAvailable: true }, snapshot);
     if (quick !== NOT_GRANTED) return quick;
     const ahead = (await lockNames(locks, true))?.filter((n) => n === name).length ?? 1;
     waitMs = timeoutMs * Math.max(1, ahead);
@@ -179,11 +195,11 @@ export async function publishMarker(name: string): Promise<{ release: () => void
 /**
  * The `n` of every held lock named `${prefix}${n}`, and 0 (so the list is
  * never empty); undefined when it cannot be known (no Web Locks, or query()
- * failed).
+ * failed). `held`: lock names read already (a grant's snapshot), else queried.
  */
-export async function markerSeqs(prefix: string): Promise<number[] | undefined> {
+export async function markerSeqs(prefix: string, held?: Held): Promise<number[] | undefined> {
   const locks = webLocks();
-  const names = locks && (await lockNames(locks));
+  const names = locks && (await (held ?? lockNames(locks)));
   if (!names) return undefined;
   const seqs = [0];
   for (const name of names) {

@@ -1,29 +1,25 @@
 import { StorageError } from './errors.js';
-import { hasCrossTabLocks, markerSeqs, publishMarker } from './lock.js';
+import { hasCrossTabLocks, markerSeqs, publishMarker, type Held } from './lock.js';
 import { TokenStore, type FamilyRecord } from './cache/token-store.js';
 
 /**
  * Rotation markers: the family record read under the family lock is not
  * always current, because storage that propagates asynchronously (Chromium's
  * localStorage across tabs) can still show the record from before the previous
- * holder's rotation. Each rotation bumps the record's `seq`; the marker lock
- * `{lockName}:seq:{n}` is taken before its request is sent (on IndexedDB,
- * which every tab reads alike, alongside it: there it only matters when the
- * write fails) and kept until the rotation is stored; the next
- * holder compares the highest marker with the record it reads and waits for
- * storage to catch up. It fails closed: when the markers cannot be read or taken, or
- * storage does not catch up within STORAGE_CATCH_UP_MS, it throws StorageError
- * and nothing is sent.
+ * holder's rotation. Each rotation bumps the record's `seq`; its tab takes the
+ * marker lock `{lockName}:seq:{n}` alongside the commit and before it releases
+ * the family lock, and keeps it until it rotates again (or another tab holds a
+ * newer one); the next holder compares the highest marker with the record it
+ * reads and waits for storage to catch up. The check fails closed: when the
+ * markers cannot be read, or storage does not catch up within
+ * STORAGE_CATCH_UP_MS, it throws StorageError and nothing is sent. A marker
+ * that cannot be taken (the rotation is stored already) keeps the family lock
+ * for STORAGE_CATCH_UP_MS instead, the time a reader would have waited.
  */
 /** Longest a lock holder waits for its storage to show the latest rotation (well within the lock's hold limit). */
 export const STORAGE_CATCH_UP_MS = 2_000;
 /** Poll interval while waiting. */
 const CATCH_UP_POLL_MS = 15;
-/** The rotation markers cannot be read or taken (fail closed). */
-const locksFailed = () => new StorageError('navigator.locks failed: nothing sent');
-
-/** Settles a marker claim: `true` once the rotation is stored, `false` when nothing was rotated. */
-export type Settle = (rotated: boolean) => void;
 
 /**
  * Read `read()` until `done` says yes, every `ms`, at most `tries` more times (timers, not Date.now():
@@ -63,72 +59,50 @@ export class Markers {
   }
 
   /**
-   * Take marker `seq` of the seq a rotation will store (a failed request is a StorageError: fail closed).
-   * Resolves [settle, granted] (granted: this request took it; else another context holds it already).
-   * `settle` settles the claim: `true` once the rotation is stored (this tab's older marker is dropped),
-   * `false` when nothing was rotated (the claim is dropped); call it before the family lock is released.
+   * Hold marker `seq` for the rotation this tab has just stored (call it before the family lock is
+   * released, and wait for it), dropping this tab's older marker. Taken a task later: a lock request
+   * costs main-thread time the caller, who has its token by then, does not wait for. Already held
+   * by another context: published either way. When it cannot be taken, the family lock is kept
+   * STORAGE_CATCH_UP_MS longer on storage that other tabs read late (their first read may be stale,
+   * and no marker tells them).
    */
-  private async take(family: string, seq: number): Promise<[settle: Settle, granted: boolean]> {
-    const { release, granted } = await publishMarker(`${this.prefix(family)}${seq}`).catch(() => {
-      throw locksFailed();
-    });
-    return [
-      (rotated) => {
-        if (!rotated) return release();
-        this.release(family);
-        this.held.set(family, [seq, release]);
-      },
-      granted,
-    ];
-  }
-
-  /** Hold the marker of the seq a rotation will store (see take()); a no-op where there are no markers. */
-  async claim(family: string, seq: number): Promise<Settle> {
-    return this.crossTab && hasCrossTabLocks() ? (await this.take(family, seq))[0] : () => undefined;
+  async hold(family: string, seq: number): Promise<void> {
+    if (!this.crossTab || !hasCrossTabLocks()) return;
+    await new Promise((r) => setTimeout(r));
+    try {
+      const { release } = await publishMarker(`${this.prefix(family)}${seq}`);
+      this.release(family);
+      this.held.set(family, [seq, release]);
+    } catch {
+      if (!this.store.consistent) await new Promise((r) => setTimeout(r, STORAGE_CATCH_UP_MS));
+    }
   }
 
   /**
    * The family record as of the latest rotation (called with the family lock
    * held), and `also()` read alongside it, again after a wait for storage (so
-   * it shows the same rotation). With `claimIf`, the marker of the next
-   * rotation (record seq + 1) is claimed alongside the check when
-   * `claimIf(record, also)` says a rotation will be attempted (for storage that
-   * needs the marker before a request is sent); its settle function is the
-   * third element (undefined without a claim). Fails closed: StorageError when
-   * the markers cannot be read or taken, or storage does not catch up in time.
-   * (Markers exist only where locks are cross-tab.)
+   * it shows the same rotation). `held`: the lock names the family lock's grant
+   * came with (else they are queried here). Fails closed: StorageError when the
+   * markers cannot be read, or storage does not catch up in time. (Markers
+   * exist only where locks are cross-tab.)
    */
-  async current<T>(
-    family: string,
-    also: () => Promise<T>,
-    claimIf?: (record: FamilyRecord, other: T) => boolean,
-  ): Promise<[FamilyRecord | undefined, T, Settle | undefined]> {
+  async current<T>(family: string, also: () => Promise<T>, held?: Held): Promise<[FamilyRecord | undefined, T]> {
     const reads = Promise.all([this.store.getFamily(family), also()]);
-    if (!this.crossTab || !hasCrossTabLocks()) return [...(await reads), undefined];
-    const claimFor = (r: FamilyRecord | undefined, o: T) => (r && claimIf?.(r, o) ? this.take(family, TokenStore.seqOf(r) + 1) : undefined);
-    const early = reads.then(([r, o]) => claimFor(r, o));
-    early.catch(() => undefined);
-    const [[record, other], seqs, mine] = await Promise.all([reads, markerSeqs(this.prefix(family)), early]);
+    if (!this.crossTab || !hasCrossTabLocks()) return reads;
+    const [[record, other], seqs] = await Promise.all([reads, markerSeqs(this.prefix(family), held)]);
     if (!record) {
       this.release(family); // signed out or family removed
-      return [undefined, other, undefined];
+      return [undefined, other];
     }
-    const seq = TokenStore.seqOf(record);
-    if (!seqs) {
-      mine?.[0](false);
-      throw locksFailed();
-    }
-    // The query may list this very claim: it is ours, not a rotation another tab made.
-    const wanted = Math.max(...seqs.filter((n) => !(mine?.[1] && n === seq + 1)));
+    if (!seqs) throw new StorageError('navigator.locks failed: nothing sent'); // fail closed
+    const wanted = Math.max(...seqs);
     if ((this.held.get(family)?.[0] ?? wanted) < wanted) this.release(family); // another tab holds a newer one
-    if (seq >= wanted) return [record, other, mine?.[0]];
-    mine?.[0](false);
+    if (TokenStore.seqOf(record) >= wanted) return [record, other];
     // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
     const caughtUp = await pollUntil(() => this.store.getFamily(family), (r) => !r || TokenStore.seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
     if (caughtUp && TokenStore.seqOf(caughtUp) < wanted) {
       throw new StorageError(`Refresh-token family ${family} at seq ${TokenStore.seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
     }
-    const again = await also();
-    return [caughtUp, again, (await claimFor(caughtUp, again))?.[0]];
+    return [caughtUp, await also()];
   }
 }

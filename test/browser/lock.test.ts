@@ -46,6 +46,26 @@ describe('runExclusive over the real Web Locks API (Chromium)', () => {
     await expect.poll(heldNames).not.toContain(name); // released right after (the caller does not wait for the release)
   });
 
+  it('with snapshot, an uncontended grant comes with the names held right after it (the query sent behind the request sees it)', async () => {
+    const name = lockName();
+    const marker = `${name}:seq:7`;
+    const other = await otherTabHolding(marker); // another tab's rotation marker, held before this request
+    try {
+      for (let i = 0; i < 5; i++) {
+        const names = await runExclusive(name, (_s, _p, held) => held, { timeoutMs: 5_000, snapshot: true });
+        expect(names).toContain(name); // this very grant: the query ran after it
+        expect(names).toContain(marker);
+      }
+      // Contended (held elsewhere when asked): no snapshot; the holder queries itself.
+      const blocker = await otherTabHolding(name);
+      const waiter = runExclusive(name, (_s, _p, held) => held, { timeoutMs: 5_000, snapshot: true });
+      blocker.remove();
+      await expect(waiter).resolves.toBeUndefined();
+    } finally {
+      other.remove();
+    }
+  });
+
   it('serialises holders of one name', async () => {
     const name = lockName();
     const log: string[] = [];

@@ -150,6 +150,20 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     expect(locks.held.size).toBe(0);
   });
 
+  it('snapshot: the held names come with an uncontended grant (queried behind the request), not with a waited one', async () => {
+    const locks = installLocks();
+    const name = lockName();
+    const release = await locks.holdElsewhere(`${name}:seq:3`);
+    await expect(runExclusive(name, (_s, _p, held) => held, { timeoutMs: 1000, snapshot: true })).resolves.toEqual([`${name}:seq:3`, name]);
+    await expect(runExclusive(name, (_s, _p, held) => held, { timeoutMs: 1000 })).resolves.toBeUndefined(); // not asked for
+    const blocker = await locks.holdElsewhere(name);
+    const waited = runExclusive(name, (_s, _p, held) => held, { timeoutMs: 1000, snapshot: true });
+    await vi.waitFor(() => expect(locks.pending).toHaveLength(1));
+    blocker();
+    await expect(waited).resolves.toBeUndefined();
+    release();
+  });
+
   it('uses the in-tab queue instead when inTabOnly is set', async () => {
     const locks = installLocks();
     await expect(runExclusive(lockName(), async () => 'in tab', { timeoutMs: 1000, inTabOnly: true })).resolves.toBe('in tab');

@@ -98,13 +98,12 @@ describe('tabs whose storage lags behind the lock handoff (Web Locks present)', 
     expect(markers[0]).toMatch(new RegExp(`^rotor-auth:demo:[^:]+:seq:${ROUNDS}$`));
   });
 
-  it('a marker lock request that fails: a StorageError, nothing sent, the session goes on', async () => {
+  it('the markers cannot be read (query() fails): a StorageError, nothing sent, the session goes on', async () => {
     const { clients } = await tabs(1, 0);
     const tab = clients[0]!;
     expireAccessTokens();
-    const request = locks.request.bind(locks);
-    locks.request = ((name: string, options: { ifAvailable?: boolean }, callback: (lock: { name: string } | null) => unknown) =>
-      name.includes(':seq:') ? Promise.reject(new DOMException('lock manager gone', 'InvalidStateError')) : request(name, options, callback as never)) as typeof locks.request;
+    const query = locks.query.bind(locks);
+    locks.query = () => Promise.reject(new DOMException('lock manager gone', 'InvalidStateError'));
     const error = await tab.getTokenSilently().then(
       () => undefined,
       (e: unknown) => e,
@@ -113,9 +112,30 @@ describe('tabs whose storage lags behind the lock handoff (Web Locks present)', 
     expect(error).toMatchObject({ error: 'storage_error' });
     expect(refreshRequests(net)).toHaveLength(0);
     expect(await tab.isAuthenticated()).toBe(true);
-    locks.request = request;
+    locks.query = query;
     expect(await tab.getTokenSilently()).toEqual(expect.any(String));
     expect(refreshRequests(net)).toHaveLength(1);
+    expect(reuseDetections(net)).toHaveLength(0);
+  });
+
+  it('a marker that cannot be taken after a rotation: the rotation is kept, the family lock held until storage can have caught up', async () => {
+    const { clients } = await tabs(2, 0);
+    const [tabA, tabB] = clients as [(typeof clients)[0], (typeof clients)[0]];
+    expireAccessTokens();
+    const request = locks.request.bind(locks);
+    locks.request = ((name: string, options: { ifAvailable?: boolean }, callback: (lock: { name: string } | null) => unknown) =>
+      name.includes(':seq:') ? Promise.reject(new DOMException('lock manager gone', 'InvalidStateError')) : request(name, options, callback as never)) as typeof locks.request;
+    const token = await tabA.getTokenSilently();
+    expect(refreshRequests(net)).toHaveLength(1);
+    // The family lock is still held (no marker tells the next holder to wait for its storage) ...
+    const familyLocks = () => [...locks.held].filter((n) => n.startsWith('rotor-auth:demo:') && !n.includes(':seq:'));
+    expect(familyLocks()).toHaveLength(1);
+    // ... until storage can have caught up (STORAGE_CATCH_UP_MS); then the other tab refreshes with the rotated token.
+    locks.request = request;
+    await vi.waitFor(() => expect(familyLocks()).toHaveLength(0), { timeout: 5_000, interval: 50 });
+    const next = await tabB.getTokenSilently({ cacheMode: 'off' });
+    expect(next).not.toBe(token);
+    expect(refreshRequests(net).map((e) => e.status)).toEqual([200, 200]);
     expect(reuseDetections(net)).toHaveLength(0);
   });
 
