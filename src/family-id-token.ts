@@ -22,7 +22,7 @@ export interface IdTokenCheckDeps {
 export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, receivedAt?: Promise<number>): Promise<IdTokenClaims> {
   // deps has the clientId, leeway, jwks and clock verifyIdToken wants (and nothing it reads besides). A clock
   // that fails (the app's nowProvider) fails this check, never the commit that runs alongside it.
-  const p = Promise.all([deps.endpoints(), receivedAt]).then(([{ issuer }, at]) => verifyIdToken(idToken, { ...deps, issuer, receivedAt: at }));
+  const p = verifyIdToken(idToken, { ...deps, issuer: deps.endpoints().then((e) => e.issuer), receivedAt });
   p.catch(() => undefined);
   return p;
 }

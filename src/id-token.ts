@@ -161,7 +161,8 @@ function unavailable(e: unknown): never {
 }
 
 export interface VerifyOptions {
-  issuer: string;
+  /** Expected `iss` (a promise: the signature check starts before it settles). */
+  issuer: string | Promise<string>;
   clientId: string;
   /** Seconds of clock skew tolerated. */
   leeway: number;
@@ -177,15 +178,19 @@ export interface VerifyOptions {
    * was issued just then, so once its signature and identity check out, its
    * `iat` tells the clock the server's time (clock skew).
    */
-  receivedAt?: number;
+  receivedAt?: number | Promise<number>;
 }
 
 /** OIDC Core 3.1.3.7: every check, each failure an IdTokenValidationError. */
 export async function verifyIdToken(token: string, opts: VerifyOptions): Promise<IdTokenClaims> {
   const jws = parseJws(token);
   const { alg, kid } = jws.header;
-  const p = jsonObject(await opts.jwks.verify(jws, allowedAlg(alg), kid), 'payload') as JWTPayload;
-  const { issuer, clientId, leeway, nonce, maxAge, clock } = opts;
+  // The crypto starts at once; its outcome counts after the issuer's and the answer's time.
+  const signed = opts.jwks.verify(jws, allowedAlg(alg), kid);
+  signed.catch(() => undefined);
+  const [issuer, receivedAt] = await Promise.all([opts.issuer, opts.receivedAt]);
+  const p = jsonObject(await signed, 'payload') as JWTPayload;
+  const { clientId, leeway, nonce, maxAge, clock } = opts;
   /** `ID token "claim" is <value>, expected <want>`, when `bad`. */
   const claim = (c: string, bad: unknown, want: string, reason?: 'clock') =>
     bad && fail(`ID token "${c}" is ${JSON.stringify(p[c])}, expected ${want}`, reason);
@@ -201,7 +206,7 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   number('auth_time', maxAge === undefined);
   const iat = p.iat!;
   // Signature and identity check out: a token issued just now tells the server's time (beyond leeway: adopt it).
-  const offset = opts.receivedAt === undefined ? 0 : iat * 1000 - opts.receivedAt;
+  const offset = receivedAt === undefined ? 0 : iat * 1000 - receivedAt;
   if (clock && Math.abs(offset - clock.offsetMs) > leeway * 1000) clock.offsetMs = offset;
   const now = Math.floor((clock ? (await clock.base()) + clock.offsetMs : Date.now()) / 1000);
   const t = `(now ${now}, leeway ${leeway} s)`;

@@ -47,7 +47,10 @@ export const fail = (message: string, reason?: 'clock' | 'keys_unavailable'): ne
 /** Strict base64url (RFC 7515 §2): URL-safe alphabet, no padding, no whitespace. */
 function b64url(text: string, what: string): Bytes {
   if (!/^[\w-]*$/.test(text) || text.length % 4 === 1) fail(`ID token ${what} is not base64url`);
-  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = new Uint8Array(bin.length); // a loop: Uint8Array.from(bin, fn) is ten times slower
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
 }
 
 /** UTF-8 JSON object (header, payload); anything else fails. */
