@@ -162,6 +162,7 @@ async function refreshPhase(page, context, mock, app, clients, opts, seen, log) 
     ? await evaluate(page, ([u, t]) => window.bench.verifyCost(u, t), [`${mock.url}/.well-known/jwks.json`, idTokens.slice(0, 40)], 'verify cost')
     : { importMs: [], verifyMs: [] };
   const locks = await evaluate(page, (n) => window.bench.lockCost(n), 40, 'lock cost');
+  const idb = await evaluate(page, (n) => window.bench.idbCost(n), 40, 'IndexedDB cost');
   const byClient = {};
   for (const c of clients) {
     byClient[c.label] = {
@@ -182,6 +183,8 @@ async function refreshPhase(page, context, mock, app, clients, opts, seen, log) 
     jwkImportMedianMs: importMs.length ? median(importMs) : null,
     lockRequestMedianMs: median(locks.requestMs),
     lockQueryMedianMs: median(locks.queryMs),
+    idbReadMedianMs: median(idb.readMs.slice(5)),
+    idbWriteMedianMs: median(idb.writeMs.slice(5)),
     samples: samples[BARE].length,
     order: 'rotated by one each round',
     byClient,

@@ -140,8 +140,8 @@ export class FamilyLock {
         }
         throw e;
       }
-      // The ID token is checked alongside the commit, dated when the answer came (nothing awaited before the commit).
-      if (typeof body.id_token === 'string') verified = verifyRefreshIdToken(deps, body.id_token, deps.clock.base());
+      const answeredAt = deps.clock.base(); // for the ID-token check (nothing awaited before the commit)
+      answeredAt.catch(noop);
       const same = !str(body.refresh_token);
       rotated = { ...record, refresh_token: same ? record.refresh_token : (body.refresh_token as string), updated_at: Date.now() };
       delete rotated.not_before;
@@ -167,6 +167,10 @@ export class FamilyLock {
       if (!one && !(await this.save(record, rotated))) return await lost();
       const accessWritten = invalid ? undefined : store.setAccess(entry!).catch(() => store.setAccess(entry!)).catch(noop);
       const saved = this.save(one ? record : rotated, { ...rotated, seq });
+      // The ID token is checked alongside the commit, dated when the answer came; a microtask later, so the
+      // writes reach storage first (IndexedDB creates the commit's transaction in the microtask queued before).
+      const idToken = body.id_token;
+      if (typeof idToken === 'string') (verified = Promise.resolve().then(() => verifyRefreshIdToken(deps, idToken, answeredAt))).catch(noop);
       await accessWritten;
       if (!(await saved) || this.epoch !== epoch) {
         if (!invalid) await store.removeAccess(entry!).catch(noop);

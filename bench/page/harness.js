@@ -156,6 +156,39 @@
       return { requestMs, queryMs };
     },
 
+    /**
+     * IndexedDB transactions in this page, shaped like a refresh's: one readonly transaction of 3
+     * gets (the reads under the family lock), one readwrite transaction of 2 puts, timed to its
+     * `complete` (the commit, durable before the token is handed out); ms each.
+     */
+    async idbCost(n) {
+      const db = await new Promise((resolve, reject) => {
+        const open = indexedDB.open('bench-idb-cost', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('s');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const entry = { v: 1, value: { refresh_token: 'x'.repeat(64), family: 'f', seq: 1, scope: 'openid profile email offline_access' } };
+      const run = (mode) =>
+        new Promise((resolve, reject) => {
+          const t0 = performance.now();
+          const tx = db.transaction('s', mode);
+          const store = tx.objectStore('s');
+          if (mode === 'readwrite') ['a', 'b'].forEach((k) => store.put(entry, k));
+          else ['a', 'b', 'c'].forEach((k) => store.get(k));
+          tx.oncomplete = () => resolve(performance.now() - t0);
+          tx.onabort = () => reject(tx.error);
+        });
+      const readMs = [];
+      const writeMs = [];
+      for (let i = 0; i < n; i += 1) {
+        writeMs.push(await run('readwrite'));
+        readMs.push(await run('readonly'));
+      }
+      db.close();
+      return { readMs, writeMs };
+    },
+
     /** n concurrent getTokenSilently calls; summary of outcomes. */
     async concurrent(name, n) {
       const settled = await Promise.allSettled(Array.from({ length: n }, () => clients[name].getTokenSilently()));

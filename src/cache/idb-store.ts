@@ -9,6 +9,8 @@ import { promisifyRequest, type UseStore } from 'idb-keyval';
  */
 export function openStore(dbName: string, storeName: string): UseStore {
   let dbp: Promise<IDBDatabase> | undefined;
+  /** The open connection, once there is one: transactions are then created at once, not a microtask later. */
+  let db: IDBDatabase | undefined;
 
   const open = (version: number | undefined, attempts: number): Promise<IDBDatabase> => {
     const request = indexedDB.open(dbName, version); // undefined: the current version (WebIDL: a missing argument)
@@ -32,12 +34,12 @@ export function openStore(dbName: string, storeName: string): UseStore {
   // One connection, opened on first use; forgotten when it closes or another instance or tab upgrades the database.
   const database = (): Promise<IDBDatabase> =>
     (dbp ??= open(undefined, 3).then(
-      (db) => {
-        db.onclose = db.onversionchange = () => {
-          db.close();
-          dbp = undefined;
+      (d) => {
+        d.onclose = d.onversionchange = () => {
+          d.close();
+          db = dbp = undefined;
         };
-        return db;
+        return (db = d);
       },
       (error: unknown) => {
         dbp = undefined;
@@ -45,5 +47,8 @@ export function openStore(dbName: string, storeName: string): UseStore {
       },
     ));
 
-  return (txMode, callback) => database().then((db) => callback(db.transaction(storeName, txMode).objectStore(storeName)));
+  return (txMode, callback) => {
+    const run = (d: IDBDatabase) => callback(d.transaction(storeName, txMode).objectStore(storeName));
+    return db ? new Promise((resolve) => resolve(run(db!))) : database().then(run);
+  };
 }
