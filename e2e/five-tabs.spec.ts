@@ -61,3 +61,39 @@ test('five tabs refreshing at once (localstorage), several expiries: one token r
   expect(Math.max(...markers.map((n) => Number(n.slice(n.lastIndexOf(':') + 1)))), markers.join(', ')).toBe(ROUNDS);
   for (const tab of pages.slice(1)) await tab.close();
 });
+
+// Forced refreshes from every tab at once: rotations hand the lock from tab to tab back to back, each
+// holder maybe reading storage from before the previous rotation (localStorage), or taking a free lock
+// whose grant brings the markers held (the query sent behind the request). Every call must succeed and
+// no rotated refresh token may ever be presented.
+for (const cacheLocation of ['localstorage', 'indexeddb'] as const) {
+  test(`five tabs forcing refreshes at once (${cacheLocation}, cacheMode off): back-to-back rotations, every call served, no reuse detection`, async ({ context, page, app, mock }) => {
+    test.setTimeout(120_000);
+    const config = { domain: mock.url, cacheLocation, audience: 'https://api.rotor.test' };
+    await openHarness(page, app, config);
+    await loginWithRedirect(page, app);
+    const pages: Page[] = [page];
+    for (let i = 1; i < TABS; i++) {
+      const tab = await context.newPage();
+      await openHarness(tab, app, config);
+      pages.push(tab);
+    }
+    const failures: string[] = [];
+    // Each tab forces its refreshes one after another, all tabs at once: handoffs at every rotation.
+    await Promise.all(
+      pages.map(async (p, i) => {
+        for (let call = 1; call <= ROUNDS; call++) {
+          const r = await clientCall<string>(p, 'getTokenSilently', { cacheMode: 'off' });
+          if (!r.ok) failures.push(`tab ${i} call ${call}: ${JSON.stringify(r)}`);
+        }
+      }),
+    );
+    const requests = tokenRequests(mock, 'refresh_token').length;
+    console.log(`five-tabs forced (${cacheLocation}): ${requests} refresh requests for ${ROUNDS * TABS} calls`);
+    expect(failures).toEqual([]);
+    expect(mock.events('refresh_token.reuse_detected')).toHaveLength(0);
+    expect(requests).toBeGreaterThanOrEqual(ROUNDS); // a call may take a token another tab obtained after it began
+    expect(mock.control.families()).toEqual([expect.objectContaining({ status: 'active', rotations: requests })]);
+    for (const tab of pages.slice(1)) await tab.close();
+  });
+}
