@@ -183,8 +183,9 @@ export class FamilyLock {
       // The caller gets the token once its ID token is checked (or its check deferred).
       checked = tokens!.id_token && verified ? this.checkIdToken(family, tokens!.id_token, verified, session, () => ready(entry!)) : Promise.resolve(ready(entry!));
     } finally {
-      // This rotation's marker, before the family lock is released (none when the ID token proved hostile: the family is gone).
-      if (stored) await (checked ?? Promise.resolve()).then(() => this.markers.hold(family, seq), noop);
+      // This rotation's marker, before the family lock is released (none when the ID token proved hostile or
+      // a sign-out came meanwhile: the family is gone).
+      if (stored) await (checked ?? Promise.resolve()).then(() => (this.epoch === epoch ? this.markers.hold(family, seq) : undefined), noop);
     }
     await checked;
     return entry!;
