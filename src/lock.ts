@@ -170,26 +170,26 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
 // `query()` even when its storage is still behind.
 
 /**
- * Take the lock `name` and keep it until `release()` is called. Resolves once
- * it is held (`granted`), or at once when another context holds it already
- * (`granted: false`: it is published, by that holder); rejects when the lock
- * request fails.
+ * Take the lock `name` and keep it until the returned release function is
+ * called. Resolves once it is held, or at once when another context holds it
+ * already (then it is published by that holder, and release does nothing);
+ * rejects when the lock request fails.
  */
-export async function publishMarker(name: string): Promise<{ release: () => void; granted: boolean }> {
+export async function publishMarker(name: string): Promise<() => void> {
   const locks = webLocks();
   let release: () => void = noop;
-  const granted =
-    !!locks &&
-    (await new Promise<boolean>((held, failed) => {
+  if (locks) {
+    await new Promise<void>((held, failed) => {
       // ifAvailable: if this exact marker is held already, it is published; never wait for it.
       locks
         .request(name, { ifAvailable: true }, (lock) => {
-          held(!!lock);
+          held();
           return lock ? new Promise<void>((r) => (release = r)) : undefined; // null: not granted (ifAvailable)
         })
         .catch(failed);
-    }));
-  return { release, granted };
+    });
+  }
+  return release;
 }
 
 /**

@@ -70,7 +70,7 @@ export class Markers {
     if (!this.crossTab || !hasCrossTabLocks()) return;
     await new Promise((r) => setTimeout(r));
     try {
-      const { release } = await publishMarker(`${this.prefix(family)}${seq}`);
+      const release = await publishMarker(`${this.prefix(family)}${seq}`);
       this.release(family);
       this.held.set(family, [seq, release]);
     } catch {
