@@ -1,4 +1,5 @@
 import { classify } from './classify.js';
+import { checkDpopTokenType } from './dpop-client.js';
 import type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason } from './family-types.js';
 import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError, TimeoutError } from './errors.js';
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
@@ -154,6 +155,7 @@ export class FamilyLock {
       let invalid: unknown;
       try {
         tokens = processTokenResponse(body, { requireIdToken: false });
+        if (record.jkt && deps.dpop) checkDpopTokenType(body); // a Bearer answer's access token is not used
         entry = accessEntryFor(tokens, req.audience, req.scope, family);
       } catch (e) {
         invalid = e; // the rotated refresh token is committed all the same

@@ -1,4 +1,4 @@
-import { checkDpopTokenType, type Dpop } from './dpop-client.js';
+import type { Dpop } from './dpop-client.js';
 import type { Endpoints } from './endpoints.js';
 import { NetworkError, TimeoutError } from './errors.js';
 import { requestRefreshGrant, requestRevocation, type DpopHttp } from './token-endpoint.js';
@@ -42,10 +42,11 @@ export async function sendRefresh(
         http,
       )
     ).body;
-  // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt, a DPoP answer.
+  // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt. (Its answer
+  // must be token_type DPoP: checked by the caller after the commit, as the rotated refresh token is kept either way.)
   const { dpop } = deps;
   const key = record.jkt && dpop ? await dpop.key(record.jkt) : undefined;
-  const once = () => (key ? dpop!.send(key, token, run).then(checkDpopTokenType) : run());
+  const once = () => (key ? dpop!.send(key, token, run) : run());
   // No answer (network failure or timeout) although the server may have rotated: present the same token once more.
   return once().catch((e: unknown) => {
     if ((e instanceof NetworkError && e.status === undefined) || e instanceof TimeoutError) return once();

@@ -42,6 +42,27 @@ describe.each([{ cacheLocation: 'localstorage' as const }, { cacheLocation: 'ind
     expect(await reuse()).toHaveLength(0);
   });
 
+  it('useDpop: a Bearer answer to a refresh (access token refused) keeps the rotated refresh token: no reuse', async () => {
+    const tab = await createAuthClient({ ...options(), useDpop: true });
+    await signIn(tab);
+    await expireAccessTokens();
+    const realFetch = globalThis.fetch;
+    let rewritten = 0;
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const res = await realFetch(input, init);
+      if (rewritten || !String(input).endsWith('/oauth/token') || !res.ok) return res;
+      rewritten++;
+      const body = (await res.json()) as Record<string, unknown>;
+      return new Response(JSON.stringify({ ...body, token_type: 'Bearer' }), { status: res.status, headers: { 'Content-Type': 'application/json' } });
+    });
+    await expect(tab.getTokenSilently()).rejects.toMatchObject({ error: 'invalid_response' });
+    expect(rewritten).toBe(1);
+    vi.restoreAllMocks();
+    expect(await tab.getTokenSilently({ detailedResponse: true })).toMatchObject({ token_type: 'DPoP' });
+    expect(await refreshRequests()).toHaveLength(2);
+    expect(await reuse()).toHaveLength(0);
+  });
+
   it("the app's nowProvider throwing once the server has rotated: tokens kept, no reuse", async () => {
     let broken = false;
     const tab = await createAuthClient({

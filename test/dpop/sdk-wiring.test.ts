@@ -1,4 +1,5 @@
 /** useDpop in the SDK against the mock server (msw → server.fetch), memory cache: keys, proofs, nonces, purge, revocation, fetcher. */
+import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthClient } from '../../src/client.js';
 import { ConfigurationError, DpopKeyMissingError, InvalidResponseError } from '../../src/errors.js';
@@ -68,6 +69,33 @@ describe('useDpop: login and refresh', () => {
     expect(tokenRequests(h)).toHaveLength(before);
     expect(await client.getTokenSilently({ cacheMode: 'cache-only' })).toBeUndefined();
     expect(serverFamily().status).toBe('active'); // nothing was sent
+  });
+
+  it('a Bearer answer to a DPoP-bound refresh: its access token is refused, its rotated refresh token is kept (no reuse after)', async () => {
+    h.start();
+    const client = dpopClient();
+    await login(h, client);
+    advance(3600);
+    h.use(
+      http.post(
+        `${AUTH}/oauth/token`,
+        async ({ request }) => {
+          const res = await h.mock.fetch(request);
+          const body = (await res.json()) as Record<string, unknown>;
+          return HttpResponse.json({ ...body, token_type: 'Bearer' }, { status: res.status });
+        },
+        { once: true },
+      ),
+    );
+    const e = await rejectionOf(client.getTokenSilently());
+    expect(e).toBeInstanceOf(InvalidResponseError);
+    expect(e.message).toContain('DPoP');
+    expect(serverFamily().rotations).toBe(1);
+    expect(await client.getTokenSilently({ cacheMode: 'cache-only' })).toBeUndefined(); // the Bearer answer's token was not stored
+    const t = await client.getTokenSilently({ detailedResponse: true }); // the rotated refresh token, with a proof
+    expect(t.token_type).toBe('DPoP');
+    expect(serverFamily()).toMatchObject({ status: 'active', rotations: 2 });
+    expect(events(h, 'refresh_token.reuse_detected')).toHaveLength(0);
   });
 
   it('a Bearer answer to a DPoP code exchange is refused and nothing is stored', async () => {
