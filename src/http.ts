@@ -28,17 +28,18 @@ export interface JsonResponse {
 async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+  let res: Response;
   try {
-    const res = await fetch(url, { ...init, signal: controller.signal });
-    const nonce = res.headers.get('dpop-nonce');
-    if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
-    return res;
+    res = await fetch(url, { ...init, signal: controller.signal });
   } catch (e) {
     if (controller.signal.aborted) throw new TimeoutError(`${url}: no answer in ${opts.timeoutMs} ms`);
     throw new NetworkError(`${url}: ${errorText(e)}`);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(timer); // answered: a slow nonce store below must not abort the body (it may hold a rotated token)
   }
+  const nonce = res.headers.get('dpop-nonce');
+  if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
+  return res;
 }
 
 async function readJson(url: string, res: Response): Promise<JsonResponse> {

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { classify, isTransient } from '../../src/classify.js';
 import { ConfigurationError, IdTokenValidationError, InvalidResponseError, NetworkError, OAuthError, StorageError, TimeoutError } from '../../src/errors.js';
-import { retryAfter } from '../../src/http.js';
+import { postForm, retryAfter } from '../../src/http.js';
 
 describe('classify (README: what survives what)', () => {
   it.each([
@@ -56,5 +56,30 @@ describe('Retry-After', () => {
     expect(retryAfter('Mon, 23 Nov 2026 11:00:00 GMT', now)).toBe(0);
     expect(retryAfter('soon', now)).toBeUndefined();
     expect(retryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('http: once the server has answered', () => {
+  it('a nonce store slower than the request timeout does not abort the body (it may hold a rotated refresh token)', async () => {
+    vi.useFakeTimers();
+    try {
+      let signal: AbortSignal | undefined;
+      vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+        signal = init.signal ?? undefined;
+        return Promise.resolve(new Response(JSON.stringify({ access_token: 'a', refresh_token: 'rotated' }), { headers: { 'DPoP-Nonce': 'n1', 'Content-Type': 'application/json' } }));
+      });
+      let stored: string | undefined;
+      const answer = postForm('https://as.test/oauth/token', { grant_type: 'refresh_token' }, {
+        timeoutMs: 1_000,
+        nonce: (n) => new Promise<void>((r) => setTimeout(() => r(void (stored = n)), 5_000)),
+      });
+      await vi.advanceTimersByTimeAsync(5_000);
+      await expect(answer).resolves.toMatchObject({ status: 200, body: { refresh_token: 'rotated' } });
+      expect(stored).toBe('n1');
+      expect(signal?.aborted).toBe(false);
+    } finally {
+      vi.useRealTimers();
+      vi.unstubAllGlobals();
+    }
   });
 });
