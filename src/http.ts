@@ -5,7 +5,7 @@ import { obj } from './cache/entries.js';
  * HTTP for the protocol modules: form POSTs and JSON GETs with a timeout and
  * one error shape. Errors are classified by status and the OAuth `error`
  * field, never by description text:
- * - fetch rejected (request may or may not have reached the server) → NetworkError without status
+ * - fetch rejected (request may or may not have reached the server), or the body broke off → NetworkError without status
  * - timeout → TimeoutError
  * - JSON `{ error }` body → OAuthError(error, description, status)
  * - any other non-2xx (HTML 502, empty 429, ...) → NetworkError with status
@@ -47,7 +47,8 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   try {
     text = await res.text();
   } catch (e) {
-    throw new NetworkError(`${url}: ${errorText(e)}`, res.status);
+    // The answer broke off: what it said is lost, as if it never came (no status: a lost response, retried once).
+    throw new NetworkError(`${url}: HTTP ${res.status}, body lost: ${errorText(e)}`);
   }
   let body: unknown;
   try {

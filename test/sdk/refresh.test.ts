@@ -203,6 +203,28 @@ describe('lost rotation response', () => {
     expect(s.heldRefreshToken()).toBe(current());
   });
 
+  it('a 200 whose body breaks off is a lost response too: retried once with the same token, no reuse', async () => {
+    h.start({ reuseInterval: 10 });
+    const s = await signedIn();
+    advance(3600);
+    h.use(
+      http.post(
+        `${AUTH}/oauth/token`,
+        async ({ request }) => {
+          const res = await h.mock.fetch(request); // the server rotates ...
+          const body = new ReadableStream({ start: (c) => c.error(new TypeError('network error')) }); // ... its answer breaks off
+          return new HttpResponse(body, { status: res.status, headers: { 'Content-Type': 'application/json' } });
+        },
+        { once: true },
+      ),
+    );
+    expect(typeof (await s.client.getTokenSilently())).toBe('string');
+    expect(tokenRequests(h, 'refresh_token')).toHaveLength(2);
+    expect(events(h, 'refresh_token.reuse_interval')).toHaveLength(1);
+    expect(events(h, 'refresh_token.reuse_detected')).toHaveLength(0);
+    expect(s.heldRefreshToken()).toBe(current());
+  });
+
   it('outside the reuse interval: invalid_grant, the family leaves the cache', async () => {
     h.start({ reuseInterval: 0 });
     const s = await signedIn();
