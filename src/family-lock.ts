@@ -96,8 +96,6 @@ export class FamilyLock {
     const usable = (cached: AccessEntry | undefined, ms: number) =>
       cached?.family === family && obtainedAfter(cached, req.notBefore) && isFresh(cached, ms) ? cached : undefined;
     const leeway = deps.leeway * 1000;
-    // Retry-After: ms before a request may be sent.
-    const waitOf = (r: FamilyRecord) => (r.not_before ?? 0) - Date.now();
     // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the
     // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
     const [record, [cached, session]] = await this.markers.current(
@@ -117,7 +115,7 @@ export class FamilyLock {
       const done = usable(cached, leeway);
       if (done) return done;
       const stillValid = usable(cached, 0);
-      const wait = waitOf(record);
+      const wait = (record.not_before ?? 0) - Date.now(); // Retry-After: ms before a request may be sent
       if (wait > 0) {
         if (stillValid) return stillValid;
         const s = Math.ceil(wait / 1000);
