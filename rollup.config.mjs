@@ -96,7 +96,7 @@ const PRIVATE_NAMES = `
   uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
   prefix jwks dpop accessKeys force tokenUrl header payload signature options clock send save
   authorization revocation userinfo jwksUri fresh refresh revokeFamily families
-  exchange end records wipe take writing raw read write consistent builtIn granted settle jwksKey change changed crossTab known
+  exchange end records wipe take writing raw read write consistent builtIn granted settle jwksKey change changed crossTab known storedSession
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 

@@ -52,11 +52,11 @@ export async function checkRefreshIdToken(
     const claims = await verified;
     if (session) checkRefreshedClaims(claims, session.claims);
     checked?.();
-    await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() }, true);
+    await store.setSession({ v: 1, id_token: idToken, claims, family, obtained_at: Date.now() }, family);
   } catch (e) {
     if (classify(e) === 'deferred') {
       checked?.(); // the tokens stand; the claims wait for a later check
-      if (session) await store.setSession({ ...session, pending_id_token: idToken }).catch(() => undefined);
+      if (session) await store.setSession({ ...session, pending_id_token: idToken }, family).catch(() => undefined);
       return;
     }
     if (!(e instanceof IdTokenValidationError)) return; // storage: the claims stay as they were

@@ -100,7 +100,7 @@ export class FamilyLock {
     // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
     const [record, [cached, session]] = await this.markers.current(
       family,
-      () => Promise.all([store.getAccess(req.audience, req.scope), store.getSession().catch(() => null)]),
+      () => Promise.all([store.getAccess(req.audience, req.scope), store.storedSession().catch(() => null)]),
       held,
     );
     if (!record) throw missing();

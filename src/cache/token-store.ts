@@ -85,13 +85,16 @@ export class TokenStore {
     return undefined;
   }
 
-  /** `later`: start the write a task later (off the caller's path); reads in this tab wait for it all the same. */
-  private write(key: string, value: unknown, later?: boolean): Promise<void> {
+  /**
+   * `when`: start the write a task later (off the caller's path), and only if `when()` then says yes;
+   * reads in this tab wait for it all the same.
+   */
+  private write(key: string, value: unknown, when?: () => Promise<boolean>): Promise<void> {
     return track(
       this.writing,
       key,
       (async () => {
-        if (later) await new Promise((r) => setTimeout(r));
+        if (when && !(await new Promise((r) => setTimeout(r)).then(when))) return;
         await this.cache.set(key, value);
         if (!this.cache.allKeys) await this.updateManifest((keys) => keys.add(key));
       })(),
@@ -180,12 +183,26 @@ export class TokenStore {
     if ((await this.getAccess(audience, scope))?.access_token === access_token) await this.remove(this.accessKey(audience, scope));
   }
 
-  getSession(): Promise<SessionEntry | undefined> {
+  /** The session as stored (see getSession). */
+  storedSession(): Promise<SessionEntry | undefined> {
     return this.read(this.sessionKey, isSession);
   }
 
-  setSession(entry: SessionEntry, later?: boolean): Promise<void> {
-    return this.write(this.sessionKey, entry, later);
+  /**
+   * The signed-in session: none when it names a family that is gone (a sign-out in another tab that
+   * raced this tab's session write: signed out all the same).
+   */
+  async getSession(): Promise<SessionEntry | undefined> {
+    const s = await this.storedSession();
+    return s?.family && !(await this.getFamily(s.family)) ? undefined : s;
+  }
+
+  /**
+   * `ofFamily`: the session of that family's refresh, written a task later and only while the family
+   * still exists (a sign-out meanwhile removed it: the session must not come back).
+   */
+  setSession(entry: SessionEntry, ofFamily?: string): Promise<void> {
+    return this.write(this.sessionKey, entry, ofFamily === undefined ? undefined : async () => !!(await this.getFamily(ofFamily)));
   }
 
   /**

@@ -29,7 +29,7 @@ class SlowCache implements Cache {
   }
 }
 
-const session = (sub: string): SessionEntry => ({ v: 1, id_token: `token-of-${sub}`, claims: { sub, __raw: `token-of-${sub}` } as SessionEntry['claims'], family: 'f1', obtained_at: 1 });
+const session = (sub: string): SessionEntry => ({ v: 1, id_token: `token-of-${sub}`, claims: { sub, __raw: `token-of-${sub}` } as SessionEntry['claims'], obtained_at: 1 });
 
 describe('TokenStore: read your writes', () => {
   it('a read waits for the write of the same key that is under way', async () => {

@@ -78,7 +78,7 @@ describe('tabs whose storage lags behind the lock handoff (Web Locks present)', 
   }
 
   it('five tabs refreshing at once, several expiries: one request per expiry, no rotated token ever presented', async () => {
-    const { storage, clients } = await tabs(5, 3);
+    const { storage, clients } = await tabs(5, 6);
     const ROUNDS = 4;
     for (let round = 1; round <= ROUNDS; round++) {
       expireAccessTokens();
