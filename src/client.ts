@@ -163,11 +163,8 @@ export class AuthClient {
       popup.close();
       throw e;
     });
-    const response = await runPopup(popup, url, {
-      timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
-      expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
-      state: tx.state,
-    });
+    // runPopup takes the origin its answer must come from from the authorize URL
+    const response = await runPopup(popup, url, { timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds, state: tx.state });
     return completeAuthorization(this.flow, tx, response, { replaceSession });
   }
 
@@ -247,8 +244,8 @@ export class AuthClient {
         if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
         const { url, tx } = await prepareAuthorization(this.flow, params, { force: { prompt: 'none', response_mode: 'web_message' } });
-        // runIframe reduces the authorize URL to the origin its messages must come from.
-        const response = await runIframe(url, { timeoutInSeconds: seconds, expectedOrigin: (await this.endpoints()).authorization, state: tx.state });
+        // runIframe takes the origin its answer must come from from the authorize URL.
+        const response = await runIframe(url, { timeoutInSeconds: seconds, state: tx.state });
         try {
           return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
         } catch (e) {

@@ -18,8 +18,6 @@ import { seconds } from './options-compat.js';
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
   timeoutInSeconds: number;
-  /** Origin of the authorization server (a URL with a path is reduced to its origin). */
-  expectedOrigin: string;
   /** The `state` sent with this authorization request. */
   state: string;
 }
@@ -39,8 +37,8 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
 }
 
 /**
- * Listen on `window` for the web_message answering `opts.state`, sent by the
- * window `source()` returns at the time the message arrives, then call
+ * Listen on `window` for the web_message answering `opts.state`, sent from the origin of
+ * `url` (the /authorize URL) by the window `source()` returns at the time the message arrives, then call
  * `start(fail)` (open the iframe or navigate the popup; `fail` rejects and
  * cleans up). Rejects with `onTimeout()` after `opts.timeoutInSeconds`, and
  * with ConfigurationError on bad opts (before `start`). `cleanup` runs exactly
@@ -48,6 +46,7 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
  */
 export function waitForResponse(
   source: () => MessageEventSource | null,
+  url: string,
   opts: WebMessageOptions,
   onTimeout: () => Error,
   cleanup: () => void,
@@ -80,8 +79,8 @@ export function waitForResponse(
     try {
       // the same check and message as the client's timeout options; NaN: a missing value is refused too
       const timeoutMs = seconds(opts as never, 'timeoutInSeconds', NaN) * 1000;
-      // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
-      origin = new URL(opts.expectedOrigin).origin;
+      // The /authorize URL (its endpoint was checked when it was configured or discovered): the answer comes from its origin.
+      origin = new URL(url).origin;
       timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
     } catch (err) {
       return finish(undefined, err as Error); // bad opts: cleaned up, nothing started
@@ -104,6 +103,7 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
   let iframe: HTMLIFrameElement | undefined;
   return waitForResponse(
     () => iframe?.contentWindow ?? null,
+    url,
     opts,
     () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
     () => iframe?.remove(),
