@@ -108,14 +108,13 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
     () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
     () => iframe?.remove(),
     (fail) => {
-      iframe = document.createElement('iframe');
-      for (const [name, value] of Object.entries({ width: '0', height: '0', 'aria-hidden': 'true', tabindex: '-1', title: 'rotor-auth silent auth' })) {
-        iframe.setAttribute(name, value);
-      }
+      // reflected properties: the same width/height/tabindex/title attributes as setAttribute
+      iframe = Object.assign(document.createElement('iframe'), { width: '0', height: '0', tabIndex: -1, title: 'rotor-auth silent auth' });
+      iframe.setAttribute('aria-hidden', 'true');
       iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
       try {
         (document.body ?? document.documentElement).appendChild(iframe);
-        iframe.setAttribute('src', url);
+        iframe.src = url;
       } catch (err) {
         fail(new GenericError('iframe_failed', `Silent auth iframe failed: ${errorText(err)}`));
       }
