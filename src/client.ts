@@ -1,5 +1,5 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
-import { parseCallbackUrl } from './callback.js';
+import { parseCallbackUrl, type AuthorizationResponse } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from './errors.js';
 import { isTransient } from './classify.js';
@@ -11,7 +11,7 @@ import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { runIframe } from './silent-iframe.js';
+import { runIframe, type WebMessageOptions } from './silent-iframe.js';
 import { openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
@@ -159,13 +159,25 @@ export class AuthClient {
   private async popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
     const popup = config.popup ?? openPopup();
     if (!popup) throw new PopupOpenError();
-    const { url, tx } = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } }).catch((e: unknown) => {
+    const seconds = config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
+    // runPopup closes it whichever way it ends; this closes it when the URL could not be built
+    return this.webMessageFlow(params, {}, seconds, (url, o) => runPopup(popup, url, o), replaceSession).catch((e: unknown) => {
       popup.close();
       throw e;
     });
-    // runPopup takes the origin its answer must come from from the authorize URL
-    const response = await runPopup(popup, url, { timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds, state: tx.state });
-    return completeAuthorization(this.flow, tx, response, { replaceSession });
+  }
+
+  /** The code flow over `response_mode=web_message` (popup or iframe): build the URL, `run` it, complete. */
+  private async webMessageFlow(
+    params: AuthorizationParams | undefined,
+    force: AuthorizationParams,
+    timeoutInSeconds: number,
+    run: (url: string, opts: WebMessageOptions) => Promise<AuthorizationResponse>,
+    replaceSession: boolean,
+  ): Promise<AccessEntry> {
+    const { url, tx } = await prepareAuthorization(this.flow, params, { force: { ...force, response_mode: 'web_message' } });
+    // run takes the origin its answer must come from from the authorize URL
+    return completeAuthorization(this.flow, tx, await run(url, { timeoutInSeconds, state: tx.state }), { replaceSession });
   }
 
   /**
@@ -243,19 +255,14 @@ export class AuthClient {
         const cached = await this.store.getAccess(key, scope);
         if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
-        const { url, tx } = await prepareAuthorization(this.flow, params, { force: { prompt: 'none', response_mode: 'web_message' } });
-        // runIframe takes the origin its answer must come from from the authorize URL.
-        const response = await runIframe(url, { timeoutInSeconds: seconds, state: tx.state });
-        try {
-          return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
-        } catch (e) {
+        return this.webMessageFlow(params, { prompt: 'none' }, seconds, runIframe, false).catch(async (e: unknown) => {
           if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
             const had = await this.store.getSession().catch(() => undefined);
             await this.family.signOut(false);
             if (had) this.signedOut(e.error);
           }
           throw e;
-        }
+        });
       },
       { timeoutMs: (seconds + this.options.httpTimeoutInSeconds * 3 + 5) * 1000, inTabOnly: true },
     );
