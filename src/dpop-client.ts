@@ -122,7 +122,8 @@ export async function authorizedGet(
   store: TokenStore,
 ): Promise<JsonResponse> {
   const at = token.access_token;
-  if (!dpop || !/^dpop$/i.test(token.token_type)) return getJson(url, { timeoutMs, headers: { Authorization: `Bearer ${at}` } });
-  const key = await sessionKey(dpop, store);
-  return dpop.send(key, url, (http) => getJson(url, { timeoutMs, ...http, headers: { ...http.headers, Authorization: `DPoP ${at}` } }), 'GET', at);
+  const bound = dpop && /^dpop$/i.test(token.token_type);
+  const get = (http?: DpopHttp) =>
+    getJson(url, { timeoutMs, ...http, headers: { ...http?.headers, Authorization: `${bound ? 'DPoP' : 'Bearer'} ${at}` } });
+  return bound ? dpop.send(await sessionKey(dpop, store), url, get, 'GET', at) : get();
 }
