@@ -117,7 +117,7 @@ export class AuthClient {
    */
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
     const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
-    this.transactions.save(tx, true);
+    this.transactions.save(tx);
     await (options.openUrl ?? assignLocation)(url);
   }
 

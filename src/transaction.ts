@@ -6,7 +6,7 @@ import { storageFailure } from './cache/codec.js';
  * In-flight login transactions, one per `state`, so that concurrent logins
  * (several tabs, or a redirect while a popup is open) never overwrite each
  * other. Redirect logins live in sessionStorage (they must survive the page
- * load); popup/iframe ones can stay in memory. Entries older than a day are
+ * load; popup/iframe logins keep theirs in the call). Entries older than a day are
  * swept; unreadable entries are treated as absent and removed.
  */
 export interface Transaction {
@@ -54,8 +54,9 @@ export class TransactionStore {
     this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
   }
 
-  save(tx: Transaction, persistent: boolean): void {
-    const storage = persistent ? sessionStore() : undefined;
+  /** Saved in sessionStorage (a redirect login must survive the page load); in memory where there is none. */
+  save(tx: Transaction): void {
+    const storage = sessionStore();
     if (!storage) {
       this.memory.set(tx.state, tx);
       return;

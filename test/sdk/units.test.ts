@@ -232,8 +232,8 @@ describe('TransactionStore', () => {
   it('keys transactions by state so concurrent logins do not overwrite each other', () => {
     const a = new TransactionStore('demo');
     const b = new TransactionStore('demo'); // another tab's client, same sessionStorage
-    a.save(tx('s1'), true);
-    b.save(tx('s2'), true);
+    a.save(tx('s1'));
+    b.save(tx('s2'));
     expect(a.get('s2')?.appState).toEqual({ n: 's2' });
     expect(b.get('s1')?.appState).toEqual({ n: 's1' });
     a.remove('s1');
@@ -246,7 +246,7 @@ describe('TransactionStore', () => {
       throw new DOMException('quota', 'QuotaExceededError');
     });
     try {
-      expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
+      expect(() => new TransactionStore('demo').save(tx('s3'))).toThrow(
         expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
       );
     } finally {
