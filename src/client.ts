@@ -58,7 +58,7 @@ export class AuthClient {
     const store = (this.store = new TokenStore(backend(o), o.clientId));
     const jwks = new JwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
-    const dpop = (this.dpop = Dpop.create(o, clock));
+    const dpop = (this.dpop = Dpop.create(o, clock, inTabOnly));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => this.events.emit(e);

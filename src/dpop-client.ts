@@ -38,11 +38,14 @@ export class Dpop {
     this.nonces = dpopNonces(store, clientId);
   }
 
-  /** Undefined without `useDpop`; ConfigurationError where WebCrypto (or IndexedDB for a persistent cache) is missing. */
-  static create(o: ResolvedOptions, clock: Clock): Dpop | undefined {
+  /**
+   * Undefined without `useDpop`; ConfigurationError where WebCrypto (or IndexedDB for a persistent cache) is missing.
+   * `inTab`: the built-in memory cache (keys live in memory too).
+   */
+  static create(o: ResolvedOptions, clock: Clock, inTab: boolean): Dpop | undefined {
     if (!o.useDpop) return undefined;
     if (!globalThis.crypto?.subtle) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
-    return new Dpop(o.cacheLocation === 'memory' && !o.cache ? memoryDpopStore() : idbDpopStore(), o.clientId, clock);
+    return new Dpop(inTab ? memoryDpopStore() : idbDpopStore(), o.clientId, clock);
   }
 
   newKey = generateDpopKey;
