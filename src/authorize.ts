@@ -28,6 +28,8 @@ export interface FlowContext {
   commit: (c: LoginCommit) => Promise<AccessEntry>;
   /** useDpop: a key per login, made here for the code exchange. */
   dpop?: Dpop;
+  /** Each request to the authorization server (httpTimeoutInSeconds in ms). */
+  timeoutMs: number;
 }
 
 export interface PrepareOptions {
@@ -110,7 +112,7 @@ export async function completeAuthorization(
   const { issuer } = endpoints;
   // tx carries the expected state and the appState
   const code = checkAuthorizationResponse(response, { ...tx, issuer, issRequired: endpoints.issParameterRequired });
-  const timeoutMs = options.httpTimeoutInSeconds * 1000;
+  const { timeoutMs } = ctx;
   const run = (http?: DpopHttp) =>
     requestCodeGrant({ ...tx, tokenUrl: endpoints.token, clientId: options.clientId, code, timeoutMs }, http); // tx: codeVerifier, redirectUri
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).

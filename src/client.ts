@@ -80,7 +80,7 @@ export class AuthClient {
       },
       dpop,
     });
-    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop };
+    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop, timeoutMs };
     this.transactions = new TransactionStore(o.clientId);
     this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
   }
@@ -264,7 +264,7 @@ export class AuthClient {
           throw e;
         });
       },
-      { timeoutMs: (seconds + this.options.httpTimeoutInSeconds * 3 + 5) * 1000, inTabOnly: true },
+      { timeoutMs: (seconds + 5) * 1000 + this.flow.timeoutMs * 3, inTabOnly: true },
     );
   }
 
@@ -281,7 +281,7 @@ export class AuthClient {
     const session = await this.store.getSession();
     if (!session) return undefined;
     this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
-      authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
+      authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.flow.timeoutMs, this.dpop, this.store),
     );
     return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
