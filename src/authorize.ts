@@ -6,7 +6,8 @@ import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { randomString, s256Challenge } from './pkce.js';
 import { withQuery } from './logout.js';
-import { processTokenResponse, requestCodeGrant, type DpopHttp } from './token-endpoint.js';
+import { processTokenResponse, type DpopHttp } from './token-endpoint.js';
+import { postForm } from './http.js';
 import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
 import type { Clock } from './clock.js';
@@ -114,7 +115,11 @@ export async function completeAuthorization(
   const code = checkAuthorizationResponse(response, { ...tx, issuer, issRequired: endpoints.issParameterRequired });
   const { timeoutMs } = ctx;
   const run = (http?: DpopHttp) =>
-    requestCodeGrant({ ...tx, tokenUrl: endpoints.token, clientId: options.clientId, code, timeoutMs }, http); // tx: codeVerifier, redirectUri
+    postForm(
+      endpoints.token,
+      { grant_type: 'authorization_code', client_id: options.clientId, code, code_verifier: tx.codeVerifier, redirect_uri: tx.redirectUri },
+      { timeoutMs, ...http },
+    );
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
   const { dpop } = ctx;
   const dpopKey = dpop && (await dpop.newKey());
