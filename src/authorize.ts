@@ -127,8 +127,8 @@ export async function completeAuthorization(
   if (dpopKey) checkDpopTokenType(body);
   const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
   const claims = tokens.id_token
-    ? // options: clientId, leeway; tx: nonce, maxAge
-      await verifyIdToken(tokens.id_token, { ...options, ...tx, issuer, jwks: ctx.jwks, clock: ctx.clock })
+    ? // options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge
+      await verifyIdToken(tokens.id_token, { ...options, ...ctx, ...tx, issuer })
     : undefined;
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
