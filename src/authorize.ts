@@ -125,7 +125,7 @@ export async function completeAuthorization(
   const dpopKey = dpop && (await dpop.newKey());
   const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
   if (dpopKey) checkDpopTokenType(body);
-  const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
+  const tokens = processTokenResponse(body, { requireIdToken: true }) // the login scope always has openid (effectiveScope);
   const claims = tokens.id_token
     ? // options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge
       await verifyIdToken(tokens.id_token, { ...options, ...ctx, ...tx, issuer })
