@@ -274,12 +274,11 @@ export class AuthClient {
    * them (fetched with the access token once per sign-in; UserInfoError when its `sub` differs).
    */
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
-    const claims = await this.getIdTokenClaims();
-    if (!claims) return undefined;
-    const user = userFromClaims(claims);
-    if (!this.options.loadUserInfo) return user as TUser;
+    await this.family.recheck().catch(() => undefined);
     const session = await this.store.getSession();
     if (!session) return undefined;
+    const user = userFromClaims(session.claims);
+    if (!this.options.loadUserInfo) return user as TUser;
     this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
       authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.flow.timeoutMs, this.dpop, this.store),
     );
