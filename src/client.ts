@@ -4,7 +4,7 @@ import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from './errors.js';
 import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
-import { Emitter, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
+import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
 import { FamilyLock } from './family-lock.js';
 import { JwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
@@ -12,7 +12,7 @@ import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
 import { runIframe, type WebMessageOptions } from './silent-iframe.js';
-import { openTabSync, type TabSync } from './tab-sync.js';
+import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
 import { TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
 import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
@@ -45,7 +45,7 @@ export class AuthClient {
   private readonly family: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
-  private readonly events = new Emitter();
+  private readonly events: Listeners = new Set();
   private readonly known = new Map<string, string>();
   private readonly dpop?: Dpop;
 
@@ -61,7 +61,7 @@ export class AuthClient {
     const dpop = (this.dpop = Dpop.create(o, clock, inTabOnly));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
-    const emit = (e: SessionEvent) => this.events.emit(e);
+    const emit = (e: SessionEvent) => dispatch(this.events, e);
     this.family = new FamilyLock({
       clientId: o.clientId,
       store,
@@ -88,7 +88,7 @@ export class AuthClient {
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
   private signedOut(reason: string): void {
     this.tabs.post({ type: 'logout' });
-    this.events.emit({ type: 'signedOut', reason });
+    dispatch(this.events, { type: 'signedOut', reason });
   }
 
   /**
@@ -101,13 +101,13 @@ export class AuthClient {
    * @example const off = client.on('signedOut', ({ reason }) => showLogin(reason));
    */
   on<T extends SessionEventType>(type: T, listener: SessionEventListener<T>): () => void {
-    return this.events.on(type, listener);
+    return listen(this.events, type, listener);
   }
 
   /** Releases this client's BroadcastChannel, event listeners and rotation-marker locks; no timer keeps running. Call it when the client is no longer used. */
   close(): void {
     this.tabs.close();
-    this.events.l.clear();
+    this.events.clear();
     this.family.markers.release();
   }
 
