@@ -13,7 +13,7 @@ import { normalizeScope, resolveOptions, type AuthClientOptions, type Authorizat
 import { openPopup, runPopup } from './popup.js';
 import { runIframe, type WebMessageOptions } from './silent-iframe.js';
 import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
-import { TransactionStore } from './transaction.js';
+import { transactionStore, type TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
 import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
 import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
@@ -81,7 +81,7 @@ export class AuthClient {
       dpop,
     });
     this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop, timeoutMs };
-    this.transactions = new TransactionStore(o.clientId);
+    this.transactions = transactionStore(o.clientId);
     this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
   }
 

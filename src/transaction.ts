@@ -46,55 +46,22 @@ function isTransaction(v: unknown): v is Transaction {
   );
 }
 
-export class TransactionStore {
-  private readonly prefix: string;
-  private readonly memory = new Map<string, Transaction>();
-
-  constructor(clientId: string) {
-    this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
-  }
-
+export interface TransactionStore {
   /** Saved in sessionStorage (a redirect login must survive the page load); in memory where there is none. */
-  save(tx: Transaction): void {
-    const storage = sessionStore();
-    if (!storage) {
-      this.memory.set(tx.state, tx);
-      return;
-    }
-    try {
-      this.sweep(storage);
-      storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
-    } catch (e) {
-      throw storageFailure('sessionStorage', 'login transaction save', e);
-    }
-  }
+  save(tx: Transaction): void;
+  get(state: string): Transaction | undefined;
+  remove(state: string): void;
+}
 
-  get(state: string): Transaction | undefined {
-    const mem = this.memory.get(state);
-    if (mem) return mem;
-    const storage = sessionStore();
-    const raw = storage?.getItem(this.prefix + state);
-    if (!storage || raw == null) return undefined;
-    try {
-      const tx: unknown = JSON.parse(raw);
-      if (isTransaction(tx) && tx.state === state) return tx;
-    } catch {
-      // fall through: unreadable entry
-    }
-    storage.removeItem(this.prefix + state);
-    return undefined;
-  }
-
-  remove(state: string): void {
-    this.memory.delete(state);
-    sessionStore()?.removeItem(this.prefix + state);
-  }
-
-  private sweep(storage: Storage): void {
+export function transactionStore(clientId: string): TransactionStore {
+  const prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
+  const memory = new Map<string, Transaction>();
+  /** Removes this client's expired and unreadable entries. */
+  const sweep = (storage: Storage): void => {
     const now = Date.now();
     for (let i = storage.length - 1; i >= 0; i--) {
       const key = storage.key(i);
-      if (!key?.startsWith(this.prefix)) continue;
+      if (!key?.startsWith(prefix)) continue;
       try {
         const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
         if (isTransaction(tx) && now - tx.createdAt < MAX_AGE_MS) continue;
@@ -103,5 +70,39 @@ export class TransactionStore {
       }
       storage.removeItem(key);
     }
-  }
+  };
+  return {
+    save(tx) {
+      const storage = sessionStore();
+      if (!storage) {
+        memory.set(tx.state, tx);
+        return;
+      }
+      try {
+        sweep(storage);
+        storage.setItem(prefix + tx.state, JSON.stringify(tx));
+      } catch (e) {
+        throw storageFailure('sessionStorage', 'login transaction save', e);
+      }
+    },
+    get(state) {
+      const mem = memory.get(state);
+      if (mem) return mem;
+      const storage = sessionStore();
+      const raw = storage?.getItem(prefix + state);
+      if (!storage || raw == null) return undefined;
+      try {
+        const tx: unknown = JSON.parse(raw);
+        if (isTransaction(tx) && tx.state === state) return tx;
+      } catch {
+        // fall through: unreadable entry
+      }
+      storage.removeItem(prefix + state);
+      return undefined;
+    },
+    remove(state) {
+      memory.delete(state);
+      sessionStore()?.removeItem(prefix + state);
+    },
+  };
 }

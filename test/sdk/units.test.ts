@@ -6,7 +6,7 @@ import { AuthenticationError, ConfigurationError, InvalidResponseError, StateMis
 import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../src/options.js';
 import { createCodeVerifier, s256Challenge } from '../../src/pkce.js';
 import { processTokenResponse } from '../../src/token-endpoint.js';
-import { TransactionStore, type Transaction } from '../../src/transaction.js';
+import { transactionStore, type Transaction } from '../../src/transaction.js';
 import { buildLogoutUrl } from '../../src/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
 import { TokenStore, type AccessEntry } from '../../src/cache/token-store.js';
@@ -230,8 +230,8 @@ describe('TransactionStore', () => {
   });
 
   it('keys transactions by state so concurrent logins do not overwrite each other', () => {
-    const a = new TransactionStore('demo');
-    const b = new TransactionStore('demo'); // another tab's client, same sessionStorage
+    const a = transactionStore('demo');
+    const b = transactionStore('demo'); // another tab's client, same sessionStorage
     a.save(tx('s1'));
     b.save(tx('s2'));
     expect(a.get('s2')?.appState).toEqual({ n: 's2' });
@@ -246,7 +246,7 @@ describe('TransactionStore', () => {
       throw new DOMException('quota', 'QuotaExceededError');
     });
     try {
-      expect(() => new TransactionStore('demo').save(tx('s3'))).toThrow(
+      expect(() => transactionStore('demo').save(tx('s3'))).toThrow(
         expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
       );
     } finally {
@@ -256,7 +256,7 @@ describe('TransactionStore', () => {
 
   it('drops unreadable entries instead of throwing', () => {
     sessionStorage.setItem('@@rotor@@::demo::tx::bad', '{not json');
-    const s = new TransactionStore('demo');
+    const s = transactionStore('demo');
     expect(s.get('bad')).toBeUndefined();
     expect(sessionStorage.getItem('@@rotor@@::demo::tx::bad')).toBeNull();
   });
