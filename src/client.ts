@@ -15,7 +15,7 @@ import { runIframe, type WebMessageOptions } from './silent-iframe.js';
 import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
 import { transactionStore, type TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
-import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
+import { authorizedGet, dpopFor, dpopOn, type Dpop, sessionKey, type ProofParams } from './dpop-client.js';
 import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
 import { fromOtherTab } from './other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
@@ -58,7 +58,7 @@ export class AuthClient {
     const store = (this.store = new TokenStore(backend(o), o.clientId));
     const jwks = new JwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
-    const dpop = (this.dpop = Dpop.create(o, clock, inTabOnly));
+    const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => dispatch(this.events, e);

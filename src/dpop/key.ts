@@ -45,7 +45,7 @@ export async function toDpopKey(pair: CryptoKeyPair): Promise<DpopKey> {
   return { pair, jwk, jkt: await sha256(JSON.stringify(jwk)) };
 }
 
-/** A fresh P-256 key pair whose private key can never be exported (the client checked for WebCrypto: see Dpop.create). */
+/** A fresh P-256 key pair whose private key can never be exported (the client checked for WebCrypto: see dpopFor). */
 export async function generateDpopKey(): Promise<DpopKey> {
   return toDpopKey(await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']));
 }
