@@ -6,7 +6,7 @@ import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
 import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
 import { FamilyLock } from './family-lock.js';
-import { JwksCache, type IdTokenClaims } from './id-token.js';
+import { jwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
@@ -56,7 +56,7 @@ export class AuthClient {
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = new JwksCache(this.endpoints, timeoutMs, store);
+    const jwks = jwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
