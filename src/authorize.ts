@@ -67,9 +67,11 @@ export async function prepareAuthorization(
   const audience = text(params.audience);
   const maxAge = parseMaxAge(params.max_age);
   const codeVerifier = randomString();
+  const state = randomString();
+  const nonce = randomString();
   const tx: Transaction = {
-    state: randomString(),
-    nonce: randomString(),
+    state,
+    nonce,
     codeVerifier,
     redirectUri,
     scope,
@@ -89,8 +91,8 @@ export async function prepareAuthorization(
     response_type: 'code',
     redirect_uri: redirectUri,
     scope,
-    state: tx.state,
-    nonce: tx.nonce,
+    state,
+    nonce,
     code_challenge: await s256Challenge(codeVerifier),
     code_challenge_method: 'S256',
   };
