@@ -128,10 +128,8 @@ export async function completeAuthorization(
   const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
   if (dpopKey) checkDpopTokenType(body);
   const tokens = processTokenResponse(body, { requireIdToken: true }) // the login scope always has openid (effectiveScope);
-  const claims = tokens.id_token
-    ? // options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge
-      await verifyIdToken(tokens.id_token, { ...options, ...ctx, ...tx, issuer })
-    : undefined;
+  // required above; options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge
+  const claims = await verifyIdToken(tokens.id_token!, { ...options, ...ctx, ...tx, issuer });
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
   // Everything checked: now write.
