@@ -196,8 +196,7 @@ export class AuthClient {
   async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
     const cacheMode = options.cacheMode ?? 'on';
     const audience = options.authorizationParams?.audience ?? this.options.audience;
-    const asked = options.authorizationParams?.scope;
-    const scope = asked === undefined ? this.options.scope : normalizeScope(this.options.scope, asked); // options.scope is normalised already
+    const scope = normalizeScope(this.options.scope, options.authorizationParams?.scope);
     const key = audience ?? DEFAULT_AUDIENCE;
     const notBefore = cacheMode === 'off' ? Date.now() : undefined;
     let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
