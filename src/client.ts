@@ -54,7 +54,7 @@ export class AuthClient {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
-    this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
+    this.endpoints = endpointResolver(o, timeoutMs);
     const store = (this.store = new TokenStore(backend(o), o.clientId));
     const jwks = jwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
