@@ -176,8 +176,8 @@ export class AuthClient {
     replaceSession: boolean,
   ): Promise<AccessEntry> {
     const { url, tx } = await prepareAuthorization(this.flow, params, { force: { ...force, response_mode: 'web_message' } });
-    // run takes the origin its answer must come from from the authorize URL
-    return completeAuthorization(this.flow, tx, await run(url, { timeoutInSeconds, state: tx.state }), { replaceSession });
+    // run takes the origin its answer must come from from the authorize URL, and the state from tx
+    return completeAuthorization(this.flow, tx, await run(url, { ...tx, timeoutInSeconds }), { replaceSession });
   }
 
   /**
