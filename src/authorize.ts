@@ -33,12 +33,6 @@ export interface FlowContext {
   timeoutMs: number;
 }
 
-export interface PrepareOptions {
-  appState?: unknown;
-  /** Fixed parameters (response_mode=web_message, prompt=none) that override the caller's. */
-  force?: AuthorizationParams;
-}
-
 /** A non-empty string, else undefined. */
 const text = (v: unknown): string | undefined => (str(v) ? v : undefined);
 
@@ -58,10 +52,12 @@ function parseMaxAge(value: AuthorizationParams['max_age']): number | undefined 
 export async function prepareAuthorization(
   ctx: FlowContext,
   callParams: AuthorizationParams | undefined,
-  prepare: PrepareOptions = {},
+  /** Fixed parameters (response_mode=web_message, prompt=none) that override the caller's. */
+  force?: AuthorizationParams,
+  appState?: unknown,
 ): Promise<{ url: string; tx: Transaction }> {
   const { options } = ctx;
-  const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...prepare.force };
+  const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...force };
   const scope = normalizeScope(options.scope, callParams?.scope);
   const redirectUri = text(params.redirect_uri) ?? defaultRedirectUri();
   const audience = text(params.audience);
@@ -79,7 +75,7 @@ export async function prepareAuthorization(
     // absent ones stay undefined (left out of the stored JSON)
     audience,
     maxAge,
-    appState: prepare.appState,
+    appState,
   };
 
   const endpoints = await ctx.endpoints();
@@ -99,16 +95,12 @@ export async function prepareAuthorization(
   return { url: withQuery(url, query), tx };
 }
 
-export interface CompleteOptions {
-  /** A fresh login: whatever the cache held for this client is replaced. */
-  replaceSession: boolean;
-}
-
 export async function completeAuthorization(
   ctx: FlowContext,
   tx: Transaction,
   response: AuthorizationResponse,
-  opts: CompleteOptions,
+  /** A fresh login: whatever the cache held for this client is replaced. */
+  replaceSession: boolean,
 ): Promise<AccessEntry> {
   const { options } = ctx;
   const endpoints = await ctx.endpoints();
@@ -138,7 +130,7 @@ export async function completeAuthorization(
     claims,
     audience: tx.audience ?? DEFAULT_AUDIENCE,
     scope: tx.scope,
-    replaceSession: opts.replaceSession,
+    replaceSession,
     newFamilyId: randomString(16),
     dpopKey, // undefined without useDpop
   });

@@ -116,7 +116,7 @@ export class AuthClient {
    * back from `handleRedirectCallback()`; `openUrl` replaces `window.location.assign(url)`.
    */
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
-    const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
+    const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, undefined, options.appState);
     this.transactions.save(tx);
     await (options.openUrl ?? assignLocation)(url);
   }
@@ -134,7 +134,7 @@ export class AuthClient {
     const tx = this.transactions.get(response.state);
     if (!tx) throw new StateMismatchError('No login transaction for this state');
     try {
-      await completeAuthorization(this.flow, tx, response, { replaceSession: true });
+      await completeAuthorization(this.flow, tx, response, true);
     } finally {
       this.transactions.remove(tx.state);
     }
@@ -175,9 +175,9 @@ export class AuthClient {
     run: (url: string, opts: WebMessageOptions) => Promise<AuthorizationResponse>,
     replaceSession: boolean,
   ): Promise<AccessEntry> {
-    const { url, tx } = await prepareAuthorization(this.flow, params, { force: { ...force, response_mode: 'web_message' } });
+    const { url, tx } = await prepareAuthorization(this.flow, params, { ...force, response_mode: 'web_message' });
     // run takes the origin its answer must come from from the authorize URL, and the state from tx
-    return completeAuthorization(this.flow, tx, await run(url, { ...tx, timeoutInSeconds }), { replaceSession });
+    return completeAuthorization(this.flow, tx, await run(url, { ...tx, timeoutInSeconds }), replaceSession);
   }
 
   /**
