@@ -234,19 +234,7 @@ export class AuthClient {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
-    return this.iframe(key, audience, scope, notBefore, o);
-  }
-
-  /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
-  private async familyFor(key: string, scope: string): Promise<string | undefined> {
-    const [entry, session] = await Promise.all([this.store.getAccess(key, scope), this.store.getSession()]);
-    const own = entry?.family;
-    if (own && own !== session?.family && !(await this.store.getFamily(own))) return session?.family;
-    return own ?? session?.family;
-  }
-
-  /** One iframe at a time per client; waiters re-read the cache first. */
-  private iframe(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
+    // One iframe at a time per client; waiters re-read the cache first.
     const seconds = o.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
     return runExclusive(
       `rotor-auth:${this.options.clientId}:iframe`,
@@ -265,6 +253,14 @@ export class AuthClient {
       },
       { timeoutMs: (seconds + 5) * 1000 + this.flow.timeoutMs * 3, inTabOnly: true },
     );
+  }
+
+  /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
+  private async familyFor(key: string, scope: string): Promise<string | undefined> {
+    const [entry, session] = await Promise.all([this.store.getAccess(key, scope), this.store.getSession()]);
+    const own = entry?.family;
+    if (own && own !== session?.family && !(await this.store.getFamily(own))) return session?.family;
+    return own ?? session?.family;
   }
 
   /**
