@@ -333,7 +333,7 @@ export class AuthClient {
    * `fetchWithAuth(input, init?, { audience?, scope? })`: fetch with the access token (`Bearer`, or `DPoP` + proof),
    * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
    */
-  createFetcher(options: FetcherOptions = {}): Fetcher {
+  createFetcher(options?: FetcherOptions): Fetcher {
     return createFetcher(this, options);
   }
 
