@@ -23,10 +23,8 @@ export function assignLocation(url: string): void {
   location.assign(url);
 }
 
-export function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
+export const withTimeout = <T>(p: Promise<T>, seconds: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
+    void p.then(resolve, reject).finally(() => clearTimeout(timer));
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
