@@ -106,7 +106,7 @@ export async function completeAuthorization(
   const endpoints = await ctx.endpoints();
   const { issuer } = endpoints;
   // tx carries the expected state and the appState
-  const code = checkAuthorizationResponse(response, { ...tx, issuer, issRequired: endpoints.issParameterRequired });
+  const code = checkAuthorizationResponse(response, tx, endpoints);
   const { timeoutMs } = ctx;
   const run = (http?: DpopHttp) =>
     postForm(

@@ -163,14 +163,14 @@ describe('callback', () => {
     );
   });
 
-  const expected = { state: 's', issuer: 'https://op/', issRequired: true, appState: { to: '/x' } };
+  const expected = { state: 's', issuer: 'https://op/', issParameterRequired: true, appState: { to: '/x' } };
 
   it('checks state, then iss (RFC 9207), then error', () => {
-    expect(checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://op/' }, expected)).toBe('c');
-    expect(() => checkAuthorizationResponse({ code: 'c', state: 'other', iss: 'https://op/' }, expected)).toThrow(StateMismatchError);
+    expect(checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://op/' }, expected, expected)).toBe('c');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 'other', iss: 'https://op/' }, expected, expected)).toThrow(StateMismatchError);
     const missing = (() => {
       try {
-        checkAuthorizationResponse({ code: 'c', state: 's' }, expected);
+        checkAuthorizationResponse({ code: 'c', state: 's' }, expected, expected);
       } catch (e) {
         return e as AuthenticationError;
       }
@@ -178,19 +178,19 @@ describe('callback', () => {
     expect(missing).toBeInstanceOf(AuthenticationError);
     expect(missing?.error).toBe('invalid_issuer');
     expect(missing?.message).toBe('Authorization response "iss" is undefined, expected "https://op/"');
-    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected)).toThrow(
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected, expected)).toThrow(
       'Authorization response "iss" is "https://evil/", expected "https://op/"',
     );
     // not advertised and absent: accepted; present: still checked
-    expect(checkAuthorizationResponse({ code: 'c', state: 's' }, { ...expected, issRequired: false })).toBe('c');
-    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, { ...expected, issRequired: false })).toThrow(
+    expect(checkAuthorizationResponse({ code: 'c', state: 's' }, expected, { ...expected, issParameterRequired: false })).toBe('c');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected, { ...expected, issParameterRequired: false })).toThrow(
       AuthenticationError,
     );
   });
 
   it('turns an error response into AuthenticationError with appState', () => {
     try {
-      checkAuthorizationResponse({ state: 's', iss: 'https://op/', error: 'access_denied', error_description: 'User said no' }, expected);
+      checkAuthorizationResponse({ state: 's', iss: 'https://op/', error: 'access_denied', error_description: 'User said no' }, expected, expected);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(AuthenticationError);
