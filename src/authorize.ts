@@ -104,7 +104,6 @@ export async function completeAuthorization(
 ): Promise<AccessEntry> {
   const { options } = ctx;
   const endpoints = await ctx.endpoints();
-  const { issuer } = endpoints;
   // tx carries the expected state and the appState
   const code = checkAuthorizationResponse(response, tx, endpoints);
   const { timeoutMs } = ctx;
@@ -120,8 +119,8 @@ export async function completeAuthorization(
   const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
   if (dpopKey) checkDpopTokenType(body);
   const tokens = processTokenResponse(body, { requireIdToken: true }) // the login scope always has openid (effectiveScope);
-  // required above; options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge
-  const claims = await verifyIdToken(tokens.id_token!, { ...options, ...ctx, ...tx, issuer });
+  // required above; options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge; endpoints: issuer (over the option's)
+  const claims = await verifyIdToken(tokens.id_token!, { ...options, ...ctx, ...tx, ...endpoints });
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
   // Everything checked: now write.
