@@ -9,12 +9,12 @@ export interface AuthorizationResponse {
   error_description?: string;
 }
 
-/** The response for `state`, with the optional string fields `read` finds (absent ones are left out). */
-export function authorizationResponse(state: string, read: (name: string) => string | undefined): AuthorizationResponse {
+/** The response for `state`, with the optional fields `read` finds as strings (absent or other ones are left out). */
+export function authorizationResponse(state: string, read: (name: string) => unknown): AuthorizationResponse {
   const out: AuthorizationResponse = { state };
   for (const name of ['code', 'iss', 'error', 'error_description'] as const) {
     const value = read(name);
-    if (value !== undefined) out[name] = value;
+    if (typeof value === 'string') out[name] = value;
   }
   return out;
 }

@@ -23,8 +23,6 @@ export interface WebMessageOptions {
 }
 
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
 /**
  * The authorization response carried by `data` if it is a web_message for
  * `state`; undefined otherwise. Only string fields are copied.
@@ -33,7 +31,7 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
   if (!obj(data) || data.type !== 'authorization_response') return undefined;
   const response = data.response;
   if (!obj(response) || response.state !== state) return undefined;
-  return authorizationResponse(state, (name) => str(response[name]));
+  return authorizationResponse(state, (name) => response[name]);
 }
 
 /**
