@@ -56,19 +56,23 @@ export interface TransactionStore {
 export function transactionStore(clientId: string): TransactionStore {
   const prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
   const memory = new Map<string, Transaction>();
+  /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
+  const read = (storage: Storage, key: string): Transaction | undefined => {
+    try {
+      const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
+      if (isTransaction(tx)) return tx;
+    } catch {
+      // unreadable: undefined
+    }
+  };
   /** Removes this client's expired and unreadable entries. */
   const sweep = (storage: Storage): void => {
     const now = Date.now();
     for (let i = storage.length - 1; i >= 0; i--) {
       const key = storage.key(i);
       if (!key?.startsWith(prefix)) continue;
-      try {
-        const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
-        if (isTransaction(tx) && now - tx.createdAt < MAX_AGE_MS) continue;
-      } catch {
-        // unreadable: remove below
-      }
-      storage.removeItem(key);
+      const tx = read(storage, key);
+      if (!tx || now - tx.createdAt >= MAX_AGE_MS) storage.removeItem(key);
     }
   };
   return {
@@ -86,18 +90,10 @@ export function transactionStore(clientId: string): TransactionStore {
       }
     },
     get(state) {
-      const mem = memory.get(state);
-      if (mem) return mem;
       const storage = sessionStore();
-      const raw = storage?.getItem(prefix + state);
-      if (!storage || raw == null) return undefined;
-      try {
-        const tx: unknown = JSON.parse(raw);
-        if (isTransaction(tx) && tx.state === state) return tx;
-      } catch {
-        // fall through: unreadable entry
-      }
-      storage.removeItem(prefix + state);
+      const tx = memory.get(state) ?? (storage && read(storage, prefix + state));
+      if (tx?.state === state) return tx;
+      storage?.removeItem(prefix + state); // unreadable (or another state's): removed; absent: nothing to remove
       return undefined;
     },
     remove(state) {
