@@ -6,7 +6,8 @@ import { verifyIdToken, type JwksCache } from './id-token.js';
 import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { randomString, s256Challenge } from './pkce.js';
 import { withQuery } from './logout.js';
-import { processTokenResponse, requestCodeGrant, type DpopHttp } from './token-endpoint.js';
+import { processTokenResponse, type DpopHttp } from './token-endpoint.js';
+import { postForm } from './http.js';
 import { checkDpopTokenType, type Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
 import type { Clock } from './clock.js';
@@ -28,12 +29,8 @@ export interface FlowContext {
   commit: (c: LoginCommit) => Promise<AccessEntry>;
   /** useDpop: a key per login, made here for the code exchange. */
   dpop?: Dpop;
-}
-
-export interface PrepareOptions {
-  appState?: unknown;
-  /** Fixed parameters (response_mode=web_message, prompt=none) that override the caller's. */
-  force?: AuthorizationParams;
+  /** Each request to the authorization server (httpTimeoutInSeconds in ms). */
+  timeoutMs: number;
 }
 
 /** A non-empty string, else undefined. */
@@ -55,18 +52,22 @@ function parseMaxAge(value: AuthorizationParams['max_age']): number | undefined 
 export async function prepareAuthorization(
   ctx: FlowContext,
   callParams: AuthorizationParams | undefined,
-  prepare: PrepareOptions = {},
+  /** Fixed parameters (response_mode=web_message, prompt=none) that override the caller's. */
+  force?: AuthorizationParams,
+  appState?: unknown,
 ): Promise<{ url: string; tx: Transaction }> {
   const { options } = ctx;
-  const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...prepare.force };
+  const params: AuthorizationParams = { ...options.authorizationParams, ...callParams, ...force };
   const scope = normalizeScope(options.scope, callParams?.scope);
   const redirectUri = text(params.redirect_uri) ?? defaultRedirectUri();
   const audience = text(params.audience);
   const maxAge = parseMaxAge(params.max_age);
   const codeVerifier = randomString();
+  const state = randomString();
+  const nonce = randomString();
   const tx: Transaction = {
-    state: randomString(),
-    nonce: randomString(),
+    state,
+    nonce,
     codeVerifier,
     redirectUri,
     scope,
@@ -74,7 +75,7 @@ export async function prepareAuthorization(
     // absent ones stay undefined (left out of the stored JSON)
     audience,
     maxAge,
-    appState: prepare.appState,
+    appState,
   };
 
   const endpoints = await ctx.endpoints();
@@ -86,43 +87,40 @@ export async function prepareAuthorization(
     response_type: 'code',
     redirect_uri: redirectUri,
     scope,
-    state: tx.state,
-    nonce: tx.nonce,
+    state,
+    nonce,
     code_challenge: await s256Challenge(codeVerifier),
     code_challenge_method: 'S256',
   };
   return { url: withQuery(url, query), tx };
 }
 
-export interface CompleteOptions {
-  /** A fresh login: whatever the cache held for this client is replaced. */
-  replaceSession: boolean;
-}
-
 export async function completeAuthorization(
   ctx: FlowContext,
   tx: Transaction,
   response: AuthorizationResponse,
-  opts: CompleteOptions,
+  /** A fresh login: whatever the cache held for this client is replaced. */
+  replaceSession: boolean,
 ): Promise<AccessEntry> {
   const { options } = ctx;
   const endpoints = await ctx.endpoints();
-  const { issuer } = endpoints;
   // tx carries the expected state and the appState
-  const code = checkAuthorizationResponse(response, { ...tx, issuer, issRequired: endpoints.issParameterRequired });
-  const timeoutMs = options.httpTimeoutInSeconds * 1000;
+  const code = checkAuthorizationResponse(response, tx, endpoints);
+  const { timeoutMs } = ctx;
   const run = (http?: DpopHttp) =>
-    requestCodeGrant({ ...tx, tokenUrl: endpoints.token, clientId: options.clientId, code, timeoutMs }, http); // tx: codeVerifier, redirectUri
+    postForm(
+      endpoints.token,
+      { grant_type: 'authorization_code', client_id: options.clientId, code, code_verifier: tx.codeVerifier, redirect_uri: tx.redirectUri },
+      { timeoutMs, ...http },
+    );
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
   const { dpop } = ctx;
   const dpopKey = dpop && (await dpop.newKey());
   const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
   if (dpopKey) checkDpopTokenType(body);
-  const tokens = processTokenResponse(body, { requireIdToken: tx.scope.split(' ').includes('openid') });
-  const claims = tokens.id_token
-    ? // options: clientId, leeway; tx: nonce, maxAge
-      await verifyIdToken(tokens.id_token, { ...options, ...tx, issuer, jwks: ctx.jwks, clock: ctx.clock })
-    : undefined;
+  const tokens = processTokenResponse(body, { requireIdToken: true }) // the login scope always has openid (effectiveScope);
+  // required above; options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge; endpoints: issuer (over the option's)
+  const claims = await verifyIdToken(tokens.id_token!, { ...options, ...ctx, ...tx, ...endpoints });
 
   if (options.useRefreshTokens && !tokens.refresh_token) console.warn(`rotor-auth: ${NO_REFRESH_TOKEN_HINT}`);
   // Everything checked: now write.
@@ -131,7 +129,7 @@ export async function completeAuthorization(
     claims,
     audience: tx.audience ?? DEFAULT_AUDIENCE,
     scope: tx.scope,
-    replaceSession: opts.replaceSession,
+    replaceSession,
     newFamilyId: randomString(16),
     dpopKey, // undefined without useDpop
   });

@@ -9,12 +9,12 @@ export interface AuthorizationResponse {
   error_description?: string;
 }
 
-/** The response for `state`, with the optional string fields `read` finds (absent ones are left out). */
-export function authorizationResponse(state: string, read: (name: string) => string | undefined): AuthorizationResponse {
+/** The response for `state`, with the optional fields `read` finds as strings (absent or other ones are left out). */
+export function authorizationResponse(state: string, read: (name: string) => unknown): AuthorizationResponse {
   const out: AuthorizationResponse = { state };
   for (const name of ['code', 'iss', 'error', 'error_description'] as const) {
     const value = read(name);
-    if (value !== undefined) out[name] = value;
+    if (typeof value === 'string') out[name] = value;
   }
   return out;
 }
@@ -48,12 +48,16 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
   return authorizationResponse(state, single);
 }
 
+/** What the login expects back: its `state`, and the `appState` a failure carries. */
 export interface CallbackExpectations {
   state: string;
-  issuer: string;
-  /** RFC 9207 advertised: `iss` must be present. When absent from the response and not required, it is not checked. */
-  issRequired: boolean;
   appState?: unknown;
+}
+
+/** The server's side (Endpoints): the exact `iss`, and whether RFC 9207 makes it required (when absent and not required, it is not checked). */
+export interface IssuerExpectations {
+  issuer: string;
+  issParameterRequired: boolean;
 }
 
 /**
@@ -61,12 +65,12 @@ export interface CallbackExpectations {
  * Order: state first (an unknown state means the response is not ours), then iss
  * (a mix-up attack must not be reported as the other server's error), then error.
  */
-export function checkAuthorizationResponse(res: AuthorizationResponse, expected: CallbackExpectations): string {
+export function checkAuthorizationResponse(res: AuthorizationResponse, expected: CallbackExpectations, server: IssuerExpectations): string {
   if (res.state !== expected.state) throw new StateMismatchError('Response state does not match the login');
-  if (res.iss !== undefined ? res.iss !== expected.issuer : expected.issRequired) {
+  if (res.iss !== undefined ? res.iss !== server.issuer : server.issParameterRequired) {
     throw new AuthenticationError(
       'invalid_issuer',
-      `Authorization response "iss" is ${JSON.stringify(res.iss)}, expected "${expected.issuer}"`,
+      `Authorization response "iss" is ${JSON.stringify(res.iss)}, expected "${server.issuer}"`,
       res.state,
       expected.appState,
     );

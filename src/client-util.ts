@@ -9,12 +9,10 @@ import { InMemoryCache } from './cache/memory.js';
 /** Errors after which the app should simply sign in again. */
 export const SIGN_IN_AGAIN = ['login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_grant', 'missing_refresh_token', 'dpop_key_missing'];
 
-export function backend(options: ResolvedOptions): Cache {
-  if (options.cache) return options.cache;
-  if (options.cacheLocation === 'localstorage') return new LocalStorageCache();
-  if (options.cacheLocation === 'indexeddb') return new IndexedDbCache();
-  return new InMemoryCache();
-}
+/** The built-in caches by `cacheLocation` (options.ts lists their names in its error). */
+export const BACKENDS: Record<string, new () => Cache> = { memory: InMemoryCache, localstorage: LocalStorageCache, indexeddb: IndexedDbCache };
+
+export const backend = (options: ResolvedOptions): Cache => options.cache ?? new BACKENDS[options.cacheLocation]!();
 
 /** `window.location.assign`, or a clear error where there is no page to navigate. */
 export function assignLocation(url: string): void {
@@ -25,10 +23,8 @@ export function assignLocation(url: string): void {
   location.assign(url);
 }
 
-export function withTimeout<T>(p: Promise<T>, seconds: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
+export const withTimeout = <T>(p: Promise<T>, seconds: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
+    void p.then(resolve, reject).finally(() => clearTimeout(timer));
   });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}

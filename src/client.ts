@@ -1,21 +1,21 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
-import { parseCallbackUrl } from './callback.js';
+import { parseCallbackUrl, type AuthorizationResponse } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from './errors.js';
 import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
-import { Emitter, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
+import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
 import { FamilyLock } from './family-lock.js';
-import { JwksCache, type IdTokenClaims } from './id-token.js';
+import { jwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { runIframe } from './silent-iframe.js';
-import { openTabSync, type TabSync } from './tab-sync.js';
-import { TransactionStore } from './transaction.js';
+import { runIframe, type WebMessageOptions } from './silent-iframe.js';
+import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
+import { transactionStore, type TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
-import { authorizedGet, Dpop, dpopOn, sessionKey, type ProofParams } from './dpop-client.js';
+import { authorizedGet, dpopFor, dpopOn, type Dpop, sessionKey, type ProofParams } from './dpop-client.js';
 import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
 import { fromOtherTab } from './other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
@@ -45,7 +45,7 @@ export class AuthClient {
   private readonly family: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
-  private readonly events = new Emitter();
+  private readonly events: Listeners = new Set();
   private readonly known = new Map<string, string>();
   private readonly dpop?: Dpop;
 
@@ -54,14 +54,14 @@ export class AuthClient {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
-    this.endpoints = endpointResolver({ domain: o.domain, issuer: o.issuer, timeoutMs });
+    this.endpoints = endpointResolver(o, timeoutMs);
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = new JwksCache(this.endpoints, timeoutMs, store);
+    const jwks = jwksCache(this.endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
-    const dpop = (this.dpop = Dpop.create(o, clock));
+    const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
-    const emit = (e: SessionEvent) => this.events.emit(e);
+    const emit = (e: SessionEvent) => dispatch(this.events, e);
     this.family = new FamilyLock({
       clientId: o.clientId,
       store,
@@ -80,15 +80,15 @@ export class AuthClient {
       },
       dpop,
     });
-    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop };
-    this.transactions = new TransactionStore(o.clientId);
+    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop, timeoutMs };
+    this.transactions = transactionStore(o.clientId);
     this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
   private signedOut(reason: string): void {
     this.tabs.post({ type: 'logout' });
-    this.events.emit({ type: 'signedOut', reason });
+    dispatch(this.events, { type: 'signedOut', reason });
   }
 
   /**
@@ -101,13 +101,13 @@ export class AuthClient {
    * @example const off = client.on('signedOut', ({ reason }) => showLogin(reason));
    */
   on<T extends SessionEventType>(type: T, listener: SessionEventListener<T>): () => void {
-    return this.events.on(type, listener);
+    return listen(this.events, type, listener);
   }
 
   /** Releases this client's BroadcastChannel, event listeners and rotation-marker locks; no timer keeps running. Call it when the client is no longer used. */
   close(): void {
     this.tabs.close();
-    this.events.l.clear();
+    this.events.clear();
     this.family.markers.release();
   }
 
@@ -116,8 +116,8 @@ export class AuthClient {
    * back from `handleRedirectCallback()`; `openUrl` replaces `window.location.assign(url)`.
    */
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
-    const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, { appState: options.appState });
-    this.transactions.save(tx, true);
+    const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, undefined, options.appState);
+    this.transactions.save(tx);
     await (options.openUrl ?? assignLocation)(url);
   }
 
@@ -134,7 +134,7 @@ export class AuthClient {
     const tx = this.transactions.get(response.state);
     if (!tx) throw new StateMismatchError('No login transaction for this state');
     try {
-      await completeAuthorization(this.flow, tx, response, { replaceSession: true });
+      await completeAuthorization(this.flow, tx, response, true);
     } finally {
       this.transactions.remove(tx.state);
     }
@@ -159,16 +159,25 @@ export class AuthClient {
   private async popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
     const popup = config.popup ?? openPopup();
     if (!popup) throw new PopupOpenError();
-    const { url, tx } = await prepareAuthorization(this.flow, params, { force: { response_mode: 'web_message' } }).catch((e: unknown) => {
+    const seconds = config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
+    // runPopup closes it whichever way it ends; this closes it when the URL could not be built
+    return this.webMessageFlow(params, {}, seconds, (url, o) => runPopup(popup, url, o), replaceSession).catch((e: unknown) => {
       popup.close();
       throw e;
     });
-    const response = await runPopup(popup, url, {
-      timeoutInSeconds: config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds,
-      expectedOrigin: (await this.endpoints()).authorization, // reduced to its origin by runPopup
-      state: tx.state,
-    });
-    return completeAuthorization(this.flow, tx, response, { replaceSession });
+  }
+
+  /** The code flow over `response_mode=web_message` (popup or iframe): build the URL, `run` it, complete. */
+  private async webMessageFlow(
+    params: AuthorizationParams | undefined,
+    force: AuthorizationParams,
+    timeoutInSeconds: number,
+    run: (url: string, opts: WebMessageOptions) => Promise<AuthorizationResponse>,
+    replaceSession: boolean,
+  ): Promise<AccessEntry> {
+    const { url, tx } = await prepareAuthorization(this.flow, params, { ...force, response_mode: 'web_message' });
+    // run takes the origin its answer must come from from the authorize URL, and the state from tx
+    return completeAuthorization(this.flow, tx, await run(url, { ...tx, timeoutInSeconds }), replaceSession);
   }
 
   /**
@@ -187,8 +196,7 @@ export class AuthClient {
   async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
     const cacheMode = options.cacheMode ?? 'on';
     const audience = options.authorizationParams?.audience ?? this.options.audience;
-    const asked = options.authorizationParams?.scope;
-    const scope = asked === undefined ? this.options.scope : normalizeScope(this.options.scope, asked); // options.scope is normalised already
+    const scope = normalizeScope(this.options.scope, options.authorizationParams?.scope);
     const key = audience ?? DEFAULT_AUDIENCE;
     const notBefore = cacheMode === 'off' ? Date.now() : undefined;
     let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
@@ -226,7 +234,25 @@ export class AuthClient {
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
-    return this.iframe(key, audience, scope, notBefore, o);
+    // One iframe at a time per client; waiters re-read the cache first.
+    const seconds = o.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
+    return runExclusive(
+      `rotor-auth:${this.options.clientId}:iframe`,
+      async () => {
+        const cached = await this.store.getAccess(key, scope);
+        if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
+        const params = { ...o.authorizationParams, audience, scope };
+        return this.webMessageFlow(params, { prompt: 'none' }, seconds, runIframe, false).catch(async (e: unknown) => {
+          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
+            const had = await this.store.getSession().catch(() => undefined);
+            await this.family.signOut(false);
+            if (had) this.signedOut(e.error);
+          }
+          throw e;
+        });
+      },
+      { timeoutMs: (seconds + 5) * 1000 + this.flow.timeoutMs * 3, inTabOnly: true },
+    );
   }
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
@@ -237,47 +263,19 @@ export class AuthClient {
     return own ?? session?.family;
   }
 
-  /** One iframe at a time per client; waiters re-read the cache first. */
-  private iframe(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
-    const seconds = o.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
-    return runExclusive(
-      `rotor-auth:${this.options.clientId}:iframe`,
-      async () => {
-        const cached = await this.store.getAccess(key, scope);
-        if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
-        const params = { ...o.authorizationParams, audience, scope };
-        const { url, tx } = await prepareAuthorization(this.flow, params, { force: { prompt: 'none', response_mode: 'web_message' } });
-        // runIframe reduces the authorize URL to the origin its messages must come from.
-        const response = await runIframe(url, { timeoutInSeconds: seconds, expectedOrigin: (await this.endpoints()).authorization, state: tx.state });
-        try {
-          return await completeAuthorization(this.flow, tx, response, { replaceSession: false });
-        } catch (e) {
-          if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
-            const had = await this.store.getSession().catch(() => undefined);
-            await this.family.signOut(false);
-            if (had) this.signedOut(e.error);
-          }
-          throw e;
-        }
-      },
-      { timeoutMs: (seconds + this.options.httpTimeoutInSeconds * 3 + 5) * 1000, inTabOnly: true },
-    );
-  }
-
   /**
    * The signed-in user's claims from the verified ID token (protocol claims left out), or
    * `undefined` when signed out. With `loadUserInfo: true`, the userinfo response is merged over
    * them (fetched with the access token once per sign-in; UserInfoError when its `sub` differs).
    */
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
-    const claims = await this.getIdTokenClaims();
-    if (!claims) return undefined;
-    const user = userFromClaims(claims);
-    if (!this.options.loadUserInfo) return user as TUser;
+    await this.family.recheck().catch(() => undefined);
     const session = await this.store.getSession();
     if (!session) return undefined;
+    const user = userFromClaims(session.claims);
+    if (!this.options.loadUserInfo) return user as TUser;
     this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
-      authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.options.httpTimeoutInSeconds * 1000, this.dpop, this.store),
+      authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.flow.timeoutMs, this.dpop, this.store),
     );
     return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
   }
@@ -335,7 +333,7 @@ export class AuthClient {
    * `fetchWithAuth(input, init?, { audience?, scope? })`: fetch with the access token (`Bearer`, or `DPoP` + proof),
    * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
    */
-  createFetcher(options: FetcherOptions = {}): Fetcher {
+  createFetcher(options?: FetcherOptions): Fetcher {
     return createFetcher(this, options);
   }
 

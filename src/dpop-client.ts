@@ -27,69 +27,69 @@ export interface ProofParams {
  * (IndexedDB for a persistent cache: CryptoKey objects are structured-cloneable, so a non-extractable
  * key survives reloads and is shared by tabs without ever being exported).
  */
-export class Dpop {
+export interface Dpop {
   readonly nonces: DpopNonces;
-
-  constructor(
-    private readonly store: DpopStore,
-    private readonly clientId: string,
-    private readonly clock: Clock,
-  ) {
-    this.nonces = dpopNonces(store, clientId);
-  }
-
-  /** Undefined without `useDpop`; ConfigurationError where WebCrypto (or IndexedDB for a persistent cache) is missing. */
-  static create(o: ResolvedOptions, clock: Clock): Dpop | undefined {
-    if (!o.useDpop) return undefined;
-    if (!globalThis.crypto?.subtle) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
-    return new Dpop(o.cacheLocation === 'memory' && !o.cache ? memoryDpopStore() : idbDpopStore(), o.clientId, clock);
-  }
-
-  newKey = generateDpopKey;
-
-  private id(jkt: string): string {
-    return `key:${this.clientId}:${jkt}`;
-  }
-
-  async save(key: DpopKey): Promise<void> {
-    await this.store.set(this.id(key.jkt), key.pair);
-  }
-
+  /** A fresh key for a login (saved with its family by the family owner). */
+  newKey(): Promise<DpopKey>;
+  save(key: DpopKey): Promise<void>;
   /** Deletes a family's key (with the family); never throws. */
-  async forget(jkt: string | undefined): Promise<void> {
-    try {
-      if (jkt) await this.store.delete(this.id(jkt));
-    } catch {
-      // a key left behind is never used again (its family is gone)
-    }
-  }
-
+  forget(jkt: string | undefined): Promise<void>;
   /**
    * The key a family is bound to. DpopKeyMissingError when it is gone (storage cleared, other
    * browser profile) or is not the key with thumbprint `jkt`: the caller then purges the family
    * locally instead of sending a proof that must fail. A stored value that is not a key pair is deleted.
    */
-  async key(jkt: string): Promise<DpopKey> {
-    const id = this.id(jkt);
-    const pair = (await this.store.get(id)) as Partial<CryptoKeyPair> | undefined;
-    if (pair?.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey) {
-      const key = await toDpopKey(pair as CryptoKeyPair);
-      if (key.jkt === jkt) return key;
-    } else if (pair !== undefined) await this.store.delete(id);
-    throw new DpopKeyMissingError();
-  }
-
-  async proof(key: DpopKey, p: ProofParams): Promise<string> {
-    const now = (await this.clock.base()) + this.clock.offsetMs;
-    return createDpopProof(key, { ...p, now: () => now });
-  }
-
+  key(jkt: string): Promise<DpopKey>;
+  proof(key: DpopKey, p: ProofParams): Promise<string>;
   /** A request to the authorization server: a fresh proof per attempt, every DPoP-Nonce stored, one retry on use_dpop_nonce. */
-  send<T>(key: DpopKey, url: string, run: (http: DpopHttp) => Promise<T>, method = 'POST', accessToken?: string): Promise<T> {
-    return withDpopNonce(this.nonces, async (nonce) =>
-      run({ headers: { DPoP: await this.proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => this.nonces.set(n) }),
-    );
-  }
+  send<T>(key: DpopKey, url: string, run: (http: DpopHttp) => Promise<T>, method?: string, accessToken?: string): Promise<T>;
+}
+
+export function createDpop(store: DpopStore, clientId: string, clock: Clock): Dpop {
+  const id = (jkt: string) => `key:${clientId}:${jkt}`;
+  const nonces = dpopNonces(store, clientId);
+  const dpop: Dpop = {
+    nonces,
+    newKey: generateDpopKey,
+    async save(key) {
+      await store.set(id(key.jkt), key.pair);
+    },
+    async forget(jkt) {
+      try {
+        if (jkt) await store.delete(id(jkt));
+      } catch {
+        // a key left behind is never used again (its family is gone)
+      }
+    },
+    async key(jkt) {
+      const pair = (await store.get(id(jkt))) as Partial<CryptoKeyPair> | undefined;
+      if (pair?.privateKey instanceof CryptoKey && pair.publicKey instanceof CryptoKey) {
+        const key = await toDpopKey(pair as CryptoKeyPair);
+        if (key.jkt === jkt) return key;
+      } else if (pair !== undefined) await store.delete(id(jkt));
+      throw new DpopKeyMissingError();
+    },
+    async proof(key, p) {
+      const now = (await clock.base()) + clock.offsetMs;
+      return createDpopProof(key, { ...p, now: () => now });
+    },
+    send(key, url, run, method = 'POST', accessToken) {
+      return withDpopNonce(nonces, async (nonce) =>
+        run({ headers: { DPoP: await dpop.proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => nonces.set(n) }),
+      );
+    },
+  };
+  return dpop;
+}
+
+/**
+ * The client's Dpop: undefined without `useDpop`; ConfigurationError where WebCrypto (or IndexedDB for a persistent
+ * cache) is missing. `inTab`: the built-in memory cache (keys live in memory too).
+ */
+export function dpopFor(o: ResolvedOptions, clock: Clock, inTab: boolean): Dpop | undefined {
+  if (!o.useDpop) return undefined;
+  if (!globalThis.crypto?.subtle) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
+  return createDpop(inTab ? memoryDpopStore() : idbDpopStore(), o.clientId, clock);
 }
 
 /** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
@@ -122,7 +122,8 @@ export async function authorizedGet(
   store: TokenStore,
 ): Promise<JsonResponse> {
   const at = token.access_token;
-  if (!dpop || !/^dpop$/i.test(token.token_type)) return getJson(url, { timeoutMs, headers: { Authorization: `Bearer ${at}` } });
-  const key = await sessionKey(dpop, store);
-  return dpop.send(key, url, (http) => getJson(url, { timeoutMs, ...http, headers: { ...http.headers, Authorization: `DPoP ${at}` } }), 'GET', at);
+  const bound = dpop && /^dpop$/i.test(token.token_type);
+  const get = (http?: DpopHttp) =>
+    getJson(url, { timeoutMs, ...http, headers: { ...http?.headers, Authorization: `${bound ? 'DPoP' : 'Bearer'} ${at}` } });
+  return bound ? dpop.send(await sessionKey(dpop, store), url, get, 'GET', at) : get();
 }

@@ -78,20 +78,17 @@ export function discoveryUrl(issuer: string): string {
  * Lazily resolved endpoints: domain mode (with or without an expected `issuer`) needs no network; issuer-only mode fetches
  * discovery once and caches it (a failed fetch is not cached, so a later call retries).
  */
-export function endpointResolver(opts: { domain?: string; issuer?: string; timeoutMs: number }): () => Promise<Endpoints> {
+export function endpointResolver({ domain, issuer }: { domain?: string; issuer?: string }, timeoutMs: number): () => Promise<Endpoints> {
   let pending: Promise<Endpoints> | undefined;
-  if (opts.domain !== undefined) {
-    const fixed = Promise.resolve(endpointsFromDomain(opts.domain, opts.issuer));
+  if (domain !== undefined) {
+    const fixed = Promise.resolve(endpointsFromDomain(domain, issuer));
     return () => fixed;
   }
-  return () => {
-    const issuer = opts.issuer as string;
-    pending ??= getJson(discoveryUrl(issuer), { timeoutMs: opts.timeoutMs })
-      .then(({ body }) => processDiscovery(issuer, body))
+  return () =>
+    (pending ??= getJson(discoveryUrl(issuer!), { timeoutMs })
+      .then(({ body }) => processDiscovery(issuer!, body))
       .catch((e: unknown) => {
         pending = undefined; // not cached: a later call retries
         throw e; // getJson and processDiscovery throw typed errors only
-      });
-    return pending;
-  };
+      }));
 }

@@ -1,7 +1,6 @@
-import { dispatch } from './tab-sync.js';
 
 /**
- * Session events: `client.on(type, listener)`. One emitter per client; a
+ * Session events: `client.on(type, listener)`. One listener set per client; a
  * listener that throws is reported (`reportError`) and never reaches the SDK.
  */
 
@@ -54,18 +53,12 @@ export type SessionEventType = SessionEvent['type'];
 /** A listener for one event type; receives that type's detail. */
 export type SessionEventListener<T extends SessionEventType> = (event: Extract<SessionEvent, { type: T }>) => void;
 
-/** Listeners by type; `emit` calls each in a try/catch. */
-export class Emitter {
-  /** Each listener wrapped with its type check; `clear()` is `l.clear()`. */
-  readonly l = new Set<(event: SessionEvent) => void>();
+/** Each listener wrapped with its type check; `dispatch(listeners, event)` (tab-sync.ts) calls each in a try/catch. */
+export type Listeners = Set<(event: SessionEvent) => void>;
 
-  on<T extends SessionEventType>(type: T, listener: SessionEventListener<T>): () => void {
-    const f = (e: SessionEvent) => e.type === type && listener(e as Extract<SessionEvent, { type: T }>);
-    this.l.add(f);
-    return () => void this.l.delete(f);
-  }
-
-  emit(event: SessionEvent): void {
-    dispatch(this.l, event);
-  }
+/** Adds `listener` for events of `type`; returns the function that removes it. */
+export function listen<T extends SessionEventType>(listeners: Listeners, type: T, listener: SessionEventListener<T>): () => void {
+  const f = (e: SessionEvent) => e.type === type && listener(e as Extract<SessionEvent, { type: T }>);
+  listeners.add(f);
+  return () => void listeners.delete(f);
 }

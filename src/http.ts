@@ -99,6 +99,6 @@ export async function postFormNoContent(url: string, form: Record<string, string
 }
 
 export async function getJson(url: string, opts: HttpOptions): Promise<JsonResponse> {
-  const res = await send(url, { method: 'GET', headers: { Accept: 'application/json', ...opts.headers } }, opts);
+  const res = await send(url, { headers: { Accept: 'application/json', ...opts.headers } }, opts); // GET: fetch's default
   return readJson(url, res);
 }

@@ -67,92 +67,93 @@ function maxAge(headers: Headers | undefined): number {
  * IdTokenValidationError with reason `keys_unavailable` (the token is not
  * known to be wrong).
  */
-export class JwksCache {
-  private jwks?: StoredJwks;
-  private loading?: Promise<StoredJwks>;
-  /** When an unknown `kid` last caused a refetch. */
-  private refetchedAt = -Infinity;
-  private restored?: Promise<void>;
-  private readonly imported = new WeakMap<Jwk, Record<string, ReturnType<typeof importVerifyKey>>>();
-
-  constructor(
-    private readonly uri: () => Promise<{ jwksUri: string }>,
-    private readonly timeoutMs: number,
-    private readonly persist?: JwksPersistence,
-  ) {}
-
+export interface JwksCache {
   /** Keys held and within their max-age. */
-  get fresh(): boolean {
-    return !!this.jwks && this.jwks.expires_at > Date.now();
-  }
+  readonly fresh: boolean;
+  /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
+  persistNow(jwks?: StoredJwks): void;
+  /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
+  prefetch(): void;
+  /** Verify the signature; returns the payload bytes. */
+  verify(jws: ParsedJws, alg: string, kid: unknown): Promise<ParsedJws['payload']>;
+}
+
+export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: number, persist?: JwksPersistence): JwksCache {
+  let jwks: StoredJwks | undefined;
+  let loading: Promise<StoredJwks> | undefined;
+  /** When an unknown `kid` last caused a refetch. */
+  let refetchedAt = -Infinity;
+  let restored: Promise<void> | undefined;
+  const imported = new WeakMap<Jwk, Record<string, ReturnType<typeof importVerifyKey>>>();
 
   /** Load persisted keys once (a reload then needs no JWKS request). */
-  private restore(): Promise<void> {
-    return (this.restored ??= (async () => {
-      const stored = await this.persist?.getJwks().catch(() => undefined);
-      this.jwks ??= stored;
+  const restore = (): Promise<void> =>
+    (restored ??= (async () => {
+      const stored = await persist?.getJwks().catch(() => undefined);
+      jwks ??= stored;
     })());
-  }
 
-  private fetch(): Promise<StoredJwks> {
-    return (this.loading ??= (async () => {
-      const { body, headers } = await getJson((await this.uri()).jwksUri, { timeoutMs: this.timeoutMs });
+  const fetch = (): Promise<StoredJwks> =>
+    (loading ??= (async () => {
+      const { body, headers } = await getJson((await uri()).jwksUri, { timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
-      const jwks = {
+      const fetched = {
         keys: (body.keys as unknown[]).filter(obj) as Jwk[],
         expires_at: Date.now() + maxAge(headers) * 1000,
       };
-      this.persistNow((this.jwks = jwks));
-      return jwks;
-    })().finally(() => (this.loading = undefined)));
-  }
+      cache.persistNow((jwks = fetched));
+      return fetched;
+    })().finally(() => (loading = undefined)));
 
-  /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
-  persistNow(jwks = this.jwks): void {
-    const p = this.persist;
-    if (jwks && p) void p.getSession().then((s) => s && p.setJwks(jwks)).catch(() => undefined);
-  }
+  const cache: JwksCache = {
+    get fresh() {
+      return !!jwks && jwks.expires_at > Date.now();
+    },
 
-  /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
-  prefetch(): void {
-    void this.restore()
-      .then(() => (this.fresh ? undefined : this.fetch()))
-      .catch(() => undefined);
-  }
+    persistNow(keys = jwks) {
+      if (keys && persist) void persist.getSession().then((s) => s && persist.setJwks(keys)).catch(() => undefined);
+    },
 
-  /** Verify the signature; returns the payload bytes. */
-  async verify(jws: ParsedJws, alg: string, kid: unknown): Promise<ParsedJws['payload']> {
-    await this.restore();
-    let fetched = !this.fresh || !!this.loading;
-    let keys: Jwk[];
-    try {
-      keys = fetched ? (await this.fetch()).keys : this.jwks!.keys;
-    } catch (e) {
-      if (!this.jwks) return unavailable(e);
-      keys = this.jwks.keys; // stale keys beat none
-      fetched = false;
-    }
-    let found = candidates(keys, alg, kid);
-    const what = `JWKS has no key for alg ${alg}, kid ${JSON.stringify(kid)}`;
-    if (!found.length && !fetched) {
-      if (Date.now() - this.refetchedAt < JWKS_REFETCH_COOLDOWN_MS) fail(`${what} (refetch cooling down)`, 'keys_unavailable');
-      this.refetchedAt = Date.now();
-      found = candidates((await this.fetch().catch(unavailable)).keys, alg, kid);
-    }
-    if (!found.length) fail(`${what} (refetched)`);
-    let reason = 'signature does not match';
-    for (const jwk of found) {
+    prefetch() {
+      void restore()
+        .then(() => (cache.fresh ? undefined : fetch()))
+        .catch(() => undefined);
+    },
+
+    async verify(jws, alg, kid) {
+      await restore();
+      let fetched = !cache.fresh || !!loading;
+      let keys: Jwk[];
       try {
-        const byAlg = this.imported.get(jwk) ?? {};
-        this.imported.set(jwk, byAlg);
-        const { key, params } = await (byAlg[alg] ??= importVerifyKey(jwk, alg));
-        if (await verifyJws(jws, key, params)) return jws.payload;
+        keys = fetched ? (await fetch()).keys : jwks!.keys;
       } catch (e) {
-        reason = errorText(e);
+        if (!jwks) return unavailable(e);
+        keys = jwks.keys; // stale keys beat none
+        fetched = false;
       }
-    }
-    return fail(`ID token signature verification failed: ${reason}`);
-  }
+      let found = candidates(keys, alg, kid);
+      const what = `JWKS has no key for alg ${alg}, kid ${JSON.stringify(kid)}`;
+      if (!found.length && !fetched) {
+        if (Date.now() - refetchedAt < JWKS_REFETCH_COOLDOWN_MS) fail(`${what} (refetch cooling down)`, 'keys_unavailable');
+        refetchedAt = Date.now();
+        found = candidates((await fetch().catch(unavailable)).keys, alg, kid);
+      }
+      if (!found.length) fail(`${what} (refetched)`);
+      let reason = 'signature does not match';
+      for (const jwk of found) {
+        try {
+          const byAlg = imported.get(jwk) ?? {};
+          imported.set(jwk, byAlg);
+          const { key, params } = await (byAlg[alg] ??= importVerifyKey(jwk, alg));
+          if (await verifyJws(jws, key, params)) return jws.payload;
+        } catch (e) {
+          reason = errorText(e);
+        }
+      }
+      return fail(`ID token signature verification failed: ${reason}`);
+    },
+  };
+  return cache;
 }
 
 function unavailable(e: unknown): never {

@@ -5,6 +5,7 @@
  */
 import { IdTokenValidationError } from './errors.js';
 import { obj } from './cache/entries.js';
+import { utf8 } from './pkce.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
 
@@ -72,7 +73,7 @@ export function parseJws(token: string): ParsedJws {
   for (const m of ['crit', 'b64']) if (m in header) fail(`ID token header "${m}" is not supported`);
   return {
     header,
-    signingInput: new TextEncoder().encode(`${h}.${p}`) as Bytes,
+    signingInput: utf8(`${h}.${p}`),
     payload: b64url(p, 'payload'),
     signature: b64url(s, 'signature'),
   };

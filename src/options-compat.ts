@@ -1,4 +1,4 @@
-import type { CacheLocation, ClientAuthorizationParams } from './options.js';
+import type { ClientAuthorizationParams } from './options.js';
 import { num, obj, str } from './cache/entries.js';
 import { ConfigurationError, mustBe } from './errors.js';
 
@@ -30,8 +30,6 @@ export const RENAMED: Record<string, string> = {
 };
 /** Top-level options that belong in `authorizationParams` (auth0-spa-js v1). */
 export const PARAMS_OPTIONS = ['redirect_uri', 'audience', 'scope', 'max_age', 'prompt', 'connection', 'organization'];
-
-export const CACHE_LOCATIONS: readonly CacheLocation[] = ['memory', 'localstorage', 'indexeddb'];
 
 /** An option mistake the value does not explain: a ConfigurationError naming the fix. */
 export function bad(message: string): never {

@@ -1,6 +1,7 @@
 import type { Cache } from './cache/cache.js';
 import { obj } from './cache/entries.js';
-import { KNOWN, RENAMED, PARAMS_OPTIONS, CACHE_LOCATIONS, bad, must, effectiveScope, seconds, bool, text, urlish, HTTP_URL, baseScope } from './options-compat.js';
+import { BACKENDS } from './client-util.js';
+import { KNOWN, RENAMED, PARAMS_OPTIONS, bad, must, effectiveScope, seconds, bool, text, urlish, HTTP_URL, baseScope } from './options-compat.js';
 
 /** Named /authorize parameters shared by the client options and the per-call options. */
 interface AuthorizationParamsBase {
@@ -213,7 +214,8 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     if (name in params) bad(`authorizationParams.${name} is set by the SDK`);
   }
   const cacheLocation = o.cacheLocation ?? 'memory';
-  if (!CACHE_LOCATIONS.includes(cacheLocation)) must('cacheLocation', `one of ${CACHE_LOCATIONS.join(', ')}`, cacheLocation);
+  const locations = Object.keys(BACKENDS);
+  if (!locations.includes(cacheLocation)) must('cacheLocation', `one of ${locations.join(', ')}`, cacheLocation);
   const c = o.cache as Record<string, unknown> | null | undefined;
   if (c !== undefined && ['get', 'set', 'remove'].some((m) => typeof c?.[m] !== 'function')) {
     bad('Option "cache" must have get, set and remove');

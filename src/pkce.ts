@@ -23,8 +23,9 @@ export const createCodeVerifier = (): string => randomString(32);
 export const createState = (): string => randomString(32);
 export const createNonce = (): string => randomString(32);
 
-/** BASE64URL(SHA-256(ASCII(verifier))). */
-export async function s256Challenge(verifier: string): Promise<string> {
-  const digest = await crypto_().subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64url(new Uint8Array(digest));
+export const utf8 = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
+
+/** base64url(SHA-256(UTF-8 text)): the PKCE S256 challenge (BASE64URL(SHA-256(ASCII(verifier)))), DPoP `ath` and the JWK thumbprint. */
+export async function s256Challenge(text: string): Promise<string> {
+  return base64url(new Uint8Array(await crypto_().subtle.digest('SHA-256', utf8(text))));
 }

@@ -50,6 +50,7 @@ export function runPopup(popup: Window, url: string, opts: WebMessageOptions): P
   let poll: ReturnType<typeof setInterval> | undefined;
   return waitForResponse(
     () => popup,
+    url,
     opts,
     () => new PopupTimeoutError(popup),
     () => {

@@ -18,14 +18,10 @@ import { seconds } from './options-compat.js';
 export interface WebMessageOptions {
   /** Give up after this many seconds. */
   timeoutInSeconds: number;
-  /** Origin of the authorization server (a URL with a path is reduced to its origin). */
-  expectedOrigin: string;
   /** The `state` sent with this authorization request. */
   state: string;
 }
 
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
  * The authorization response carried by `data` if it is a web_message for
@@ -35,12 +31,12 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
   if (!obj(data) || data.type !== 'authorization_response') return undefined;
   const response = data.response;
   if (!obj(response) || response.state !== state) return undefined;
-  return authorizationResponse(state, (name) => str(response[name]));
+  return authorizationResponse(state, (name) => response[name]);
 }
 
 /**
- * Listen on `window` for the web_message answering `opts.state`, sent by the
- * window `source()` returns at the time the message arrives, then call
+ * Listen on `window` for the web_message answering `opts.state`, sent from the origin of
+ * `url` (the /authorize URL) by the window `source()` returns at the time the message arrives, then call
  * `start(fail)` (open the iframe or navigate the popup; `fail` rejects and
  * cleans up). Rejects with `onTimeout()` after `opts.timeoutInSeconds`, and
  * with ConfigurationError on bad opts (before `start`). `cleanup` runs exactly
@@ -48,6 +44,7 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
  */
 export function waitForResponse(
   source: () => MessageEventSource | null,
+  url: string,
   opts: WebMessageOptions,
   onTimeout: () => Error,
   cleanup: () => void,
@@ -80,8 +77,8 @@ export function waitForResponse(
     try {
       // the same check and message as the client's timeout options; NaN: a missing value is refused too
       const timeoutMs = seconds(opts as never, 'timeoutInSeconds', NaN) * 1000;
-      // An endpoint URL, checked when it was configured or discovered: reduced to its origin.
-      origin = new URL(opts.expectedOrigin).origin;
+      // The /authorize URL (its endpoint was checked when it was configured or discovered): the answer comes from its origin.
+      origin = new URL(url).origin;
       timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
     } catch (err) {
       return finish(undefined, err as Error); // bad opts: cleaned up, nothing started
@@ -104,18 +101,18 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
   let iframe: HTMLIFrameElement | undefined;
   return waitForResponse(
     () => iframe?.contentWindow ?? null,
+    url,
     opts,
     () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
     () => iframe?.remove(),
     (fail) => {
-      iframe = document.createElement('iframe');
-      for (const [name, value] of Object.entries({ width: '0', height: '0', 'aria-hidden': 'true', tabindex: '-1', title: 'rotor-auth silent auth' })) {
-        iframe.setAttribute(name, value);
-      }
+      // reflected properties: the same width/height/tabindex/title attributes as setAttribute
+      iframe = Object.assign(document.createElement('iframe'), { width: '0', height: '0', tabIndex: -1, title: 'rotor-auth silent auth' });
+      iframe.setAttribute('aria-hidden', 'true');
       iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
       try {
         (document.body ?? document.documentElement).appendChild(iframe);
-        iframe.setAttribute('src', url);
+        iframe.src = url;
       } catch (err) {
         fail(new GenericError('iframe_failed', `Silent auth iframe failed: ${errorText(err)}`));
       }

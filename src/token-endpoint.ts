@@ -3,7 +3,7 @@ import { num, str } from './cache/entries.js';
 import { postForm, postFormNoContent, type HttpOptions } from './http.js';
 
 /**
- * One request/process pair per grant. The request functions only build and
+ * The refresh and revocation requests (the code grant is sent by authorize.ts). The request functions only build and
  * send; processTokenResponse checks every field the SDK relies on, so nothing
  * malformed reaches the cache.
  */
@@ -24,14 +24,6 @@ interface Common {
 
 /** DPoP: the proof header and the nonce sink for one request (see dpop-client.ts). */
 export type DpopHttp = Pick<HttpOptions, 'headers' | 'nonce'>;
-
-export function requestCodeGrant(p: Common & { code: string; codeVerifier: string; redirectUri: string }, http?: DpopHttp) {
-  return postForm(
-    p.tokenUrl,
-    { grant_type: 'authorization_code', client_id: p.clientId, code: p.code, code_verifier: p.codeVerifier, redirect_uri: p.redirectUri },
-    { timeoutMs: p.timeoutMs, ...http },
-  );
-}
 
 export function requestRefreshGrant(p: Common & { refreshToken: string; audience?: string; scope?: string }, http?: DpopHttp) {
   return postForm(

@@ -6,7 +6,7 @@ import { storageFailure } from './cache/codec.js';
  * In-flight login transactions, one per `state`, so that concurrent logins
  * (several tabs, or a redirect while a popup is open) never overwrite each
  * other. Redirect logins live in sessionStorage (they must survive the page
- * load); popup/iframe ones can stay in memory. Entries older than a day are
+ * load; popup/iframe logins keep theirs in the call). Entries older than a day are
  * swept; unreadable entries are treated as absent and removed.
  */
 export interface Transaction {
@@ -46,61 +46,59 @@ function isTransaction(v: unknown): v is Transaction {
   );
 }
 
-export class TransactionStore {
-  private readonly prefix: string;
-  private readonly memory = new Map<string, Transaction>();
+export interface TransactionStore {
+  /** Saved in sessionStorage (a redirect login must survive the page load); in memory where there is none. */
+  save(tx: Transaction): void;
+  get(state: string): Transaction | undefined;
+  remove(state: string): void;
+}
 
-  constructor(clientId: string) {
-    this.prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
-  }
-
-  save(tx: Transaction, persistent: boolean): void {
-    const storage = persistent ? sessionStore() : undefined;
-    if (!storage) {
-      this.memory.set(tx.state, tx);
-      return;
-    }
+export function transactionStore(clientId: string): TransactionStore {
+  const prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
+  const memory = new Map<string, Transaction>();
+  /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
+  const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
-      this.sweep(storage);
-      storage.setItem(this.prefix + tx.state, JSON.stringify(tx));
-    } catch (e) {
-      throw storageFailure('sessionStorage', 'login transaction save', e);
-    }
-  }
-
-  get(state: string): Transaction | undefined {
-    const mem = this.memory.get(state);
-    if (mem) return mem;
-    const storage = sessionStore();
-    const raw = storage?.getItem(this.prefix + state);
-    if (!storage || raw == null) return undefined;
-    try {
-      const tx: unknown = JSON.parse(raw);
-      if (isTransaction(tx) && tx.state === state) return tx;
+      const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
+      if (isTransaction(tx)) return tx;
     } catch {
-      // fall through: unreadable entry
+      // unreadable: undefined
     }
-    storage.removeItem(this.prefix + state);
-    return undefined;
-  }
-
-  remove(state: string): void {
-    this.memory.delete(state);
-    sessionStore()?.removeItem(this.prefix + state);
-  }
-
-  private sweep(storage: Storage): void {
+  };
+  /** Removes this client's expired and unreadable entries. */
+  const sweep = (storage: Storage): void => {
     const now = Date.now();
     for (let i = storage.length - 1; i >= 0; i--) {
       const key = storage.key(i);
-      if (!key?.startsWith(this.prefix)) continue;
-      try {
-        const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
-        if (isTransaction(tx) && now - tx.createdAt < MAX_AGE_MS) continue;
-      } catch {
-        // unreadable: remove below
-      }
-      storage.removeItem(key);
+      if (!key?.startsWith(prefix)) continue;
+      const tx = read(storage, key);
+      if (!tx || now - tx.createdAt >= MAX_AGE_MS) storage.removeItem(key);
     }
-  }
+  };
+  return {
+    save(tx) {
+      const storage = sessionStore();
+      if (!storage) {
+        memory.set(tx.state, tx);
+        return;
+      }
+      try {
+        sweep(storage);
+        storage.setItem(prefix + tx.state, JSON.stringify(tx));
+      } catch (e) {
+        throw storageFailure('sessionStorage', 'login transaction save', e);
+      }
+    },
+    get(state) {
+      const storage = sessionStore();
+      const tx = memory.get(state) ?? (storage && read(storage, prefix + state));
+      if (tx?.state === state) return tx;
+      storage?.removeItem(prefix + state); // unreadable (or another state's): removed; absent: nothing to remove
+      return undefined;
+    },
+    remove(state) {
+      memory.delete(state);
+      sessionStore()?.removeItem(prefix + state);
+    },
+  };
 }

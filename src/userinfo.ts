@@ -26,7 +26,8 @@ export type UserInfoLoader = (session: string, sub: string) => Promise<Record<st
  * never cached, so the next `getUser()` tries again.
  */
 export function userInfoLoader(endpoints: () => Promise<{ userinfo?: string }>, get: UserInfoSource['get']): UserInfoLoader {
-  let cached: { key: string; claims: Promise<Record<string, unknown>> } | undefined;
+  let key: string | undefined;
+  let claims: Promise<Record<string, unknown>>;
   const fetchClaims = async (sub: string) => {
     const url = (await endpoints()).userinfo;
     if (!url) throw new UserInfoError('loadUserInfo: no userinfo_endpoint');
@@ -35,13 +36,14 @@ export function userInfoLoader(endpoints: () => Promise<{ userinfo?: string }>, 
     return userFromClaims(body);
   };
   return (session, sub) => {
-    const key = `${sub}\n${session}`;
-    if (cached?.key !== key) {
-      const entry = (cached = { key, claims: fetchClaims(sub) });
-      entry.claims.catch(() => {
-        if (cached === entry) cached = undefined;
+    const k = `${sub}\n${session}`;
+    if (key !== k) {
+      key = k;
+      const p = (claims = fetchClaims(sub));
+      p.catch(() => {
+        if (claims === p) key = undefined; // a failure is not kept: the next call tries again
       });
     }
-    return cached.claims;
+    return claims;
   };
 }

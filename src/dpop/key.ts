@@ -2,7 +2,7 @@
  * DPoP keys and proofs (RFC 9449 §4.2) with WebCrypto: a non-extractable
  * ECDSA P-256 key pair, its RFC 7638 thumbprint (`jkt`), and ES256 proofs.
  */
-import { base64url, randomString } from '../pkce.js';
+import { base64url, randomString, s256Challenge, utf8 } from '../pkce.js';
 
 /** The public JWK in a proof header: exactly the RFC 7638 members of an EC key. */
 export interface DpopPublicJwk {
@@ -30,11 +30,10 @@ export interface DpopProofParams {
   now?: () => number;
 }
 
-const utf8 = (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text);
 const b64json = (value: unknown): string => base64url(utf8(JSON.stringify(value)));
 
 /** base64url(SHA-256(UTF-8 text)): `ath` and the JWK thumbprint. */
-export const sha256 = async (text: string): Promise<string> => base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(text))));
+export const sha256 = s256Challenge;
 
 /** RFC 7638 thumbprint: SHA-256 of the required members in lexicographic order, no whitespace. */
 export const jwkThumbprint = ({ crv, kty, x, y }: DpopPublicJwk): Promise<string> => sha256(JSON.stringify({ crv, kty, x, y }));
@@ -46,7 +45,7 @@ export async function toDpopKey(pair: CryptoKeyPair): Promise<DpopKey> {
   return { pair, jwk, jkt: await sha256(JSON.stringify(jwk)) };
 }
 
-/** A fresh P-256 key pair whose private key can never be exported (the client checked for WebCrypto: see Dpop.create). */
+/** A fresh P-256 key pair whose private key can never be exported (the client checked for WebCrypto: see dpopFor). */
 export async function generateDpopKey(): Promise<DpopKey> {
   return toDpopKey(await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']));
 }

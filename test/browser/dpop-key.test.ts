@@ -2,15 +2,15 @@ import { EmbeddedJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDpopProof, generateDpopKey } from '../../src/dpop/key.js';
 import { createClock } from '../../src/clock.js';
-import { Dpop } from '../../src/dpop-client.js';
+import { createDpop } from '../../src/dpop-client.js';
 import { idbDpopStore } from '../../src/dpop/store.js';
 
 describe('DPoP key in real Chromium', () => {
   it('a non-extractable key survives an IndexedDB round trip and still signs', async () => {
     const key = await generateDpopKey();
-    await new Dpop(idbDpopStore('rotor-auth-dpop-browser-test'), 'client', createClock()).save(key);
+    await createDpop(idbDpopStore('rotor-auth-dpop-browser-test'), 'client', createClock()).save(key);
     // A second store instance opens its own connection, like another tab or a reload.
-    const loaded = await new Dpop(idbDpopStore('rotor-auth-dpop-browser-test'), 'client', createClock()).key(key.jkt);
+    const loaded = await createDpop(idbDpopStore('rotor-auth-dpop-browser-test'), 'client', createClock()).key(key.jkt);
     expect(loaded).toBeDefined();
     expect(loaded!.pair.privateKey).toBeInstanceOf(CryptoKey);
     expect(loaded!.pair.privateKey.extractable).toBe(false);

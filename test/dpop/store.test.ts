@@ -3,7 +3,7 @@ import { createStore, set as rawSet } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDpopProof, generateDpopKey } from '../../src/dpop/key.js';
 import { createClock } from '../../src/clock.js';
-import { Dpop } from '../../src/dpop-client.js';
+import { createDpop } from '../../src/dpop-client.js';
 import type { DpopKey } from '../../src/dpop/key.js';
 import { dpopNonces, idbDpopStore, memoryDpopStore, type DpopStore } from '../../src/dpop/store.js';
 import { ConfigurationError, DpopKeyMissingError, StorageError } from '../../src/errors.js';
@@ -11,7 +11,7 @@ import { validateDpopProof } from '../../src/mock-server/dpop/validate.js';
 import { serverContext, TOKEN_URL } from './helpers.js';
 
 /** The key store as the client uses it (Dpop); `load` reads a missing key (DpopKeyMissingError) as undefined. */
-const dpopOf = (store: DpopStore, clientId: string) => new Dpop(store, clientId, createClock());
+const dpopOf = (store: DpopStore, clientId: string) => createDpop(store, clientId, createClock());
 const saveDpopKey = (store: DpopStore, clientId: string, key: DpopKey) => dpopOf(store, clientId).save(key);
 const deleteDpopKey = (store: DpopStore, clientId: string, jkt: string) => dpopOf(store, clientId).forget(jkt);
 const loadDpopKey = (store: DpopStore, clientId: string, jkt: string) =>

@@ -4,7 +4,8 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryCache, type SessionEvent } from '../../src/index.js';
 import type { AuthClient } from '../../src/client.js';
-import { Emitter } from '../../src/events.js';
+import { listen, type Listeners } from '../../src/events.js';
+import { dispatch } from '../../src/tab-sync.js';
 import { openTabSync } from '../../src/tab-sync.js';
 import { advance, API, AUTH, harness, login, makeClient, rejectionOf, useFakeDate } from './helpers.js';
 
@@ -132,18 +133,18 @@ describe('session events of this tab', () => {
   });
 });
 
-describe('Emitter', () => {
+describe('listen + dispatch', () => {
   it('calls listeners of the event type only, in subscription order; one unsubscribing itself does not skip the next', () => {
-    const emitter = new Emitter();
+    const listeners: Listeners = new Set();
     const calls: string[] = [];
-    const off = emitter.on('signedOut', (e) => {
+    const off = listen(listeners, 'signedOut', (e) => {
       calls.push(`first:${e.reason}`);
       off();
     });
-    emitter.on('signedOut', (e) => calls.push(`second:${e.reason}`));
-    emitter.on('signedIn', () => calls.push('signedIn'));
-    emitter.emit({ type: 'signedOut', reason: 'logout' });
-    emitter.emit({ type: 'signedOut', reason: 'other_tab' });
+    listen(listeners, 'signedOut', (e) => calls.push(`second:${e.reason}`));
+    listen(listeners, 'signedIn', () => calls.push('signedIn'));
+    dispatch(listeners, { type: 'signedOut', reason: 'logout' });
+    dispatch(listeners, { type: 'signedOut', reason: 'other_tab' });
     expect(calls).toEqual(['first:logout', 'second:logout', 'second:other_tab']);
   });
 });

@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IdTokenValidationError } from '../../src/errors.js';
-import { checkRefreshedClaims, JwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/id-token.js';
+import { checkRefreshedClaims, jwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/id-token.js';
 
 const ISSUER = 'https://op.rotor.test/';
 const JWKS_URI = 'https://op.rotor.test/jwks';
@@ -49,7 +49,7 @@ function sign(payload: JWTPayload, key: Key = key1, header: Record<string, unkno
 }
 
 function options(over: Partial<VerifyOptions> = {}): VerifyOptions {
-  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: new JwksCache(async () => ({ jwksUri: JWKS_URI }), 5000), ...over };
+  return { issuer: ISSUER, clientId: 'demo', leeway: 60, nonce: 'n-1', jwks: jwksCache(async () => ({ jwksUri: JWKS_URI }), 5000), ...over };
 }
 
 async function rejection(token: string, opts: VerifyOptions = options()): Promise<IdTokenValidationError> {

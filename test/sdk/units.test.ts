@@ -6,7 +6,7 @@ import { AuthenticationError, ConfigurationError, InvalidResponseError, StateMis
 import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../src/options.js';
 import { createCodeVerifier, s256Challenge } from '../../src/pkce.js';
 import { processTokenResponse } from '../../src/token-endpoint.js';
-import { TransactionStore, type Transaction } from '../../src/transaction.js';
+import { transactionStore, type Transaction } from '../../src/transaction.js';
 import { buildLogoutUrl } from '../../src/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
 import { TokenStore, type AccessEntry } from '../../src/cache/token-store.js';
@@ -163,14 +163,14 @@ describe('callback', () => {
     );
   });
 
-  const expected = { state: 's', issuer: 'https://op/', issRequired: true, appState: { to: '/x' } };
+  const expected = { state: 's', issuer: 'https://op/', issParameterRequired: true, appState: { to: '/x' } };
 
   it('checks state, then iss (RFC 9207), then error', () => {
-    expect(checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://op/' }, expected)).toBe('c');
-    expect(() => checkAuthorizationResponse({ code: 'c', state: 'other', iss: 'https://op/' }, expected)).toThrow(StateMismatchError);
+    expect(checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://op/' }, expected, expected)).toBe('c');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 'other', iss: 'https://op/' }, expected, expected)).toThrow(StateMismatchError);
     const missing = (() => {
       try {
-        checkAuthorizationResponse({ code: 'c', state: 's' }, expected);
+        checkAuthorizationResponse({ code: 'c', state: 's' }, expected, expected);
       } catch (e) {
         return e as AuthenticationError;
       }
@@ -178,19 +178,19 @@ describe('callback', () => {
     expect(missing).toBeInstanceOf(AuthenticationError);
     expect(missing?.error).toBe('invalid_issuer');
     expect(missing?.message).toBe('Authorization response "iss" is undefined, expected "https://op/"');
-    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected)).toThrow(
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected, expected)).toThrow(
       'Authorization response "iss" is "https://evil/", expected "https://op/"',
     );
     // not advertised and absent: accepted; present: still checked
-    expect(checkAuthorizationResponse({ code: 'c', state: 's' }, { ...expected, issRequired: false })).toBe('c');
-    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, { ...expected, issRequired: false })).toThrow(
+    expect(checkAuthorizationResponse({ code: 'c', state: 's' }, expected, { ...expected, issParameterRequired: false })).toBe('c');
+    expect(() => checkAuthorizationResponse({ code: 'c', state: 's', iss: 'https://evil/' }, expected, { ...expected, issParameterRequired: false })).toThrow(
       AuthenticationError,
     );
   });
 
   it('turns an error response into AuthenticationError with appState', () => {
     try {
-      checkAuthorizationResponse({ state: 's', iss: 'https://op/', error: 'access_denied', error_description: 'User said no' }, expected);
+      checkAuthorizationResponse({ state: 's', iss: 'https://op/', error: 'access_denied', error_description: 'User said no' }, expected, expected);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(AuthenticationError);
@@ -230,10 +230,10 @@ describe('TransactionStore', () => {
   });
 
   it('keys transactions by state so concurrent logins do not overwrite each other', () => {
-    const a = new TransactionStore('demo');
-    const b = new TransactionStore('demo'); // another tab's client, same sessionStorage
-    a.save(tx('s1'), true);
-    b.save(tx('s2'), true);
+    const a = transactionStore('demo');
+    const b = transactionStore('demo'); // another tab's client, same sessionStorage
+    a.save(tx('s1'));
+    b.save(tx('s2'));
     expect(a.get('s2')?.appState).toEqual({ n: 's2' });
     expect(b.get('s1')?.appState).toEqual({ n: 's1' });
     a.remove('s1');
@@ -246,7 +246,7 @@ describe('TransactionStore', () => {
       throw new DOMException('quota', 'QuotaExceededError');
     });
     try {
-      expect(() => new TransactionStore('demo').save(tx('s3'), true)).toThrow(
+      expect(() => transactionStore('demo').save(tx('s3'))).toThrow(
         expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
       );
     } finally {
@@ -254,9 +254,26 @@ describe('TransactionStore', () => {
     }
   });
 
+  it('a save sweeps this client\'s expired and unreadable entries, and leaves other clients\' and fresh ones', () => {
+    const key = (client: string, state: string) => `@@rotor@@::${client}::tx::${state}`;
+    sessionStorage.setItem(key('demo', 'old'), JSON.stringify({ ...tx('old'), createdAt: Date.now() - 25 * 3600 * 1000 }));
+    sessionStorage.setItem(key('demo', 'junk'), '{not json');
+    sessionStorage.setItem(key('other', 'old'), JSON.stringify({ ...tx('old'), createdAt: Date.now() - 25 * 3600 * 1000 }));
+    const s = transactionStore('demo');
+    s.save(tx('young'));
+    s.save(tx('new'));
+    expect([key('demo', 'old'), key('demo', 'junk'), key('other', 'old'), key('demo', 'young')].map((k) => sessionStorage.getItem(k) !== null)).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+    expect(s.get('young')?.appState).toEqual({ n: 'young' });
+  });
+
   it('drops unreadable entries instead of throwing', () => {
     sessionStorage.setItem('@@rotor@@::demo::tx::bad', '{not json');
-    const s = new TransactionStore('demo');
+    const s = transactionStore('demo');
     expect(s.get('bad')).toBeUndefined();
     expect(sessionStorage.getItem('@@rotor@@::demo::tx::bad')).toBeNull();
   });
