@@ -257,7 +257,7 @@ export class AuthClient {
 
   /** The family of the (audience, scope) entry if it still exists, else the signed-in session's. */
   private async familyFor(key: string, scope: string): Promise<string | undefined> {
-    const [entry, session] = await Promise.all([this.store.getAccess(key, scope), this.store.getSession()]);
+    const [entry, session] = await Promise.all([this.store.getAccess(key, scope), this.store.storedSession()]);
     const own = entry?.family;
     if (own && own !== session?.family && !(await this.store.getFamily(own))) return session?.family;
     return own ?? session?.family;
