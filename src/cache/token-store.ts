@@ -219,7 +219,8 @@ export class TokenStore {
       const entry: unknown = await this.raw(key);
       if (!isAccess(entry) || entry.family === family) doomed.push(key);
     }
-    if ((await this.getSession())?.family === family) doomed.push(this.sessionKey, this.jwksKey); // signed out: nothing of the client stays
+    // The session as stored: getSession() would already hide one whose family record is gone.
+    if ((await this.storedSession())?.family === family) doomed.push(this.sessionKey, this.jwksKey); // signed out: nothing of the client stays
     for (const key of doomed) await this.remove(key);
     return true;
   }

@@ -9,7 +9,7 @@ import { processTokenResponse } from '../../src/token-endpoint.js';
 import { transactionStore, type Transaction } from '../../src/transaction.js';
 import { buildLogoutUrl } from '../../src/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
-import { TokenStore, type AccessEntry } from '../../src/cache/token-store.js';
+import { TokenStore, type AccessEntry, type SessionEntry } from '../../src/cache/token-store.js';
 import type { Cache } from '../../src/cache/cache.js';
 
 function configError(options: unknown): ConfigurationError {
@@ -333,6 +333,18 @@ describe('TokenStore', () => {
       expect(await store.keys()).toEqual([]);
     });
   }
+
+  it('a session naming a family that is gone reads as signed out, and removing that family removes it', async () => {
+    const cache = new InMemoryCache();
+    const store = new TokenStore(cache, 'demo');
+    const session = { v: 1, id_token: 'id', claims: { sub: 'u', __raw: 'id' }, family: 'f1', obtained_at: 1 } as SessionEntry;
+    await store.setSession(session); // left behind: its family was removed by a sign-out it raced
+    expect(await store.getSession()).toBeUndefined();
+    expect(await store.storedSession()).toEqual(session);
+    expect(await store.removeFamily('f1')).toBe(true);
+    expect(await store.storedSession()).toBeUndefined();
+    expect(await store.keys()).toEqual([]);
+  });
 
   it('drops corrupt and foreign entries without throwing', async () => {
     const cache = new InMemoryCache();
