@@ -280,6 +280,29 @@ export const FAULTS: readonly Fault[] = [
     },
   },
   {
+    id: 'body-breaks-off-in-reuse-interval',
+    caches: CACHE_MODES,
+    server: 'lenient',
+    async run(ctx) {
+      const { page, mock } = ctx;
+      // The server rotates and answers 200, but the page's copy of the body breaks off (as a dropped connection would).
+      await page.evaluate(() => {
+        const real = window.fetch;
+        let armed = true;
+        window.fetch = async (...args: Parameters<typeof fetch>) => {
+          const res = await real(...args);
+          if (!armed || !String(args[0]).endsWith('/oauth/token') || !res.ok) return res;
+          armed = false;
+          window.fetch = real;
+          return new Response(new ReadableStream({ start: (c) => c.error(new TypeError('network error')) }), { status: res.status, headers: res.headers });
+        };
+      });
+      expectNewToken(ctx, await clientCall<string>(page, 'getTokenSilently', forced), 'refresh whose first answer broke off');
+      expect.soft(mock.events('refresh_token.rotated').length, 'the first attempt did rotate').toBeGreaterThanOrEqual(1);
+      expect.soft(mock.events('refresh_token.reuse_interval'), 'recovered inside the reuse interval').toHaveLength(1);
+    },
+  },
+  {
     id: '429-retry-after-json',
     caches: CACHE_MODES,
     server: 'strict',
