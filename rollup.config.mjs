@@ -115,7 +115,10 @@ const sdkIife = {
         ecma: 2020,
         module: false,
         keep_classnames: /Error$/,
-        compress: { passes: 3, inline: 1 },
+        // unsafe_arrows: our function declarations that terser turns into expressions never use `this`,
+        // `arguments` or `new` (classes do that), so arrows are the same; unsafe_comps: only numbers and
+        // strings are compared. Measured together: -37 B gzip.
+        compress: { passes: 3, inline: 1, unsafe_arrows: true, unsafe_comps: true },
         mangle: { properties: { regex: PRIVATE_PROPS, builtins: true } },
         format: { comments: false },
       }),
