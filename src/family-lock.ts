@@ -7,7 +7,7 @@ import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.j
 import type { IdTokenClaims } from './id-token.js';
 import { runExclusive, warmLocks, type Held } from './lock.js';
 import { noop, track } from './cache/cache.js';
-import { Markers } from './markers.js';
+import { markers, type Markers } from './markers.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
@@ -54,7 +54,7 @@ export class FamilyLock {
   readonly markers: Markers;
 
   constructor(private readonly deps: FamilyDeps) {
-    this.markers = new Markers(deps.store, `rotor-auth:${deps.clientId}:`, !deps.inTabOnly);
+    this.markers = markers(deps.store, `rotor-auth:${deps.clientId}:`, !deps.inTabOnly);
     if (!deps.inTabOnly) warmLocks();
   }
 
