@@ -47,7 +47,8 @@ export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean, held?: Held)
 /** Names of the Web Locks held at one moment; undefined when they cannot be known. */
 export type Held = Promise<(string | undefined)[] | undefined>;
 
-function webLocks(): LockManager | undefined {
+/** The Web Locks API, when this environment has one. */
+export function webLocks(): LockManager | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   return typeof locks?.request === 'function' ? locks : undefined;
 }
@@ -175,31 +176,27 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
  * already (then it is published by that holder, and release does nothing);
  * rejects when the lock request fails.
  */
-export async function publishMarker(name: string): Promise<() => void> {
-  const locks = webLocks();
+export async function publishMarker(locks: LockManager, name: string): Promise<() => void> {
   let release: () => void = noop;
-  if (locks) {
-    await new Promise<void>((held, failed) => {
-      // ifAvailable: if this exact marker is held already, it is published; never wait for it.
-      locks
-        .request(name, { ifAvailable: true }, (lock) => {
-          held();
-          return lock ? new Promise<void>((r) => (release = r)) : undefined; // null: not granted (ifAvailable)
-        })
-        .catch(failed);
-    });
-  }
+  await new Promise<void>((held, failed) => {
+    // ifAvailable: if this exact marker is held already, it is published; never wait for it.
+    locks
+      .request(name, { ifAvailable: true }, (lock) => {
+        held();
+        return lock ? new Promise<void>((r) => (release = r)) : undefined; // null: not granted (ifAvailable)
+      })
+      .catch(failed);
+  });
   return release;
 }
 
 /**
  * The `n` of every held lock named `${prefix}${n}`, and 0 (so the list is
- * never empty); undefined when it cannot be known (no Web Locks, or query()
- * failed). `held`: lock names read already (a grant's snapshot), else queried.
+ * never empty); undefined when it cannot be known (query() failed). `held`:
+ * lock names read already (a grant's snapshot), else queried.
  */
-export async function markerSeqs(prefix: string, held?: Held): Promise<number[] | undefined> {
-  const locks = webLocks();
-  const names = locks && (await (held ?? lockNames(locks)));
+export async function markerSeqs(locks: LockManager, prefix: string, held?: Held): Promise<number[] | undefined> {
+  const names = await (held ?? lockNames(locks));
   if (!names) return undefined;
   const seqs = [0];
   for (const name of names) {

@@ -1,5 +1,5 @@
 import { StorageError } from './errors.js';
-import { hasCrossTabLocks, markerSeqs, publishMarker, type Held } from './lock.js';
+import { markerSeqs, publishMarker, webLocks, type Held } from './lock.js';
 import { TokenStore, type FamilyRecord } from './cache/token-store.js';
 
 /**
@@ -36,16 +36,18 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => u
 /** Rotation markers of one client (`lockPrefix`: `rotor-auth:{clientId}:`, the family lock's name is this plus the family). */
 export function markers(store: TokenStore, lockPrefix: string, crossTab: boolean) {
   /** Rotation marker this tab holds per family: its seq and how to release it. */
-  const held = new Map<string, [seq: number, release: () => void]>();
+  const mine = new Map<string, [seq: number, release: () => void]>();
   const prefix = (family: string) => `${lockPrefix}${family}:seq:`;
   const { seqOf } = TokenStore;
+  /** Markers exist only where locks are cross-tab. */
+  const lockManager = () => (crossTab ? webLocks() : undefined);
 
   /** Stop holding this tab's rotation marker(s): of one family, or all (after sign-out). */
   const release = (family?: string): void => {
-    for (const [f, [, release]] of held) {
+    for (const [f, [, release]] of mine) {
       if (family === undefined || f === family) {
         release();
-        held.delete(f);
+        mine.delete(f);
       }
     }
   };
@@ -62,12 +64,13 @@ export function markers(store: TokenStore, lockPrefix: string, crossTab: boolean
      * and no marker tells them).
      */
     async hold(family: string, seq: number): Promise<void> {
-      if (!crossTab || !hasCrossTabLocks()) return;
+      const locks = lockManager();
+      if (!locks) return;
       await new Promise((r) => setTimeout(r));
       try {
-        const done = await publishMarker(`${prefix(family)}${seq}`);
+        const done = await publishMarker(locks, `${prefix(family)}${seq}`);
         release(family);
-        held.set(family, [seq, done]);
+        mine.set(family, [seq, done]);
       } catch {
         if (!store.consistent) await new Promise((r) => setTimeout(r, STORAGE_CATCH_UP_MS));
       }
@@ -76,22 +79,23 @@ export function markers(store: TokenStore, lockPrefix: string, crossTab: boolean
     /**
      * The family record as of the latest rotation (called with the family lock
      * held), and `also()` read alongside it, again after a wait for storage (so
-     * it shows the same rotation). `locks`: the lock names the family lock's grant
+     * it shows the same rotation). `held`: the lock names the family lock's grant
      * came with (else they are queried here). Fails closed: StorageError when the
      * markers cannot be read, or storage does not catch up in time. (Markers
      * exist only where locks are cross-tab.)
      */
-    async current<T>(family: string, also: () => Promise<T>, locks?: Held): Promise<[FamilyRecord | undefined, T]> {
+    async current<T>(family: string, also: () => Promise<T>, held?: Held): Promise<[FamilyRecord | undefined, T]> {
       const reads = Promise.all([store.getFamily(family), also()]);
-      if (!crossTab || !hasCrossTabLocks()) return reads;
-      const [[record, other], seqs] = await Promise.all([reads, markerSeqs(prefix(family), locks)]);
+      const locks = lockManager();
+      if (!locks) return reads;
+      const [[record, other], seqs] = await Promise.all([reads, markerSeqs(locks, prefix(family), held)]);
       if (!record) {
         release(family); // signed out or family removed
         return [undefined, other];
       }
       if (!seqs) throw new StorageError('navigator.locks failed: nothing sent'); // fail closed
       const wanted = Math.max(...seqs);
-      if ((held.get(family)?.[0] ?? wanted) < wanted) release(family); // another tab holds a newer one
+      if ((mine.get(family)?.[0] ?? wanted) < wanted) release(family); // another tab holds a newer one
       if (seqOf(record) >= wanted) return [record, other];
       // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
       const caughtUp = await pollUntil(() => store.getFamily(family), (r) => !r || seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
