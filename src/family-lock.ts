@@ -98,7 +98,7 @@ export function familyLock(deps: FamilyDeps) {
         throw new OAuthError('temporarily_unavailable', `Retry-After: wait ${s} s`, 429, s);
       }
       // Exchange: keys the ID-token check will need are fetched alongside, never after.
-      if (!deps.jwks.fresh) deps.jwks.prefetch();
+      deps.jwks.prefetch(); // none if they are fresh
       if (!pin()) throw new TimeoutError('Refresh lock hold limit passed: nothing sent');
       let body: Record<string, unknown>;
       try {
