@@ -54,7 +54,9 @@ export function familyLock(deps: FamilyDeps) {
   let epoch = 0;
   /** Rotated records whose write failed: kept in memory, written before this tab's next exchange. */
   const unsaved = new Map<string, [expected: FamilyRecord, next: FamilyRecord]>();
-  const marks = markers(store, `rotor-auth:${clientId}:`, !inTabOnly);
+  /** Lock names: `rotor-auth:{clientId}:{family}` (and the family's markers). */
+  const lockPrefix = `rotor-auth:${clientId}:`;
+  const marks = markers(store, lockPrefix, !inTabOnly);
   if (!inTabOnly) warmLocks();
 
   const exchange = async (req: RefreshRequest, pin: () => boolean, ready: (entry: AccessEntry) => void, held?: Held): Promise<AccessEntry> => {
@@ -224,7 +226,7 @@ export function familyLock(deps: FamilyDeps) {
           // The caller gets its token once it is committed and checked (`ready`); the session write after it
           // still holds the lock. The lock's hold limit: the longest a holder may take before it sends.
           new Promise<AccessEntry>((ready, reject) =>
-            runExclusive(`rotor-auth:${clientId}:${req.family}`, (_signal, pin, held) => exchange(req, pin, ready, held), {
+            runExclusive(lockPrefix + req.family, (_signal, pin, held) => exchange(req, pin, ready, held), {
               timeoutMs: deps.httpTimeoutMs * 5 + 5_000,
               inTabOnly,
               snapshot: true, // the rotation markers held, read in the lock's own round trip
