@@ -159,11 +159,11 @@ export function familyLock(deps: FamilyDeps) {
       if (rotated.refresh_token !== record.refresh_token) setTimeout(() => announce({ type: 'rotated', family })); // off the caller's path
       onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
       // The caller gets the token once its ID token is checked (or its check deferred).
-      checked = tokens!.id_token && verified ? checkIdToken(family, tokens!.id_token, verified, session, () => ready(entry!)) : Promise.resolve(ready(entry!));
+      checked = verified ? checkIdToken(family, idToken as string, verified, session, () => ready(entry!)) : Promise.resolve(ready(entry!));
     } finally {
       // This rotation's marker, before the family lock is released (none when the ID token proved hostile or
       // a sign-out came meanwhile: the family is gone).
-      if (stored) await (checked ?? Promise.resolve()).then(() => (epoch === started ? marks.hold(family, seq) : undefined), noop);
+      if (stored) await Promise.resolve(checked).then(() => (epoch === started ? marks.hold(family, seq) : undefined), noop);
     }
     await checked;
     return entry!;
