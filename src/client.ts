@@ -253,7 +253,7 @@ export class AuthClient {
           throw e;
         });
       },
-      { timeoutMs: (seconds + 5) * 1000 + this.flow.timeoutMs * 3, inTabOnly: true },
+      (seconds + 5) * 1000 + this.flow.timeoutMs * 3, true,
     );
   }
 

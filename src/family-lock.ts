@@ -226,11 +226,7 @@ export function familyLock(deps: FamilyDeps) {
           // The caller gets its token once it is committed and checked (`ready`); the session write after it
           // still holds the lock. The lock's hold limit: the longest a holder may take before it sends.
           new Promise<AccessEntry>((ready, reject) =>
-            runExclusive(lockPrefix + req.family, (_signal, pin, held) => exchange(req, pin, ready, held), {
-              timeoutMs: deps.httpTimeoutMs * 5 + 5_000,
-              inTabOnly,
-              snapshot: true, // the rotation markers held, read in the lock's own round trip
-            }).then(ready, reject),
+            runExclusive(lockPrefix + req.family, (_signal, pin, held) => exchange(req, pin, ready, held), deps.httpTimeoutMs * 5 + 5_000, inTabOnly, true).then(ready, reject),
           ),
         )
       );

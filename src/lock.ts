@@ -2,35 +2,6 @@ import { ConfigurationError, TimeoutError } from './errors.js';
 import { noop } from './cache/cache.js';
 
 /**
- * runExclusive(name, fn, { timeoutMs }): run fn while holding the lock `name`,
- * across tabs when the Web Locks API exists (`navigator.locks`), else within
- * this tab only (a FIFO queue per name; the caller re-reads shared state after
- * acquiring, which covers the rest).
- *
- * `timeoutMs` is the holder's own maximum time, and every caller of one lock
- * name passes the same value:
- * - a holder keeps the lock at most `timeoutMs`: then its `signal` aborts, the
- *   lock is released and runExclusive rejects with TimeoutError (so a hung
- *   holder can never block the lock for good);
- * - a waiter gives up with TimeoutError only after every holder queued ahead
- *   of it has had its full `timeoutMs` (`timeoutMs` × holders ahead), never
- *   while the current holder is still within its own time. (In-tab, holders
- *   are bounded by the same code, so a waiter always gets its turn.)
- * A tab that dies while holding a Web Lock releases it (browser guarantee).
- */
-export interface LockOptions {
-  /** The holder's maximum time in ms (see above). */
-  timeoutMs: number;
-  /** Force the in-tab fallback (tests, or environments with a broken navigator.locks). */
-  inTabOnly?: boolean;
-  /**
-   * Also read which Web Locks are held right after an uncontended grant, in the same round trip
-   * (`held` of LockedFn; see withWebLock).
-   */
-  snapshot?: boolean;
-}
-
-/**
  * fn gets an AbortSignal that aborts (with the TimeoutError) when its hold
  * time is over, and `pin()`: call it just before sending something whose
  * answer must be kept (a refresh). It returns false when the hold time is
@@ -63,13 +34,33 @@ export function warmLocks(): void {
   webLocks()?.query().catch(() => undefined);
 }
 
-export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions): Promise<T> {
-  const { timeoutMs } = opts;
+/**
+ * runExclusive(name, fn, timeoutMs, inTabOnly?, snapshot?): run fn while holding the lock `name`,
+ * across tabs when the Web Locks API exists (`navigator.locks`), else within
+ * this tab only (a FIFO queue per name; the caller re-reads shared state after
+ * acquiring, which covers the rest).
+ *
+ * `timeoutMs` is the holder's own maximum time, and every caller of one lock
+ * name passes the same value:
+ * - a holder keeps the lock at most `timeoutMs`: then its `signal` aborts, the
+ *   lock is released and runExclusive rejects with TimeoutError (so a hung
+ *   holder can never block the lock for good);
+ * - a waiter gives up with TimeoutError only after every holder queued ahead
+ *   of it has had its full `timeoutMs` (`timeoutMs` × holders ahead), never
+ *   while the current holder is still within its own time. (In-tab, holders
+ *   are bounded by the same code, so a waiter always gets its turn.)
+ * A tab that dies while holding a Web Lock releases it (browser guarantee).
+ *
+ * `inTabOnly` forces the in-tab fallback (memory caches, the iframe, tests). `snapshot`: also read which
+ * Web Locks are held right after an uncontended grant, in the same round trip (`held` of LockedFn; see
+ * withWebLock).
+ */
+export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number, inTabOnly?: boolean, snapshot?: boolean): Promise<T> {
   if (!(timeoutMs > 0 && timeoutMs < Infinity)) {
     return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${timeoutMs}`));
   }
-  const locks = opts.inTabOnly ? undefined : webLocks();
-  return locks ? withWebLock(locks, name, fn, timeoutMs, opts.snapshot) : withTabLock(name, fn, timeoutMs);
+  const locks = inTabOnly ? undefined : webLocks();
+  return locks ? withWebLock(locks, name, fn, timeoutMs, snapshot) : withTabLock(name, fn, timeoutMs);
 }
 
 /** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
