@@ -100,7 +100,7 @@ export function markers(store: TokenStore, lockPrefix: string, crossTab: boolean
       // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
       const caughtUp = await pollUntil(() => store.getFamily(family), (r) => !r || seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
       if (caughtUp && seqOf(caughtUp) < wanted) {
-        throw new StorageError(`Refresh-token family ${family} at seq ${seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
+        throw new StorageError(`Family ${family} at seq ${seqOf(caughtUp)}, another tab stored ${wanted}: storage lags, retry`);
       }
       return [caughtUp, await also()];
     },
