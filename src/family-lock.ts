@@ -1,7 +1,7 @@
 import { classify } from './classify.js';
 import { checkDpopTokenType } from './dpop-client.js';
 import type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason } from './family-types.js';
-import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError, TimeoutError } from './errors.js';
+import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError } from './errors.js';
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from './id-token.js';
@@ -59,7 +59,7 @@ export function familyLock(deps: FamilyDeps) {
   const marks = markers(store, lockPrefix, !inTabOnly);
   if (!inTabOnly) warmLocks();
 
-  const exchange = async (req: RefreshRequest, pin: () => boolean, ready: (entry: AccessEntry) => void, held?: Held): Promise<AccessEntry> => {
+  const exchange = async (req: RefreshRequest, pin: () => void, ready: (entry: AccessEntry) => void, held?: Held): Promise<AccessEntry> => {
     const started = epoch;
     const { family } = req;
     const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
@@ -101,7 +101,7 @@ export function familyLock(deps: FamilyDeps) {
       }
       // Exchange: keys the ID-token check will need are fetched alongside, never after.
       deps.jwks.prefetch(); // none if they are fresh
-      if (!pin()) throw new TimeoutError('Refresh lock hold limit passed: nothing sent');
+      pin(); // past the lock's hold limit: throws its TimeoutError, nothing is sent
       let body: Record<string, unknown>;
       try {
         body = await sendRefresh(deps, record, req);

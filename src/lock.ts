@@ -4,8 +4,9 @@ import { noop } from './cache/cache.js';
 /**
  * fn gets an AbortSignal that aborts (with the TimeoutError) when its hold
  * time is over, and `pin()`: call it just before sending something whose
- * answer must be kept (a refresh). It returns false when the hold time is
- * already over (do not send); once pinned, the holder is no longer cut off at
+ * answer must be kept (a refresh). It throws the hold's TimeoutError when the
+ * hold time is already over (do not send; runExclusive has rejected with that
+ * error already); once pinned, the holder is no longer cut off at
  * its hold limit: the lock is released when fn settles (the caller bounds fn
  * itself, e.g. by HTTP timeouts), so a sent refresh's response is committed
  * before anyone else holds the lock.
@@ -13,7 +14,7 @@ import { noop } from './cache/cache.js';
  * Web Locks held just after this grant (undefined when query() failed); else
  * undefined (query yourself).
  */
-export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean, held?: Held) => Promise<T> | T;
+export type LockedFn<T> = (signal: AbortSignal, pin: () => void, held?: Held) => Promise<T> | T;
 
 /** Names of the Web Locks held at one moment; undefined when they cannot be known. */
 export type Held = Promise<(string | undefined)[] | undefined>;
@@ -67,15 +68,20 @@ export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number
 function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number, held?: Held): Promise<T> {
   const controller = new AbortController();
   let pinned = false;
+  /** Set once the hold time is over (and the lock released). */
+  let late: TimeoutError | undefined;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       if (pinned) return; // a sent request: wait for its answer
-      const error = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`);
-      controller.abort(error);
-      reject(error);
+      controller.abort((late = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`)));
+      reject(late);
     }, timeoutMs);
+    const pin = () => {
+      if (late) throw late;
+      pinned = true;
+    };
     Promise.resolve()
-      .then(() => fn(controller.signal, () => !controller.signal.aborted && (pinned = true), held))
+      .then(() => fn(controller.signal, pin, held))
       .then(resolve, reject)
       .finally(() => clearTimeout(timer));
   });

@@ -109,6 +109,36 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
     await expect(waiter).resolves.toBe('waiter ran');
   });
 
+  it('pin(): a pinned holder outlives its maximum time; pinning after it throws the TimeoutError the lock rejected with', async () => {
+    vi.useFakeTimers();
+    const name = lockName();
+    const answer = deferred<string>();
+    const pinned = runExclusive(name, (_s, pin) => (pin(), answer.promise), 1_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await state(pinned)).toBe('pending'); // sent: waits for its answer
+    answer.resolve('answered');
+    await expect(pinned).resolves.toBe('answered');
+
+    const gate = deferred();
+    let thrown: unknown;
+    const late = runExclusive(name, (_s, pin) => gate.promise.then(() => {
+      try {
+        pin();
+      } catch (e) {
+        thrown = e;
+        throw e;
+      }
+      return 'sent';
+    }), 1_000);
+    const outcome = late.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    gate.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(thrown).toBe(error); // nothing sent
+  });
+
   it("never times a waiter out while the holder is within its own (longer) maximum time", async () => {
     vi.useFakeTimers();
     const name = lockName();
