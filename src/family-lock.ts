@@ -226,7 +226,7 @@ export function familyLock(deps: FamilyDeps) {
           // The caller gets its token once it is committed and checked (`ready`); the session write after it
           // still holds the lock. The lock's hold limit: the longest a holder may take before it sends.
           new Promise<AccessEntry>((ready, reject) =>
-            runExclusive(lockPrefix + req.family, (_signal, pin, held) => exchange(req, pin, ready, held), deps.httpTimeoutMs * 5 + 5_000, inTabOnly, true).then(ready, reject),
+            runExclusive(lockPrefix + req.family, (pin, held) => exchange(req, pin, ready, held), deps.httpTimeoutMs * 5 + 5_000, inTabOnly, true).then(ready, reject),
           ),
         )
       );

@@ -2,8 +2,7 @@ import { ConfigurationError, TimeoutError } from './errors.js';
 import { noop } from './cache/cache.js';
 
 /**
- * fn gets an AbortSignal that aborts (with the TimeoutError) when its hold
- * time is over, and `pin()`: call it just before sending something whose
+ * fn gets `pin()`: call it just before sending something whose
  * answer must be kept (a refresh). It throws the hold's TimeoutError when the
  * hold time is already over (do not send; runExclusive has rejected with that
  * error already); once pinned, the holder is no longer cut off at
@@ -14,7 +13,7 @@ import { noop } from './cache/cache.js';
  * Web Locks held just after this grant (undefined when query() failed); else
  * undefined (query yourself).
  */
-export type LockedFn<T> = (signal: AbortSignal, pin: () => void, held?: Held) => Promise<T> | T;
+export type LockedFn<T> = (pin: () => void, held?: Held) => Promise<T> | T;
 
 /** Names of the Web Locks held at one moment; undefined when they cannot be known. */
 export type Held = Promise<(string | undefined)[] | undefined>;
@@ -43,7 +42,7 @@ export function warmLocks(): void {
  *
  * `timeoutMs` is the holder's own maximum time, and every caller of one lock
  * name passes the same value:
- * - a holder keeps the lock at most `timeoutMs`: then its `signal` aborts, the
+ * - a holder keeps the lock at most `timeoutMs` (unless pinned): then the
  *   lock is released and runExclusive rejects with TimeoutError (so a hung
  *   holder can never block the lock for good);
  * - a waiter gives up with TimeoutError only after every holder queued ahead
@@ -66,22 +65,20 @@ export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number
 
 /** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
 function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number, held?: Held): Promise<T> {
-  const controller = new AbortController();
   let pinned = false;
   /** Set once the hold time is over (and the lock released). */
   let late: TimeoutError | undefined;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       if (pinned) return; // a sent request: wait for its answer
-      controller.abort((late = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`)));
-      reject(late);
+      reject((late = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`)));
     }, timeoutMs);
     const pin = () => {
       if (late) throw late;
       pinned = true;
     };
     Promise.resolve()
-      .then(() => fn(controller.signal, pin, held))
+      .then(() => fn(pin, held))
       .then(resolve, reject)
       .finally(() => clearTimeout(timer));
   });

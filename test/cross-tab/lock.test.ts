@@ -87,25 +87,24 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
     await expect(after).resolves.toBe('after');
   });
 
-  it('bounds a hung holder by its own maximum time: its signal aborts, it gets TimeoutError, the next waiter runs', async () => {
+  it('bounds a hung holder by its own maximum time: it gets TimeoutError (and can no longer pin), the next waiter runs', async () => {
     vi.useFakeTimers();
     const name = lockName();
-    let holderSignal: AbortSignal | undefined;
-    const holder = runExclusive(name, (signal) => ((holderSignal = signal), new Promise<never>(() => {})), 10_000);
+    let holderPin: (() => void) | undefined;
+    const holder = runExclusive(name, (pin) => ((holderPin = pin), new Promise<never>(() => {})), 10_000);
     const holderOutcome = holder.catch((e: unknown) => e);
     const waiter = runExclusive(name, async () => 'waiter ran', 10_000);
 
     await vi.advanceTimersByTimeAsync(9_999);
     expect(await state(waiter)).toBe('pending');
-    expect(holderSignal?.aborted).toBe(false);
+    expect(await state(holder)).toBe('pending');
 
     await vi.advanceTimersByTimeAsync(1);
     const error = await holderOutcome;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).error).toBe('timeout');
     expect((error as TimeoutError).message).toBe(`Lock "${name}" held over 10000 ms: released`);
-    expect(holderSignal?.aborted).toBe(true);
-    expect(holderSignal?.reason).toBe(error);
+    expect(holderPin).toThrow(error as TimeoutError);
     await expect(waiter).resolves.toBe('waiter ran');
   });
 
@@ -113,7 +112,7 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
     vi.useFakeTimers();
     const name = lockName();
     const answer = deferred<string>();
-    const pinned = runExclusive(name, (_s, pin) => (pin(), answer.promise), 1_000);
+    const pinned = runExclusive(name, (pin) => (pin(), answer.promise), 1_000);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(await state(pinned)).toBe('pending'); // sent: waits for its answer
     answer.resolve('answered');
@@ -121,7 +120,7 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
 
     const gate = deferred();
     let thrown: unknown;
-    const late = runExclusive(name, (_s, pin) => gate.promise.then(() => {
+    const late = runExclusive(name, (pin) => gate.promise.then(() => {
       try {
         pin();
       } catch (e) {
@@ -184,10 +183,10 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     const locks = installLocks();
     const name = lockName();
     const release = await locks.holdElsewhere(`${name}:seq:3`);
-    await expect(runExclusive(name, (_s, _p, held) => held, 1000, false, true)).resolves.toEqual([`${name}:seq:3`, name]);
-    await expect(runExclusive(name, (_s, _p, held) => held, 1000)).resolves.toBeUndefined(); // not asked for
+    await expect(runExclusive(name, (_pin, held) => held, 1000, false, true)).resolves.toEqual([`${name}:seq:3`, name]);
+    await expect(runExclusive(name, (_pin, held) => held, 1000)).resolves.toBeUndefined(); // not asked for
     const blocker = await locks.holdElsewhere(name);
-    const waited = runExclusive(name, (_s, _p, held) => held, 1000, false, true);
+    const waited = runExclusive(name, (_pin, held) => held, 1000, false, true);
     await vi.waitFor(() => expect(locks.pending).toHaveLength(1));
     blocker();
     await expect(waited).resolves.toBeUndefined();
