@@ -159,7 +159,8 @@ export function familyLock(deps: FamilyDeps) {
       if (rotated.refresh_token !== record.refresh_token) setTimeout(() => announce({ type: 'rotated', family })); // off the caller's path
       onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
       // The caller gets the token once its ID token is checked (or its check deferred).
-      checked = verified ? checkIdToken(family, idToken as string, verified, session, () => ready(entry!)) : Promise.resolve(ready(entry!));
+      if (verified) checked = checkIdToken(family, idToken as string, verified, session, () => ready(entry!));
+      else ready(entry!);
     } finally {
       // This rotation's marker, before the family lock is released (none when the ID token proved hostile or
       // a sign-out came meanwhile: the family is gone).
