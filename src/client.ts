@@ -5,7 +5,7 @@ import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidatio
 import { isTransient } from './classify.js';
 import { createClock } from './clock.js';
 import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from './events.js';
-import { FamilyLock } from './family-lock.js';
+import { familyLock, type FamilyLock } from './family-lock.js';
 import { jwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
@@ -62,7 +62,7 @@ export class AuthClient {
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => dispatch(this.events, e);
-    this.family = new FamilyLock({
+    this.family = familyLock({
       clientId: o.clientId,
       store,
       endpoints: this.endpoints,
@@ -253,7 +253,7 @@ export class AuthClient {
           throw e;
         });
       },
-      { timeoutMs: (seconds + 5) * 1000 + this.flow.timeoutMs * 3, inTabOnly: true },
+      (seconds + 5) * 1000 + this.flow.timeoutMs * 3, true,
     );
   }
 

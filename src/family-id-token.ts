@@ -16,15 +16,14 @@ export interface IdTokenCheckDeps {
 
 /**
  * Verify a refresh's ID token: started as soon as the response arrives, so the
- * crypto (and any JWKS fetch) runs alongside the commit's writes. Never an
- * unhandled rejection: its outcome is acted on by checkRefreshIdToken.
+ * crypto (and any JWKS fetch) runs alongside the commit's writes. Its outcome
+ * is acted on by checkRefreshIdToken; a caller that may drop it catches it
+ * (family-lock's exchange does; recheck awaits it at once).
  */
 export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, receivedAt?: Promise<number>): Promise<IdTokenClaims> {
   // deps has the clientId, leeway, jwks and clock verifyIdToken wants (and nothing it reads besides). A clock
   // that fails (the app's nowProvider) fails this check, never the commit that runs alongside it.
-  const p = verifyIdToken(idToken, { ...deps, issuer: deps.endpoints().then((e) => e.issuer), receivedAt });
-  p.catch(() => undefined);
-  return p;
+  return verifyIdToken(idToken, { ...deps, issuer: deps.endpoints().then((e) => e.issuer), receivedAt });
 }
 
 /**

@@ -2,39 +2,10 @@ import { ConfigurationError, TimeoutError } from './errors.js';
 import { noop } from './cache/cache.js';
 
 /**
- * runExclusive(name, fn, { timeoutMs }): run fn while holding the lock `name`,
- * across tabs when the Web Locks API exists (`navigator.locks`), else within
- * this tab only (a FIFO queue per name; the caller re-reads shared state after
- * acquiring, which covers the rest).
- *
- * `timeoutMs` is the holder's own maximum time, and every caller of one lock
- * name passes the same value:
- * - a holder keeps the lock at most `timeoutMs`: then its `signal` aborts, the
- *   lock is released and runExclusive rejects with TimeoutError (so a hung
- *   holder can never block the lock for good);
- * - a waiter gives up with TimeoutError only after every holder queued ahead
- *   of it has had its full `timeoutMs` (`timeoutMs` × holders ahead), never
- *   while the current holder is still within its own time. (In-tab, holders
- *   are bounded by the same code, so a waiter always gets its turn.)
- * A tab that dies while holding a Web Lock releases it (browser guarantee).
- */
-export interface LockOptions {
-  /** The holder's maximum time in ms (see above). */
-  timeoutMs: number;
-  /** Force the in-tab fallback (tests, or environments with a broken navigator.locks). */
-  inTabOnly?: boolean;
-  /**
-   * Also read which Web Locks are held right after an uncontended grant, in the same round trip
-   * (`held` of LockedFn; see withWebLock).
-   */
-  snapshot?: boolean;
-}
-
-/**
- * fn gets an AbortSignal that aborts (with the TimeoutError) when its hold
- * time is over, and `pin()`: call it just before sending something whose
- * answer must be kept (a refresh). It returns false when the hold time is
- * already over (do not send); once pinned, the holder is no longer cut off at
+ * fn gets `pin()`: call it just before sending something whose
+ * answer must be kept (a refresh). It throws the hold's TimeoutError when the
+ * hold time is already over (do not send; runExclusive has rejected with that
+ * error already); once pinned, the holder is no longer cut off at
  * its hold limit: the lock is released when fn settles (the caller bounds fn
  * itself, e.g. by HTTP timeouts), so a sent refresh's response is committed
  * before anyone else holds the lock.
@@ -42,12 +13,13 @@ export interface LockOptions {
  * Web Locks held just after this grant (undefined when query() failed); else
  * undefined (query yourself).
  */
-export type LockedFn<T> = (signal: AbortSignal, pin: () => boolean, held?: Held) => Promise<T> | T;
+export type LockedFn<T> = (pin: () => void, held?: Held) => Promise<T> | T;
 
 /** Names of the Web Locks held at one moment; undefined when they cannot be known. */
 export type Held = Promise<(string | undefined)[] | undefined>;
 
-function webLocks(): LockManager | undefined {
+/** The Web Locks API, when this environment has one. */
+export function webLocks(): LockManager | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   return typeof locks?.request === 'function' ? locks : undefined;
 }
@@ -62,28 +34,51 @@ export function warmLocks(): void {
   webLocks()?.query().catch(() => undefined);
 }
 
-export function runExclusive<T>(name: string, fn: LockedFn<T>, opts: LockOptions): Promise<T> {
-  const { timeoutMs } = opts;
+/**
+ * runExclusive(name, fn, timeoutMs, inTabOnly?, snapshot?): run fn while holding the lock `name`,
+ * across tabs when the Web Locks API exists (`navigator.locks`), else within
+ * this tab only (a FIFO queue per name; the caller re-reads shared state after
+ * acquiring, which covers the rest).
+ *
+ * `timeoutMs` is the holder's own maximum time, and every caller of one lock
+ * name passes the same value:
+ * - a holder keeps the lock at most `timeoutMs` (unless pinned): then the
+ *   lock is released and runExclusive rejects with TimeoutError (so a hung
+ *   holder can never block the lock for good);
+ * - a waiter gives up with TimeoutError only after every holder queued ahead
+ *   of it has had its full `timeoutMs` (`timeoutMs` × holders ahead), never
+ *   while the current holder is still within its own time. (In-tab, holders
+ *   are bounded by the same code, so a waiter always gets its turn.)
+ * A tab that dies while holding a Web Lock releases it (browser guarantee).
+ *
+ * `inTabOnly` forces the in-tab fallback (memory caches, the iframe, tests). `snapshot`: also read which
+ * Web Locks are held right after an uncontended grant, in the same round trip (`held` of LockedFn; see
+ * withWebLock).
+ */
+export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number, inTabOnly?: boolean, snapshot?: boolean): Promise<T> {
   if (!(timeoutMs > 0 && timeoutMs < Infinity)) {
     return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${timeoutMs}`));
   }
-  const locks = opts.inTabOnly ? undefined : webLocks();
-  return locks ? withWebLock(locks, name, fn, timeoutMs, opts.snapshot) : withTabLock(name, fn, timeoutMs);
+  const locks = inTabOnly ? undefined : webLocks();
+  return locks ? withWebLock(locks, name, fn, timeoutMs, snapshot) : withTabLock(name, fn, timeoutMs);
 }
 
 /** Run fn for at most timeoutMs; afterwards reject (the caller then releases the lock). */
 function hold<T>(name: string, fn: LockedFn<T>, timeoutMs: number, held?: Held): Promise<T> {
-  const controller = new AbortController();
   let pinned = false;
+  /** Set once the hold time is over (and the lock released). */
+  let late: TimeoutError | undefined;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       if (pinned) return; // a sent request: wait for its answer
-      const error = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`);
-      controller.abort(error);
-      reject(error);
+      reject((late = new TimeoutError(`Lock "${name}" held over ${timeoutMs} ms: released`)));
     }, timeoutMs);
+    const pin = () => {
+      if (late) throw late;
+      pinned = true;
+    };
     Promise.resolve()
-      .then(() => fn(controller.signal, () => !controller.signal.aborted && (pinned = true), held))
+      .then(() => fn(pin, held))
       .then(resolve, reject)
       .finally(() => clearTimeout(timer));
   });
@@ -175,31 +170,27 @@ function withTabLock<T>(name: string, fn: LockedFn<T>, timeoutMs: number): Promi
  * already (then it is published by that holder, and release does nothing);
  * rejects when the lock request fails.
  */
-export async function publishMarker(name: string): Promise<() => void> {
-  const locks = webLocks();
+export async function publishMarker(locks: LockManager, name: string): Promise<() => void> {
   let release: () => void = noop;
-  if (locks) {
-    await new Promise<void>((held, failed) => {
-      // ifAvailable: if this exact marker is held already, it is published; never wait for it.
-      locks
-        .request(name, { ifAvailable: true }, (lock) => {
-          held();
-          return lock ? new Promise<void>((r) => (release = r)) : undefined; // null: not granted (ifAvailable)
-        })
-        .catch(failed);
-    });
-  }
+  await new Promise<void>((held, failed) => {
+    // ifAvailable: if this exact marker is held already, it is published; never wait for it.
+    locks
+      .request(name, { ifAvailable: true }, (lock) => {
+        held();
+        return lock ? new Promise<void>((r) => (release = r)) : undefined; // null: not granted (ifAvailable)
+      })
+      .catch(failed);
+  });
   return release;
 }
 
 /**
  * The `n` of every held lock named `${prefix}${n}`, and 0 (so the list is
- * never empty); undefined when it cannot be known (no Web Locks, or query()
- * failed). `held`: lock names read already (a grant's snapshot), else queried.
+ * never empty); undefined when it cannot be known (query() failed). `held`:
+ * lock names read already (a grant's snapshot), else queried.
  */
-export async function markerSeqs(prefix: string, held?: Held): Promise<number[] | undefined> {
-  const locks = webLocks();
-  const names = locks && (await (held ?? lockNames(locks)));
+export async function markerSeqs(locks: LockManager, prefix: string, held?: Held): Promise<number[] | undefined> {
+  const names = await (held ?? lockNames(locks));
   if (!names) return undefined;
   const seqs = [0];
   for (const name of names) {

@@ -1,5 +1,5 @@
 import { StorageError } from './errors.js';
-import { hasCrossTabLocks, markerSeqs, publishMarker, type Held } from './lock.js';
+import { markerSeqs, publishMarker, webLocks, type Held } from './lock.js';
 import { TokenStore, type FamilyRecord } from './cache/token-store.js';
 
 /**
@@ -33,76 +33,78 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => u
   }
 }
 
-export class Markers {
+/** Rotation markers of one client (`lockPrefix`: `rotor-auth:{clientId}:`, the family lock's name is this plus the family). */
+export function markers(store: TokenStore, lockPrefix: string, crossTab: boolean) {
   /** Rotation marker this tab holds per family: its seq and how to release it. */
-  private readonly held = new Map<string, [seq: number, release: () => void]>();
-
-  constructor(
-    private readonly store: TokenStore,
-    /** `rotor-auth:{clientId}:` (the family lock's name is this plus the family). */
-    private readonly lockPrefix: string,
-    private readonly crossTab: boolean,
-  ) {}
-
-  private prefix(family: string): string {
-    return `${this.lockPrefix}${family}:seq:`;
-  }
+  const mine = new Map<string, [seq: number, release: () => void]>();
+  const prefix = (family: string) => `${lockPrefix}${family}:seq:`;
+  const { seqOf } = TokenStore;
+  /** Markers exist only where locks are cross-tab. */
+  const lockManager = () => (crossTab ? webLocks() : undefined);
 
   /** Stop holding this tab's rotation marker(s): of one family, or all (after sign-out). */
-  release(family?: string): void {
-    for (const [f, [, release]] of this.held) {
+  const release = (family?: string): void => {
+    for (const [f, [, release]] of mine) {
       if (family === undefined || f === family) {
         release();
-        this.held.delete(f);
+        mine.delete(f);
       }
     }
-  }
+  };
 
-  /**
-   * Hold marker `seq` for the rotation this tab has just stored (call it before the family lock is
-   * released, and wait for it), dropping this tab's older marker. Taken a task later: a lock request
-   * costs main-thread time the caller, who has its token by then, does not wait for. Already held
-   * by another context: published either way. When it cannot be taken, the family lock is kept
-   * STORAGE_CATCH_UP_MS longer on storage that other tabs read late (their first read may be stale,
-   * and no marker tells them).
-   */
-  async hold(family: string, seq: number): Promise<void> {
-    if (!this.crossTab || !hasCrossTabLocks()) return;
-    await new Promise((r) => setTimeout(r));
-    try {
-      const release = await publishMarker(`${this.prefix(family)}${seq}`);
-      this.release(family);
-      this.held.set(family, [seq, release]);
-    } catch {
-      if (!this.store.consistent) await new Promise((r) => setTimeout(r, STORAGE_CATCH_UP_MS));
-    }
-  }
+  return {
+    release,
 
-  /**
-   * The family record as of the latest rotation (called with the family lock
-   * held), and `also()` read alongside it, again after a wait for storage (so
-   * it shows the same rotation). `held`: the lock names the family lock's grant
-   * came with (else they are queried here). Fails closed: StorageError when the
-   * markers cannot be read, or storage does not catch up in time. (Markers
-   * exist only where locks are cross-tab.)
-   */
-  async current<T>(family: string, also: () => Promise<T>, held?: Held): Promise<[FamilyRecord | undefined, T]> {
-    const reads = Promise.all([this.store.getFamily(family), also()]);
-    if (!this.crossTab || !hasCrossTabLocks()) return reads;
-    const [[record, other], seqs] = await Promise.all([reads, markerSeqs(this.prefix(family), held)]);
-    if (!record) {
-      this.release(family); // signed out or family removed
-      return [undefined, other];
-    }
-    if (!seqs) throw new StorageError('navigator.locks failed: nothing sent'); // fail closed
-    const wanted = Math.max(...seqs);
-    if ((this.held.get(family)?.[0] ?? wanted) < wanted) this.release(family); // another tab holds a newer one
-    if (TokenStore.seqOf(record) >= wanted) return [record, other];
-    // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
-    const caughtUp = await pollUntil(() => this.store.getFamily(family), (r) => !r || TokenStore.seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
-    if (caughtUp && TokenStore.seqOf(caughtUp) < wanted) {
-      throw new StorageError(`Refresh-token family ${family} at seq ${TokenStore.seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
-    }
-    return [caughtUp, await also()];
-  }
+    /**
+     * Hold marker `seq` for the rotation this tab has just stored (call it before the family lock is
+     * released, and wait for it), dropping this tab's older marker. Taken a task later: a lock request
+     * costs main-thread time the caller, who has its token by then, does not wait for. Already held
+     * by another context: published either way. When it cannot be taken, the family lock is kept
+     * STORAGE_CATCH_UP_MS longer on storage that other tabs read late (their first read may be stale,
+     * and no marker tells them).
+     */
+    async hold(family: string, seq: number): Promise<void> {
+      const locks = lockManager();
+      if (!locks) return;
+      await new Promise((r) => setTimeout(r));
+      try {
+        const done = await publishMarker(locks, `${prefix(family)}${seq}`);
+        release(family);
+        mine.set(family, [seq, done]);
+      } catch {
+        if (!store.consistent) await new Promise((r) => setTimeout(r, STORAGE_CATCH_UP_MS));
+      }
+    },
+
+    /**
+     * The family record as of the latest rotation (called with the family lock
+     * held), and `also()` read alongside it, again after a wait for storage (so
+     * it shows the same rotation). `held`: the lock names the family lock's grant
+     * came with (else they are queried here). Fails closed: StorageError when the
+     * markers cannot be read, or storage does not catch up in time. (Markers
+     * exist only where locks are cross-tab.)
+     */
+    async current<T>(family: string, also: () => Promise<T>, held?: Held): Promise<[FamilyRecord | undefined, T]> {
+      const reads = Promise.all([store.getFamily(family), also()]);
+      const locks = lockManager();
+      if (!locks) return reads;
+      const [[record, other], seqs] = await Promise.all([reads, markerSeqs(locks, prefix(family), held)]);
+      if (!record) {
+        release(family); // signed out or family removed
+        return [undefined, other];
+      }
+      if (!seqs) throw new StorageError('navigator.locks failed: nothing sent'); // fail closed
+      const wanted = Math.max(...seqs);
+      if ((mine.get(family)?.[0] ?? wanted) < wanted) release(family); // another tab holds a newer one
+      if (seqOf(record) >= wanted) return [record, other];
+      // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
+      const caughtUp = await pollUntil(() => store.getFamily(family), (r) => !r || seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
+      if (caughtUp && seqOf(caughtUp) < wanted) {
+        throw new StorageError(`Family ${family} at seq ${seqOf(caughtUp)}, another tab stored ${wanted}: storage lags, retry`);
+      }
+      return [caughtUp, await also()];
+    },
+  };
 }
+
+export type Markers = ReturnType<typeof markers>;

@@ -20,7 +20,7 @@ export async function fromOtherTab(
     return;
   }
   if (t === 'tokenRefreshed') return emit(m);
-  if (t !== 'signedIn' && t !== 'logout' && t !== 'family_removed') return;
+  if (t === 'rotated' || t === 'cleared') return; // the rest: signedIn, logout, family_removed
   // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
   const s = await pollUntil(() => store.getSession().catch(() => undefined), (s) => (t === 'signedIn' ? s : !s || (t === 'family_removed' && s.family !== m.family)), 39, 25);
   // A removed family signs this tab out when it was the session's.

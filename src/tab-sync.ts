@@ -47,7 +47,7 @@ export function dispatch<T>(listeners: Set<(value: T) => void>, value: T): void 
 }
 
 export function openTabSync(name: string): TabSync {
-  let channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(name);
+  const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(name);
   // Node: don't keep the process alive just for this channel.
   (channel as { unref?: () => void } | undefined)?.unref?.();
   const listeners = new Set<(message: TabMessage) => void>();
@@ -72,8 +72,7 @@ export function openTabSync(name: string): TabSync {
     },
     close() {
       listeners.clear();
-      channel?.close();
-      channel = undefined;
+      channel?.close(); // post() then throws in postMessage: caught
     },
   };
 }

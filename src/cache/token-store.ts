@@ -117,7 +117,7 @@ export class TokenStore {
           change(keys);
           await this.cache.set(this.manifestKey, [...keys]);
         },
-        { timeoutMs: 10_000 },
+        10_000,
       ),
     );
     this.manifestChain = next.catch(noop);

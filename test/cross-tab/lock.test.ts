@@ -33,7 +33,7 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
     expect(hasCrossTabLocks()).toBe(false);
     vi.stubGlobal('navigator', { locks: { request: 'not a function' } });
     expect(hasCrossTabLocks()).toBe(false);
-    await expect(runExclusive(lockName(), async () => 'ran', { timeoutMs: 1000 })).resolves.toBe('ran');
+    await expect(runExclusive(lockName(), async () => 'ran', 1000)).resolves.toBe('ran');
   });
 
   it('runs holders of one name one at a time, in request order', async () => {
@@ -49,7 +49,7 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
           log.push(`end ${i}`);
           return i;
         },
-        { timeoutMs: 10_000 },
+        10_000,
       ),
     );
     await state(runs[0]!);
@@ -65,8 +65,8 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
 
   it('does not serialise different names', async () => {
     const gate = deferred();
-    const first = runExclusive(lockName(), () => gate.promise.then(() => 'first'), { timeoutMs: 10_000 });
-    await expect(runExclusive(lockName(), async () => 'second', { timeoutMs: 10_000 })).resolves.toBe('second');
+    const first = runExclusive(lockName(), () => gate.promise.then(() => 'first'), 10_000);
+    await expect(runExclusive(lockName(), async () => 'second', 10_000)).resolves.toBe('second');
     gate.resolve();
     await expect(first).resolves.toBe('first');
   });
@@ -78,43 +78,72 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
       () => {
         throw new Error('sync boom');
       },
-      { timeoutMs: 1000 },
+      1000,
     );
-    const asyncFailure = runExclusive(name, async () => Promise.reject(new Error('async boom')), { timeoutMs: 1000 });
-    const after = runExclusive(name, async () => 'after', { timeoutMs: 1000 });
+    const asyncFailure = runExclusive(name, async () => Promise.reject(new Error('async boom')), 1000);
+    const after = runExclusive(name, async () => 'after', 1000);
     await expect(syncFailure).rejects.toThrow('sync boom');
     await expect(asyncFailure).rejects.toThrow('async boom');
     await expect(after).resolves.toBe('after');
   });
 
-  it('bounds a hung holder by its own maximum time: its signal aborts, it gets TimeoutError, the next waiter runs', async () => {
+  it('bounds a hung holder by its own maximum time: it gets TimeoutError (and can no longer pin), the next waiter runs', async () => {
     vi.useFakeTimers();
     const name = lockName();
-    let holderSignal: AbortSignal | undefined;
-    const holder = runExclusive(name, (signal) => ((holderSignal = signal), new Promise<never>(() => {})), { timeoutMs: 10_000 });
+    let holderPin: (() => void) | undefined;
+    const holder = runExclusive(name, (pin) => ((holderPin = pin), new Promise<never>(() => {})), 10_000);
     const holderOutcome = holder.catch((e: unknown) => e);
-    const waiter = runExclusive(name, async () => 'waiter ran', { timeoutMs: 10_000 });
+    const waiter = runExclusive(name, async () => 'waiter ran', 10_000);
 
     await vi.advanceTimersByTimeAsync(9_999);
     expect(await state(waiter)).toBe('pending');
-    expect(holderSignal?.aborted).toBe(false);
+    expect(await state(holder)).toBe('pending');
 
     await vi.advanceTimersByTimeAsync(1);
     const error = await holderOutcome;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).error).toBe('timeout');
     expect((error as TimeoutError).message).toBe(`Lock "${name}" held over 10000 ms: released`);
-    expect(holderSignal?.aborted).toBe(true);
-    expect(holderSignal?.reason).toBe(error);
+    expect(holderPin).toThrow(error as TimeoutError);
     await expect(waiter).resolves.toBe('waiter ran');
+  });
+
+  it('pin(): a pinned holder outlives its maximum time; pinning after it throws the TimeoutError the lock rejected with', async () => {
+    vi.useFakeTimers();
+    const name = lockName();
+    const answer = deferred<string>();
+    const pinned = runExclusive(name, (pin) => (pin(), answer.promise), 1_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await state(pinned)).toBe('pending'); // sent: waits for its answer
+    answer.resolve('answered');
+    await expect(pinned).resolves.toBe('answered');
+
+    const gate = deferred();
+    let thrown: unknown;
+    const late = runExclusive(name, (pin) => gate.promise.then(() => {
+      try {
+        pin();
+      } catch (e) {
+        thrown = e;
+        throw e;
+      }
+      return 'sent';
+    }), 1_000);
+    const outcome = late.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    gate.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(thrown).toBe(error); // nothing sent
   });
 
   it("never times a waiter out while the holder is within its own (longer) maximum time", async () => {
     vi.useFakeTimers();
     const name = lockName();
     const release = deferred();
-    const holder = runExclusive(name, () => release.promise.then(() => 'holder done'), { timeoutMs: 30_000 });
-    const impatient = runExclusive(name, async () => 'impatient ran', { timeoutMs: 1_000 });
+    const holder = runExclusive(name, () => release.promise.then(() => 'holder done'), 30_000);
+    const impatient = runExclusive(name, async () => 'impatient ran', 1_000);
     await vi.advanceTimersByTimeAsync(20_000);
     expect(await state(impatient)).toBe('pending');
     release.resolve();
@@ -122,9 +151,9 @@ describe('runExclusive without Web Locks (in-tab fallback)', () => {
     await expect(impatient).resolves.toBe('impatient ran');
   });
 
-  it('rejects a missing or invalid timeoutMs with ConfigurationError', async () => {
+  it('rejects an invalid timeoutMs with ConfigurationError', async () => {
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      const error = await runExclusive(lockName(), async () => 'x', { timeoutMs: bad }).catch((e: unknown) => e);
+      const error = await runExclusive(lockName(), async () => 'x', bad).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigurationError);
       expect((error as ConfigurationError).error).toBe('invalid_configuration');
       expect((error as ConfigurationError).message).toMatch(/timeoutMs must be a positive number \(ms\)/);
@@ -143,7 +172,7 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     const locks = installLocks();
     expect(hasCrossTabLocks()).toBe(true);
     const name = lockName();
-    await expect(runExclusive(name, async () => (locks.held.has(name) ? 'held during fn' : 'not held'), { timeoutMs: 1000 })).resolves.toBe(
+    await expect(runExclusive(name, async () => (locks.held.has(name) ? 'held during fn' : 'not held'), 1000)).resolves.toBe(
       'held during fn',
     );
     expect(locks.requested).toEqual([name]);
@@ -154,10 +183,10 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     const locks = installLocks();
     const name = lockName();
     const release = await locks.holdElsewhere(`${name}:seq:3`);
-    await expect(runExclusive(name, (_s, _p, held) => held, { timeoutMs: 1000, snapshot: true })).resolves.toEqual([`${name}:seq:3`, name]);
-    await expect(runExclusive(name, (_s, _p, held) => held, { timeoutMs: 1000 })).resolves.toBeUndefined(); // not asked for
+    await expect(runExclusive(name, (_pin, held) => held, 1000, false, true)).resolves.toEqual([`${name}:seq:3`, name]);
+    await expect(runExclusive(name, (_pin, held) => held, 1000)).resolves.toBeUndefined(); // not asked for
     const blocker = await locks.holdElsewhere(name);
-    const waited = runExclusive(name, (_s, _p, held) => held, { timeoutMs: 1000, snapshot: true });
+    const waited = runExclusive(name, (_pin, held) => held, 1000, false, true);
     await vi.waitFor(() => expect(locks.pending).toHaveLength(1));
     blocker();
     await expect(waited).resolves.toBeUndefined();
@@ -166,7 +195,7 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
 
   it('uses the in-tab queue instead when inTabOnly is set', async () => {
     const locks = installLocks();
-    await expect(runExclusive(lockName(), async () => 'in tab', { timeoutMs: 1000, inTabOnly: true })).resolves.toBe('in tab');
+    await expect(runExclusive(lockName(), async () => 'in tab', 1000, true)).resolves.toBe('in tab');
     expect(locks.requested).toEqual([]);
   });
 
@@ -175,7 +204,7 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     const locks = installLocks();
     const name = lockName();
     const release = await locks.holdElsewhere(name); // another tab holds it and never lets go
-    const waiter = runExclusive(name, async () => 'never', { timeoutMs: 5_000 });
+    const waiter = runExclusive(name, async () => 'never', 5_000);
     const outcome = waiter.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(4_999);
     expect(await state(waiter)).toBe('pending');
@@ -192,9 +221,9 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     const locks = installLocks();
     const name = lockName();
     const release = await locks.holdElsewhere(name);
-    const first = runExclusive(name, async () => 'first', { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    const first = runExclusive(name, async () => 'first', 5_000).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(0);
-    const second = runExclusive(name, async () => 'second', { timeoutMs: 5_000 }); // two ahead: holder + first
+    const second = runExclusive(name, async () => 'second', 5_000); // two ahead: holder + first
     const secondOutcome = second.catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(await first).toBeInstanceOf(TimeoutError);
@@ -207,11 +236,11 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     vi.useFakeTimers();
     const locks = installLocks();
     const name = lockName();
-    const hung = runExclusive(name, () => new Promise<never>(() => {}), { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    const hung = runExclusive(name, () => new Promise<never>(() => {}), 2_000).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(2_000);
     expect(await hung).toBeInstanceOf(TimeoutError);
     expect(locks.held.has(name)).toBe(false);
-    await expect(runExclusive(name, async () => 'next tab', { timeoutMs: 2_000 })).resolves.toBe('next tab');
+    await expect(runExclusive(name, async () => 'next tab', 2_000)).resolves.toBe('next tab');
   });
 });
 

@@ -152,7 +152,7 @@ describe('tabs whose storage lags behind the lock handoff (Web Locks present)', 
     );
     expect(error).toBeInstanceOf(StorageError);
     expect(error).toMatchObject({ error: 'storage_error' });
-    expect((error as StorageError).message).toMatch(/^Refresh-token family .* at seq 0, another tab stored seq 1: storage lags/);
+    expect((error as StorageError).message).toMatch(/^Family .* at seq 0, another tab stored 1: storage lags/);
     expect(refreshRequests(net)).toHaveLength(1);
     expect(reuseDetections(net)).toHaveLength(0);
 

@@ -10,9 +10,9 @@ describe('classify (README: what survives what)', () => {
     ['invalid_client', 401, 'terminal'],
     ['unauthorized_client', 400, 'terminal'],
     ['unsupported_grant_type', 400, 'terminal'],
-    ['invalid_scope', 400, 'request'],
-    ['invalid_request', 400, 'request'],
-    ['invalid_target', 400, 'request'],
+    ['invalid_scope', 400, 'other'], // the request was wrong, not the session: kept
+    ['invalid_request', 400, 'other'], // the request was wrong, not the session: kept
+    ['invalid_target', 400, 'other'], // the request was wrong, not the session: kept
     ['too_many_requests', 429, 'transient'],
     ['server_error', 500, 'transient'],
     ['temporarily_unavailable', 503, 'transient'],
