@@ -201,7 +201,7 @@ export class AuthClient {
     const scope = asked === undefined ? this.options.scope : normalizeScope(this.options.scope, asked);
     const key = audience ?? DEFAULT_AUDIENCE;
     const notBefore = cacheMode === 'off' ? Date.now() : undefined;
-    let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
+    let entry = notBefore ? undefined : await this.store.getAccess(key, scope);
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
       entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), options.timeoutInSeconds ?? 60);
