@@ -42,7 +42,7 @@ export class AuthClient {
   private readonly endpoints: () => Promise<Endpoints>;
   private readonly store: TokenStore;
   private readonly flow: FlowContext;
-  private readonly family: FamilyLock;
+  private readonly lock: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
   private readonly events: Listeners = new Set();
@@ -62,7 +62,7 @@ export class AuthClient {
     this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => dispatch(this.events, e);
-    this.family = new FamilyLock({
+    this.lock = new FamilyLock({
       clientId: o.clientId,
       store,
       endpoints: this.endpoints,
@@ -80,9 +80,9 @@ export class AuthClient {
       },
       dpop,
     });
-    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop, timeoutMs };
+    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
-    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
+    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.lock, emit).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
@@ -108,7 +108,7 @@ export class AuthClient {
   close(): void {
     this.tabs.close();
     this.events.clear();
-    this.family.markers.release();
+    this.lock.markers.release();
   }
 
   /**
@@ -227,7 +227,7 @@ export class AuthClient {
       try {
         // The session is signed in without a refresh token: the login returned none.
         if (!family) throw new MissingRefreshTokenError(key, scope, (await this.store.getSession()) ? NO_REFRESH_TOKEN_HINT : undefined);
-        const entry = await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+        const entry = await this.lock.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
         this.known.set(id, family);
         return entry;
       } catch (e) {
@@ -247,7 +247,7 @@ export class AuthClient {
         return this.webMessageFlow(params, { prompt: 'none' }, seconds, runIframe, false).catch(async (e: unknown) => {
           if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
             const had = await this.store.getSession().catch(() => undefined);
-            await this.family.signOut(false);
+            await this.lock.signOut(false);
             if (had) this.signedOut(e.error);
           }
           throw e;
@@ -271,7 +271,7 @@ export class AuthClient {
    * them (fetched with the access token once per sign-in; UserInfoError when its `sub` differs).
    */
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
-    await this.family.recheck().catch(() => undefined);
+    await this.lock.recheck().catch(() => undefined);
     const session = await this.store.getSession();
     if (!session) return undefined;
     const user = userFromClaims(session.claims);
@@ -284,7 +284,7 @@ export class AuthClient {
 
   /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */
   async getIdTokenClaims(): Promise<IdTokenClaims | undefined> {
-    await this.family.recheck().catch(() => undefined);
+    await this.lock.recheck().catch(() => undefined);
     return (await this.store.getSession())?.claims;
   }
 
@@ -297,7 +297,7 @@ export class AuthClient {
   async checkSession(): Promise<void> {
     try {
       const session = await this.store.getSession();
-      await this.family.recheck();
+      await this.lock.recheck();
       if (session || !this.options.useRefreshTokens || this.options.useRefreshTokensFallback) await this.getTokenSilently();
     } catch (e) {
       // Sign in again, transient or deferred (the session stays), or a hostile ID token (the session has already ended).
@@ -309,7 +309,7 @@ export class AuthClient {
   /** Revokes the refresh token of `audience` (default: the client's) at the server (with a DPoP proof when bound) and forgets it here. */
   async revokeRefreshToken(options: { audience?: string } = {}): Promise<void> {
     const family = await this.familyFor(options.audience ?? this.options.audience ?? DEFAULT_AUDIENCE, this.options.scope);
-    if (family) await this.family.revokeFamily(family);
+    if (family) await this.lock.revokeFamily(family);
   }
 
   /** The options the client runs with (auth0-spa-js 2.27). */
@@ -350,7 +350,7 @@ export class AuthClient {
     const needsNetwork = options.openUrl !== false || (await this.store.families().catch(() => [''])).length > 0;
     let failure: unknown;
     const endpoints = needsNetwork ? await this.endpoints().catch((e: unknown) => void (failure = e)) : undefined; // still sign out locally
-    await this.family.signOut(!!endpoints);
+    await this.lock.signOut(!!endpoints);
     this.signedOut('logout');
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;
