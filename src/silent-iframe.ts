@@ -11,7 +11,6 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
-import { obj } from './cache/entries.js';
 import { errorText, GenericError, TimeoutError } from './errors.js';
 import { seconds } from './options-compat.js';
 
@@ -28,11 +27,13 @@ export interface WebMessageOptions {
  * `state`; undefined otherwise. Only string fields are copied.
  */
 export function readAuthorizationResponse(data: unknown, state: string): AuthorizationResponse | undefined {
-  if (!obj(data) || data.type !== 'authorization_response') return undefined;
-  const response = data.response;
-  if (!obj(response) || response.state !== state) return undefined;
+  // `?.` reads undefined from null and from primitives; `state` is a non-empty string, so a match means an object
+  const response = (data as Message)?.type === 'authorization_response' ? (data as Message)!.response : undefined;
+  if (response?.state !== state) return undefined;
   return authorizationResponse(state, (name) => response[name]);
 }
+
+type Message = { type?: unknown; response?: Record<string, unknown> } | null | undefined;
 
 /**
  * Listen on `window` for the web_message answering `opts.state`, sent from the origin of
