@@ -44,7 +44,7 @@ type Message = { type?: unknown; response?: Record<string, unknown> } | null | u
  * once, whichever way it ends.
  */
 export function waitForResponse(
-  source: () => MessageEventSource | null,
+  source: () => MessageEventSource | null | undefined,
   url: string,
   opts: WebMessageOptions,
   onTimeout: () => Error,
@@ -69,10 +69,8 @@ export function waitForResponse(
       }
     };
     const onMessage = (event: MessageEvent): void => {
-      if (event.origin !== origin) return;
-      const expected = source();
-      if (expected === null || event.source !== expected) return;
-      const value = readAuthorizationResponse(event.data, opts.state);
+      // our window (read when the message arrives; never null = null) and the server's origin
+      const value = event.source && event.source === source() && event.origin === origin && readAuthorizationResponse(event.data, opts.state);
       if (value) finish(value);
     };
     try {
@@ -101,7 +99,7 @@ export function waitForResponse(
 export function runIframe(url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
   let iframe: HTMLIFrameElement | undefined;
   return waitForResponse(
-    () => iframe?.contentWindow ?? null,
+    () => iframe?.contentWindow,
     url,
     opts,
     () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
