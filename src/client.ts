@@ -11,7 +11,7 @@ import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { runIframe, type WebMessageOptions } from './silent-iframe.js';
+import { runIframe } from './silent-iframe.js';
 import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
 import { transactionStore, type TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
@@ -161,23 +161,18 @@ export class AuthClient {
     if (!popup) throw new PopupOpenError();
     const seconds = config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
     // runPopup closes it whichever way it ends; this closes it when the URL could not be built
-    return this.webMessageFlow(params, {}, seconds, (url, o) => runPopup(popup, url, o), replaceSession).catch((e: unknown) => {
+    return this.webMessageFlow(params, seconds, replaceSession, popup).catch((e: unknown) => {
       popup.close();
       throw e;
     });
   }
 
-  /** The code flow over `response_mode=web_message` (popup or iframe): build the URL, `run` it, complete. */
-  private async webMessageFlow(
-    params: AuthorizationParams | undefined,
-    force: AuthorizationParams,
-    timeoutInSeconds: number,
-    run: (url: string, opts: WebMessageOptions) => Promise<AuthorizationResponse>,
-    replaceSession: boolean,
-  ): Promise<AccessEntry> {
-    const { url, tx } = await prepareAuthorization(this.flow, params, { ...force, response_mode: 'web_message' });
-    // run takes the origin its answer must come from from the authorize URL, and the state from tx
-    return completeAuthorization(this.flow, tx, await run(url, { ...tx, timeoutInSeconds }), replaceSession);
+  /** The code flow over `response_mode=web_message` in `popup`, else in a `prompt=none` iframe: build the URL, run it, complete. */
+  private async webMessageFlow(params: AuthorizationParams | undefined, timeoutInSeconds: number, replaceSession: boolean, popup?: Window): Promise<AccessEntry> {
+    const { url, tx } = await prepareAuthorization(this.flow, params, { ...(!popup && { prompt: 'none' }), response_mode: 'web_message' });
+    // the runner takes the origin its answer must come from from the authorize URL, and the state from tx
+    const opts = { ...tx, timeoutInSeconds };
+    return completeAuthorization(this.flow, tx, await (popup ? runPopup(popup, url, opts) : runIframe(url, opts)), replaceSession);
   }
 
   /**
@@ -244,7 +239,7 @@ export class AuthClient {
         const cached = await this.store.getAccess(key, scope);
         if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
-        return this.webMessageFlow(params, { prompt: 'none' }, seconds, runIframe, false).catch(async (e: unknown) => {
+        return this.webMessageFlow(params, seconds, false).catch(async (e: unknown) => {
           if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
             const had = await this.store.getSession().catch(() => undefined);
             await this.lock.signOut(false);
