@@ -138,7 +138,7 @@ export class AuthClient {
     } finally {
       this.transactions.remove(tx.state);
     }
-    return tx.appState === undefined ? {} : { appState: tx.appState as TAppState };
+    return { appState: tx.appState as TAppState };
   }
 
   /**
