@@ -54,35 +54,35 @@ export class AuthClient {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
-    this.endpoints = endpointResolver(o, timeoutMs);
+    const endpoints = (this.endpoints = endpointResolver(o, timeoutMs));
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = jwksCache(this.endpoints, timeoutMs, store);
+    const jwks = jwksCache(endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
-    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    const tabs = (this.tabs = openTabSync(`rotor-auth:${o.clientId}`));
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => dispatch(this.events, e);
-    this.lock = new FamilyLock({
+    const lock = (this.lock = new FamilyLock({
       clientId: o.clientId,
       store,
-      endpoints: this.endpoints,
+      endpoints,
       httpTimeoutMs: timeoutMs,
       leeway: o.leeway,
       inTabOnly,
       jwks,
       clock,
-      announce: this.tabs.post, // a closure: needs no `this`
+      announce: tabs.post, // a closure: needs no `this`
       onSessionEvent: (e) => {
         emit(e);
         // signedOut travels as logout / family_removed; a refresh reaches other tabs a task later, off the caller's path
-        if (e.type === 'tokenRefreshed') setTimeout(() => this.tabs.post(e));
-        else if (e.type !== 'signedOut') this.tabs.post(e);
+        if (e.type === 'tokenRefreshed') setTimeout(() => tabs.post(e));
+        else if (e.type !== 'signedOut') tabs.post(e);
       },
       dpop,
-    });
-    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.lock.commitLogin(c), dpop, timeoutMs };
+    }));
+    this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
-    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.lock, emit).catch(() => undefined));
+    tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
