@@ -189,7 +189,7 @@ export class AuthClient {
   getTokenSilently(options?: GetTokenSilentlyOptions & { cacheMode?: 'on' | 'off'; detailedResponse?: false }): Promise<string>;
   getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string | TokenResponse | undefined>;
   async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
-    const cacheMode = options.cacheMode ?? 'on';
+    const { cacheMode } = options; // 'on' when absent: only 'off' and 'cache-only' are looked for
     const audience = options.authorizationParams?.audience ?? this.options.audience;
     const asked = options.authorizationParams?.scope;
     // options.scope is normalised already: the cache-hit path (no scope asked) does no scope work (bench: cache hit).
