@@ -31,14 +31,6 @@ export function openPopup(): Window | null {
   }
 }
 
-function closeQuietly(popup: Window): void {
-  try {
-    if (!popup.closed) popup.close();
-  } catch {
-    // a cross-origin or already-gone window: nothing more to do
-  }
-}
-
 /**
  * Navigate `popup` to `url` and resolve with the authorization response the
  * authorization server posts back (also when it carries `error`). Rejects
@@ -55,7 +47,7 @@ export function runPopup(popup: Window, url: string, opts: WebMessageOptions): P
     () => new PopupTimeoutError(popup),
     () => {
       clearInterval(poll);
-      closeQuietly(popup);
+      if (!popup.closed) popup.close(); // both allowed cross-origin (HTML: WindowProxy), neither throws
     },
     (fail) => {
       poll = setInterval(() => {
