@@ -25,7 +25,7 @@ export function openPopup(): Window | null {
   const top = centre(window.screenY, window.outerHeight, POPUP_HEIGHT);
   const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`; // width/height make it a popup window (HTML window.open features)
   try {
-    return window.open('', POPUP_NAME, features) ?? null;
+    return window.open('', POPUP_NAME, features);
   } catch {
     return null;
   }
