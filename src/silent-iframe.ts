@@ -52,13 +52,13 @@ export function waitForResponse(
   start: (fail: (error: Error) => void) => void,
 ): Promise<AuthorizationResponse> {
   return new Promise<AuthorizationResponse>((resolve, reject) => {
-    let done = false;
     let origin: string;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** Settles once: with `value`, else with `error`. */
+    /**
+     * Settles with `value`, else with `error`. Called at most once: its first call removes the listener, the
+     * timer and (cleanup) the popup poll, which are what call it; `start` calls `fail` at most once.
+     */
     const finish = (value?: AuthorizationResponse, error?: Error): void => {
-      if (done) return;
-      done = true;
       window.removeEventListener('message', onMessage);
       clearTimeout(timer);
       try {
