@@ -105,7 +105,7 @@ describe('scope per audience (auth0-spa-js 2.27 object form)', () => {
     expect(withApi.authorizationParams.scope).toBe('email read:x');
     expect(resolveOptions({ domain: 'a.test', clientId: 'c', authorizationParams: { scope } }).scope).toBe('openid profile offline_access');
     expect(resolveOptions({ domain: 'a.test', clientId: 'c', authorizationParams: { scope: {} } }).scope).toBe('openid profile email offline_access');
-    expect(configError({ authorizationParams: { scope: { default: 1 } } }).message).toContain('object of strings per audience');
+    expect(configError({ authorizationParams: { scope: { default: 1 } } }).message).toBe('Option "authorizationParams.scope" must be a string or an object of strings, got {"default":1}');
   });
 });
 
