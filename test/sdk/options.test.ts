@@ -73,6 +73,12 @@ describe('auth0-spa-js 2.27 options', () => {
     for (const name of names) expect(section, name).toContain(`\`${name}\``);
   });
 
+  it('cacheLocation must be one of the built-in caches (not an Object.prototype name)', () => {
+    for (const bad of ['session', 'toString']) {
+      expect(configError({ cacheLocation: bad }).message).toBe(`Option "cacheLocation" must be one of memory,localstorage,indexeddb, got "${bad}"`);
+    }
+  });
+
   it("refreshTokenMode 'online' is refused with the reason", () => {
     expect(configError({ refreshTokenMode: 'online' }).message).toBe('Option "refreshTokenMode" must be "offline", got "online"');
   });
