@@ -38,11 +38,10 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     return all[0];
   };
   const state = single('state');
-  const error = single('error');
-  const desc = single('error_description');
   if (!state) {
+    const error = single('error');
     // An error the server could not tie to a request is still the server's error, not a state mismatch.
-    if (error) throw new AuthenticationError(error, desc ?? error);
+    if (error) throw new AuthenticationError(error, single('error_description') ?? error);
     throw new StateMismatchError('Callback has no "state" parameter');
   }
   return authorizationResponse(state, single);
