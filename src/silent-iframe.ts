@@ -58,7 +58,7 @@ export function waitForResponse(
      * Settles with `value`, else with `error`. Called at most once: its first call removes the listener, the
      * timer and (cleanup) the popup poll, which are what call it; `start` calls `fail` at most once.
      */
-    const finish = (value?: AuthorizationResponse, error?: Error): void => {
+    const finish = (error?: Error, value?: AuthorizationResponse): void => {
       window.removeEventListener('message', onMessage);
       clearTimeout(timer);
       try {
@@ -71,19 +71,19 @@ export function waitForResponse(
     const onMessage = (event: MessageEvent): void => {
       // our window (read when the message arrives; never null = null) and the server's origin
       const value = event.source && event.source === source() && event.origin === origin && readAuthorizationResponse(event.data, opts.state);
-      if (value) finish(value);
+      if (value) finish(undefined, value);
     };
     try {
       // the same check and message as the client's timeout options; NaN: a missing value is refused too
       const timeoutMs = seconds(opts as never, 'timeoutInSeconds', NaN) * 1000;
       // The /authorize URL (its endpoint was checked when it was configured or discovered): the answer comes from its origin.
       origin = new URL(url).origin;
-      timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
+      timer = setTimeout(() => finish(onTimeout()), timeoutMs);
     } catch (err) {
-      return finish(undefined, err as Error); // bad opts: cleaned up, nothing started
+      return finish(err as Error); // bad opts: cleaned up, nothing started
     }
     window.addEventListener('message', onMessage);
-    start((error) => finish(undefined, error));
+    start(finish);
   });
 }
 
