@@ -61,12 +61,9 @@ export function waitForResponse(
     const finish = (error?: Error, value?: AuthorizationResponse): void => {
       window.removeEventListener('message', onMessage);
       clearTimeout(timer);
-      try {
-        cleanup();
-      } finally {
-        if (value) resolve(value);
-        else reject(error as Error);
-      }
+      cleanup(); // never throws: clearInterval, closed/close() and remove() don't
+      if (value) resolve(value);
+      else reject(error as Error);
     };
     const onMessage = (event: MessageEvent): void => {
       // our window (read when the message arrives; never null = null) and the server's origin
