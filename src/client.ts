@@ -274,7 +274,8 @@ export class AuthClient {
     this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
       authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.flow.timeoutMs, this.dpop, this.store),
     );
-    return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
+    // the loader refuses a userinfo `sub` other than user.sub, so the merged `sub` is the ID token's
+    return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)) } as TUser;
   }
 
   /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */
