@@ -10,7 +10,7 @@ import { waitForResponse, type WebMessageOptions } from './silent-iframe.js';
 
 const POPUP_WIDTH = 400;
 const POPUP_HEIGHT = 600;
-const POPUP_NAME = 'rotor-auth:authorize:popup';
+const POPUP_NAME = 'rotor-auth';
 /** How often `popup.closed` is polled. */
 export const POPUP_CLOSED_POLL_MS = 1000;
 
