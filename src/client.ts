@@ -129,7 +129,7 @@ export class AuthClient {
    */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
     const href = url ?? (globalThis as { location?: Location }).location?.href;
-    if (!href) throw new ConfigurationError('handleRedirectCallback(url): no url and no location');
+    if (!href) throw new ConfigurationError('No window.location: pass the callback url');
     const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
     if (!tx) throw new StateMismatchError('No login transaction for this state');
