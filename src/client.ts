@@ -63,11 +63,10 @@ export class AuthClient {
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => dispatch(this.events, e);
     const lock = (this.lock = new FamilyLock({
-      clientId: o.clientId,
+      ...o, // clientId, leeway (verifyIdToken reads no other option: nonce and maxAge are not options)
       store,
       endpoints,
       httpTimeoutMs: timeoutMs,
-      leeway: o.leeway,
       inTabOnly,
       jwks,
       clock,
