@@ -98,7 +98,7 @@ const PRIVATE_NAMES = `
   authorization revocation userinfo jwksUri fresh refresh revokeFamily families
   exchange end records wipe take writing raw read write consistent builtIn granted settle jwksKey change changed crossTab known storedSession
   release onSessionEvent base refreshToken signedOut sweep id params webMessageFlow post
-  hold tokens dpopKey
+  hold tokens dpopKey lock
 `.trim().split(/\s+/);
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 

@@ -102,11 +102,10 @@ export async function completeAuthorization(
   /** A fresh login: whatever the cache held for this client is replaced. */
   replaceSession: boolean,
 ): Promise<AccessEntry> {
-  const { options } = ctx;
+  const { options, timeoutMs, dpop } = ctx;
   const endpoints = await ctx.endpoints();
-  // tx carries the expected state and the appState
+  // tx carries the appState
   const code = checkAuthorizationResponse(response, tx, endpoints);
-  const { timeoutMs } = ctx;
   const run = (http?: DpopHttp) =>
     postForm(
       endpoints.token,
@@ -114,7 +113,6 @@ export async function completeAuthorization(
       { timeoutMs, ...http },
     );
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
-  const { dpop } = ctx;
   const dpopKey = dpop && (await dpop.newKey());
   const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
   if (dpopKey) checkDpopTokenType(body);

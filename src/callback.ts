@@ -38,20 +38,13 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     return all[0];
   };
   const state = single('state');
-  const error = single('error');
-  const desc = single('error_description');
   if (!state) {
+    const error = single('error');
     // An error the server could not tie to a request is still the server's error, not a state mismatch.
-    if (error) throw new AuthenticationError(error, desc ?? error);
+    if (error) throw new AuthenticationError(error, single('error_description') ?? error);
     throw new StateMismatchError('Callback has no "state" parameter');
   }
   return authorizationResponse(state, single);
-}
-
-/** What the login expects back: its `state`, and the `appState` a failure carries. */
-export interface CallbackExpectations {
-  state: string;
-  appState?: unknown;
 }
 
 /** The server's side (Endpoints): the exact `iss`, and whether RFC 9207 makes it required (when absent and not required, it is not checked). */
@@ -61,12 +54,12 @@ export interface IssuerExpectations {
 }
 
 /**
- * Check state, iss (RFC 9207) and error before anything is exchanged; returns the code.
- * Order: state first (an unknown state means the response is not ours), then iss
- * (a mix-up attack must not be reported as the other server's error), then error.
+ * Check iss (RFC 9207) and error before anything is exchanged; returns the code. `res.state` is
+ * already the login's: each caller found `tx` by it (the redirect's transaction lookup, the
+ * web_message reader's state match). iss before error: a mix-up attack must not be reported as the
+ * other server's error. `tx.appState` goes with a failure.
  */
-export function checkAuthorizationResponse(res: AuthorizationResponse, expected: CallbackExpectations, server: IssuerExpectations): string {
-  if (res.state !== expected.state) throw new StateMismatchError('Response state does not match the login');
+export function checkAuthorizationResponse(res: AuthorizationResponse, expected: { appState?: unknown }, server: IssuerExpectations): string {
   if (res.iss !== undefined ? res.iss !== server.issuer : server.issParameterRequired) {
     throw new AuthenticationError(
       'invalid_issuer',

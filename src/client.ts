@@ -11,7 +11,7 @@ import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
 import { openPopup, runPopup } from './popup.js';
-import { runIframe, type WebMessageOptions } from './silent-iframe.js';
+import { runIframe } from './silent-iframe.js';
 import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
 import { transactionStore, type TransactionStore } from './transaction.js';
 import { userFromClaims, userInfoLoader, type UserInfoLoader } from './userinfo.js';
@@ -42,7 +42,7 @@ export class AuthClient {
   private readonly endpoints: () => Promise<Endpoints>;
   private readonly store: TokenStore;
   private readonly flow: FlowContext;
-  private readonly family: FamilyLock;
+  private readonly lock: FamilyLock;
   private readonly transactions: TransactionStore;
   private readonly tabs: TabSync;
   private readonly events: Listeners = new Set();
@@ -54,35 +54,34 @@ export class AuthClient {
     const o = (this.options = resolveOptions(options));
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
-    this.endpoints = endpointResolver(o, timeoutMs);
+    const endpoints = (this.endpoints = endpointResolver(o, timeoutMs));
     const store = (this.store = new TokenStore(backend(o), o.clientId));
-    const jwks = jwksCache(this.endpoints, timeoutMs, store);
+    const jwks = jwksCache(endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
-    this.tabs = openTabSync(`rotor-auth:${o.clientId}`);
+    const tabs = (this.tabs = openTabSync(`rotor-auth:${o.clientId}`));
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
     const emit = (e: SessionEvent) => dispatch(this.events, e);
-    this.family = familyLock({
-      clientId: o.clientId,
+    const lock = (this.lock = familyLock({
+      ...o, // clientId, leeway (verifyIdToken reads no other option: nonce and maxAge are not options)
       store,
-      endpoints: this.endpoints,
+      endpoints,
       httpTimeoutMs: timeoutMs,
-      leeway: o.leeway,
       inTabOnly,
       jwks,
       clock,
-      announce: this.tabs.post, // a closure: needs no `this`
+      announce: tabs.post, // a closure: needs no `this`
       onSessionEvent: (e) => {
         emit(e);
         // signedOut travels as logout / family_removed; a refresh reaches other tabs a task later, off the caller's path
-        if (e.type === 'tokenRefreshed') setTimeout(() => this.tabs.post(e));
-        else if (e.type !== 'signedOut') this.tabs.post(e);
+        if (e.type === 'tokenRefreshed') setTimeout(() => tabs.post(e));
+        else if (e.type !== 'signedOut') tabs.post(e);
       },
       dpop,
-    });
-    this.flow = { options: o, endpoints: this.endpoints, jwks, clock, commit: (c) => this.family.commitLogin(c), dpop, timeoutMs };
+    }));
+    this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
-    this.tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, this.family, emit).catch(() => undefined));
+    tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
@@ -108,7 +107,7 @@ export class AuthClient {
   close(): void {
     this.tabs.close();
     this.events.clear();
-    this.family.markers.release();
+    this.lock.markers.release();
   }
 
   /**
@@ -129,7 +128,7 @@ export class AuthClient {
    */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
     const href = url ?? (globalThis as { location?: Location }).location?.href;
-    if (!href) throw new ConfigurationError('handleRedirectCallback(url): no url and no location');
+    if (!href) throw new ConfigurationError('No window.location: pass the callback url');
     const response = parseCallbackUrl(href);
     const tx = this.transactions.get(response.state);
     if (!tx) throw new StateMismatchError('No login transaction for this state');
@@ -138,7 +137,7 @@ export class AuthClient {
     } finally {
       this.transactions.remove(tx.state);
     }
-    return tx.appState === undefined ? {} : { appState: tx.appState as TAppState };
+    return { appState: tx.appState as TAppState };
   }
 
   /**
@@ -161,23 +160,18 @@ export class AuthClient {
     if (!popup) throw new PopupOpenError();
     const seconds = config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
     // runPopup closes it whichever way it ends; this closes it when the URL could not be built
-    return this.webMessageFlow(params, {}, seconds, (url, o) => runPopup(popup, url, o), replaceSession).catch((e: unknown) => {
+    return this.webMessageFlow(params, seconds, replaceSession, popup).catch((e: unknown) => {
       popup.close();
       throw e;
     });
   }
 
-  /** The code flow over `response_mode=web_message` (popup or iframe): build the URL, `run` it, complete. */
-  private async webMessageFlow(
-    params: AuthorizationParams | undefined,
-    force: AuthorizationParams,
-    timeoutInSeconds: number,
-    run: (url: string, opts: WebMessageOptions) => Promise<AuthorizationResponse>,
-    replaceSession: boolean,
-  ): Promise<AccessEntry> {
-    const { url, tx } = await prepareAuthorization(this.flow, params, { ...force, response_mode: 'web_message' });
-    // run takes the origin its answer must come from from the authorize URL, and the state from tx
-    return completeAuthorization(this.flow, tx, await run(url, { ...tx, timeoutInSeconds }), replaceSession);
+  /** The code flow over `response_mode=web_message` in `popup`, else in a `prompt=none` iframe: build the URL, run it, complete. */
+  private async webMessageFlow(params: AuthorizationParams | undefined, timeoutInSeconds: number, replaceSession: boolean, popup?: Window): Promise<AccessEntry> {
+    const { url, tx } = await prepareAuthorization(this.flow, params, { ...(!popup && { prompt: 'none' }), response_mode: 'web_message' });
+    // the runner takes the origin its answer must come from from the authorize URL, and the state from tx
+    const opts = { ...tx, timeoutInSeconds };
+    return completeAuthorization(this.flow, tx, await (popup ? runPopup(popup, url, opts) : runIframe(url, opts)), replaceSession);
   }
 
   /**
@@ -194,14 +188,14 @@ export class AuthClient {
   getTokenSilently(options?: GetTokenSilentlyOptions & { cacheMode?: 'on' | 'off'; detailedResponse?: false }): Promise<string>;
   getTokenSilently(options?: GetTokenSilentlyOptions): Promise<string | TokenResponse | undefined>;
   async getTokenSilently(options: GetTokenSilentlyOptions = {}): Promise<string | TokenResponse | undefined> {
-    const cacheMode = options.cacheMode ?? 'on';
+    const { cacheMode } = options; // 'on' when absent: only 'off' and 'cache-only' are looked for
     const audience = options.authorizationParams?.audience ?? this.options.audience;
     const asked = options.authorizationParams?.scope;
     // options.scope is normalised already: the cache-hit path (no scope asked) does no scope work (bench: cache hit).
     const scope = asked === undefined ? this.options.scope : normalizeScope(this.options.scope, asked);
     const key = audience ?? DEFAULT_AUDIENCE;
     const notBefore = cacheMode === 'off' ? Date.now() : undefined;
-    let entry = cacheMode === 'off' ? undefined : await this.store.getAccess(key, scope);
+    let entry = notBefore ? undefined : await this.store.getAccess(key, scope);
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
       entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), options.timeoutInSeconds ?? 60);
@@ -227,7 +221,7 @@ export class AuthClient {
       try {
         // The session is signed in without a refresh token: the login returned none.
         if (!family) throw new MissingRefreshTokenError(key, scope, (await this.store.getSession()) ? NO_REFRESH_TOKEN_HINT : undefined);
-        const entry = await this.family.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
+        const entry = await this.lock.refresh({ family, audience: key, audienceParam: audience, scope, notBefore });
         this.known.set(id, family);
         return entry;
       } catch (e) {
@@ -244,10 +238,10 @@ export class AuthClient {
         const cached = await this.store.getAccess(key, scope);
         if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
-        return this.webMessageFlow(params, { prompt: 'none' }, seconds, runIframe, false).catch(async (e: unknown) => {
+        return this.webMessageFlow(params, seconds, false).catch(async (e: unknown) => {
           if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
             const had = await this.store.getSession().catch(() => undefined);
-            await this.family.signOut(false);
+            await this.lock.signOut(false);
             if (had) this.signedOut(e.error);
           }
           throw e;
@@ -271,7 +265,7 @@ export class AuthClient {
    * them (fetched with the access token once per sign-in; UserInfoError when its `sub` differs).
    */
   async getUser<TUser extends User = User>(): Promise<TUser | undefined> {
-    await this.family.recheck().catch(() => undefined);
+    await this.lock.recheck().catch(() => undefined);
     const session = await this.store.getSession();
     if (!session) return undefined;
     const user = userFromClaims(session.claims);
@@ -279,12 +273,13 @@ export class AuthClient {
     this.userInfo ??= userInfoLoader(this.endpoints, async (url) =>
       authorizedGet(url, await this.getTokenSilently({ detailedResponse: true }), this.flow.timeoutMs, this.dpop, this.store),
     );
-    return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)), sub: user.sub } as TUser;
+    // the loader refuses a userinfo `sub` other than user.sub, so the merged `sub` is the ID token's
+    return { ...user, ...(await this.userInfo(session.family ?? session.id_token, user.sub)) } as TUser;
   }
 
   /** Every claim of the verified ID token (`__raw` is the token itself), or `undefined` when signed out. */
   async getIdTokenClaims(): Promise<IdTokenClaims | undefined> {
-    await this.family.recheck().catch(() => undefined);
+    await this.lock.recheck().catch(() => undefined);
     return (await this.store.getSession())?.claims;
   }
 
@@ -297,7 +292,7 @@ export class AuthClient {
   async checkSession(): Promise<void> {
     try {
       const session = await this.store.getSession();
-      await this.family.recheck();
+      await this.lock.recheck();
       if (session || !this.options.useRefreshTokens || this.options.useRefreshTokensFallback) await this.getTokenSilently();
     } catch (e) {
       // Sign in again, transient or deferred (the session stays), or a hostile ID token (the session has already ended).
@@ -309,7 +304,7 @@ export class AuthClient {
   /** Revokes the refresh token of `audience` (default: the client's) at the server (with a DPoP proof when bound) and forgets it here. */
   async revokeRefreshToken(options: { audience?: string } = {}): Promise<void> {
     const family = await this.familyFor(options.audience ?? this.options.audience ?? DEFAULT_AUDIENCE, this.options.scope);
-    if (family) await this.family.revokeFamily(family);
+    if (family) await this.lock.revokeFamily(family);
   }
 
   /** The options the client runs with (auth0-spa-js 2.27). */
@@ -350,7 +345,7 @@ export class AuthClient {
     const needsNetwork = options.openUrl !== false || (await this.store.families().catch(() => [''])).length > 0;
     let failure: unknown;
     const endpoints = needsNetwork ? await this.endpoints().catch((e: unknown) => void (failure = e)) : undefined; // still sign out locally
-    await this.family.signOut(!!endpoints);
+    await this.lock.signOut(!!endpoints);
     this.signedOut('logout');
     if (options.openUrl === false) return;
     if (!endpoints) throw failure;

@@ -26,9 +26,8 @@ export function buildLogoutUrl(endpoints: Endpoints, clientId: string, options: 
   return withQuery(
     url,
     extra,
-    endpoints.logout.style === 'auth0'
-      ? { client_id: client, returnTo, federated: federated ? '' : undefined }
-      : { client_id: client, id_token_hint: idToken, post_logout_redirect_uri: returnTo },
+    { client_id: client },
+    endpoints.logout.style === 'auth0' ? { returnTo, federated: federated ? '' : undefined } : { id_token_hint: idToken, post_logout_redirect_uri: returnTo },
   );
 }
 

@@ -99,7 +99,7 @@ export function urlish(name: string, value: unknown, hostOk: boolean): void {
 export function baseScope(scope: ClientAuthorizationParams['scope'], audience: string | undefined): string | undefined {
   if (scope === undefined || typeof scope === 'string') return scope;
   if (!obj(scope) || Object.values(scope).some((v) => typeof v !== 'string')) {
-    must('authorizationParams.scope', 'a string or an object of strings per audience', scope);
+    must('authorizationParams.scope', 'a string or an object of strings', scope);
   }
   return (audience !== undefined ? scope[audience] : undefined) ?? scope.default;
 }

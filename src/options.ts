@@ -215,7 +215,7 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   }
   const cacheLocation = o.cacheLocation ?? 'memory';
   const locations = Object.keys(BACKENDS);
-  if (!locations.includes(cacheLocation)) must('cacheLocation', `one of ${locations.join(', ')}`, cacheLocation);
+  if (!locations.includes(cacheLocation)) must('cacheLocation', `one of ${locations}`, cacheLocation);
   const c = o.cache as Record<string, unknown> | null | undefined;
   if (c !== undefined && ['get', 'set', 'remove'].some((m) => typeof c?.[m] !== 'function')) {
     bad('Option "cache" must have get, set and remove');

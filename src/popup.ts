@@ -10,7 +10,7 @@ import { waitForResponse, type WebMessageOptions } from './silent-iframe.js';
 
 const POPUP_WIDTH = 400;
 const POPUP_HEIGHT = 600;
-const POPUP_NAME = 'rotor-auth:authorize:popup';
+const POPUP_NAME = 'rotor-auth';
 /** How often `popup.closed` is polled. */
 export const POPUP_CLOSED_POLL_MS = 1000;
 
@@ -25,17 +25,9 @@ export function openPopup(): Window | null {
   const top = centre(window.screenY, window.outerHeight, POPUP_HEIGHT);
   const features = `left=${left},top=${top},width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`; // width/height make it a popup window (HTML window.open features)
   try {
-    return window.open('', POPUP_NAME, features) ?? null;
+    return window.open('', POPUP_NAME, features);
   } catch {
     return null;
-  }
-}
-
-function closeQuietly(popup: Window): void {
-  try {
-    if (!popup.closed) popup.close();
-  } catch {
-    // a cross-origin or already-gone window: nothing more to do
   }
 }
 
@@ -55,7 +47,7 @@ export function runPopup(popup: Window, url: string, opts: WebMessageOptions): P
     () => new PopupTimeoutError(popup),
     () => {
       clearInterval(poll);
-      closeQuietly(popup);
+      if (!popup.closed) popup.close(); // both allowed cross-origin (HTML: WindowProxy), neither throws
     },
     (fail) => {
       poll = setInterval(() => {

@@ -11,7 +11,6 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
-import { obj } from './cache/entries.js';
 import { errorText, GenericError, TimeoutError } from './errors.js';
 import { seconds } from './options-compat.js';
 
@@ -28,11 +27,13 @@ export interface WebMessageOptions {
  * `state`; undefined otherwise. Only string fields are copied.
  */
 export function readAuthorizationResponse(data: unknown, state: string): AuthorizationResponse | undefined {
-  if (!obj(data) || data.type !== 'authorization_response') return undefined;
-  const response = data.response;
-  if (!obj(response) || response.state !== state) return undefined;
+  // `?.` reads undefined from null and from primitives; `state` is a non-empty string, so a match means an object
+  const response = (data as Message)?.type === 'authorization_response' ? (data as Message)!.response : undefined;
+  if (response?.state !== state) return undefined;
   return authorizationResponse(state, (name) => response[name]);
 }
+
+type Message = { type?: unknown; response?: Record<string, unknown> } | null | undefined;
 
 /**
  * Listen on `window` for the web_message answering `opts.state`, sent from the origin of
@@ -43,7 +44,7 @@ export function readAuthorizationResponse(data: unknown, state: string): Authori
  * once, whichever way it ends.
  */
 export function waitForResponse(
-  source: () => MessageEventSource | null,
+  source: () => MessageEventSource | null | undefined,
   url: string,
   opts: WebMessageOptions,
   onTimeout: () => Error,
@@ -51,40 +52,35 @@ export function waitForResponse(
   start: (fail: (error: Error) => void) => void,
 ): Promise<AuthorizationResponse> {
   return new Promise<AuthorizationResponse>((resolve, reject) => {
-    let done = false;
     let origin: string;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    /** Settles once: with `value`, else with `error`. */
-    const finish = (value?: AuthorizationResponse, error?: Error): void => {
-      if (done) return;
-      done = true;
+    /**
+     * Settles with `value`, else with `error`. Called at most once: its first call removes the listener, the
+     * timer and (cleanup) the popup poll, which are what call it; `start` calls `fail` at most once.
+     */
+    const finish = (error?: Error, value?: AuthorizationResponse): void => {
       window.removeEventListener('message', onMessage);
       clearTimeout(timer);
-      try {
-        cleanup();
-      } finally {
-        if (value) resolve(value);
-        else reject(error as Error);
-      }
+      cleanup(); // never throws: clearInterval, closed/close() and remove() don't
+      if (value) resolve(value);
+      else reject(error as Error);
     };
     const onMessage = (event: MessageEvent): void => {
-      if (event.origin !== origin) return;
-      const expected = source();
-      if (expected === null || event.source !== expected) return;
-      const value = readAuthorizationResponse(event.data, opts.state);
-      if (value) finish(value);
+      // our window (read when the message arrives; never null = null) and the server's origin
+      const value = event.source && event.source === source() && event.origin === origin && readAuthorizationResponse(event.data, opts.state);
+      if (value) finish(undefined, value);
     };
     try {
       // the same check and message as the client's timeout options; NaN: a missing value is refused too
       const timeoutMs = seconds(opts as never, 'timeoutInSeconds', NaN) * 1000;
       // The /authorize URL (its endpoint was checked when it was configured or discovered): the answer comes from its origin.
       origin = new URL(url).origin;
-      timer = setTimeout(() => finish(undefined, onTimeout()), timeoutMs);
+      timer = setTimeout(() => finish(onTimeout()), timeoutMs);
     } catch (err) {
-      return finish(undefined, err as Error); // bad opts: cleaned up, nothing started
+      return finish(err as Error); // bad opts: cleaned up, nothing started
     }
     window.addEventListener('message', onMessage);
-    start((error) => finish(undefined, error));
+    start(finish);
   });
 }
 
@@ -100,7 +96,7 @@ export function waitForResponse(
 export function runIframe(url: string, opts: WebMessageOptions): Promise<AuthorizationResponse> {
   let iframe: HTMLIFrameElement | undefined;
   return waitForResponse(
-    () => iframe?.contentWindow ?? null,
+    () => iframe?.contentWindow,
     url,
     opts,
     () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),

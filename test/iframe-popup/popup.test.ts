@@ -45,7 +45,7 @@ describe('openPopup', () => {
     expect(open).toHaveBeenCalledTimes(1);
     const [url, name, features] = open.mock.calls[0] ?? [];
     expect(url).toBe('');
-    expect(name).toBe('rotor-auth:authorize:popup');
+    expect(name).toBe('rotor-auth');
     expect(String(features).split(',')).toEqual(
       expect.arrayContaining(['left=500', 'top=200', 'width=400', 'height=600']),
     );

@@ -91,6 +91,18 @@ describe('handleRedirectCallback', () => {
     expect(tokenRequests(h)).toHaveLength(0);
   });
 
+  it('without a url and without window.location: ConfigurationError naming the fix', async () => {
+    const client = makeClient();
+    vi.stubGlobal('location', undefined);
+    try {
+      const e = await rejectionOf(client.handleRedirectCallback());
+      expect(e).toBeInstanceOf(ConfigurationError);
+      expect(e.message).toBe('No window.location: pass the callback url');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('turns an error response into AuthenticationError with appState', async () => {
     const client = makeClient();
     const { callbackUrl } = await authorize(h, client, { appState: { from: 'home' } });

@@ -73,6 +73,12 @@ describe('auth0-spa-js 2.27 options', () => {
     for (const name of names) expect(section, name).toContain(`\`${name}\``);
   });
 
+  it('cacheLocation must be one of the built-in caches (not an Object.prototype name)', () => {
+    for (const bad of ['session', 'toString']) {
+      expect(configError({ cacheLocation: bad }).message).toBe(`Option "cacheLocation" must be one of memory,localstorage,indexeddb, got "${bad}"`);
+    }
+  });
+
   it("refreshTokenMode 'online' is refused with the reason", () => {
     expect(configError({ refreshTokenMode: 'online' }).message).toBe('Option "refreshTokenMode" must be "offline", got "online"');
   });
@@ -105,7 +111,7 @@ describe('scope per audience (auth0-spa-js 2.27 object form)', () => {
     expect(withApi.authorizationParams.scope).toBe('email read:x');
     expect(resolveOptions({ domain: 'a.test', clientId: 'c', authorizationParams: { scope } }).scope).toBe('openid profile offline_access');
     expect(resolveOptions({ domain: 'a.test', clientId: 'c', authorizationParams: { scope: {} } }).scope).toBe('openid profile email offline_access');
-    expect(configError({ authorizationParams: { scope: { default: 1 } } }).message).toContain('object of strings per audience');
+    expect(configError({ authorizationParams: { scope: { default: 1 } } }).message).toBe('Option "authorizationParams.scope" must be a string or an object of strings, got {"default":1}');
   });
 });
 
