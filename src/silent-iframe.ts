@@ -102,10 +102,9 @@ export function runIframe(url: string, opts: WebMessageOptions): Promise<Authori
     () => new TimeoutError(`Silent auth timed out after ${opts.timeoutInSeconds} s`),
     () => iframe?.remove(),
     (fail) => {
-      // reflected properties: the same width/height/tabindex/title attributes as setAttribute
-      iframe = Object.assign(document.createElement('iframe'), { width: '0', height: '0', tabIndex: -1, title: 'rotor-auth silent auth' });
-      iframe.setAttribute('aria-hidden', 'true');
-      iframe.style.display = 'none'; // CSSOM, not a style attribute: allowed under a strict CSP
+      // display:none: not rendered, not focusable, not in the accessibility tree (size, tabindex, title and
+      // aria-hidden would change nothing); set through the CSSOM, not a style attribute: allowed under a strict CSP
+      (iframe = document.createElement('iframe')).style.display = 'none';
       try {
         (document.body ?? document.documentElement).appendChild(iframe);
         iframe.src = url;
