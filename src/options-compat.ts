@@ -16,18 +16,6 @@ export const KNOWN = new Set(
   ).split(' '),
 );
 
-/** Renamed (auth0-spa-js v1 or snake_case) options and the fix to name in the error. */
-export const RENAMED: Record<string, string> = {
-  client_id: 'clientId',
-  clientID: 'clientId',
-  redirectUri: 'authorizationParams.redirect_uri',
-  advancedOptions: 'authorizationParams.scope',
-  cache_location: 'cacheLocation',
-  use_refresh_tokens: 'useRefreshTokens',
-  authorizeTimeout: 'authorizeTimeoutInSeconds',
-  httpTimeout: 'httpTimeoutInSeconds',
-  cacheMode: 'getTokenSilently({ cacheMode })',
-};
 /** Top-level options that belong in `authorizationParams` (auth0-spa-js v1). */
 export const PARAMS_OPTIONS = ['redirect_uri', 'audience', 'scope', 'max_age', 'prompt', 'connection', 'organization'];
 

@@ -1,7 +1,7 @@
 import type { Cache } from './cache/cache.js';
 import { obj } from './cache/entries.js';
 import { BACKENDS } from './client-util.js';
-import { KNOWN, RENAMED, PARAMS_OPTIONS, bad, must, effectiveScope, seconds, bool, text, urlish, HTTP_URL, baseScope } from './options-compat.js';
+import { KNOWN, PARAMS_OPTIONS, bad, must, effectiveScope, seconds, bool, text, urlish, HTTP_URL, baseScope } from './options-compat.js';
 
 /** Named /authorize parameters shared by the client options and the per-call options. */
 interface AuthorizationParamsBase {
@@ -190,11 +190,15 @@ export interface ResolvedOptions {
 export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from './options-compat.js';
 
 /** Resolve user options once into the strict internal form; every mistake is a ConfigurationError naming the fix. */
+/** A name with case and underscores ignored. */
+const spelling = (name: string) => name.replace(/_/g, '').toLowerCase();
+
 export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   if (!input || typeof input !== 'object') bad('Options object is required');
   for (const key of Object.keys(input)) {
     if (KNOWN.has(key)) continue;
-    const fix = RENAMED[key] ?? (PARAMS_OPTIONS.includes(key) ? `authorizationParams.${key}` : undefined);
+    // the same name in another spelling (client_id, clientID, redirectUri, a top-level audience, ...)
+    const fix = [...KNOWN, ...PARAMS_OPTIONS.map((p) => `authorizationParams.${p}`)].find((k) => spelling(k.slice(k.indexOf('.') + 1)) === spelling(key));
     bad(`Unknown option "${key}"${fix ? `: use ${fix}` : ''}`);
   }
   const o = input as AuthClientOptions & Record<string, unknown>;

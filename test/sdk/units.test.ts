@@ -51,6 +51,11 @@ describe('resolveOptions', () => {
       'Unknown option "redirect_uri": use authorizationParams.redirect_uri',
     );
     expect(configError({ domain: 'a.test', clientId: 'c', audience: 'x' }).message).toContain('use authorizationParams.audience');
+    // any spelling of a known name (case and underscores ignored), top-level or under authorizationParams
+    const fixes = { clientID: 'clientId', cache_location: 'cacheLocation', use_refresh_tokens: 'useRefreshTokens', redirectUri: 'authorizationParams.redirect_uri', maxAge: 'authorizationParams.max_age' };
+    for (const [name, fix] of Object.entries(fixes)) {
+      expect(configError({ domain: 'a.test', clientId: 'c', [name]: 1 }).message).toBe(`Unknown option "${name}": use ${fix}`);
+    }
   });
 
   it('rejects unknown options, bad values and missing fields', () => {
