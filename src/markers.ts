@@ -1,6 +1,6 @@
 import { StorageError } from './errors.js';
 import { hasCrossTabLocks, markerSeqs, publishMarker, type Held } from './lock.js';
-import { TokenStore, type FamilyRecord } from './cache/token-store.js';
+import { seqOf, type FamilyRecord, type TokenStore } from './cache/token-store.js';
 
 /**
  * Rotation markers: the family record read under the family lock is not
@@ -97,11 +97,11 @@ export class Markers {
     if (!seqs) throw new StorageError('navigator.locks failed: nothing sent'); // fail closed
     const wanted = Math.max(...seqs);
     if ((this.held.get(family)?.[0] ?? wanted) < wanted) this.release(family); // another tab holds a newer one
-    if (TokenStore.seqOf(record) >= wanted) return [record, other];
+    if (seqOf(record) >= wanted) return [record, other];
     // Storage lags behind the lock handoff: wait for it (storage events are not waited for: polling is as quick).
-    const caughtUp = await pollUntil(() => this.store.getFamily(family), (r) => !r || TokenStore.seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
-    if (caughtUp && TokenStore.seqOf(caughtUp) < wanted) {
-      throw new StorageError(`Refresh-token family ${family} at seq ${TokenStore.seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
+    const caughtUp = await pollUntil(() => this.store.getFamily(family), (r) => !r || seqOf(r) >= wanted, STORAGE_CATCH_UP_MS / CATCH_UP_POLL_MS, CATCH_UP_POLL_MS);
+    if (caughtUp && seqOf(caughtUp) < wanted) {
+      throw new StorageError(`Refresh-token family ${family} at seq ${seqOf(caughtUp)}, another tab stored seq ${wanted}: storage lags, retry`);
     }
     return [caughtUp, await also()];
   }
