@@ -186,7 +186,7 @@ export function tokenStore(cache: Cache, clientId: string) {
      * still exists (a sign-out meanwhile removed it: the session must not come back).
      */
     setSession: (entry: SessionEntry, ofFamily?: string): Promise<void> =>
-      write(sessionKey, entry, ofFamily === undefined ? undefined : async () => !!(await getFamily(ofFamily))),
+      write(sessionKey, entry, ofFamily ? async () => !!(await getFamily(ofFamily)) : undefined),
 
     /**
      * Remove every token of a family: its refresh token, the access tokens that
@@ -196,7 +196,7 @@ export function tokenStore(cache: Cache, clientId: string) {
      */
     async removeFamily(family: string, onlyIf?: string): Promise<boolean> {
       const record = await getFamily(family);
-      if (onlyIf !== undefined && record && record.refresh_token !== onlyIf) return false;
+      if (onlyIf && record && record.refresh_token !== onlyIf) return false;
       const doomed: string[] = [familyKey(family)];
       for (const key of await keys('at::')) {
         const entry: unknown = await raw(key);
