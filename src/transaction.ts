@@ -67,12 +67,10 @@ export function transactionStore(clientId: string): TransactionStore {
   };
   /** Removes this client's expired and unreadable entries. */
   const sweep = (storage: Storage): void => {
-    const now = Date.now();
-    for (let i = storage.length - 1; i >= 0; i--) {
+    const expired = Date.now() - MAX_AGE_MS;
+    for (let i = storage.length; i--; ) {
       const key = storage.key(i);
-      if (!key?.startsWith(prefix)) continue;
-      const tx = read(storage, key);
-      if (!tx || now - tx.createdAt >= MAX_AGE_MS) storage.removeItem(key);
+      if (key?.startsWith(prefix) && !((read(storage, key)?.createdAt ?? 0) > expired)) storage.removeItem(key);
     }
   };
   return {
