@@ -78,7 +78,7 @@ export function transactionStore(clientId: string): TransactionStore {
         }
         storage.setItem(prefix + tx.state, JSON.stringify(tx));
       } catch (e) {
-        throw storageFailure('sessionStorage', 'login transaction save', e);
+        throw storageFailure('sessionStorage', 'write', e);
       }
     },
     get(state) {

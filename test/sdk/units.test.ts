@@ -247,7 +247,7 @@ describe('TransactionStore', () => {
     });
     try {
       expect(() => transactionStore('demo').save(tx('s3'))).toThrow(
-        expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
+        expect.objectContaining({ error: 'storage_error', message: 'sessionStorage write failed: QuotaExceededError: quota' }),
       );
     } finally {
       setItem.mockRestore();
