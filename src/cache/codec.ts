@@ -69,4 +69,4 @@ export function storageFailure(backend: string, op: string, e: unknown): Storage
 }
 
 /** The backend does not exist here (no localStorage / IndexedDB). */
-export const unavailable = (backend: string): StorageError => new StorageError(`${backend} is not available in this environment`);
+export const unavailable = (backend: string): StorageError => new StorageError(`${backend} is not available`);
