@@ -19,7 +19,7 @@ export function isRotorKey(key: unknown): key is string {
 }
 
 export function encodeEntry(key: string, entry: unknown): string {
-  if (entry == null) throw new StorageError(`Cannot store ${entry} under "${key}"; use remove()`);
+  if (entry == null) throw new StorageError(`Value for "${key}" is ${entry}: use remove()`);
   try {
     return JSON.stringify({ v: ENTRY_VERSION, data: entry });
   } catch (e) {
