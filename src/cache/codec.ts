@@ -48,7 +48,7 @@ export function warnDropped(backend: string, key: string, reason: string): void 
   const id = `${backend} ${key}`;
   if (warned.has(id)) return;
   warned.add(id);
-  console.warn(`rotor-auth ${backend}: dropped unreadable cache entry "${key}" (${reason})`);
+  console.warn(`rotor-auth ${backend}: dropped "${key}" (${reason})`);
 }
 
 /**
