@@ -22,7 +22,7 @@ export const memoryDpopStore = (): DpopStore => new Map<string, unknown>();
 
 /** IndexedDB store (database `rotor-auth-dpop` by default, object store `dpop`); storage failures become StorageError. */
 export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
-  if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop with a persistent cache needs IndexedDB');
+  if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop needs IndexedDB (persistent cache)');
   const store = openStore(dbName, 'dpop');
   const run = <R>(mode: IDBTransactionMode, op: string, fn: (os: IDBObjectStore) => Promise<R>): Promise<R> =>
     store(mode, fn).catch((e: unknown) => {
