@@ -35,7 +35,7 @@ export function decodeEntry(raw: unknown): Decoded {
   } catch {
     return { reason: 'invalid JSON' };
   }
-  if (!obj(parsed) || !('v' in parsed) || !('data' in parsed)) return { reason: 'unexpected shape' };
+  if (!obj(parsed) || !('v' in parsed)) return { reason: 'unexpected shape' }; // no `data`: an empty entry (below)
   const { v, data } = parsed;
   if (v !== ENTRY_VERSION) return { reason: `unknown version ${JSON.stringify(v)}` };
   return data == null ? { reason: 'empty entry' } : { value: data };
