@@ -143,7 +143,8 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
   };
   step();
   return new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve(batch.forEach((o) => o.change !== undefined && o.resolve(o.changed)));
+    // a read resolved at its request's success, before this (resolving it again is a no-op)
+    tx.oncomplete = () => resolve(batch.forEach((o) => o.resolve(o.changed)));
     tx.onabort = () => reject(failure ?? tx.error);
   });
 }
