@@ -37,18 +37,13 @@ export function tokenStore(cache: Cache, clientId: string) {
   let manifestChain: Promise<unknown> = Promise.resolve();
   /** Writes in flight: a read of the same key in this tab waits for them (read your writes). */
   const writing = new Map<string, Promise<unknown>>();
-  /** Access-entry keys by `audience scope` as asked (the cache-hit path computes no scope key). */
-  const accessKeys = new Map<string, string>();
+  /** Access-entry keys by `audience scope` as asked (the cache-hit path computes no scope key; no Object.prototype name has a space). */
+  const accessKeys: Record<string, string> = {};
   /** Every tab reads what any tab wrote as soon as the write completes (IndexedDB; not localStorage across tabs). */
   const consistent = cache instanceof IndexedDbCache;
 
   const familyKey = (family: string): string => `${prefix}rt::${family}`;
-  const accessKey = (audience: string, scope: string): string => {
-    const id = `${audience} ${scope}`;
-    let key = accessKeys.get(id);
-    if (key === undefined) accessKeys.set(id, (key = `${prefix}at::${audience}::${scopeKey(scope)}`));
-    return key;
-  };
+  const accessKey = (audience: string, scope: string): string => (accessKeys[`${audience} ${scope}`] ??= `${prefix}at::${audience}::${scopeKey(scope)}`);
 
   /**
    * A backend read, after this tab's writes of the key; a backend that throws is a StorageError
