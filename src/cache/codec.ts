@@ -41,13 +41,14 @@ export function decodeEntry(raw: unknown): Decoded {
   return data == null ? { reason: 'empty entry' } : { value: data };
 }
 
-const warned = new Set<string>();
+/** `backend key` ids warned about (every id has a space: no Object.prototype name). */
+const warned: Record<string, 1> = {};
 
 /** console.warn once per (backend, key) that a corrupt or foreign entry was dropped. */
 export function warnDropped(backend: string, key: string, reason: string): void {
   const id = `${backend} ${key}`;
-  if (warned.has(id)) return;
-  warned.add(id);
+  if (warned[id]) return;
+  warned[id] = 1;
   console.warn(`rotor-auth ${backend}: dropped "${key}" (${reason})`);
 }
 
