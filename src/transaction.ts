@@ -45,10 +45,9 @@ export function transactionStore(clientId: string): TransactionStore {
   const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
       const v: unknown = JSON.parse(storage.getItem(key) ?? '');
-      // every string field is non-empty when the SDK writes it (scope always has openid)
+      // every string field is non-empty when the SDK writes it (scope always has openid); `state`: get() compares it
       if (
         obj(v) &&
-        str(v.state) &&
         str(v.nonce) &&
         str(v.codeVerifier) &&
         str(v.redirectUri) &&
