@@ -79,7 +79,7 @@ export class IndexedDbCache implements Cache {
   /** Compare-and-swap in one readwrite transaction. */
   async compareAndSet(key: string, expected: unknown, next: unknown): Promise<boolean> {
     const raw = encodeEntry(key, next);
-    return !!(await this.#run(key, 'write', (current) => (sameJson(decodeEntry(current).value, expected) ? raw : undefined)));
+    return (await this.#run(key, 'write', (current) => (sameJson(decodeEntry(current).value, expected) ? raw : undefined))) as boolean; // `changed`
   }
 
   /** Only rotor-auth keys (`@@rotor@@…`). */
