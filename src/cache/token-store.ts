@@ -1,7 +1,7 @@
 import type { StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, noop, sameJson, track, type Cache } from './cache.js';
-import { storageFailure, warnDropped } from './codec.js';
+import { isRotorKey, storageFailure, warnDropped } from './codec.js';
 import { IndexedDbCache } from './indexeddb.js';
 import { LocalStorageCache } from './local-storage.js';
 import { InMemoryCache } from './memory.js';
@@ -110,7 +110,7 @@ export function tokenStore(cache: Cache, clientId: string) {
 
   const manifest = async (): Promise<string[]> => {
     const v: unknown = await cache.get(manifestKey);
-    return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
+    return Array.isArray(v) ? v.filter(isRotorKey) : []; // it only ever lists this client's keys
   };
 
   /** Every key of this client (without the manifest and transactions), or those that start with `prefix` + `kind`. */
