@@ -41,10 +41,13 @@ export interface DpopNonces {
   set(nonce: string, id?: string): Promise<void>;
 }
 
-export const dpopNonces = (store: DpopStore, clientId: string): DpopNonces => ({
-  get: async (id = '') => {
-    const v = await store.get(`nonce:${clientId}:${id}`);
-    return typeof v === 'string' ? v : undefined;
-  },
-  set: async (nonce, id = '') => void (await store.set(`nonce:${clientId}:${id}`, nonce)),
-});
+export function dpopNonces(store: DpopStore, clientId: string): DpopNonces {
+  const key = (id = '') => `nonce:${clientId}:${id}`;
+  return {
+    get: async (id) => {
+      const v = await store.get(key(id));
+      return typeof v === 'string' ? v : undefined;
+    },
+    set: async (nonce, id) => void (await store.set(key(id), nonce)),
+  };
+}
