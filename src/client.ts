@@ -19,7 +19,7 @@ import { authorizedGet, dpopFor, dpopOn, type Dpop, sessionKey, type ProofParams
 import { assignLocation, backend, SIGN_IN_AGAIN, withTimeout } from './client-util.js';
 import { fromOtherTab } from './other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
-import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, TokenStore, type AccessEntry } from './cache/token-store.js';
+import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, tokenStore, type TokenStore, type AccessEntry } from './cache/token-store.js';
 
 import type {
   GetTokenSilentlyOptions,
@@ -55,7 +55,7 @@ export class AuthClient {
     const timeoutMs = o.httpTimeoutInSeconds * 1000;
     const inTabOnly = !o.cache && o.cacheLocation === 'memory';
     const endpoints = (this.endpoints = endpointResolver(o, timeoutMs));
-    const store = (this.store = new TokenStore(backend(o), o.clientId));
+    const store = (this.store = tokenStore(backend(o), o.clientId));
     const jwks = jwksCache(endpoints, timeoutMs, store);
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));

@@ -9,7 +9,7 @@ import { runExclusive, warmLocks, type Held } from './lock.js';
 import { noop, track } from './cache/cache.js';
 import { markers, type Markers } from './markers.js';
 import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
-import { accessEntryFor, isFresh, obtainedAfter, scopeKey, str, TokenStore, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
+import { accessEntryFor, isFresh, obtainedAfter, scopeKey, seqOf, str, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
 /**
  * The one owner of "a refresh-token family under lock". A refresh reads top-down:
@@ -82,7 +82,7 @@ export function familyLock(deps: FamilyDeps) {
       held,
     );
     if (!record) throw missing();
-    const seq = TokenStore.seqOf(record) + 1;
+    const seq = seqOf(record) + 1;
     let checked: Promise<void> | undefined;
     let stored = false;
     let entry: AccessEntry;

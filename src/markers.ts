@@ -1,6 +1,6 @@
 import { StorageError } from './errors.js';
 import { markerSeqs, publishMarker, webLocks, type Held } from './lock.js';
-import { TokenStore, type FamilyRecord } from './cache/token-store.js';
+import { seqOf, type FamilyRecord, type TokenStore } from './cache/token-store.js';
 
 /**
  * Rotation markers: the family record read under the family lock is not
@@ -38,7 +38,6 @@ export function markers(store: TokenStore, lockPrefix: string, crossTab: boolean
   /** Rotation marker this tab holds per family: its seq and how to release it. */
   const mine = new Map<string, [seq: number, release: () => void]>();
   const prefix = (family: string) => `${lockPrefix}${family}:seq:`;
-  const { seqOf } = TokenStore;
   /** Markers exist only where locks are cross-tab. */
   const lockManager = () => (crossTab ? webLocks() : undefined);
 

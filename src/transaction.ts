@@ -31,21 +31,6 @@ function sessionStore(): Storage | undefined {
   }
 }
 
-function isTransaction(v: unknown): v is Transaction {
-  // every string field is non-empty when the SDK writes it (scope always has openid)
-  return (
-    obj(v) &&
-    str(v.state) &&
-    str(v.nonce) &&
-    str(v.codeVerifier) &&
-    str(v.redirectUri) &&
-    str(v.scope) &&
-    num(v.createdAt) &&
-    (v.audience === undefined || str(v.audience)) &&
-    (v.maxAge === undefined || num(v.maxAge))
-  );
-}
-
 export interface TransactionStore {
   /** Saved in sessionStorage (a redirect login must survive the page load); in memory where there is none. */
   save(tx: Transaction): void;
@@ -59,20 +44,21 @@ export function transactionStore(clientId: string): TransactionStore {
   /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
   const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
-      const tx: unknown = JSON.parse(storage.getItem(key) ?? '');
-      if (isTransaction(tx)) return tx;
+      const v: unknown = JSON.parse(storage.getItem(key) ?? '');
+      // every string field is non-empty when the SDK writes it (scope always has openid); `state`: get() compares it
+      if (
+        obj(v) &&
+        str(v.nonce) &&
+        str(v.codeVerifier) &&
+        str(v.redirectUri) &&
+        str(v.scope) &&
+        num(v.createdAt) &&
+        (v.audience === undefined || str(v.audience)) &&
+        (v.maxAge === undefined || num(v.maxAge))
+      )
+        return v as unknown as Transaction;
     } catch {
       // unreadable: undefined
-    }
-  };
-  /** Removes this client's expired and unreadable entries. */
-  const sweep = (storage: Storage): void => {
-    const now = Date.now();
-    for (let i = storage.length - 1; i >= 0; i--) {
-      const key = storage.key(i);
-      if (!key?.startsWith(prefix)) continue;
-      const tx = read(storage, key);
-      if (!tx || now - tx.createdAt >= MAX_AGE_MS) storage.removeItem(key);
     }
   };
   return {
@@ -83,10 +69,15 @@ export function transactionStore(clientId: string): TransactionStore {
         return;
       }
       try {
-        sweep(storage);
+        // first remove this client's expired and unreadable entries
+        const expired = Date.now() - MAX_AGE_MS;
+        for (let i = storage.length; i--; ) {
+          const key = storage.key(i);
+          if (key?.startsWith(prefix) && !((read(storage, key)?.createdAt ?? 0) > expired)) storage.removeItem(key);
+        }
         storage.setItem(prefix + tx.state, JSON.stringify(tx));
       } catch (e) {
-        throw storageFailure('sessionStorage', 'login transaction save', e);
+        throw storageFailure('sessionStorage', 'write', e);
       }
     },
     get(state) {

@@ -20,10 +20,10 @@ export interface Cache {
   compareAndSet?(key: string, expected: unknown, next: unknown): MaybePromise<boolean>;
 }
 
-/** Same JSON form: what compareAndSet compares (a value JSON cannot encode is never the same). */
+/** Same JSON form: what compareAndSet compares (`undefined` = absent: JSON.stringify gives no string for it). */
 export function sameJson(a: unknown, b: unknown): boolean {
   try {
-    return a === b || (a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b));
+    return a === b || JSON.stringify(a) === JSON.stringify(b);
   } catch {
     return false;
   }

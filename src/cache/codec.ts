@@ -19,7 +19,7 @@ export function isRotorKey(key: unknown): key is string {
 }
 
 export function encodeEntry(key: string, entry: unknown): string {
-  if (entry == null) throw new StorageError(`Cannot store ${entry} under "${key}"; use remove()`);
+  if (entry == null) throw new StorageError(`Value for "${key}" is ${entry}: use remove()`);
   try {
     return JSON.stringify({ v: ENTRY_VERSION, data: entry });
   } catch (e) {
@@ -35,20 +35,21 @@ export function decodeEntry(raw: unknown): Decoded {
   } catch {
     return { reason: 'invalid JSON' };
   }
-  if (!obj(parsed) || !('v' in parsed) || !('data' in parsed)) return { reason: 'unexpected shape' };
+  if (!obj(parsed) || !('v' in parsed)) return { reason: 'unexpected shape' }; // no `data`: an empty entry (below)
   const { v, data } = parsed;
   if (v !== ENTRY_VERSION) return { reason: `unknown version ${JSON.stringify(v)}` };
   return data == null ? { reason: 'empty entry' } : { value: data };
 }
 
-const warned = new Set<string>();
+/** `backend key` ids warned about (every id has a space: no Object.prototype name). */
+const warned: Record<string, 1> = {};
 
 /** console.warn once per (backend, key) that a corrupt or foreign entry was dropped. */
 export function warnDropped(backend: string, key: string, reason: string): void {
   const id = `${backend} ${key}`;
-  if (warned.has(id)) return;
-  warned.add(id);
-  console.warn(`rotor-auth ${backend}: dropped unreadable cache entry "${key}" (${reason})`);
+  if (warned[id]) return;
+  warned[id] = 1;
+  console.warn(`rotor-auth ${backend}: dropped "${key}" (${reason})`);
 }
 
 /**
@@ -69,4 +70,4 @@ export function storageFailure(backend: string, op: string, e: unknown): Storage
 }
 
 /** The backend does not exist here (no localStorage / IndexedDB). */
-export const unavailable = (backend: string): StorageError => new StorageError(`${backend} is not available in this environment`);
+export const unavailable = (backend: string): StorageError => new StorageError(`${backend} is not available`);

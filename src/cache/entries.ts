@@ -80,7 +80,7 @@ export function obtainedAfter(entry: AccessEntry, notBefore: number | undefined)
 export const DEFAULT_AUDIENCE = 'default';
 
 export const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-export const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const num = (v: unknown): v is number => Number.isFinite(v); // false for anything but a finite number (no coercion)
 export const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 type Check = (v: unknown) => boolean;

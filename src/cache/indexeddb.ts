@@ -79,7 +79,7 @@ export class IndexedDbCache implements Cache {
   /** Compare-and-swap in one readwrite transaction. */
   async compareAndSet(key: string, expected: unknown, next: unknown): Promise<boolean> {
     const raw = encodeEntry(key, next);
-    return !!(await this.#run(key, 'write', (current) => (sameJson(decodeEntry(current).value, expected) ? raw : undefined)));
+    return (await this.#run(key, 'write', (current) => (sameJson(decodeEntry(current).value, expected) ? raw : undefined))) as boolean; // `changed`
   }
 
   /** Only rotor-auth keys (`@@rotor@@…`). */
@@ -143,7 +143,8 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
   };
   step();
   return new Promise<void>((resolve, reject) => {
-    tx.oncomplete = () => resolve(batch.forEach((o) => o.change !== undefined && o.resolve(o.changed)));
+    // a read resolved at its request's success, before this (resolving it again is a no-op)
+    tx.oncomplete = () => resolve(batch.forEach((o) => o.resolve(o.changed)));
     tx.onabort = () => reject(failure ?? tx.error);
   });
 }

@@ -35,8 +35,7 @@ export class LocalStorageCache implements Cache {
     if (raw === null) return undefined;
     return entryOf(BACKEND, key, raw, () => {
       try {
-        // Synchronous read-compare-delete: only drop what we actually read.
-        this.#do('remove', (s) => s.getItem(key) === raw && s.removeItem(key));
+        this.remove(key); // in the same synchronous step as the read: what is deleted is what was read
       } catch {
         // Could not delete: still never hand a corrupt entry to the app.
       }

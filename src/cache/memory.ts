@@ -5,22 +5,22 @@ import type { Cache } from './cache.js';
  * callers never share mutable objects with the store. A reload loses it, by design.
  */
 export class InMemoryCache implements Cache {
-  private readonly entries = new Map<string, string>();
+  readonly #entries = new Map<string, string>();
 
   get<T = unknown>(key: string): T | undefined {
-    const raw = this.entries.get(key);
+    const raw = this.#entries.get(key);
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
   set<T = unknown>(key: string, entry: T): void {
-    this.entries.set(key, JSON.stringify(entry));
+    this.#entries.set(key, JSON.stringify(entry));
   }
 
   remove(key: string): void {
-    this.entries.delete(key);
+    this.#entries.delete(key);
   }
 
   allKeys(): string[] {
-    return [...this.entries.keys()];
+    return [...this.#entries.keys()];
   }
 }

@@ -22,7 +22,7 @@ export const memoryDpopStore = (): DpopStore => new Map<string, unknown>();
 
 /** IndexedDB store (database `rotor-auth-dpop` by default, object store `dpop`); storage failures become StorageError. */
 export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
-  if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop with a persistent cache needs IndexedDB');
+  if (typeof indexedDB === 'undefined') throw new ConfigurationError('useDpop needs IndexedDB (persistent cache)');
   const store = openStore(dbName, 'dpop');
   const run = <R>(mode: IDBTransactionMode, op: string, fn: (os: IDBObjectStore) => Promise<R>): Promise<R> =>
     store(mode, fn).catch((e: unknown) => {
@@ -41,10 +41,13 @@ export interface DpopNonces {
   set(nonce: string, id?: string): Promise<void>;
 }
 
-export const dpopNonces = (store: DpopStore, clientId: string): DpopNonces => ({
-  get: async (id = '') => {
-    const v = await store.get(`nonce:${clientId}:${id}`);
-    return typeof v === 'string' ? v : undefined;
-  },
-  set: async (nonce, id = '') => void (await store.set(`nonce:${clientId}:${id}`, nonce)),
-});
+export function dpopNonces(store: DpopStore, clientId: string): DpopNonces {
+  const key = (id = '') => `nonce:${clientId}:${id}`;
+  return {
+    get: async (id) => {
+      const v = await store.get(key(id));
+      return typeof v === 'string' ? v : undefined;
+    },
+    set: async (nonce, id) => void (await store.set(key(id), nonce)),
+  };
+}

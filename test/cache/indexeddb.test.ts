@@ -61,7 +61,7 @@ describe('IndexedDbCache specifics', () => {
     try {
       await expect(new IndexedDbCache().get('@@rotor@@::c::k')).rejects.toMatchObject({
         error: 'storage_error',
-        message: 'IndexedDB is not available in this environment',
+        message: 'IndexedDB is not available',
       });
     } finally {
       globalThis.indexedDB = saved;

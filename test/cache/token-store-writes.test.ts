@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Cache } from '../../src/cache/cache.js';
-import { TokenStore, type SessionEntry } from '../../src/cache/token-store.js';
+import { tokenStore, type SessionEntry } from '../../src/cache/token-store.js';
 
 /** A custom async cache whose set() lands only when released. */
 class SlowCache implements Cache {
@@ -34,7 +34,7 @@ const session = (sub: string): SessionEntry => ({ v: 1, id_token: `token-of-${su
 describe('TokenStore: read your writes', () => {
   it('a read waits for the write of the same key that is under way', async () => {
     const cache = new SlowCache();
-    const store = new TokenStore(cache, 'demo');
+    const store = tokenStore(cache, 'demo');
     void store.setSession(session('alice'));
     const read = store.getSession();
     setTimeout(() => cache.land(), 5);
@@ -43,7 +43,7 @@ describe('TokenStore: read your writes', () => {
 
   it('clearing while a write is under way removes what it writes too (a sign-out leaves nothing behind)', async () => {
     const cache = new SlowCache();
-    const store = new TokenStore(cache, 'demo');
+    const store = tokenStore(cache, 'demo');
     void store.setSession(session('alice'));
     const cleared = store.clear();
     setTimeout(() => cache.land(), 5);

@@ -9,7 +9,7 @@ import { processTokenResponse } from '../../src/token-endpoint.js';
 import { transactionStore, type Transaction } from '../../src/transaction.js';
 import { buildLogoutUrl } from '../../src/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
-import { TokenStore, type AccessEntry, type SessionEntry } from '../../src/cache/token-store.js';
+import { tokenStore, type AccessEntry, type SessionEntry } from '../../src/cache/token-store.js';
 import type { Cache } from '../../src/cache/cache.js';
 
 function configError(options: unknown): ConfigurationError {
@@ -252,7 +252,7 @@ describe('TransactionStore', () => {
     });
     try {
       expect(() => transactionStore('demo').save(tx('s3'))).toThrow(
-        expect.objectContaining({ error: 'storage_error', message: 'sessionStorage login transaction save failed: QuotaExceededError: quota' }),
+        expect.objectContaining({ error: 'storage_error', message: 'sessionStorage write failed: QuotaExceededError: quota' }),
       );
     } finally {
       setItem.mockRestore();
@@ -315,7 +315,7 @@ describe('TokenStore', () => {
     ['cache without allKeys', () => new MapCache()],
   ] as const) {
     it(`compare-and-swaps refresh tokens and removes whole families (${name})`, async () => {
-      const store = new TokenStore(make(), 'demo');
+      const store = tokenStore(make(), 'demo');
       await store.createFamily('f1', 'rt1');
       await store.createFamily('f2', 'rtX');
       await store.setAccess(entry('api', 'f1'));
@@ -341,7 +341,7 @@ describe('TokenStore', () => {
 
   it('a session naming a family that is gone reads as signed out, and removing that family removes it', async () => {
     const cache = new InMemoryCache();
-    const store = new TokenStore(cache, 'demo');
+    const store = tokenStore(cache, 'demo');
     const session = { v: 1, id_token: 'id', claims: { sub: 'u', __raw: 'id' }, family: 'f1', obtained_at: 1 } as SessionEntry;
     await store.setSession(session); // left behind: its family was removed by a sign-out it raced
     expect(await store.getSession()).toBeUndefined();
@@ -357,7 +357,7 @@ describe('TokenStore', () => {
     cache.set('@@rotor@@::demo::rt::f1', { v: 1, family: 'f1' });
     cache.set('@@rotor@@::demo::id', 'garbage');
     cache.set('other-library', { keep: true });
-    const store = new TokenStore(cache, 'demo');
+    const store = tokenStore(cache, 'demo');
     expect(await store.getFamily('f1')).toBeUndefined();
     expect(await store.getSession()).toBeUndefined();
     await Promise.resolve();
