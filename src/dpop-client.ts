@@ -104,13 +104,12 @@ export function dpopOn(dpop: Dpop | undefined): Dpop {
   return dpop;
 }
 
-/** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo). */
+/** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo); `dpop` is on (the callers check). */
 export async function sessionKey(dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> {
-  const d = dpopOn(dpop);
   const family = (await store.getSession())?.family;
   const jkt = family && (await store.getFamily(family))?.jkt;
   if (!jkt) throw new DpopKeyMissingError();
-  return d.key(jkt);
+  return dpop!.key(jkt);
 }
 
 /** GET with the access token: `Bearer`, or for a DPoP token `DPoP` + a proof with `ath` (one nonce retry). */

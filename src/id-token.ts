@@ -53,8 +53,8 @@ const DEFAULT_MAX_AGE_S = 600;
 /** Least time between two fetches caused by an unknown `kid`. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 
-function maxAge(headers: Headers | undefined): number {
-  const m = /(?:^|,)\s*max-age=(\d+)/i.exec(headers?.get('cache-control') ?? '');
+function maxAge(headers: Headers): number {
+  const m = /(?:^|,)\s*max-age=(\d+)/i.exec(headers.get('cache-control') ?? '');
   return m ? Math.min(Math.max(Number(m[1]), 60), 86_400) : DEFAULT_MAX_AGE_S;
 }
 
