@@ -48,7 +48,11 @@ export interface Dpop {
 export function createDpop(store: DpopStore, clientId: string, clock: Clock): Dpop {
   const id = (jkt: string) => `key:${clientId}:${jkt}`;
   const nonces = dpopNonces(store, clientId);
-  const dpop: Dpop = {
+  const proof = async (key: DpopKey, p: ProofParams) => {
+    const now = (await clock.base()) + clock.offsetMs;
+    return createDpopProof(key, { ...p, now: () => now });
+  };
+  return {
     nonces,
     newKey: generateDpopKey,
     async save(key) {
@@ -69,17 +73,13 @@ export function createDpop(store: DpopStore, clientId: string, clock: Clock): Dp
       } else if (pair !== undefined) await store.delete(id(jkt));
       throw new DpopKeyMissingError();
     },
-    async proof(key, p) {
-      const now = (await clock.base()) + clock.offsetMs;
-      return createDpopProof(key, { ...p, now: () => now });
-    },
+    proof,
     send(key, url, run, method = 'POST', accessToken) {
       return withDpopNonce(nonces, async (nonce) =>
-        run({ headers: { DPoP: await dpop.proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => nonces.set(n) }),
+        run({ headers: { DPoP: await proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => nonces.set(n) }),
       );
     },
   };
-  return dpop;
 }
 
 /**
