@@ -16,30 +16,28 @@ export interface TokenEndpointResponse {
   scope?: string;
 }
 
-interface Common {
-  tokenUrl: string;
-  clientId: string;
-  timeoutMs: number;
-}
-
 /** DPoP: the proof header and the nonce sink for one request (see dpop-client.ts). */
 export type DpopHttp = Pick<HttpOptions, 'headers' | 'nonce'>;
 
-export function requestRefreshGrant(p: Common & { refreshToken: string; audience?: string; scope?: string }, http?: DpopHttp) {
+export function requestRefreshGrant(
+  tokenUrl: string,
+  clientId: string,
+  refreshToken: string,
+  audience: string | undefined,
+  scope: string | undefined,
+  timeoutMs: number,
+  http?: DpopHttp,
+) {
   return postForm(
-    p.tokenUrl,
-    { grant_type: 'refresh_token', client_id: p.clientId, refresh_token: p.refreshToken, audience: p.audience, scope: p.scope },
-    { timeoutMs: p.timeoutMs, ...http },
+    tokenUrl,
+    { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, audience, scope },
+    { timeoutMs, ...http },
   );
 }
 
 /** RFC 7009 revocation of a refresh token. */
-export function requestRevocation(p: { revocationUrl: string; clientId: string; token: string; timeoutMs: number }, http?: DpopHttp): Promise<void> {
-  return postFormNoContent(
-    p.revocationUrl,
-    { client_id: p.clientId, token: p.token, token_type_hint: 'refresh_token' },
-    { timeoutMs: p.timeoutMs, ...http },
-  );
+export function requestRevocation(revocationUrl: string, clientId: string, token: string, timeoutMs: number, http?: DpopHttp): Promise<void> {
+  return postFormNoContent(revocationUrl, { client_id: clientId, token, token_type_hint: 'refresh_token' }, { timeoutMs, ...http });
 }
 
 export function bad(field: string, value: unknown, want: string): never {
