@@ -84,7 +84,8 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
   /** When an unknown `kid` last caused a refetch. */
   let refetchedAt = -Infinity;
   let restored: Promise<void> | undefined;
-  const imported = new WeakMap<Jwk, Record<string, ReturnType<typeof importVerifyKey>>>();
+  /** Imported keys by alg + JWK text (each JWK imported once per alg, also across refetches). */
+  const imported: Record<string, ReturnType<typeof importVerifyKey>> = {};
 
   /** Load persisted keys once (a reload then needs no JWKS request). */
   const restore = (): Promise<void> =>
@@ -142,9 +143,7 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
       let reason = 'signature does not match';
       for (const jwk of found) {
         try {
-          const byAlg = imported.get(jwk) ?? {};
-          imported.set(jwk, byAlg);
-          const { key, params } = await (byAlg[alg] ??= importVerifyKey(jwk, alg));
+          const { key, params } = await (imported[alg + JSON.stringify(jwk)] ??= importVerifyKey(jwk, alg));
           if (await verifyJws(jws, key, params)) return jws.payload;
         } catch (e) {
           reason = errorText(e);
