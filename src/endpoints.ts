@@ -18,17 +18,13 @@ export interface Endpoints {
   issParameterRequired: boolean;
 }
 
-/** Origin for a `domain` option: host[:port] means https; a full http(s) URL keeps its scheme. */
-export function domainOrigin(domain: string): string {
-  return new URL(HTTP_URL.test(domain) ? domain : `https://${domain}`).origin;
-}
-
 /**
  * Auth0-style endpoints under `domain`. The expected issuer is `issuer` when given (auth0-spa-js:
  * e.g. a custom domain), else `{origin}/` as Auth0 issues it.
  */
 export function endpointsFromDomain(domain: string, issuer?: string): Endpoints {
-  const base = domainOrigin(domain);
+  // The origin: host[:port] means https; a full http(s) URL keeps its scheme.
+  const base = new URL(HTTP_URL.test(domain) ? domain : `https://${domain}`).origin;
   return {
     issuer: issuer ?? `${base}/`,
     authorization: `${base}/authorize`,
