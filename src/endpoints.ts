@@ -66,9 +66,7 @@ export function processDiscovery(issuer: string, meta: Record<string, unknown>):
   };
 }
 
-export function discoveryUrl(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-}
+export const discoveryUrl = (issuer: string): string => `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 
 /**
  * Lazily resolved endpoints: domain mode (with or without an expected `issuer`) needs no network; issuer-only mode fetches
