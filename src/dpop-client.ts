@@ -93,24 +93,24 @@ export function dpopFor(o: ResolvedOptions, clock: Clock, inTab: boolean): Dpop 
 }
 
 /** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
-export function checkDpopTokenType(body: Record<string, unknown>): Record<string, unknown> {
+export const checkDpopTokenType = (body: Record<string, unknown>): Record<string, unknown> => {
   if (!/^dpop$/i.test(String(body.token_type))) bad('token_type', body.token_type, '"DPoP" (useDpop)');
   return body;
-}
+};
 
 /** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
-export function dpopOn(dpop: Dpop | undefined): Dpop {
+export const dpopOn = (dpop: Dpop | undefined): Dpop => {
   if (!dpop) throw new ConfigurationError('DPoP is off (useDpop: false)');
   return dpop;
-}
+};
 
 /** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo); `dpop` is on (the callers check). */
-export async function sessionKey(dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> {
+export const sessionKey = async (dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> => {
   const family = (await store.getSession())?.family;
   const jkt = family && (await store.getFamily(family))?.jkt;
   if (!jkt) throw new DpopKeyMissingError();
   return dpop!.key(jkt);
-}
+};
 
 /** GET with the access token: `Bearer`, or for a DPoP token `DPoP` + a proof with `ath` (one nonce retry). */
 export async function authorizedGet(

@@ -25,7 +25,7 @@ export interface JsonResponse {
   headers: Headers;
 }
 
-async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<Response> {
+const send = async (url: string, init: RequestInit, opts: HttpOptions): Promise<Response> => {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
   let res: Response;
@@ -40,9 +40,9 @@ async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<
   const nonce = res.headers.get('dpop-nonce');
   if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
   return res;
-}
+};
 
-async function readJson(url: string, res: Response): Promise<JsonResponse> {
+const readJson = async (url: string, res: Response): Promise<JsonResponse> => {
   let text: string;
   try {
     text = await res.text();
@@ -67,7 +67,7 @@ async function readJson(url: string, res: Response): Promise<JsonResponse> {
   }
   if (!obj(body)) throw new InvalidResponseError(`${url}: HTTP ${res.status}, no JSON object`);
   return { status: res.status, body, headers: res.headers };
-}
+};
 
 /** `Retry-After` (RFC 9110 §10.2.3) in seconds: delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -78,15 +78,15 @@ export function retryAfter(value: string | null, now = Date.now()): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-function post(url: string, form: Record<string, string | undefined>, opts: HttpOptions, headers: Record<string, string>): Promise<Response> {
+const post = (url: string, form: Record<string, string | undefined>, opts: HttpOptions, headers: Record<string, string>): Promise<Response> => {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
   return send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers, ...opts.headers }, body }, opts);
-}
+};
 
-export async function postForm(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> {
+export const postForm = async (url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> => {
   return readJson(url, await post(url, form, opts, { Accept: 'application/json' }));
-}
+};
 
 /** POST that only needs a 2xx (RFC 7009 revocation answers 200 with any or no body). */
 export async function postFormNoContent(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<void> {
@@ -98,7 +98,7 @@ export async function postFormNoContent(url: string, form: Record<string, string
   await readJson(url, res);
 }
 
-export async function getJson(url: string, opts: HttpOptions): Promise<JsonResponse> {
+export const getJson = async (url: string, opts: HttpOptions): Promise<JsonResponse> => {
   const res = await send(url, { headers: { Accept: 'application/json', ...opts.headers } }, opts); // GET: fetch's default
   return readJson(url, res);
-}
+};

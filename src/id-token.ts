@@ -53,10 +53,10 @@ const DEFAULT_MAX_AGE_S = 600;
 /** Least time between two fetches caused by an unknown `kid`. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 
-function maxAge(headers: Headers): number {
+const maxAge = (headers: Headers): number => {
   const m = /(?:^|,)\s*max-age=(\d+)/i.exec(headers.get('cache-control') ?? '');
   return m ? Math.min(Math.max(Number(m[1]), 60), 86_400) : DEFAULT_MAX_AGE_S;
-}
+};
 
 /**
  * JWKS cache: keys are kept for the response's max-age (persisted with the
@@ -182,7 +182,7 @@ export interface VerifyOptions {
 }
 
 /** OIDC Core 3.1.3.7: every check, each failure an IdTokenValidationError. */
-export async function verifyIdToken(token: string, opts: VerifyOptions): Promise<IdTokenClaims> {
+export const verifyIdToken = async (token: string, opts: VerifyOptions): Promise<IdTokenClaims> => {
   const jws = parseJws(token);
   const { alg, kid } = jws.header;
   // The crypto starts at once; its outcome counts after the issuer's and the answer's time.
@@ -216,7 +216,7 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   claim('nonce', nonce !== undefined && p.nonce !== nonce, "the login's");
   claim('auth_time', maxAge !== undefined && (p.auth_time as number) + maxAge + leeway < now, `within max_age ${maxAge} ${t}`, 'clock');
   return { ...p, __raw: token } as IdTokenClaims;
-}
+};
 
 /** OIDC Core 12.2: an ID token from a refresh keeps iss, sub, aud (and azp, auth_time) of the original. */
 export function checkRefreshedClaims(next: IdTokenClaims, previous: IdTokenClaims): void {

@@ -44,15 +44,15 @@ export function bad(field: string, value: unknown, want: string): never {
   mustBe(InvalidResponseError, `Token response "${field}"`, want, value);
 }
 
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
+const optionalString = (body: Record<string, unknown>, field: string): string | undefined => {
   const v = body[field];
   if (v === undefined) return undefined;
   if (!str(v)) bad(field, v, 'a non-empty string');
   return v;
-}
+};
 
 /** Check a successful token response; `requireIdToken` on the code grant when `openid` was asked for. */
-export function processTokenResponse(body: Record<string, unknown>, opts: { requireIdToken: boolean }): TokenEndpointResponse {
+export const processTokenResponse = (body: Record<string, unknown>, opts: { requireIdToken: boolean }): TokenEndpointResponse => {
   const { access_token, token_type, expires_in } = body;
   if (!str(access_token)) bad('access_token', access_token, 'a non-empty string');
   if (typeof token_type !== 'string' || !/^(bearer|dpop)$/i.test(token_type)) bad('token_type', token_type, '"Bearer" or "DPoP"');
@@ -63,4 +63,4 @@ export function processTokenResponse(body: Record<string, unknown>, opts: { requ
   if (scope !== undefined && typeof scope !== 'string') bad('scope', scope, 'a string');
   // absent optional fields stay undefined (left out of stored JSON)
   return { access_token, token_type, expires_in, id_token, refresh_token: optionalString(body, 'refresh_token'), scope };
-}
+};
