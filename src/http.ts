@@ -78,25 +78,18 @@ export function retryAfter(value: string | null, now = Date.now()): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-const post = (url: string, form: Record<string, string | undefined>, opts: HttpOptions, headers: Record<string, string>): Promise<Response> => {
+/**
+ * POST a form and read its JSON answer. `noContent` (RFC 7009 revocation, which answers 200 with any or no body):
+ * no `Accept`, and a 2xx is not read (resolves undefined).
+ */
+export const postForm = async (url: string, form: Record<string, string | undefined>, opts: HttpOptions, noContent?: boolean): Promise<JsonResponse> => {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  return send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers, ...opts.headers }, body }, opts);
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded', ...(!noContent && { Accept: 'application/json' }), ...opts.headers };
+  const res = await send(url, { method: 'POST', headers, body }, opts);
+  if (noContent && res.ok) return res.body?.cancel().catch(() => undefined) as never;
+  return readJson(url, res);
 };
-
-export const postForm = async (url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> => {
-  return readJson(url, await post(url, form, opts, { Accept: 'application/json' }));
-};
-
-/** POST that only needs a 2xx (RFC 7009 revocation answers 200 with any or no body). */
-export async function postFormNoContent(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<void> {
-  const res = await post(url, form, opts, {});
-  if (res.ok) {
-    await res.body?.cancel().catch(() => undefined);
-    return;
-  }
-  await readJson(url, res);
-}
 
 export const getJson = async (url: string, opts: HttpOptions): Promise<JsonResponse> => {
   const res = await send(url, { headers: { Accept: 'application/json', ...opts.headers } }, opts); // GET: fetch's default

@@ -1,6 +1,6 @@
 import { InvalidResponseError, mustBe } from './errors.js';
 import { num, str } from './cache/entries.js';
-import { postForm, postFormNoContent, type HttpOptions } from './http.js';
+import { postForm, type HttpOptions } from './http.js';
 
 /**
  * The refresh and revocation requests (the code grant is sent by authorize.ts). The request functions only build and
@@ -35,9 +35,9 @@ export function requestRefreshGrant(
   );
 }
 
-/** RFC 7009 revocation of a refresh token. */
-export function requestRevocation(revocationUrl: string, clientId: string, token: string, timeoutMs: number, http?: DpopHttp): Promise<void> {
-  return postFormNoContent(revocationUrl, { client_id: clientId, token, token_type_hint: 'refresh_token' }, { timeoutMs, ...http });
+/** RFC 7009 revocation of a refresh token (resolves on a 2xx; its body is not read). */
+export function requestRevocation(revocationUrl: string, clientId: string, token: string, timeoutMs: number, http?: DpopHttp): Promise<unknown> {
+  return postForm(revocationUrl, { client_id: clientId, token, token_type_hint: 'refresh_token' }, { timeoutMs, ...http }, true);
 }
 
 export function bad(field: string, value: unknown, want: string): never {
