@@ -12,7 +12,7 @@ import { withDpopNonce } from './dpop/retry.js';
 import { dpopNonces, idbDpopStore, memoryDpopStore, type DpopNonces, type DpopStore } from './dpop/store.js';
 import type { ResolvedOptions } from './options.js';
 import { bad, type DpopHttp } from './token-endpoint.js';
-import { getJson, type JsonResponse } from './http.js';
+import { request, type JsonResponse } from './http.js';
 import type { TokenStore } from './cache/token-store.js';
 
 export interface ProofParams {
@@ -123,6 +123,6 @@ export async function authorizedGet(
   const at = token.access_token;
   const bound = dpop && /^dpop$/i.test(token.token_type);
   const get = (http?: DpopHttp) =>
-    getJson(url, { timeoutMs, ...http, headers: { ...http?.headers, Authorization: `${bound ? 'DPoP' : 'Bearer'} ${at}` } });
+    request(url, { timeoutMs, ...http, headers: { ...http?.headers, Authorization: `${bound ? 'DPoP' : 'Bearer'} ${at}` } });
   return bound ? dpop.send(await sessionKey(dpop, store), url, get, 'GET', at) : get();
 }

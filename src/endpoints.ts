@@ -1,5 +1,5 @@
 import { ConfigurationError, InvalidResponseError, mustBe } from './errors.js';
-import { getJson } from './http.js';
+import { request } from './http.js';
 import { HTTP_URL, isHttpUrl } from './options-compat.js';
 
 /** Where the authorization server lives and what it advertises. */
@@ -79,10 +79,10 @@ export function endpointResolver({ domain, issuer }: { domain?: string; issuer?:
     return () => fixed;
   }
   return () =>
-    (pending ??= getJson(discoveryUrl(issuer!), { timeoutMs })
+    (pending ??= request(discoveryUrl(issuer!), { timeoutMs })
       .then(({ body }) => processDiscovery(issuer!, body))
       .catch((e: unknown) => {
         pending = undefined; // not cached: a later call retries
-        throw e; // getJson and processDiscovery throw typed errors only
+        throw e; // request and processDiscovery throw typed errors only
       }));
 }

@@ -1,5 +1,5 @@
 import { errorText, IdTokenValidationError } from './errors.js';
-import { getJson } from './http.js';
+import { request } from './http.js';
 import { num, obj, str } from './cache/entries.js';
 import type { Clock } from './clock.js';
 import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
@@ -96,7 +96,7 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
 
   const fetch = (): Promise<StoredJwks> =>
     (loading ??= (async () => {
-      const { body, headers } = await getJson((await uri()).jwksUri, { timeoutMs });
+      const { body, headers } = await request((await uri()).jwksUri, { timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
       const fetched = {
         keys: (body.keys as unknown[]).filter(obj) as Jwk[],

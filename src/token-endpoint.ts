@@ -1,6 +1,6 @@
 import { InvalidResponseError, mustBe } from './errors.js';
 import { num, str } from './cache/entries.js';
-import { postForm, type HttpOptions } from './http.js';
+import { request, type HttpOptions } from './http.js';
 
 /**
  * The refresh and revocation requests (the code grant is sent by authorize.ts). The request functions only build and
@@ -28,16 +28,12 @@ export function requestRefreshGrant(
   timeoutMs: number,
   http?: DpopHttp,
 ) {
-  return postForm(
-    tokenUrl,
-    { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, audience, scope },
-    { timeoutMs, ...http },
-  );
+  return request(tokenUrl, { timeoutMs, ...http }, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, audience, scope });
 }
 
 /** RFC 7009 revocation of a refresh token (resolves on a 2xx; its body is not read). */
 export function requestRevocation(revocationUrl: string, clientId: string, token: string, timeoutMs: number, http?: DpopHttp): Promise<unknown> {
-  return postForm(revocationUrl, { client_id: clientId, token, token_type_hint: 'refresh_token' }, { timeoutMs, ...http }, true);
+  return request(revocationUrl, { timeoutMs, ...http }, { client_id: clientId, token, token_type_hint: 'refresh_token' }, true);
 }
 
 export function bad(field: string, value: unknown, want: string): never {
