@@ -2,7 +2,7 @@ import { errorText, IdTokenValidationError } from './errors.js';
 import { request } from './http.js';
 import { num, obj, str } from './cache/entries.js';
 import type { Clock } from './clock.js';
-import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
+import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, type Jwk, type ParsedJws } from './jws.js';
 
 /** Registered JWT claims (RFC 7519 §4.1) plus any others. */
 export interface JWTPayload {
@@ -143,8 +143,7 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
       let reason = 'signature does not match';
       for (const jwk of found) {
         try {
-          const { key, params } = await (imported[alg + JSON.stringify(jwk)] ??= importVerifyKey(jwk, alg));
-          if (await verifyJws(jws, key, params)) return jws.payload;
+          if (await (await (imported[alg + JSON.stringify(jwk)] ??= importVerifyKey(jwk, alg)))(jws)) return jws.payload;
         } catch (e) {
           reason = errorText(e);
         }

@@ -105,23 +105,22 @@ export const usable = (k: Jwk, alg: string): boolean =>
 export const allowedAlg = (alg: unknown): string =>
   typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg ${JSON.stringify(alg)} is not allowed (asymmetric only)`);
 
-/** Import a JWKS key for verifying `alg`; only the key material members reach WebCrypto. */
-export const importVerifyKey = async (jwk: Jwk, alg: string): Promise<{ key: CryptoKey; params: VerifyParams }> => {
-  const a = algorithm(allowedAlg(alg))!;
+/**
+ * Import a JWKS key for verifying `alg` (only the key material members reach WebCrypto); returns the verifier: true
+ * when the signature is valid; a malformed ECDSA signature throws (so does WebCrypto: JwksCache.verify reports either).
+ */
+export const importVerifyKey = async (jwk: Jwk, alg: string): Promise<(jws: ParsedJws) => Promise<boolean>> => {
+  const { crv: want, params } = algorithm(allowedAlg(alg))!;
   const { kty, crv, n, e, x, y } = jwk;
-  if (!usable(jwk, alg) || crv !== (a.crv ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
+  if (!usable(jwk, alg) || crv !== (want ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
   // Key material WebCrypto refuses rejects with its error (JwksCache.verify reports it as an IdTokenValidationError).
-  const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
+  const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, params, false, ['verify']);
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   if (bits < 2048) fail(`RSA key is ${bits} bits, expected 2048+`);
-  return { key, params: a.params };
-};
-
-/** True when the signature is valid; a malformed ECDSA signature throws (so does WebCrypto: JwksCache.verify reports either). */
-export const verifyJws = (jws: ParsedJws, key: CryptoKey, params: VerifyParams): Promise<boolean> => {
-  const { signature } = jws;
   // P-256 64 bytes, P-384 96, P-521 132: r and s, each padded to the curve's byte length.
   const expected = params.namedCurve && Math.ceil(+params.namedCurve.slice(2) / 8) * 2;
-  if (expected && signature.length !== expected) fail(`ECDSA signature is ${signature.length} bytes, expected ${expected}`);
-  return crypto.subtle.verify(params, key, signature, jws.signingInput);
+  return ({ signature, signingInput }) => {
+    if (expected && signature.length !== expected) fail(`ECDSA signature is ${signature.length} bytes, expected ${expected}`);
+    return crypto.subtle.verify(params, key, signature, signingInput);
+  };
 };
