@@ -124,14 +124,12 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
     async verify(jws, alg, kid) {
       await restore();
       let fetched = !cache.fresh || !!loading;
-      let keys: Jwk[];
-      try {
-        keys = fetched ? (await fetch()).keys : jwks!.keys;
-      } catch (e) {
-        if (!jwks) return unavailable(e);
-        keys = jwks.keys; // stale keys beat none
-        fetched = false;
-      }
+      const { keys } = fetched
+        ? await fetch().catch((e: unknown) => {
+            fetched = false;
+            return jwks ?? unavailable(e); // stale keys beat none
+          })
+        : jwks!;
       let found = candidates(keys, alg, kid);
       const what = `JWKS has no key for alg ${alg}, kid ${JSON.stringify(kid)}`;
       if (!found.length && !fetched) {
