@@ -37,15 +37,6 @@ export function endpointsFromDomain(domain: string, issuer?: string): Endpoints 
   };
 }
 
-function url(meta: Record<string, unknown>, field: string, required: true): string;
-function url(meta: Record<string, unknown>, field: string, required: false): string | undefined;
-function url(meta: Record<string, unknown>, field: string, required: boolean): string | undefined {
-  const v = meta[field];
-  if (v === undefined && !required) return undefined;
-  if (!isHttpUrl(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
-  return v;
-}
-
 /** Check a discovery document (RFC 8414 / OIDC Discovery) and map it to Endpoints. */
 export function processDiscovery(issuer: string, meta: Record<string, unknown>): Endpoints {
   if (meta.issuer !== issuer) mustBe(ConfigurationError, 'Discovery "issuer"', `"${issuer}" (option "issuer")`, meta.issuer);
@@ -53,14 +44,21 @@ export function processDiscovery(issuer: string, meta: Record<string, unknown>):
   if (Array.isArray(methods) && !methods.includes('S256')) {
     throw new ConfigurationError('The server does not support PKCE S256');
   }
-  const endSession = url(meta, 'end_session_endpoint', false);
+  /** The http(s) URL in `field`; an absent optional one is undefined. */
+  const url = ((field: string, required?: 1) => {
+    const v = meta[field];
+    if (v === undefined && !required) return undefined;
+    if (!isHttpUrl(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
+    return v;
+  }) as { (field: string, required: 1): string; (field: string): string | undefined };
+  const endSession = url('end_session_endpoint');
   return {
     issuer,
-    authorization: url(meta, 'authorization_endpoint', true),
-    token: url(meta, 'token_endpoint', true),
-    revocation: url(meta, 'revocation_endpoint', false),
-    userinfo: url(meta, 'userinfo_endpoint', false),
-    jwksUri: url(meta, 'jwks_uri', true),
+    authorization: url('authorization_endpoint', 1),
+    token: url('token_endpoint', 1),
+    revocation: url('revocation_endpoint'),
+    userinfo: url('userinfo_endpoint'),
+    jwksUri: url('jwks_uri', 1),
     logout: endSession ? { url: endSession, style: 'oidc' } : undefined,
     issParameterRequired: meta.authorization_response_iss_parameter_supported === true,
   };
