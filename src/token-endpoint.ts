@@ -40,23 +40,17 @@ export function bad(field: string, value: unknown, want: string): never {
   mustBe(InvalidResponseError, `Token response "${field}"`, want, value);
 }
 
-const optionalString = (body: Record<string, unknown>, field: string): string | undefined => {
-  const v = body[field];
-  if (v === undefined) return undefined;
-  if (!str(v)) bad(field, v, 'a non-empty string');
-  return v;
-};
-
 /** Check a successful token response; `requireIdToken` on the code grant when `openid` was asked for. */
 export const processTokenResponse = (body: Record<string, unknown>, opts: { requireIdToken: boolean }): TokenEndpointResponse => {
-  const { access_token, token_type, expires_in } = body;
-  if (!str(access_token)) bad('access_token', access_token, 'a non-empty string');
-  if (typeof token_type !== 'string' || !/^(bearer|dpop)$/i.test(token_type)) bad('token_type', token_type, '"Bearer" or "DPoP"');
-  if (!num(expires_in) || expires_in <= 0) bad('expires_in', expires_in, 'seconds > 0');
-  const id_token = optionalString(body, 'id_token');
-  if (opts.requireIdToken && !id_token) bad('id_token', id_token, 'present (scope has openid)');
-  const { scope } = body;
-  if (scope !== undefined && typeof scope !== 'string') bad('scope', scope, 'a string');
+  const { access_token, token_type, expires_in, id_token, refresh_token, scope } = body;
+  const check = (field: string, wrong: unknown, want = 'a non-empty string') => wrong && bad(field, body[field], want);
+  check('access_token', !str(access_token));
+  check('token_type', typeof token_type !== 'string' || !/^(bearer|dpop)$/i.test(token_type), '"Bearer" or "DPoP"');
+  check('expires_in', !num(expires_in) || expires_in <= 0, 'seconds > 0');
+  check('id_token', id_token !== undefined && !str(id_token));
+  check('id_token', opts.requireIdToken && !id_token, 'present (scope has openid)');
+  check('scope', scope !== undefined && typeof scope !== 'string', 'a string');
+  check('refresh_token', refresh_token !== undefined && !str(refresh_token));
   // absent optional fields stay undefined (left out of stored JSON)
-  return { access_token, token_type, expires_in, id_token, refresh_token: optionalString(body, 'refresh_token'), scope };
+  return { access_token, token_type, expires_in, id_token, refresh_token, scope } as TokenEndpointResponse;
 };
