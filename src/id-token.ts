@@ -98,12 +98,8 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
     (loading ??= (async () => {
       const { body, headers } = await request((await uri()).jwksUri, { timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
-      const fetched = {
-        keys: (body.keys as unknown[]).filter(obj) as Jwk[],
-        expires_at: Date.now() + maxAge(headers) * 1000,
-      };
-      cache.persistNow((jwks = fetched));
-      return fetched;
+      cache.persistNow((jwks = { keys: (body.keys as unknown[]).filter(obj) as Jwk[], expires_at: Date.now() + maxAge(headers) * 1000 }));
+      return jwks;
     })().finally(() => (loading = undefined)));
 
   const cache: JwksCache = {
