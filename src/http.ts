@@ -30,11 +30,7 @@ export interface JsonResponse {
  * with any or no body): no `Accept`, and a 2xx is not read (resolves undefined).
  */
 export const request = async (url: string, opts: HttpOptions, form?: Record<string, string | undefined>, noContent?: boolean): Promise<JsonResponse> => {
-  let body: URLSearchParams | undefined;
-  if (form) {
-    body = new URLSearchParams();
-    for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  }
+  const body = form && new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined));
   const headers = { ...(form && { 'Content-Type': 'application/x-www-form-urlencoded' }), ...(!noContent && { Accept: 'application/json' }), ...opts.headers };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
