@@ -46,13 +46,10 @@ export const request = async (url: string, opts: HttpOptions, form?: Record<stri
   const nonce = res.headers.get('dpop-nonce');
   if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
   if (noContent && res.ok) return res.body?.cancel().catch(() => undefined) as never;
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (e) {
+  const text = await res.text().catch((e: unknown) => {
     // The answer broke off: what it said is lost, as if it never came (no status: a lost response, retried once).
     throw new NetworkError(`${url}: HTTP ${res.status}, body lost: ${errorText(e)}`);
-  }
+  });
   let json: unknown;
   try {
     json = JSON.parse(text);
