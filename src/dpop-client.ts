@@ -93,10 +93,8 @@ export function dpopFor(o: ResolvedOptions, clock: Clock, inTab: boolean): Dpop 
 }
 
 /** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
-export const checkDpopTokenType = (body: Record<string, unknown>): Record<string, unknown> => {
-  if (!/^dpop$/i.test(String(body.token_type))) bad('token_type', body.token_type, '"DPoP" (useDpop)');
-  return body;
-};
+export const checkDpopTokenType = (body: Record<string, unknown>): unknown =>
+  /^dpop$/i.test(String(body.token_type)) || bad('token_type', body.token_type, '"DPoP" (useDpop)');
 
 /** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
 export const dpopOn = (dpop: Dpop | undefined): Dpop => {
