@@ -74,8 +74,8 @@ export interface JwksCache {
   persistNow(jwks?: StoredJwks): void;
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
   prefetch(): void;
-  /** Verify the signature; returns the payload bytes. */
-  verify(jws: ParsedJws, alg: string, kid: unknown): Promise<ParsedJws['payload']>;
+  /** Verify the signature with a key for `alg` (allowed) and the header's `kid`; returns the payload bytes. */
+  verify(jws: ParsedJws, alg: string): Promise<ParsedJws['payload']>;
 }
 
 export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: number, persist?: JwksPersistence): JwksCache {
@@ -117,7 +117,8 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
         .catch(() => undefined);
     },
 
-    async verify(jws, alg, kid) {
+    async verify(jws, alg) {
+      const { kid } = jws.header;
       await restore();
       let fetched = !cache.fresh || !!loading;
       const { keys } = fetched
@@ -177,9 +178,8 @@ export interface VerifyOptions {
 /** OIDC Core 3.1.3.7: every check, each failure an IdTokenValidationError. */
 export const verifyIdToken = async (token: string, opts: VerifyOptions): Promise<IdTokenClaims> => {
   const jws = parseJws(token);
-  const { alg, kid } = jws.header;
   // The crypto starts at once; its outcome counts after the issuer's and the answer's time.
-  const signed = opts.jwks.verify(jws, allowedAlg(alg), kid);
+  const signed = opts.jwks.verify(jws, allowedAlg(jws.header.alg));
   signed.catch(() => undefined);
   const [issuer, receivedAt] = await Promise.all([opts.issuer, opts.receivedAt]);
   const p = jsonObject(await signed, 'payload') as JWTPayload;
