@@ -113,7 +113,7 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
 
     prefetch() {
       void restore()
-        .then(() => (cache.fresh ? undefined : fetch()))
+        .then((): unknown => cache.fresh || fetch())
         .catch(() => undefined);
     },
 
