@@ -71,11 +71,8 @@ export const discoveryUrl = (issuer: string): string => `${issuer.replace(/\/+$/
  * discovery once and caches it (a failed fetch is not cached, so a later call retries).
  */
 export function endpointResolver({ domain, issuer }: { domain?: string; issuer?: string }, timeoutMs: number): () => Promise<Endpoints> {
-  let pending: Promise<Endpoints> | undefined;
-  if (domain !== undefined) {
-    const fixed = Promise.resolve(endpointsFromDomain(domain, issuer));
-    return () => fixed;
-  }
+  // domain mode: settled once, never reset (only a failed discovery is)
+  let pending = domain === undefined ? undefined : Promise.resolve(endpointsFromDomain(domain, issuer));
   return () =>
     (pending ??= request(discoveryUrl(issuer!), { timeoutMs })
       .then(({ body }) => processDiscovery(issuer!, body))
