@@ -12,7 +12,7 @@ import { withDpopNonce } from './dpop/retry.js';
 import { dpopNonces, idbDpopStore, memoryDpopStore, type DpopNonces, type DpopStore } from './dpop/store.js';
 import type { ResolvedOptions } from './options.js';
 import { bad, type DpopHttp } from './token-endpoint.js';
-import { getJson, type JsonResponse } from './http.js';
+import { request, type JsonResponse } from './http.js';
 import type { TokenStore } from './cache/token-store.js';
 
 export interface ProofParams {
@@ -48,7 +48,11 @@ export interface Dpop {
 export function createDpop(store: DpopStore, clientId: string, clock: Clock): Dpop {
   const id = (jkt: string) => `key:${clientId}:${jkt}`;
   const nonces = dpopNonces(store, clientId);
-  const dpop: Dpop = {
+  const proof = async (key: DpopKey, p: ProofParams) => {
+    const now = (await clock.base()) + clock.offsetMs;
+    return createDpopProof(key, { ...p, now: () => now });
+  };
+  return {
     nonces,
     newKey: generateDpopKey,
     async save(key) {
@@ -69,17 +73,13 @@ export function createDpop(store: DpopStore, clientId: string, clock: Clock): Dp
       } else if (pair !== undefined) await store.delete(id(jkt));
       throw new DpopKeyMissingError();
     },
-    async proof(key, p) {
-      const now = (await clock.base()) + clock.offsetMs;
-      return createDpopProof(key, { ...p, now: () => now });
-    },
+    proof,
     send(key, url, run, method = 'POST', accessToken) {
       return withDpopNonce(nonces, async (nonce) =>
-        run({ headers: { DPoP: await dpop.proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => nonces.set(n) }),
+        run({ headers: { DPoP: await proof(key, { url, method, nonce, accessToken }) }, nonce: (n) => nonces.set(n) }),
       );
     },
   };
-  return dpop;
 }
 
 /**
@@ -93,25 +93,22 @@ export function dpopFor(o: ResolvedOptions, clock: Clock, inTab: boolean): Dpop 
 }
 
 /** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
-export function checkDpopTokenType(body: Record<string, unknown>): Record<string, unknown> {
-  if (!/^dpop$/i.test(String(body.token_type))) bad('token_type', body.token_type, '"DPoP" (useDpop)');
-  return body;
-}
+export const checkDpopTokenType = (body: Record<string, unknown>): unknown =>
+  /^dpop$/i.test(String(body.token_type)) || bad('token_type', body.token_type, '"DPoP" (useDpop)');
 
 /** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
-export function dpopOn(dpop: Dpop | undefined): Dpop {
+export const dpopOn = (dpop: Dpop | undefined): Dpop => {
   if (!dpop) throw new ConfigurationError('DPoP is off (useDpop: false)');
   return dpop;
-}
+};
 
-/** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo). */
-export async function sessionKey(dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> {
-  const d = dpopOn(dpop);
+/** The key of the signed-in session's family (generateDpopProof, fetchWithAuth, userinfo); `dpop` is on (the callers check). */
+export const sessionKey = async (dpop: Dpop | undefined, store: TokenStore): Promise<DpopKey> => {
   const family = (await store.getSession())?.family;
   const jkt = family && (await store.getFamily(family))?.jkt;
   if (!jkt) throw new DpopKeyMissingError();
-  return d.key(jkt);
-}
+  return dpop!.key(jkt);
+};
 
 /** GET with the access token: `Bearer`, or for a DPoP token `DPoP` + a proof with `ath` (one nonce retry). */
 export async function authorizedGet(
@@ -124,6 +121,6 @@ export async function authorizedGet(
   const at = token.access_token;
   const bound = dpop && /^dpop$/i.test(token.token_type);
   const get = (http?: DpopHttp) =>
-    getJson(url, { timeoutMs, ...http, headers: { ...http?.headers, Authorization: `${bound ? 'DPoP' : 'Bearer'} ${at}` } });
+    request(url, { timeoutMs, ...http, headers: { ...http?.headers, Authorization: `${bound ? 'DPoP' : 'Bearer'} ${at}` } });
   return bound ? dpop.send(await sessionKey(dpop, store), url, get, 'GET', at) : get();
 }

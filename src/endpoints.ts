@@ -1,5 +1,5 @@
 import { ConfigurationError, InvalidResponseError, mustBe } from './errors.js';
-import { getJson } from './http.js';
+import { request } from './http.js';
 import { HTTP_URL, isHttpUrl } from './options-compat.js';
 
 /** Where the authorization server lives and what it advertises. */
@@ -18,17 +18,13 @@ export interface Endpoints {
   issParameterRequired: boolean;
 }
 
-/** Origin for a `domain` option: host[:port] means https; a full http(s) URL keeps its scheme. */
-export function domainOrigin(domain: string): string {
-  return new URL(HTTP_URL.test(domain) ? domain : `https://${domain}`).origin;
-}
-
 /**
  * Auth0-style endpoints under `domain`. The expected issuer is `issuer` when given (auth0-spa-js:
  * e.g. a custom domain), else `{origin}/` as Auth0 issues it.
  */
 export function endpointsFromDomain(domain: string, issuer?: string): Endpoints {
-  const base = domainOrigin(domain);
+  // The origin: host[:port] means https; a full http(s) URL keeps its scheme.
+  const base = new URL(HTTP_URL.test(domain) ? domain : `https://${domain}`).origin;
   return {
     issuer: issuer ?? `${base}/`,
     authorization: `${base}/authorize`,
@@ -41,15 +37,6 @@ export function endpointsFromDomain(domain: string, issuer?: string): Endpoints 
   };
 }
 
-function url(meta: Record<string, unknown>, field: string, required: true): string;
-function url(meta: Record<string, unknown>, field: string, required: false): string | undefined;
-function url(meta: Record<string, unknown>, field: string, required: boolean): string | undefined {
-  const v = meta[field];
-  if (v === undefined && !required) return undefined;
-  if (!isHttpUrl(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
-  return v;
-}
-
 /** Check a discovery document (RFC 8414 / OIDC Discovery) and map it to Endpoints. */
 export function processDiscovery(issuer: string, meta: Record<string, unknown>): Endpoints {
   if (meta.issuer !== issuer) mustBe(ConfigurationError, 'Discovery "issuer"', `"${issuer}" (option "issuer")`, meta.issuer);
@@ -57,38 +44,40 @@ export function processDiscovery(issuer: string, meta: Record<string, unknown>):
   if (Array.isArray(methods) && !methods.includes('S256')) {
     throw new ConfigurationError('The server does not support PKCE S256');
   }
-  const endSession = url(meta, 'end_session_endpoint', false);
+  /** The http(s) URL in `field`; an absent optional one is undefined. */
+  const url = ((field: string, required?: 1) => {
+    const v = meta[field];
+    if (v === undefined && !required) return undefined;
+    if (!isHttpUrl(v)) mustBe(InvalidResponseError, `Discovery "${field}"`, 'an http(s) URL', v);
+    return v;
+  }) as { (field: string, required: 1): string; (field: string): string | undefined };
+  const endSession = url('end_session_endpoint');
   return {
     issuer,
-    authorization: url(meta, 'authorization_endpoint', true),
-    token: url(meta, 'token_endpoint', true),
-    revocation: url(meta, 'revocation_endpoint', false),
-    userinfo: url(meta, 'userinfo_endpoint', false),
-    jwksUri: url(meta, 'jwks_uri', true),
+    authorization: url('authorization_endpoint', 1),
+    token: url('token_endpoint', 1),
+    revocation: url('revocation_endpoint'),
+    userinfo: url('userinfo_endpoint'),
+    jwksUri: url('jwks_uri', 1),
     logout: endSession ? { url: endSession, style: 'oidc' } : undefined,
     issParameterRequired: meta.authorization_response_iss_parameter_supported === true,
   };
 }
 
-export function discoveryUrl(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-}
+export const discoveryUrl = (issuer: string): string => `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 
 /**
  * Lazily resolved endpoints: domain mode (with or without an expected `issuer`) needs no network; issuer-only mode fetches
  * discovery once and caches it (a failed fetch is not cached, so a later call retries).
  */
 export function endpointResolver({ domain, issuer }: { domain?: string; issuer?: string }, timeoutMs: number): () => Promise<Endpoints> {
-  let pending: Promise<Endpoints> | undefined;
-  if (domain !== undefined) {
-    const fixed = Promise.resolve(endpointsFromDomain(domain, issuer));
-    return () => fixed;
-  }
+  // domain mode: settled once, never reset (only a failed discovery is)
+  let pending = domain === undefined ? undefined : Promise.resolve(endpointsFromDomain(domain, issuer));
   return () =>
-    (pending ??= getJson(discoveryUrl(issuer!), { timeoutMs })
+    (pending ??= request(discoveryUrl(issuer!), { timeoutMs })
       .then(({ body }) => processDiscovery(issuer!, body))
       .catch((e: unknown) => {
         pending = undefined; // not cached: a later call retries
-        throw e; // getJson and processDiscovery throw typed errors only
+        throw e; // request and processDiscovery throw typed errors only
       }));
 }

@@ -29,19 +29,8 @@ export async function sendRefresh(
 ): Promise<Record<string, unknown>> {
   const { token } = await deps.endpoints();
   const run = async (http?: DpopHttp) =>
-    (
-      await requestRefreshGrant(
-        {
-          tokenUrl: token,
-          clientId: deps.clientId,
-          refreshToken: record.refresh_token,
-          audience: req.audienceParam,
-          scope: refreshScope(req.scope, record.scope),
-          timeoutMs: deps.httpTimeoutMs,
-        },
-        http,
-      )
-    ).body;
+    (await requestRefreshGrant(token, deps.clientId, record.refresh_token, req.audienceParam, refreshScope(req.scope, record.scope), deps.httpTimeoutMs, http))
+      .body;
   // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt. (Its answer
   // must be token_type DPoP: checked by the caller after the commit, as the rotated refresh token is kept either way.)
   const { dpop } = deps;
@@ -61,7 +50,7 @@ type Revocable = Pick<FamilyRecord, 'refresh_token' | 'jkt'>;
 export async function sendRevocation(deps: SendDeps, { refresh_token: token, jkt }: Revocable): Promise<void> {
   const { revocation } = await deps.endpoints();
   if (!revocation) return;
-  const run = (http?: DpopHttp) => requestRevocation({ revocationUrl: revocation, clientId: deps.clientId, token, timeoutMs: deps.httpTimeoutMs }, http);
+  const run = (http?: DpopHttp) => requestRevocation(revocation, deps.clientId, token, deps.httpTimeoutMs, http);
   const { dpop } = deps;
   await (jkt && dpop ? dpop.send(await dpop.key(jkt), revocation, run) : run());
 }

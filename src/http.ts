@@ -25,12 +25,18 @@ export interface JsonResponse {
   headers: Headers;
 }
 
-async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<Response> {
+/**
+ * One request: a form POST when `form` is given, else a GET. `noContent` (RFC 7009 revocation, which answers 200
+ * with any or no body): no `Accept`, and a 2xx is not read (resolves undefined).
+ */
+export const request = async (url: string, opts: HttpOptions, form?: Record<string, string | undefined>, noContent?: boolean): Promise<JsonResponse> => {
+  const body = form && new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined));
+  const headers = { ...(form && { 'Content-Type': 'application/x-www-form-urlencoded' }), ...(!noContent && { Accept: 'application/json' }), ...opts.headers };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal: controller.signal });
+    res = await fetch(url, { method: form && 'POST', headers, body, signal: controller.signal }); // GET: fetch's default
   } catch (e) {
     if (controller.signal.aborted) throw new TimeoutError(`${url}: no answer in ${opts.timeoutMs} ms`);
     throw new NetworkError(`${url}: ${errorText(e)}`);
@@ -39,35 +45,29 @@ async function send(url: string, init: RequestInit, opts: HttpOptions): Promise<
   }
   const nonce = res.headers.get('dpop-nonce');
   if (nonce && opts.nonce) await opts.nonce(nonce).catch(() => undefined); // a lost nonce costs one challenge, never the response
-  return res;
-}
-
-async function readJson(url: string, res: Response): Promise<JsonResponse> {
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (e) {
+  if (noContent && res.ok) return res.body?.cancel().catch(() => undefined) as never;
+  const text = await res.text().catch((e: unknown) => {
     // The answer broke off: what it said is lost, as if it never came (no status: a lost response, retried once).
     throw new NetworkError(`${url}: HTTP ${res.status}, body lost: ${errorText(e)}`);
-  }
-  let body: unknown;
+  });
+  let json: unknown;
   try {
-    body = JSON.parse(text);
+    json = JSON.parse(text);
   } catch {
     // not JSON (an empty body included): handled below
   }
   if (!res.ok) {
     const wait = retryAfter(res.headers.get('retry-after'));
-    const error = obj(body) && body.error;
+    const error = obj(json) && json.error;
     if (typeof error === 'string') {
-      const desc = (body as { error_description?: unknown }).error_description;
+      const desc = (json as { error_description?: unknown }).error_description;
       throw new OAuthError(error, typeof desc === 'string' ? desc : error, res.status, wait);
     }
     throw new NetworkError(`${url}: HTTP ${res.status}`, res.status, wait);
   }
-  if (!obj(body)) throw new InvalidResponseError(`${url}: HTTP ${res.status}, no JSON object`);
-  return { status: res.status, body, headers: res.headers };
-}
+  if (!obj(json)) throw new InvalidResponseError(`${url}: HTTP ${res.status}, no JSON object`);
+  return { status: res.status, body: json, headers: res.headers };
+};
 
 /** `Retry-After` (RFC 9110 §10.2.3) in seconds: delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -78,27 +78,6 @@ export function retryAfter(value: string | null, now = Date.now()): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-function post(url: string, form: Record<string, string | undefined>, opts: HttpOptions, headers: Record<string, string>): Promise<Response> {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) if (v !== undefined) body.set(k, v);
-  return send(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers, ...opts.headers }, body }, opts);
-}
-
-export async function postForm(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<JsonResponse> {
-  return readJson(url, await post(url, form, opts, { Accept: 'application/json' }));
-}
-
-/** POST that only needs a 2xx (RFC 7009 revocation answers 200 with any or no body). */
-export async function postFormNoContent(url: string, form: Record<string, string | undefined>, opts: HttpOptions): Promise<void> {
-  const res = await post(url, form, opts, {});
-  if (res.ok) {
-    await res.body?.cancel().catch(() => undefined);
-    return;
-  }
-  await readJson(url, res);
-}
-
-export async function getJson(url: string, opts: HttpOptions): Promise<JsonResponse> {
-  const res = await send(url, { headers: { Accept: 'application/json', ...opts.headers } }, opts); // GET: fetch's default
-  return readJson(url, res);
-}
+/** POST a form and read its JSON answer; `noContent`: see request. */
+export const postForm = (url: string, form: Record<string, string | undefined>, opts: HttpOptions, noContent?: boolean): Promise<JsonResponse> =>
+  request(url, opts, form, noContent);

@@ -1,8 +1,8 @@
 import { errorText, IdTokenValidationError } from './errors.js';
-import { getJson } from './http.js';
+import { request } from './http.js';
 import { num, obj, str } from './cache/entries.js';
 import type { Clock } from './clock.js';
-import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, verifyJws, type Jwk, type ParsedJws } from './jws.js';
+import { allowedAlg, fail, importVerifyKey, jsonObject, parseJws, usable, type Jwk, type ParsedJws } from './jws.js';
 
 /** Registered JWT claims (RFC 7519 §4.1) plus any others. */
 export interface JWTPayload {
@@ -53,10 +53,10 @@ const DEFAULT_MAX_AGE_S = 600;
 /** Least time between two fetches caused by an unknown `kid`. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 
-function maxAge(headers: Headers | undefined): number {
-  const m = /(?:^|,)\s*max-age=(\d+)/i.exec(headers?.get('cache-control') ?? '');
+const maxAge = (headers: Headers): number => {
+  const m = /(?:^|,)\s*max-age=(\d+)/i.exec(headers.get('cache-control') ?? '');
   return m ? Math.min(Math.max(Number(m[1]), 60), 86_400) : DEFAULT_MAX_AGE_S;
-}
+};
 
 /**
  * JWKS cache: keys are kept for the response's max-age (persisted with the
@@ -74,8 +74,8 @@ export interface JwksCache {
   persistNow(jwks?: StoredJwks): void;
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
   prefetch(): void;
-  /** Verify the signature; returns the payload bytes. */
-  verify(jws: ParsedJws, alg: string, kid: unknown): Promise<ParsedJws['payload']>;
+  /** Verify the signature with a key for `alg` (allowed) and the header's `kid`; returns the payload bytes. */
+  verify(jws: ParsedJws, alg: string): Promise<ParsedJws['payload']>;
 }
 
 export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: number, persist?: JwksPersistence): JwksCache {
@@ -84,7 +84,8 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
   /** When an unknown `kid` last caused a refetch. */
   let refetchedAt = -Infinity;
   let restored: Promise<void> | undefined;
-  const imported = new WeakMap<Jwk, Record<string, ReturnType<typeof importVerifyKey>>>();
+  /** Imported keys by alg + JWK text (each JWK imported once per alg, also across refetches). */
+  const imported: Record<string, ReturnType<typeof importVerifyKey>> = {};
 
   /** Load persisted keys once (a reload then needs no JWKS request). */
   const restore = (): Promise<void> =>
@@ -95,14 +96,10 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
 
   const fetch = (): Promise<StoredJwks> =>
     (loading ??= (async () => {
-      const { body, headers } = await getJson((await uri()).jwksUri, { timeoutMs });
+      const { body, headers } = await request((await uri()).jwksUri, { timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
-      const fetched = {
-        keys: (body.keys as unknown[]).filter(obj) as Jwk[],
-        expires_at: Date.now() + maxAge(headers) * 1000,
-      };
-      cache.persistNow((jwks = fetched));
-      return fetched;
+      cache.persistNow((jwks = { keys: (body.keys as unknown[]).filter(obj) as Jwk[], expires_at: Date.now() + maxAge(headers) * 1000 }));
+      return jwks;
     })().finally(() => (loading = undefined)));
 
   const cache: JwksCache = {
@@ -116,21 +113,20 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
 
     prefetch() {
       void restore()
-        .then(() => (cache.fresh ? undefined : fetch()))
+        .then((): unknown => cache.fresh || fetch())
         .catch(() => undefined);
     },
 
-    async verify(jws, alg, kid) {
+    async verify(jws, alg) {
+      const { kid } = jws.header;
       await restore();
       let fetched = !cache.fresh || !!loading;
-      let keys: Jwk[];
-      try {
-        keys = fetched ? (await fetch()).keys : jwks!.keys;
-      } catch (e) {
-        if (!jwks) return unavailable(e);
-        keys = jwks.keys; // stale keys beat none
-        fetched = false;
-      }
+      const { keys } = fetched
+        ? await fetch().catch((e: unknown) => {
+            fetched = false;
+            return jwks ?? unavailable(e); // stale keys beat none
+          })
+        : jwks!;
       let found = candidates(keys, alg, kid);
       const what = `JWKS has no key for alg ${alg}, kid ${JSON.stringify(kid)}`;
       if (!found.length && !fetched) {
@@ -142,10 +138,7 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
       let reason = 'signature does not match';
       for (const jwk of found) {
         try {
-          const byAlg = imported.get(jwk) ?? {};
-          imported.set(jwk, byAlg);
-          const { key, params } = await (byAlg[alg] ??= importVerifyKey(jwk, alg));
-          if (await verifyJws(jws, key, params)) return jws.payload;
+          if (await (await (imported[alg + JSON.stringify(jwk)] ??= importVerifyKey(jwk, alg)))(jws)) return jws.payload;
         } catch (e) {
           reason = errorText(e);
         }
@@ -183,11 +176,10 @@ export interface VerifyOptions {
 }
 
 /** OIDC Core 3.1.3.7: every check, each failure an IdTokenValidationError. */
-export async function verifyIdToken(token: string, opts: VerifyOptions): Promise<IdTokenClaims> {
+export const verifyIdToken = async (token: string, opts: VerifyOptions): Promise<IdTokenClaims> => {
   const jws = parseJws(token);
-  const { alg, kid } = jws.header;
   // The crypto starts at once; its outcome counts after the issuer's and the answer's time.
-  const signed = opts.jwks.verify(jws, allowedAlg(alg), kid);
+  const signed = opts.jwks.verify(jws, allowedAlg(jws.header.alg));
   signed.catch(() => undefined);
   const [issuer, receivedAt] = await Promise.all([opts.issuer, opts.receivedAt]);
   const p = jsonObject(await signed, 'payload') as JWTPayload;
@@ -217,7 +209,7 @@ export async function verifyIdToken(token: string, opts: VerifyOptions): Promise
   claim('nonce', nonce !== undefined && p.nonce !== nonce, "the login's");
   claim('auth_time', maxAge !== undefined && (p.auth_time as number) + maxAge + leeway < now, `within max_age ${maxAge} ${t}`, 'clock');
   return { ...p, __raw: token } as IdTokenClaims;
-}
+};
 
 /** OIDC Core 12.2: an ID token from a refresh keeps iss, sub, aud (and azp, auth_time) of the original. */
 export function checkRefreshedClaims(next: IdTokenClaims, previous: IdTokenClaims): void {

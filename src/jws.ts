@@ -46,16 +46,16 @@ export const fail = (message: string, reason?: 'clock' | 'keys_unavailable'): ne
 };
 
 /** Strict base64url (RFC 7515 §2): URL-safe alphabet, no padding, no whitespace. */
-function b64url(text: string, what: string): Bytes {
+const b64url = (text: string, what: string): Bytes => {
   if (!/^[\w-]*$/.test(text) || text.length % 4 === 1) fail(`ID token ${what} is not base64url`);
   const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   const bytes = new Uint8Array(bin.length); // a loop: Uint8Array.from(bin, fn) is ten times slower
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes;
-}
+};
 
 /** UTF-8 JSON object (header, payload); anything else fails. */
-export function jsonObject(bytes: Bytes, what: string): Record<string, unknown> {
+export const jsonObject = (bytes: Bytes, what: string): Record<string, unknown> => {
   let v;
   try {
     v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -63,7 +63,7 @@ export function jsonObject(bytes: Bytes, what: string): Record<string, unknown> 
     // not JSON: fails below
   }
   return obj(v) ? v : fail(`ID token ${what} is not a JSON object`);
-}
+};
 
 export function parseJws(token: string): ParsedJws {
   const parts = token.split('.');
@@ -80,7 +80,7 @@ export function parseJws(token: string): ParsedJws {
 }
 
 /** What an allowed (asymmetric) alg needs: key type, curve, WebCrypto parameters; undefined for `none`, HS* and anything unknown. */
-function algorithm(alg: string): { kty: string; crv?: string; params: VerifyParams } | undefined {
+const algorithm = (alg: string): { kty: string; crv?: string; params: VerifyParams } | undefined => {
   const m = /^(RS|PS|ES)(256|384|512)$/.exec(alg);
   if (m) {
     const [, family, bits] = m as unknown as [string, string, string];
@@ -89,7 +89,7 @@ function algorithm(alg: string): { kty: string; crv?: string; params: VerifyPara
     return { kty: crv ? 'EC' : 'RSA', crv, params: { name, hash: `SHA-${bits}`, namedCurve: crv, saltLength: +bits / 8 } };
   }
   if (/^Ed(DSA|25519)$/.test(alg)) return { kty: 'OKP', crv: 'Ed25519', params: { name: 'Ed25519' } };
-}
+};
 
 /** The key type an allowed (asymmetric) alg needs; undefined for `none`, HS* and anything unknown. */
 export const keyTypeOf = (alg: string): string | undefined => algorithm(alg)?.kty;
@@ -105,23 +105,22 @@ export const usable = (k: Jwk, alg: string): boolean =>
 export const allowedAlg = (alg: unknown): string =>
   typeof alg === 'string' && keyTypeOf(alg) ? alg : fail(`ID token alg ${JSON.stringify(alg)} is not allowed (asymmetric only)`);
 
-/** Import a JWKS key for verifying `alg`; only the key material members reach WebCrypto. */
-export async function importVerifyKey(jwk: Jwk, alg: string): Promise<{ key: CryptoKey; params: VerifyParams }> {
-  const a = algorithm(allowedAlg(alg))!;
+/**
+ * Import a JWKS key for verifying `alg` (only the key material members reach WebCrypto); returns the verifier: true
+ * when the signature is valid; a malformed ECDSA signature throws (so does WebCrypto: JwksCache.verify reports either).
+ */
+export const importVerifyKey = async (jwk: Jwk, alg: string): Promise<(jws: ParsedJws) => Promise<boolean>> => {
+  const { crv: want, params } = algorithm(allowedAlg(alg))!;
   const { kty, crv, n, e, x, y } = jwk;
-  if (!usable(jwk, alg) || crv !== (a.crv ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
+  if (!usable(jwk, alg) || crv !== (want ?? crv)) fail(`JWK (kty ${kty}, crv ${crv}, kid ${jwk.kid}) cannot verify ${alg}`);
   // Key material WebCrypto refuses rejects with its error (JwksCache.verify reports it as an IdTokenValidationError).
-  const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, a.params, false, ['verify']);
+  const key = await crypto.subtle.importKey('jwk', { kty, crv, n, e, x, y }, params, false, ['verify']);
   const bits = (key.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   if (bits < 2048) fail(`RSA key is ${bits} bits, expected 2048+`);
-  return { key, params: a.params };
-}
-
-/** True when the signature is valid; a malformed ECDSA signature throws (so does WebCrypto: JwksCache.verify reports either). */
-export function verifyJws(jws: ParsedJws, key: CryptoKey, params: VerifyParams): Promise<boolean> {
-  const { signature } = jws;
   // P-256 64 bytes, P-384 96, P-521 132: r and s, each padded to the curve's byte length.
   const expected = params.namedCurve && Math.ceil(+params.namedCurve.slice(2) / 8) * 2;
-  if (expected && signature.length !== expected) fail(`ECDSA signature is ${signature.length} bytes, expected ${expected}`);
-  return crypto.subtle.verify(params, key, signature, jws.signingInput);
-}
+  return ({ signature, signingInput }) => {
+    if (expected && signature.length !== expected) fail(`ECDSA signature is ${signature.length} bytes, expected ${expected}`);
+    return crypto.subtle.verify(params, key, signature, signingInput);
+  };
+};

@@ -6,11 +6,11 @@ import type { IdTokenClaims } from './id-token.js';
 const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp', 'nonce', 'auth_time', 'at_hash', 'c_hash', 'acr', 'amr', 'sid', 'cnf'];
 
 /** The user's claims from a verified ID token, without the protocol claims. */
-export function userFromClaims(claims: IdTokenClaims | Record<string, unknown>): Record<string, unknown> & { sub: string } {
+export const userFromClaims = (claims: IdTokenClaims | Record<string, unknown>): Record<string, unknown> & { sub: string } => {
   const user: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
   return user as Record<string, unknown> & { sub: string };
-}
+};
 
 export interface UserInfoSource {
   /** GETs the endpoint with the access token (Bearer, or DPoP + proof: see dpop-client.ts `authorizedGet`). */
