@@ -38,7 +38,7 @@ const candidates = (keys: Jwk[], alg: string, kid: unknown): Jwk[] => keys.filte
 /** A JWKS as kept in the token cache (persistent modes keep it across reloads). */
 export interface StoredJwks {
   keys: Jwk[];
-  /** Epoch ms after which the keys are fetched again (Cache-Control max-age, else 10 min). */
+  /** Epoch ms after which the keys are fetched again (JWKS_MAX_AGE_MS after the fetch). */
   expires_at: number;
 }
 
@@ -49,26 +49,25 @@ export interface JwksPersistence {
   getSession(): Promise<unknown>;
 }
 
-const DEFAULT_MAX_AGE_S = 600;
+/**
+ * How long fetched keys are kept before the next fetch: a fixed 10 min, whatever the response's
+ * Cache-Control says (as jose's remote JWKS does). A key rotation is seen sooner: an unknown `kid` refetches.
+ */
+export const JWKS_MAX_AGE_MS = 600_000;
 /** Least time between two fetches caused by an unknown `kid`. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 
-const maxAge = (headers: Headers): number => {
-  const m = /(?:^|,)\s*max-age=(\d+)/i.exec(headers.get('cache-control') ?? '');
-  return m ? Math.min(Math.max(Number(m[1]), 60), 86_400) : DEFAULT_MAX_AGE_S;
-};
-
 /**
- * JWKS cache: keys are kept for the response's max-age (persisted with the
+ * JWKS cache: keys are kept for JWKS_MAX_AGE_MS (persisted with the
  * token cache when it is persistent), each JWK is imported into WebCrypto
  * once, and a token whose `kid` is unknown triggers at most one refetch per
  * verification and at most one per JWKS_REFETCH_COOLDOWN_MS. Keys past their
- * max-age are still used when the refetch fails. A failure to load keys is an
+ * time are still used when the refetch fails. A failure to load keys is an
  * IdTokenValidationError with reason `keys_unavailable` (the token is not
  * known to be wrong).
  */
 export interface JwksCache {
-  /** Keys held and within their max-age. */
+  /** Keys held and within their time. */
   readonly fresh: boolean;
   /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
   persistNow(jwks?: StoredJwks): void;
@@ -96,9 +95,9 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
 
   const fetch = (): Promise<StoredJwks> =>
     (loading ??= (async () => {
-      const { body, headers } = await request((await uri()).jwksUri, { timeoutMs });
+      const { body } = await request((await uri()).jwksUri, { timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
-      cache.persistNow((jwks = { keys: (body.keys as unknown[]).filter(obj) as Jwk[], expires_at: Date.now() + maxAge(headers) * 1000 }));
+      cache.persistNow((jwks = { keys: (body.keys as unknown[]).filter(obj) as Jwk[], expires_at: Date.now() + JWKS_MAX_AGE_MS }));
       return jwks;
     })().finally(() => (loading = undefined)));
 

@@ -1,9 +1,9 @@
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdTokenValidationError } from '../../src/errors.js';
-import { checkRefreshedClaims, jwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/id-token.js';
+import { checkRefreshedClaims, JWKS_MAX_AGE_MS, jwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/id-token.js';
 
 const ISSUER = 'https://op.rotor.test/';
 const JWKS_URI = 'https://op.rotor.test/jwks';
@@ -143,6 +143,28 @@ describe('verifyIdToken', () => {
     published = [key1, key2];
     await expect(verifyIdToken(await sign(claims(), key2), opts)).resolves.toMatchObject({ sub: 'user-1' });
     expect(jwksFetches).toBe(2);
+  });
+
+  it('keeps the keys for JWKS_MAX_AGE_MS (10 min), whatever Cache-Control says, then fetches them again', async () => {
+    server.use(
+      http.get(JWKS_URI, () => {
+        jwksFetches++;
+        return HttpResponse.json({ keys: published.map((k) => k.jwk) }, { headers: { 'Cache-Control': 'max-age=86400' } });
+      }),
+    );
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const opts = options();
+      await verifyIdToken(await sign(claims()), opts);
+      vi.setSystemTime(Date.now() + JWKS_MAX_AGE_MS - 1000);
+      await verifyIdToken(await sign(claims()), opts);
+      expect(jwksFetches).toBe(1);
+      vi.setSystemTime(Date.now() + 2000);
+      await verifyIdToken(await sign(claims()), opts);
+      expect(jwksFetches).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects a kid that is still unknown after the one refetch', async () => {
