@@ -31,7 +31,8 @@ export interface JsonResponse {
  */
 export const request = async (url: string, opts: HttpOptions, form?: Record<string, string | undefined>, noContent?: boolean): Promise<JsonResponse> => {
   const body = form && new URLSearchParams(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined));
-  const headers = { ...(form && { 'Content-Type': 'application/x-www-form-urlencoded' }), ...(!noContent && { Accept: 'application/json' }), ...opts.headers };
+  // a URLSearchParams body: fetch sends `Content-Type: application/x-www-form-urlencoded;charset=UTF-8` itself
+  const headers = { ...(!noContent && { Accept: 'application/json' }), ...opts.headers };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
   let res: Response;

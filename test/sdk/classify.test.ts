@@ -59,6 +59,25 @@ describe('Retry-After', () => {
   });
 });
 
+describe('http: the form POST', () => {
+  it('sends a form-encoded body (fetch types it) and asks for JSON; undefined fields are left out', async () => {
+    let sent: Request | undefined;
+    vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+      sent = new Request(url, init); // what fetch puts on the wire for these arguments
+      return Promise.resolve(Response.json({ access_token: 'a' }));
+    });
+    try {
+      await postForm('https://as.test/oauth/token', { grant_type: 'refresh_token', refresh_token: 'r 1', scope: undefined }, { timeoutMs: 1_000 });
+      expect(sent?.method).toBe('POST');
+      expect(sent?.headers.get('content-type')).toBe('application/x-www-form-urlencoded;charset=UTF-8');
+      expect(sent?.headers.get('accept')).toBe('application/json');
+      expect(await sent?.text()).toBe('grant_type=refresh_token&refresh_token=r+1');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
 describe('http: once the server has answered', () => {
   it('a nonce store slower than the request timeout does not abort the body (it may hold a rotated refresh token)', async () => {
     vi.useFakeTimers();
