@@ -10,6 +10,7 @@ import { jwksCache, type IdTokenClaims } from './id-token.js';
 import { runExclusive } from './lock.js';
 import { buildLogoutUrl, type LogoutOptions } from './logout.js';
 import { normalizeScope, resolveOptions, type AuthClientOptions, type AuthorizationParams, type ResolvedOptions } from './options.js';
+import { seconds } from './options-compat.js';
 import { openPopup, runPopup } from './popup.js';
 import { runIframe } from './silent-iframe.js';
 import { dispatch, openTabSync, type TabSync } from './tab-sync.js';
@@ -198,7 +199,8 @@ export class AuthClient {
     let entry = notBefore ? undefined : await this.store.getAccess(key, scope);
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
-      entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), options.timeoutInSeconds ?? 60);
+      const limit = seconds(options as never, 'timeoutInSeconds', 60); // checked before anything starts (ConfigurationError)
+      entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), limit);
     }
     if (!options.detailedResponse) return entry.access_token;
     const session = await this.store.getSession();

@@ -1,4 +1,4 @@
-import { ConfigurationError, TimeoutError } from './errors.js';
+import { TimeoutError } from './errors.js';
 import { noop } from './cache/cache.js';
 
 /**
@@ -55,10 +55,8 @@ export function warmLocks(): void {
  * Web Locks are held right after an uncontended grant, in the same round trip (`held` of LockedFn; see
  * withWebLock).
  */
+/** `timeoutMs` must be a positive finite number: every caller passes a checked option or a constant. */
 export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number, inTabOnly?: boolean, snapshot?: boolean): Promise<T> {
-  if (!(timeoutMs > 0 && timeoutMs < Infinity)) {
-    return Promise.reject(new ConfigurationError(`Lock "${name}": timeoutMs must be a positive number (ms), got ${timeoutMs}`));
-  }
   const locks = inTabOnly ? undefined : webLocks();
   return locks ? withWebLock(locks, name, fn, timeoutMs, snapshot) : withTabLock(name, fn, timeoutMs);
 }

@@ -202,6 +202,18 @@ describe('discovery (issuer option)', () => {
 });
 
 describe('getTokenSilently cache modes', () => {
+  it('a bad timeoutInSeconds is a ConfigurationError before anything is sent (refresh and iframe paths)', async () => {
+    const client = makeClient();
+    await login(h, client);
+    for (const [bad, fallback] of [[0, false], [-1, false], [Number.NaN, false], [Number.POSITIVE_INFINITY, true]] as const) {
+      const c = fallback ? makeClient({ useRefreshTokens: false }) : client;
+      const e = await rejectionOf(c.getTokenSilently({ cacheMode: 'off', timeoutInSeconds: bad }));
+      expect(e).toBeInstanceOf(ConfigurationError);
+      expect((e as ConfigurationError).message).toBe(`Option "timeoutInSeconds" must be seconds > 0, got ${JSON.stringify(bad)}`);
+    }
+    expect(tokenRequests(h, 'refresh_token')).toHaveLength(0);
+  });
+
   it('serves on / cache-only from the cache, off always fetches, detailedResponse', async () => {
     const client = makeClient();
     await login(h, client);
