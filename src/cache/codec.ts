@@ -27,18 +27,20 @@ export function encodeEntry(key: string, entry: unknown): string {
   }
 }
 
+/** Why a value that is corrupt, or of another shape, is dropped. */
+export const NOT_AN_ENTRY = 'not an entry';
+
 export function decodeEntry(raw: unknown): Decoded {
-  if (typeof raw !== 'string') return { reason: `not a string (${typeof raw})` };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = JSON.parse(typeof raw === 'string' ? raw : ''); // a stored non-string is no entry (nor its toString())
   } catch {
-    return { reason: 'invalid JSON' };
+    // not JSON: no entry (below)
   }
-  if (!obj(parsed) || !('v' in parsed)) return { reason: 'unexpected shape' }; // no `data`: an empty entry (below)
-  const { v, data } = parsed;
-  if (v !== ENTRY_VERSION) return { reason: `unknown version ${JSON.stringify(v)}` };
-  return data == null ? { reason: 'empty entry' } : { value: data };
+  const { v, data } = obj(parsed) ? parsed : ({} as Record<string, unknown>);
+  // Two reasons only: an entry of another release says which (a downgrade drops the newer entries); the rest is corrupt.
+  if (v !== ENTRY_VERSION && v !== undefined) return { reason: `unknown version ${JSON.stringify(v)}` };
+  return v === undefined || data == null ? { reason: NOT_AN_ENTRY } : { value: data };
 }
 
 /** `backend key` ids warned about (every id has a space: no Object.prototype name). */

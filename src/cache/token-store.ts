@@ -1,7 +1,7 @@
 import type { StoredJwks } from '../id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, noop, sameJson, track, type Cache } from './cache.js';
-import { isRotorKey, storageFailure, warnDropped } from './codec.js';
+import { isRotorKey, NOT_AN_ENTRY, storageFailure, warnDropped } from './codec.js';
 import { IndexedDbCache } from './indexeddb.js';
 import { LocalStorageCache } from './local-storage.js';
 import { InMemoryCache } from './memory.js';
@@ -63,9 +63,9 @@ export function tokenStore(cache: Cache, clientId: string) {
 
   /** An entry of the shape `check` wants; one that decodes to another shape is dropped (and logged once). */
   const read = async <T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> => {
-    const value = await raw(key, 'invalid JSON');
+    const value = await raw(key, NOT_AN_ENTRY);
     if (value == null || check(value)) return value ?? undefined;
-    warnDropped('cache', key, value === 'invalid JSON' ? value : 'unexpected shape');
+    warnDropped('cache', key, NOT_AN_ENTRY); // corrupt (a custom cache's JSON.parse threw), or another shape
     remove(key).catch(noop); // after this read returns (remove() first awaits)
     return undefined;
   };

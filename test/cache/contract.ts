@@ -188,11 +188,11 @@ function corruptionTests(harness: CacheHarness, current: () => Cache): void {
     });
 
     const cases: Array<[string, unknown, RegExp]> = [
-      ['bad JSON', '{"v":1,"data":{"refresh_tok', /invalid JSON/],
-      ['plain JSON of the wrong shape', '{"refresh_token":"rt-legacy"}', /unexpected shape/],
-      ['a JSON array', '[1,2,3]', /unexpected shape/],
+      ['bad JSON', '{"v":1,"data":{"refresh_tok', /\(not an entry\)/],
+      ['plain JSON of the wrong shape', '{"refresh_token":"rt-legacy"}', /\(not an entry\)/],
+      ['a JSON array', '[1,2,3]', /\(not an entry\)/],
       ['an entry from an unknown version', '{"v":99,"data":{"refresh_token":"rt-future"}}', /unknown version 99/],
-      ['an entry with empty data', '{"v":1,"data":null}', /empty entry/],
+      ['an entry with empty data', '{"v":1,"data":null}', /\(not an entry\)/],
     ];
     for (const [label, stored, reason] of cases) {
       it(`drops ${label}: get() resolves undefined, the entry is deleted, one warning`, async () => {

@@ -48,7 +48,11 @@ describe('IndexedDbCache specifics', () => {
       expect(await cache.get('@@rotor@@::c::object')).toBeUndefined();
       expect(await get('@@rotor@@::c::object', raw)).toBeUndefined();
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/not a string \(object\)/);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/\(not an entry\)/);
+      // nor is a non-string whose toString() reads as an entry
+      await set('@@rotor@@::c::array', ['{"v":1,"data":{"x":1}}'], raw);
+      expect(await cache.get('@@rotor@@::c::array')).toBeUndefined();
+      expect(await get('@@rotor@@::c::array', raw)).toBeUndefined();
     } finally {
       warn.mockRestore();
     }

@@ -367,8 +367,8 @@ describe('TokenStore', () => {
     expect(cache.get('other-library')).toEqual({ keep: true });
     // Reported once per key: each warning names the entry it dropped and why.
     expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
-      expect.stringMatching(/"@@rotor@@::demo::rt::f1" \(unexpected shape\)/),
-      expect.stringMatching(/"@@rotor@@::demo::id" \(unexpected shape\)/),
+      expect.stringMatching(/"@@rotor@@::demo::rt::f1" \(not an entry\)/),
+      expect.stringMatching(/"@@rotor@@::demo::id" \(not an entry\)/),
     ]);
     cache.set('@@rotor@@::demo::id', 'garbage');
     expect(await store.getSession()).toBeUndefined();
