@@ -6,8 +6,9 @@ import { storageFailure } from './cache/codec.js';
  * In-flight login transactions, one per `state`, so that concurrent logins
  * (several tabs, or a redirect while a popup is open) never overwrite each
  * other. Redirect logins live in sessionStorage (they must survive the page
- * load; popup/iframe logins keep theirs in the call). Entries older than a day are
- * swept; unreadable entries are treated as absent and removed.
+ * load; popup/iframe logins keep theirs in the call). Unreadable entries are
+ * treated as absent and removed. A login left unfinished (the user went back) keeps its entry until
+ * the tab closes: such entries are few and small, and sessionStorage ends with the tab, so none is swept.
  */
 export interface Transaction {
   state: string;
@@ -20,8 +21,6 @@ export interface Transaction {
   appState?: unknown;
   createdAt: number;
 }
-
-const MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 function sessionStore(): Storage | undefined {
   try {
@@ -69,12 +68,6 @@ export function transactionStore(clientId: string): TransactionStore {
         return;
       }
       try {
-        // first remove this client's expired and unreadable entries
-        const expired = Date.now() - MAX_AGE_MS;
-        for (let i = storage.length; i--; ) {
-          const key = storage.key(i);
-          if (key?.startsWith(prefix) && !((read(storage, key)?.createdAt ?? 0) > expired)) storage.removeItem(key);
-        }
         storage.setItem(prefix + tx.state, JSON.stringify(tx));
       } catch (e) {
         throw storageFailure('sessionStorage', 'write', e);

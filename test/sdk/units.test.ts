@@ -259,23 +259,6 @@ describe('TransactionStore', () => {
     }
   });
 
-  it('a save sweeps this client\'s expired and unreadable entries, and leaves other clients\' and fresh ones', () => {
-    const key = (client: string, state: string) => `@@rotor@@::${client}::tx::${state}`;
-    sessionStorage.setItem(key('demo', 'old'), JSON.stringify({ ...tx('old'), createdAt: Date.now() - 25 * 3600 * 1000 }));
-    sessionStorage.setItem(key('demo', 'junk'), '{not json');
-    sessionStorage.setItem(key('other', 'old'), JSON.stringify({ ...tx('old'), createdAt: Date.now() - 25 * 3600 * 1000 }));
-    const s = transactionStore('demo');
-    s.save(tx('young'));
-    s.save(tx('new'));
-    expect([key('demo', 'old'), key('demo', 'junk'), key('other', 'old'), key('demo', 'young')].map((k) => sessionStorage.getItem(k) !== null)).toEqual([
-      false,
-      false,
-      true,
-      true,
-    ]);
-    expect(s.get('young')?.appState).toEqual({ n: 'young' });
-  });
-
   it('drops unreadable entries instead of throwing', () => {
     sessionStorage.setItem('@@rotor@@::demo::tx::bad', '{not json');
     const s = transactionStore('demo');
