@@ -8,7 +8,7 @@ import { randomString, s256Challenge } from './pkce.js';
 import { withQuery } from './logout.js';
 import { processTokenResponse, type DpopHttp } from './token-endpoint.js';
 import { postForm } from './http.js';
-import { checkDpopTokenType, type Dpop } from './dpop-client.js';
+import type { Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
 import type { Clock } from './clock.js';
 import type { LoginCommit } from './family-lock.js';
@@ -115,8 +115,7 @@ export async function completeAuthorization(
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
   const dpopKey = dpop && (await dpop.newKey());
   const { body } = await (dpopKey ? dpop.send(dpopKey, endpoints.token, run) : run());
-  if (dpopKey) checkDpopTokenType(body);
-  const tokens = processTokenResponse(body, { requireIdToken: true }) // the login scope always has openid (effectiveScope);
+  const tokens = processTokenResponse(body, true, dpopKey) // the login scope always has openid (effectiveScope);
   // required above; options: clientId, leeway; ctx: jwks, clock; tx: nonce, maxAge; endpoints: issuer (over the option's)
   const claims = await verifyIdToken(tokens.id_token!, { ...options, ...ctx, ...tx, ...endpoints });
 

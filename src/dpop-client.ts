@@ -11,7 +11,7 @@ import { createDpopProof, generateDpopKey, toDpopKey, type DpopKey } from './dpo
 import { withDpopNonce } from './dpop/retry.js';
 import { dpopNonces, idbDpopStore, memoryDpopStore, type DpopNonces, type DpopStore } from './dpop/store.js';
 import type { ResolvedOptions } from './options.js';
-import { bad, type DpopHttp } from './token-endpoint.js';
+import type { DpopHttp } from './token-endpoint.js';
 import { request, type JsonResponse } from './http.js';
 import type { TokenStore } from './cache/token-store.js';
 
@@ -91,10 +91,6 @@ export function dpopFor(o: ResolvedOptions, clock: Clock, inTab: boolean): Dpop 
   if (!globalThis.crypto?.subtle) throw new ConfigurationError('useDpop needs WebCrypto (a secure context)');
   return createDpop(inTab ? memoryDpopStore() : idbDpopStore(), o.clientId, clock);
 }
-
-/** A DPoP-bound grant must answer `token_type` DPoP (a Bearer answer is not used). */
-export const checkDpopTokenType = (body: Record<string, unknown>): unknown =>
-  /^dpop$/i.test(String(body.token_type)) || bad('token_type', body.token_type, '"DPoP" (useDpop)');
 
 /** The client's Dpop, or ConfigurationError when `useDpop` is off (generateDpopProof, get/setDpopNonce). */
 export const dpopOn = (dpop: Dpop | undefined): Dpop => {

@@ -1,5 +1,4 @@
 import { classify } from './classify.js';
-import { checkDpopTokenType } from './dpop-client.js';
 import type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason } from './family-types.js';
 import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError } from './errors.js';
 import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
@@ -130,8 +129,7 @@ export function familyLock(deps: FamilyDeps) {
       if (epoch !== started) return await lost();
       let invalid: unknown;
       try {
-        tokens = processTokenResponse(body, { requireIdToken: false });
-        if (record.jkt && dpop) checkDpopTokenType(body); // a Bearer answer's access token is not used
+        tokens = processTokenResponse(body, false, record.jkt && dpop); // DPoP-bound: a Bearer answer's access token is not used
         entry = accessEntryFor(tokens, req.audience, req.scope, family);
       } catch (e) {
         invalid = e; // the rotated refresh token is committed all the same

@@ -40,15 +40,18 @@ export function bad(field: string, value: unknown, want: string): never {
   mustBe(InvalidResponseError, `Token response "${field}"`, want, value);
 }
 
-/** Check a successful token response; `requireIdToken` on the code grant when `openid` was asked for. */
-export const processTokenResponse = (body: Record<string, unknown>, opts: { requireIdToken: boolean }): TokenEndpointResponse => {
+/**
+ * Check a successful token response; `requireIdToken` on the code grant (its scope has `openid`); `dpop`: the grant was
+ * DPoP-bound, so `token_type` must be DPoP (a Bearer answer's access token is not used).
+ */
+export const processTokenResponse = (body: Record<string, unknown>, requireIdToken: boolean, dpop?: unknown): TokenEndpointResponse => {
   const { access_token, token_type, expires_in, id_token, refresh_token, scope } = body;
   const check = (field: string, wrong: unknown, want = 'a non-empty string') => wrong && bad(field, body[field], want);
   check('access_token', !str(access_token));
-  check('token_type', typeof token_type !== 'string' || !/^(bearer|dpop)$/i.test(token_type), '"Bearer" or "DPoP"');
+  check('token_type', typeof token_type !== 'string' || !(dpop ? /^dpop$/i : /^(bearer|dpop)$/i).test(token_type), dpop ? '"DPoP" (useDpop)' : '"Bearer" or "DPoP"');
   check('expires_in', !num(expires_in) || expires_in <= 0, 'seconds > 0');
   check('id_token', id_token !== undefined && !str(id_token));
-  check('id_token', opts.requireIdToken && !id_token, 'present (scope has openid)');
+  check('id_token', requireIdToken && !id_token, 'present (scope has openid)');
   check('scope', scope !== undefined && typeof scope !== 'string', 'a string');
   check('refresh_token', refresh_token !== undefined && !str(refresh_token));
   // absent optional fields stay undefined (left out of stored JSON)

@@ -208,7 +208,7 @@ describe('processTokenResponse', () => {
   const ok = { access_token: 'at', token_type: 'Bearer', expires_in: 3600, id_token: 'a.b.c', refresh_token: 'rt', scope: 'openid' };
 
   it('accepts a complete response', () => {
-    expect(processTokenResponse(ok, { requireIdToken: true })).toEqual(ok);
+    expect(processTokenResponse(ok, true)).toEqual(ok);
   });
 
   it.each([
@@ -219,7 +219,7 @@ describe('processTokenResponse', () => {
     [{ ...ok, id_token: undefined }, '"id_token" must be present (scope has openid), got undefined'],
     [{ ...ok, scope: ['openid'] }, '"scope" must be a string, got ["openid"]'],
   ])('rejects %j', (body, message) => {
-    expect(() => processTokenResponse(body as Record<string, unknown>, { requireIdToken: true })).toThrow(message);
+    expect(() => processTokenResponse(body as Record<string, unknown>, true)).toThrow(message);
   });
 });
 
