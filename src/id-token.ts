@@ -67,8 +67,6 @@ export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
  * known to be wrong).
  */
 export interface JwksCache {
-  /** Keys held and within their time. */
-  readonly fresh: boolean;
   /** Persist the keys held now (after a login: the next reload needs no JWKS request). */
   persistNow(jwks?: StoredJwks): void;
   /** Start loading keys if none are fresh (in parallel with a token request); never rejects. */
@@ -101,25 +99,24 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
       return jwks;
     })().finally(() => (loading = undefined)));
 
-  const cache: JwksCache = {
-    get fresh() {
-      return !!jwks && jwks.expires_at > Date.now();
-    },
+  /** Keys held and within their time. */
+  const fresh = () => !!jwks && jwks.expires_at > Date.now();
 
+  const cache: JwksCache = {
     persistNow(keys = jwks) {
       if (keys && persist) void persist.getSession().then((s) => s && persist.setJwks(keys)).catch(() => undefined);
     },
 
     prefetch() {
       void restore()
-        .then((): unknown => cache.fresh || fetch())
+        .then((): unknown => fresh() || fetch())
         .catch(() => undefined);
     },
 
     async verify(jws, alg) {
       const { kid } = jws.header;
       await restore();
-      let fetched = !cache.fresh || !!loading;
+      let fetched = !fresh() || !!loading;
       const { keys } = fetched
         ? await fetch().catch((e: unknown) => {
             fetched = false;
