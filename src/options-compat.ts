@@ -2,7 +2,7 @@ import type { ClientAuthorizationParams } from './options.js';
 import { num, obj, str } from './cache/entries.js';
 import { ConfigurationError, mustBe } from './errors.js';
 
-// For resolveOptions (options.ts): the auth0-spa-js compatibility tables (known and renamed option names),
+// For resolveOptions (options.ts): the auth0-spa-js compatibility tables (known option names, top-level parameters of v1),
 // the scope helpers (default scope, normalisation, scope per audience) and the option validation helpers.
 
 /** Options that work, then the auth0-spa-js 2.27 options accepted without effect (see AuthClientOptions). */

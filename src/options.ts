@@ -190,15 +190,12 @@ export interface ResolvedOptions {
 export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from './options-compat.js';
 
 /** Resolve user options once into the strict internal form; every mistake is a ConfigurationError naming the fix. */
-/** A name with case and underscores ignored. */
-const spelling = (name: string) => name.replace(/_/g, '').toLowerCase();
-
 export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
   if (!input || typeof input !== 'object') bad('Options object is required');
   for (const key of Object.keys(input)) {
     if (KNOWN.has(key)) continue;
-    // the same name in another spelling (client_id, clientID, redirectUri, a top-level audience, ...)
-    const fix = [...KNOWN, ...PARAMS_OPTIONS.map((p) => `authorizationParams.${p}`)].find((k) => spelling(k.slice(k.indexOf('.') + 1)) === spelling(key));
+    // auth0-spa-js v1 put these at the top level (the usual migration slip); any other unknown name is just that
+    const fix = PARAMS_OPTIONS.includes(key) && `authorizationParams.${key}`;
     bad(`Unknown option "${key}"${fix ? `: use ${fix}` : ''}`);
   }
   const o = input as AuthClientOptions & Record<string, unknown>;
