@@ -7,7 +7,7 @@ import { normalizeScope, type AuthorizationParams, type ResolvedOptions } from '
 import { randomString, s256Challenge } from './pkce.js';
 import { withQuery } from './logout.js';
 import { processTokenResponse, type DpopHttp } from './token-endpoint.js';
-import { postForm } from './http.js';
+import { request } from './http.js';
 import type { Dpop } from './dpop-client.js';
 import type { Transaction } from './transaction.js';
 import type { Clock } from './clock.js';
@@ -107,10 +107,10 @@ export async function completeAuthorization(
   // tx carries the appState
   const code = checkAuthorizationResponse(response, tx, endpoints);
   const run = (http?: DpopHttp) =>
-    postForm(
+    request(
       endpoints.token,
-      { grant_type: 'authorization_code', client_id: options.clientId, code, code_verifier: tx.codeVerifier, redirect_uri: tx.redirectUri },
       { timeoutMs, ...http },
+      { grant_type: 'authorization_code', client_id: options.clientId, code, code_verifier: tx.codeVerifier, redirect_uri: tx.redirectUri },
     );
   // DPoP: the login's key is made right before the exchange (a use_dpop_nonce answer does not consume the code).
   const dpopKey = dpop && (await dpop.newKey());

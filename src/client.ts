@@ -1,5 +1,5 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from './authorize.js';
-import { parseCallbackUrl, type AuthorizationResponse } from './callback.js';
+import { parseCallbackUrl } from './callback.js';
 import { endpointResolver, type Endpoints } from './endpoints.js';
 import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from './errors.js';
 import { isTransient } from './classify.js';
@@ -159,9 +159,9 @@ export class AuthClient {
   private async popupFlow(params: AuthorizationParams | undefined, config: PopupConfigOptions, replaceSession: boolean): Promise<AccessEntry> {
     const popup = config.popup ?? openPopup();
     if (!popup) throw new PopupOpenError();
-    const seconds = config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
+    const timeoutInSeconds = config.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
     // runPopup closes it whichever way it ends; this closes it when the URL could not be built
-    return this.webMessageFlow(params, seconds, replaceSession, popup).catch((e: unknown) => {
+    return this.webMessageFlow(params, timeoutInSeconds, replaceSession, popup).catch((e: unknown) => {
       popup.close();
       throw e;
     });
@@ -233,14 +233,14 @@ export class AuthClient {
       }
     }
     // One iframe at a time per client; waiters re-read the cache first.
-    const seconds = o.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
+    const timeoutInSeconds = o.timeoutInSeconds ?? this.options.authorizeTimeoutInSeconds;
     return runExclusive(
       `rotor-auth:${this.options.clientId}:iframe`,
       async () => {
         const cached = await this.store.getAccess(key, scope);
         if (cached && isFresh(cached, this.options.leeway * 1000) && obtainedAfter(cached, notBefore)) return cached;
         const params = { ...o.authorizationParams, audience, scope };
-        return this.webMessageFlow(params, seconds, false).catch(async (e: unknown) => {
+        return this.webMessageFlow(params, timeoutInSeconds, false).catch(async (e: unknown) => {
           if (e instanceof AuthenticationError && SIGN_IN_AGAIN.includes(e.error)) {
             const had = await this.store.getSession().catch(() => undefined);
             await this.lock.signOut(false);
@@ -249,7 +249,7 @@ export class AuthClient {
           throw e;
         });
       },
-      (seconds + 5) * 1000 + this.flow.timeoutMs * 3, true,
+      (timeoutInSeconds + 5) * 1000 + this.flow.timeoutMs * 3, true,
     );
   }
 

@@ -7,7 +7,7 @@ import type { IdTokenClaims } from './id-token.js';
 import { runExclusive, warmLocks, type Held } from './lock.js';
 import { noop, track } from './cache/cache.js';
 import { markers, type Markers } from './markers.js';
-import { processTokenResponse, type TokenEndpointResponse } from './token-endpoint.js';
+import { processTokenResponse } from './token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, seqOf, str, type AccessEntry, type FamilyRecord, type SessionEntry } from './cache/token-store.js';
 
 /**
@@ -85,7 +85,6 @@ export function familyLock(deps: FamilyDeps) {
     let checked: Promise<void> | undefined;
     let stored = false;
     let entry: AccessEntry;
-    let tokens: TokenEndpointResponse;
     let verified: Promise<IdTokenClaims> | undefined;
     let rotated!: FamilyRecord;
     try {
@@ -129,8 +128,8 @@ export function familyLock(deps: FamilyDeps) {
       if (epoch !== started) return await lost();
       let invalid: unknown;
       try {
-        tokens = processTokenResponse(body, false, record.jkt && dpop); // DPoP-bound: a Bearer answer's access token is not used
-        entry = accessEntryFor(tokens, req.audience, req.scope, family);
+        // DPoP-bound: a Bearer answer's access token is not used
+        entry = accessEntryFor(processTokenResponse(body, false, record.jkt && dpop), req.audience, req.scope, family);
       } catch (e) {
         invalid = e; // the rotated refresh token is committed all the same
       }

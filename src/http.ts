@@ -78,7 +78,3 @@ export function retryAfter(value: string | null, now = Date.now()): number | und
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
-
-/** POST a form and read its JSON answer; `noContent`: see request. */
-export const postForm = (url: string, form: Record<string, string | undefined>, opts: HttpOptions, noContent?: boolean): Promise<JsonResponse> =>
-  request(url, opts, form, noContent);

@@ -18,15 +18,10 @@ export type LockedFn<T> = (pin: () => void, held?: Held) => Promise<T> | T;
 /** Names of the Web Locks held at one moment; undefined when they cannot be known. */
 export type Held = Promise<(string | undefined)[] | undefined>;
 
-/** The Web Locks API, when this environment has one. */
+/** The Web Locks API, when this environment has one (runExclusive then coordinates across tabs). */
 export function webLocks(): LockManager | undefined {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   return typeof locks?.request === 'function' ? locks : undefined;
-}
-
-/** True when runExclusive coordinates across tabs (Web Locks available). */
-export function hasCrossTabLocks(): boolean {
-  return !!webLocks();
 }
 
 /** A page's first Web Lock call costs milliseconds (the browser connects its lock manager): make it early, off the refresh path. */
@@ -53,9 +48,8 @@ export function warmLocks(): void {
  *
  * `inTabOnly` forces the in-tab fallback (memory caches, the iframe, tests). `snapshot`: also read which
  * Web Locks are held right after an uncontended grant, in the same round trip (`held` of LockedFn; see
- * withWebLock).
+ * withWebLock). `timeoutMs` must be a positive finite number: every caller passes a checked option or a constant.
  */
-/** `timeoutMs` must be a positive finite number: every caller passes a checked option or a constant. */
 export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number, inTabOnly?: boolean, snapshot?: boolean): Promise<T> {
   const locks = inTabOnly ? undefined : webLocks();
   return locks ? withWebLock(locks, name, fn, timeoutMs, snapshot) : withTabLock(name, fn, timeoutMs);

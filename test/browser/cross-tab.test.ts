@@ -6,7 +6,7 @@
 import { del, get, keys, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient } from '../../src/client.js';
-import { hasCrossTabLocks } from '../../src/lock.js';
+import { webLocks } from '../../src/lock.js';
 import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
 import { AUTH, CLIENT_ID, control, events, expireAccessTokens, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
 
@@ -31,7 +31,7 @@ describe.each([
   });
 
   it('coordinate the refresh through Web Locks: one refresh request, no reuse detection', async () => {
-    expect(hasCrossTabLocks()).toBe(true);
+    expect(webLocks()).toBeDefined();
     const tabA = await createAuthClient(options());
     await signIn(tabA);
     const tabB = await createAuthClient(options());

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/errors.js';
-import { hasCrossTabLocks, runExclusive } from '../../src/lock.js';
+import { runExclusive, webLocks } from '../../src/lock.js';
 import { FakeLockManager } from './fake-lock-manager.js';
 
 function deferred<T = void>() {
@@ -28,11 +28,11 @@ afterEach(() => {
 
 describe('runExclusive without Web Locks (in-tab fallback)', () => {
   it('uses the fallback when navigator or navigator.locks is missing or broken', async () => {
-    expect(hasCrossTabLocks()).toBe(false); // Node 20 has no navigator
+    expect(webLocks()).toBeUndefined(); // Node 20 has no navigator
     vi.stubGlobal('navigator', {});
-    expect(hasCrossTabLocks()).toBe(false);
+    expect(webLocks()).toBeUndefined();
     vi.stubGlobal('navigator', { locks: { request: 'not a function' } });
-    expect(hasCrossTabLocks()).toBe(false);
+    expect(webLocks()).toBeUndefined();
     await expect(runExclusive(lockName(), async () => 'ran', 1000)).resolves.toBe('ran');
   });
 
@@ -161,7 +161,7 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
 
   it('takes the Web Lock named after the client and family', async () => {
     const locks = installLocks();
-    expect(hasCrossTabLocks()).toBe(true);
+    expect(webLocks()).toBeDefined();
     const name = lockName();
     await expect(runExclusive(name, async () => (locks.held.has(name) ? 'held during fn' : 'not held'), 1000)).resolves.toBe(
       'held during fn',

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { classify, isTransient } from '../../src/classify.js';
 import { ConfigurationError, IdTokenValidationError, InvalidResponseError, NetworkError, OAuthError, StorageError, TimeoutError } from '../../src/errors.js';
-import { postForm, retryAfter } from '../../src/http.js';
+import { request, retryAfter } from '../../src/http.js';
 
 describe('classify (README: what survives what)', () => {
   it.each([
@@ -67,7 +67,7 @@ describe('http: the form POST', () => {
       return Promise.resolve(Response.json({ access_token: 'a' }));
     });
     try {
-      await postForm('https://as.test/oauth/token', { grant_type: 'refresh_token', refresh_token: 'r 1', scope: undefined }, { timeoutMs: 1_000 });
+      await request('https://as.test/oauth/token', { timeoutMs: 1_000 }, { grant_type: 'refresh_token', refresh_token: 'r 1', scope: undefined });
       expect(sent?.method).toBe('POST');
       expect(sent?.headers.get('content-type')).toBe('application/x-www-form-urlencoded;charset=UTF-8');
       expect(sent?.headers.get('accept')).toBe('application/json');
@@ -88,10 +88,11 @@ describe('http: once the server has answered', () => {
         return Promise.resolve(new Response(JSON.stringify({ access_token: 'a', refresh_token: 'rotated' }), { headers: { 'DPoP-Nonce': 'n1', 'Content-Type': 'application/json' } }));
       });
       let stored: string | undefined;
-      const answer = postForm('https://as.test/oauth/token', { grant_type: 'refresh_token' }, {
-        timeoutMs: 1_000,
-        nonce: (n) => new Promise<void>((r) => setTimeout(() => r(void (stored = n)), 5_000)),
-      });
+      const answer = request(
+        'https://as.test/oauth/token',
+        { timeoutMs: 1_000, nonce: (n) => new Promise<void>((r) => setTimeout(() => r(void (stored = n)), 5_000)) },
+        { grant_type: 'refresh_token' },
+      );
       await vi.advanceTimersByTimeAsync(5_000);
       await expect(answer).resolves.toMatchObject({ status: 200, body: { refresh_token: 'rotated' } });
       expect(stored).toBe('n1');
