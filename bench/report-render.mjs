@@ -2,7 +2,7 @@
 // goals explained with numbers from the same run, how each number was taken)
 // and bench/results.svg (hand-written SVG: each ratio as a bar on one log
 // axis, its goal as a tick).
-import { fmt, describeCount } from './report.mjs';
+import { fmt, describeCount, SIZE_BUDGET } from './report.mjs';
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** One line, no table-breaking characters, bounded length. */
