@@ -1,5 +1,5 @@
 /** rotor-auth public API. */
-export { AuthClient, createAuthClient } from './client.js';
+export { AuthClient, createAuthClient } from './client/client.js';
 export type {
   GetTokenSilentlyOptions,
   PopupConfigOptions,
@@ -8,8 +8,8 @@ export type {
   RedirectLoginResult,
   TokenResponse,
   User,
-} from './client-types.js';
-export type { IdTokenClaims } from './id-token.js';
+} from './client/types.js';
+export type { IdTokenClaims } from './protocol/id-token.js';
 export type {
   SessionEvent,
   SessionEventListener,
@@ -18,10 +18,10 @@ export type {
   SignedOutEvent,
   SignedOutReason,
   TokenRefreshedEvent,
-} from './events.js';
-export type { AuthClientOptions, AuthorizationParams, CacheLocation, ClientAuthorizationParams } from './options.js';
-export type { LogoutOptions, LogoutParams } from './logout.js';
-export type { AuthorizationResponse } from './callback.js';
+} from './session/events.js';
+export type { AuthClientOptions, AuthorizationParams, CacheLocation, ClientAuthorizationParams } from './client/options.js';
+export type { LogoutOptions, LogoutParams } from './flows/logout.js';
+export type { AuthorizationResponse } from './flows/callback.js';
 export {
   AuthenticationError,
   ConfigurationError,
@@ -41,8 +41,8 @@ export {
   UseDpopNonceError,
   DpopKeyMissingError,
 } from './errors.js';
-export type { Fetcher, FetcherOptions, FetchAuthParams } from './fetcher.js';
-export type { ProofParams as DpopProofParams } from './dpop-client.js';
+export type { Fetcher, FetcherOptions, FetchAuthParams } from './client/fetcher.js';
+export type { ProofParams as DpopProofParams } from './dpop/client.js';
 export type { AnyErrorCode, ErrorCode, RotorAuthError, ServerErrorCode } from './errors.js';
 export type { Cache, MaybePromise } from './cache/cache.js';
 export { CACHE_KEY_PREFIX } from './cache/cache.js';

@@ -1,5 +1,7 @@
 import { TimeoutError } from './errors.js';
-import { noop } from './cache/cache.js';
+
+/** Ignores a settled promise's outcome (only its timing matters here). */
+const noop = (): void => {};
 
 /**
  * fn gets `pin()`: call it just before sending something whose

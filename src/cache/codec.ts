@@ -1,6 +1,6 @@
 import { errorText, StorageError } from '../errors.js';
 import { CACHE_KEY_PREFIX } from './cache.js';
-import { obj } from './entries.js';
+import { obj } from '../shape.js';
 
 /**
  * The on-disk form shared by the persistent backends (localStorage,

@@ -1,4 +1,5 @@
-import type { IdTokenClaims, StoredJwks } from '../id-token.js';
+import type { IdTokenClaims, StoredJwks } from '../protocol/id-token.js';
+import { num, obj, str } from '../shape.js';
 
 // The entry types of TokenStore (token-store.ts), their shape validators and cache-key helpers.
 
@@ -79,9 +80,6 @@ export function obtainedAfter(entry: AccessEntry, notBefore: number | undefined)
 
 export const DEFAULT_AUDIENCE = 'default';
 
-export const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-export const num = (v: unknown): v is number => Number.isFinite(v); // false for anything but a finite number (no coercion)
-export const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 type Check = (v: unknown) => boolean;
 const optional = (check: Check): Check => (v) => v === undefined || check(v);

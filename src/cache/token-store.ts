@@ -1,4 +1,4 @@
-import type { StoredJwks } from '../id-token.js';
+import type { StoredJwks } from '../protocol/id-token.js';
 import { runExclusive } from '../lock.js';
 import { CACHE_KEY_PREFIX, noop, sameJson, track, type Cache } from './cache.js';
 import { isRotorKey, NOT_AN_ENTRY, storageFailure, warnDropped } from './codec.js';
@@ -8,7 +8,7 @@ import { InMemoryCache } from './memory.js';
 import { isAccess, isFamily, isJwks, isSession, scopeKey, type AccessEntry, type FamilyRecord, type SessionEntry } from './entries.js';
 
 export {
-  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey, str,
+  accessEntryFor, DEFAULT_AUDIENCE, isFresh, obtainedAfter, scopeKey,
   type AccessEntry, type FamilyRecord, type SessionEntry,
 } from './entries.js';
 

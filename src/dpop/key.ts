@@ -2,7 +2,7 @@
  * DPoP keys and proofs (RFC 9449 §4.2) with WebCrypto: a non-extractable
  * ECDSA P-256 key pair, its RFC 7638 thumbprint (`jkt`), and ES256 proofs.
  */
-import { base64url, randomString, s256Challenge, utf8 } from '../pkce.js';
+import { base64url, randomString, s256Challenge, utf8 } from '../protocol/pkce.js';
 
 /** The public JWK in a proof header: exactly the RFC 7638 members of an EC key. */
 export interface DpopPublicJwk {

@@ -5,9 +5,9 @@
  */
 import { del, get, keys, set } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAuthClient } from '../../src/client.js';
+import { createAuthClient } from '../../src/client/client.js';
 import { webLocks } from '../../src/lock.js';
-import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
+import { openTabSync, type TabMessage } from '../../src/session/tab-sync.js';
 import { AUTH, CLIENT_ID, control, events, expireAccessTokens, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
 
 describe.each([

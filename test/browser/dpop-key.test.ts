@@ -1,8 +1,8 @@
 import { EmbeddedJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDpopProof, generateDpopKey } from '../../src/dpop/key.js';
-import { createClock } from '../../src/clock.js';
-import { createDpop } from '../../src/dpop-client.js';
+import { createClock } from '../../src/protocol/clock.js';
+import { createDpop } from '../../src/dpop/client.js';
 import { idbDpopStore } from '../../src/dpop/store.js';
 
 describe('DPoP key in real Chromium', () => {

@@ -7,7 +7,7 @@
 import { del, keys } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IndexedDbCache } from '../../src/cache/indexeddb.js';
-import { createAuthClient } from '../../src/client.js';
+import { createAuthClient } from '../../src/client/client.js';
 import { AUTH, CLIENT_ID, control, events, expireAccessTokens, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
 
 describe.each([{ cacheLocation: 'localstorage' as const }, { cacheLocation: 'indexeddb' as const }])('faults at refresh with $cacheLocation', ({ cacheLocation }) => {

@@ -1,7 +1,7 @@
 /** Shared by the Chromium tests: the real mock server (global-setup), sign-in through a hidden iframe, clock moves. */
 import { createStore } from 'idb-keyval';
 import { expect, inject, vi } from 'vitest';
-import type { AuthClient } from '../../src/client.js';
+import type { AuthClient } from '../../src/client/client.js';
 
 export const AUTH = inject('rotorAuthUrl');
 export const CLIENT_ID = 'demo';

@@ -6,7 +6,7 @@
  */
 import { del, keys } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createAuthClient } from '../../src/client.js';
+import { createAuthClient } from '../../src/client/client.js';
 import { AUTH, CLIENT_ID, control, events, idbStore, REDIRECT, refreshRequests, signIn } from './helpers.js';
 
 describe('a forced refresh on IndexedDB', () => {

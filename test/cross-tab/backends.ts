@@ -4,7 +4,7 @@ import { Window } from 'happy-dom';
 import { createStore, del, keys, set } from 'idb-keyval';
 import { vi } from 'vitest';
 import type { Cache } from '../../src/cache/cache.js';
-import type { AuthClientOptions } from '../../src/options.js';
+import type { AuthClientOptions } from '../../src/client/options.js';
 
 export interface SharedBackend {
   name: string;

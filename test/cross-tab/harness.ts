@@ -8,9 +8,9 @@
 import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
-import { AuthClient, createAuthClient } from '../../src/client.js';
-import type { AuthClientOptions } from '../../src/options.js';
-import { openTabSync, type TabMessage } from '../../src/tab-sync.js';
+import { AuthClient, createAuthClient } from '../../src/client/client.js';
+import type { AuthClientOptions } from '../../src/client/options.js';
+import { openTabSync, type TabMessage } from '../../src/session/tab-sync.js';
 import { createMockServer, type MockServer } from '../../src/mock-server/index.js';
 
 export const AUTH = 'https://auth.rotor.test';

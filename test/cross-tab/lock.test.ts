@@ -241,7 +241,7 @@ describe('warming the Web Locks API', () => {
     const query = vi.spyOn(locks, 'query');
     const request = vi.spyOn(locks, 'request');
     vi.stubGlobal('navigator', { locks });
-    const { AuthClient } = await import('../../src/client.js');
+    const { AuthClient } = await import('../../src/client/client.js');
     const { InMemoryCache } = await import('../../src/cache/memory.js');
     new AuthClient({ domain: 'auth.rotor.test', clientId: 'demo', cacheLocation: 'memory' });
     expect(query).not.toHaveBeenCalled();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openTabSync, tabMessage, type TabMessage, type TabSync } from '../../src/tab-sync.js';
+import { openTabSync, tabMessage, type TabMessage, type TabSync } from '../../src/session/tab-sync.js';
 
 let n = 0;
 const channelName = () => `rotor-auth:test-client-${++n}`;

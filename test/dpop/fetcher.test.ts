@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GenericError, UseDpopNonceError } from '../../src/errors.js';
-import { createFetcher, type FetcherDeps } from '../../src/fetcher.js';
+import { createFetcher, type FetcherDeps } from '../../src/client/fetcher.js';
 
 const API = 'https://api.rotor.test/api/private';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDpopProof, generateDpopKey } from '../../src/dpop/key.js';
 import { dpopNonces, memoryDpopStore } from '../../src/dpop/store.js';
-import { createFetcher } from '../../src/fetcher.js';
+import { createFetcher } from '../../src/client/fetcher.js';
 import { checkDpopBinding, createDpopServerState, dpopChallenge, parseAuthorization, validateDpopProof } from '../../src/mock-server/dpop/index.js';
 import { T0 } from './helpers.js';
 

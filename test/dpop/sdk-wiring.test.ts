@@ -1,7 +1,7 @@
 /** useDpop in the SDK against the mock server (msw → server.fetch), memory cache: keys, proofs, nonces, purge, revocation, fetcher. */
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AuthClient } from '../../src/client.js';
+import { AuthClient } from '../../src/client/client.js';
 import { ConfigurationError, DpopKeyMissingError, InvalidResponseError } from '../../src/errors.js';
 import { advance, API, AUTH, events, harness, login, makeClient, rejectionOf, tokenRequests, useFakeDate } from '../sdk/helpers.js';
 

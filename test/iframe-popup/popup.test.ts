@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openPopup, POPUP_CLOSED_POLL_MS, runPopup } from '../../src/popup.js';
+import { openPopup, POPUP_CLOSED_POLL_MS, runPopup } from '../../src/flows/popup.js';
 import { ConfigurationError, PopupCancelledError, PopupOpenError, PopupTimeoutError, TimeoutError } from '../../src/errors.js';
 import { AUTH_ORIGIN, flush, postFrom, spyMessageListeners, track, webMessage } from './helpers.js';
 

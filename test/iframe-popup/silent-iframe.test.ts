@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
-import { runIframe } from '../../src/silent-iframe.js';
+import { runIframe } from '../../src/flows/silent-iframe.js';
 import { ConfigurationError, GenericError, TimeoutError } from '../../src/errors.js';
 import { AUTH_ORIGIN, flush, postFrom, spyMessageListeners, track, webMessage } from './helpers.js';
 

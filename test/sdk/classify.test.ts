@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { classify, isTransient } from '../../src/classify.js';
+import { classify, isTransient } from '../../src/protocol/classify.js';
 import { ConfigurationError, IdTokenValidationError, InvalidResponseError, NetworkError, OAuthError, StorageError, TimeoutError } from '../../src/errors.js';
-import { request, retryAfter } from '../../src/http.js';
+import { request, retryAfter } from '../../src/protocol/http.js';
 
 describe('classify (README: what survives what)', () => {
   it.each([

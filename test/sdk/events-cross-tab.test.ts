@@ -1,7 +1,7 @@
 // Session events across tabs: two clients in one process play two tabs (test/cross-tab harness:
 // shared storage, a real BroadcastChannel, the mock server behind msw).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuthClient } from '../../src/client.js';
+import type { AuthClient } from '../../src/client/client.js';
 import type { SessionEvent, SessionEventType } from '../../src/index.js';
 import { sharedBackends } from '../cross-tab/backends.js';
 import { API, clientOptions, createAuthClient, listenToTabs, signIn, useMockNetwork } from '../cross-tab/harness.js';

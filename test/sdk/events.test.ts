@@ -3,10 +3,10 @@ import { exportJWK, generateKeyPair, SignJWT, decodeJwt, type JWK } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryCache, type SessionEvent } from '../../src/index.js';
-import type { AuthClient } from '../../src/client.js';
-import { listen, type Listeners } from '../../src/events.js';
-import { dispatch } from '../../src/tab-sync.js';
-import { openTabSync } from '../../src/tab-sync.js';
+import type { AuthClient } from '../../src/client/client.js';
+import { listen, type Listeners } from '../../src/session/events.js';
+import { dispatch } from '../../src/session/tab-sync.js';
+import { openTabSync } from '../../src/session/tab-sync.js';
 import { advance, API, AUTH, harness, login, makeClient, rejectionOf, useFakeDate } from './helpers.js';
 
 const h = harness();

@@ -7,8 +7,8 @@ import { http, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { createMockServer, type MockServer, type MockServerOptions } from '../../src/mock-server/index.js';
-import { AuthClient } from '../../src/client.js';
-import type { AuthClientOptions, AuthorizationParams } from '../../src/options.js';
+import { AuthClient } from '../../src/client/client.js';
+import type { AuthClientOptions, AuthorizationParams } from '../../src/client/options.js';
 
 export const AUTH = 'https://auth.rotor.test';
 export const APP = 'https://app.rotor.test';

@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdTokenValidationError } from '../../src/errors.js';
-import { checkRefreshedClaims, JWKS_MAX_AGE_MS, jwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/id-token.js';
+import { checkRefreshedClaims, JWKS_MAX_AGE_MS, jwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/protocol/id-token.js';
 
 const ISSUER = 'https://op.rotor.test/';
 const JWKS_URI = 'https://op.rotor.test/jwks';

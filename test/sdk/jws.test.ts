@@ -1,7 +1,7 @@
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IdTokenValidationError } from '../../src/errors.js';
-import { importVerifyKey, parseJws, type Jwk } from '../../src/jws.js';
+import { importVerifyKey, parseJws, type Jwk } from '../../src/protocol/jws.js';
 
 const b64 = (data: string | Uint8Array) => Buffer.from(data).toString('base64url');
 const PAYLOAD = JSON.stringify({ iss: 'https://op.rotor.test/', sub: 'user-1' });

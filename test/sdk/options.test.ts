@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { endpointsFromDomain } from '../../src/endpoints.js';
+import { endpointsFromDomain } from '../../src/protocol/endpoints.js';
 import { AuthenticationError, ConfigurationError } from '../../src/errors.js';
-import { resolveOptions, type AuthClientOptions } from '../../src/options.js';
+import { resolveOptions, type AuthClientOptions } from '../../src/client/options.js';
 import { AUTH, harness, login, makeClient, rejectionOf } from './helpers.js';
 
 /** The repository root (vitest runs there; happy-dom's import.meta.url is not a file URL). */

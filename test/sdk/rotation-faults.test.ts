@@ -6,9 +6,9 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 import { createAuthClient, InMemoryCache, NetworkError, OAuthError, StorageError } from '../../src/index.js';
-import type { AuthClient } from '../../src/client.js';
+import type { AuthClient } from '../../src/client/client.js';
 import type { Cache } from '../../src/cache/cache.js';
-import { refreshScope } from '../../src/family-send.js';
+import { refreshScope } from '../../src/session/family-send.js';
 import { advance, AUTH, events, harness, login, makeClient, rejectionOf, tokenRequests, useFakeDate } from './helpers.js';
 
 const h = harness();

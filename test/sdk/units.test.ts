@@ -1,13 +1,13 @@
 // @vitest-environment happy-dom
 import { describe, expect, it, vi } from 'vitest';
-import { checkAuthorizationResponse, parseCallbackUrl } from '../../src/callback.js';
-import { discoveryUrl, endpointsFromDomain, processDiscovery } from '../../src/endpoints.js';
+import { checkAuthorizationResponse, parseCallbackUrl } from '../../src/flows/callback.js';
+import { discoveryUrl, endpointsFromDomain, processDiscovery } from '../../src/protocol/endpoints.js';
 import { AuthenticationError, ConfigurationError, InvalidResponseError, StateMismatchError } from '../../src/errors.js';
-import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../src/options.js';
-import { createCodeVerifier, s256Challenge } from '../../src/pkce.js';
-import { processTokenResponse } from '../../src/token-endpoint.js';
-import { transactionStore, type Transaction } from '../../src/transaction.js';
-import { buildLogoutUrl } from '../../src/logout.js';
+import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../src/client/options.js';
+import { createCodeVerifier, s256Challenge } from '../../src/protocol/pkce.js';
+import { processTokenResponse } from '../../src/protocol/token-endpoint.js';
+import { transactionStore, type Transaction } from '../../src/flows/transaction.js';
+import { buildLogoutUrl } from '../../src/flows/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
 import { tokenStore, type AccessEntry, type SessionEntry } from '../../src/cache/token-store.js';
 import type { Cache } from '../../src/cache/cache.js';

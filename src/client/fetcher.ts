@@ -1,0 +1,86 @@
+/**
+ * `createFetcher().fetchWithAuth()`: fetch with the access token attached
+ * (`Authorization: Bearer …`, or `DPoP …` plus a proof with `ath` when the
+ * token is DPoP-bound). At most one retry of each kind, so it never loops:
+ * - the resource answers `use_dpop_nonce` with a `DPoP-Nonce` → store it, retry once;
+ * - the resource answers 401 `invalid_token` → refresh once (forced), retry once.
+ * Depends only on the small FetcherDeps interface the client provides.
+ */
+import { UseDpopNonceError } from '../errors.js';
+
+export interface FetcherToken {
+  access_token: string;
+  token_type: string;
+}
+
+/** What the fetcher uses of the client (its public methods: `createFetcher` passes the client itself). */
+export interface FetcherDeps {
+  /** `force` (a 401 invalid_token) is cacheMode 'off'. */
+  getTokenSilently(options: {
+    detailedResponse: true;
+    cacheMode: 'on' | 'off';
+    authorizationParams: { audience?: string; scope?: string };
+  }): Promise<FetcherToken>;
+  generateDpopProof(params: { url: string; method: string; accessToken: string; nonce?: string }): Promise<string>;
+  /** Only called for a DPoP token. */
+  getDpopNonce(id?: string): Promise<string | undefined>;
+  setDpopNonce(nonce: string, id?: string): Promise<void>;
+}
+
+export interface FetcherOptions {
+  /** Prefix for relative URLs given as strings. */
+  baseUrl?: string;
+  fetch?: (request: Request) => Promise<Response>;
+  /** Which stored nonce the proofs use (`getDpopNonce(id)`); none = the authorization server's, as in auth0-spa-js. */
+  dpopNonceId?: string;
+}
+
+export interface FetchAuthParams {
+  audience?: string;
+  scope?: string | string[];
+}
+
+export interface Fetcher {
+  fetchWithAuth(input: RequestInfo | URL, init?: RequestInit, params?: FetchAuthParams): Promise<Response>;
+}
+
+export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): Fetcher {
+  const { baseUrl, dpopNonceId: id, fetch: send = (request: Request) => fetch(request) } = options;
+  return {
+    async fetchWithAuth(input, init, params = {}) {
+      const url =
+        typeof input === 'string' && baseUrl && !/^[a-z][a-z\d+.-]*:/i.test(input)
+          ? `${baseUrl.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`
+          : input;
+      const base = new Request(url, init);
+      const scope = params.scope && [params.scope].flat().join(' ');
+      let force = false;
+      let nonceRetried = false;
+      for (;;) {
+        const { access_token: accessToken, token_type } = await deps.getTokenSilently({
+          detailedResponse: true,
+          cacheMode: force ? 'off' : 'on',
+          authorizationParams: { audience: params.audience, scope },
+        });
+        const request = base.clone();
+        const dpop = /^dpop$/i.test(token_type);
+        request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${accessToken}`);
+        const { url: u, method } = request;
+        if (dpop) request.headers.set('DPoP', await deps.generateDpopProof({ url: u, method, accessToken, nonce: await deps.getDpopNonce(id) }));
+        const response = await send(request);
+        const nonce = response.headers.get('DPoP-Nonce') ?? undefined;
+        if (dpop && nonce) await deps.setDpopNonce(nonce, id);
+        const challenge = response.status === 401 ? (response.headers.get('WWW-Authenticate') ?? '') : '';
+        if (dpop && challenge.includes('use_dpop_nonce')) {
+          if (nonceRetried || !nonce) throw new UseDpopNonceError(nonce);
+          nonceRetried = true;
+        } else if (!force && /error="?invalid_token/.test(challenge)) {
+          force = true;
+        } else {
+          return response;
+        }
+        void response.body?.cancel().catch(() => undefined); // not awaited: some stream sources never settle a cancel
+      }
+    },
+  };
+}

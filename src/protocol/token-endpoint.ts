@@ -1,0 +1,59 @@
+import { InvalidResponseError, mustBe } from '../errors.js';
+import { num, str } from '../shape.js';
+import { request, type HttpOptions } from './http.js';
+
+/**
+ * The refresh and revocation requests (the code grant is sent by authorize.ts). The request functions only build and
+ * send; processTokenResponse checks every field the SDK relies on, so nothing
+ * malformed reaches the cache.
+ */
+export interface TokenEndpointResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  id_token?: string;
+  refresh_token?: string;
+  scope?: string;
+}
+
+/** DPoP: the proof header and the nonce sink for one request (see dpop-client.ts). */
+export type DpopHttp = Pick<HttpOptions, 'headers' | 'nonce'>;
+
+export function requestRefreshGrant(
+  tokenUrl: string,
+  clientId: string,
+  refreshToken: string,
+  audience: string | undefined,
+  scope: string | undefined,
+  timeoutMs: number,
+  http?: DpopHttp,
+) {
+  return request(tokenUrl, { timeoutMs, ...http }, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, audience, scope });
+}
+
+/** RFC 7009 revocation of a refresh token (resolves on a 2xx; its body is not read). */
+export function requestRevocation(revocationUrl: string, clientId: string, token: string, timeoutMs: number, http?: DpopHttp): Promise<unknown> {
+  return request(revocationUrl, { timeoutMs, ...http }, { client_id: clientId, token, token_type_hint: 'refresh_token' }, true);
+}
+
+export function bad(field: string, value: unknown, want: string): never {
+  mustBe(InvalidResponseError, `Token response "${field}"`, want, value);
+}
+
+/**
+ * Check a successful token response; `requireIdToken` on the code grant (its scope has `openid`); `dpop`: the grant was
+ * DPoP-bound, so `token_type` must be DPoP (a Bearer answer's access token is not used).
+ */
+export const processTokenResponse = (body: Record<string, unknown>, requireIdToken: boolean, dpop?: unknown): TokenEndpointResponse => {
+  const { access_token, token_type, expires_in, id_token, refresh_token, scope } = body;
+  const check = (field: string, wrong: unknown, want = 'a non-empty string') => wrong && bad(field, body[field], want);
+  check('access_token', !str(access_token));
+  check('token_type', typeof token_type !== 'string' || !(dpop ? /^dpop$/i : /^(bearer|dpop)$/i).test(token_type), dpop ? '"DPoP" (useDpop)' : '"Bearer" or "DPoP"');
+  check('expires_in', !num(expires_in) || expires_in <= 0, 'seconds > 0');
+  check('id_token', id_token !== undefined && !str(id_token));
+  check('id_token', requireIdToken && !id_token, 'present (scope has openid)');
+  check('scope', scope !== undefined && typeof scope !== 'string', 'a string');
+  check('refresh_token', refresh_token !== undefined && !str(refresh_token));
+  // absent optional fields stay undefined (left out of stored JSON)
+  return { access_token, token_type, expires_in, id_token, refresh_token, scope } as TokenEndpointResponse;
+};

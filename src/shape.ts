@@ -1,0 +1,35 @@
+/**
+ * Base layer: checks of values that came from outside (server JSON, storage, URLs, options) before any
+ * layer trusts them. Type guards that never coerce, and the option-value check shared by every layer.
+ * Imports only errors.ts.
+ */
+import { ConfigurationError, mustBe } from './errors.js';
+
+export const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+export const num = (v: unknown): v is number => Number.isFinite(v); // false for anything but a finite number (no coercion)
+export const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+export const HTTP_URL = /^https?:\/\//i;
+
+/** An absolute http(s) URL that parses (so its origin is never "null"). */
+export function isHttpUrl(value: unknown): value is string {
+  try {
+    return str(value) && HTTP_URL.test(value) && !!new URL(value);
+  } catch {
+    return false;
+  }
+}
+
+/** A bad option value: `Option "name" must be <want>, got <value>`. */
+export function must(name: string, want: string, value: unknown): never {
+  mustBe(ConfigurationError, `Option "${name}"`, want, value);
+}
+
+/** Option `name` of `o` in seconds: `zeroOk` accepts zero (leeway), else it must be above zero (timeouts). */
+export function seconds(o: Record<string, unknown>, name: string, fallback: number, zeroOk?: boolean): number {
+  const value = o[name] === undefined ? fallback : o[name];
+  if (!num(value) || value < 0 || (!zeroOk && !value)) {
+    must(name, `seconds ${zeroOk ? '>=' : '>'} 0`, value);
+  }
+  return value;
+}
