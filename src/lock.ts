@@ -17,6 +17,12 @@ const noop = (): void => {};
  */
 export type LockedFn<T> = (pin: () => void, held?: Held) => Promise<T> | T;
 
+/** How runExclusive locks: `inTabOnly` forces the in-tab fallback; `snapshot` also reads the held Web Locks. */
+export interface LockOptions {
+  inTabOnly?: boolean;
+  snapshot?: boolean;
+}
+
 /** Names of the Web Locks held at one moment; undefined when they cannot be known. */
 export type Held = Promise<(string | undefined)[] | undefined>;
 
@@ -52,7 +58,7 @@ export function warmLocks(): void {
  * Web Locks are held right after an uncontended grant, in the same round trip (`held` of LockedFn; see
  * withWebLock). `timeoutMs` must be a positive finite number: every caller passes a checked option or a constant.
  */
-export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number, inTabOnly?: boolean, snapshot?: boolean): Promise<T> {
+export function runExclusive<T>(name: string, fn: LockedFn<T>, timeoutMs: number, { inTabOnly = false, snapshot = false }: LockOptions = {}): Promise<T> {
   const locks = inTabOnly ? undefined : webLocks();
   return locks ? withWebLock(locks, name, fn, timeoutMs, snapshot) : withTabLock(name, fn, timeoutMs);
 }

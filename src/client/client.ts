@@ -250,7 +250,8 @@ export class AuthClient {
           throw e;
         });
       },
-      (timeoutInSeconds + 5) * 1000 + this.flow.timeoutMs * 3, true,
+      (timeoutInSeconds + 5) * 1000 + this.flow.timeoutMs * 3,
+      { inTabOnly: true },
     );
   }
 

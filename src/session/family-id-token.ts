@@ -33,17 +33,18 @@ export function verifyRefreshIdToken(deps: IdTokenCheckDeps, idToken: string, re
  * signature, iss/sub/aud changed): `onHostile` ends the family, then the
  * IdTokenValidationError is thrown.
  */
-export async function checkRefreshIdToken(
-  deps: IdTokenCheckDeps,
-  family: string,
-  idToken: string,
-  verified: Promise<IdTokenClaims>,
+export interface IdTokenCheck {
+  family: string;
+  idToken: string;
+  verified: Promise<IdTokenClaims>;
   /** The session as read under the family lock before sending (`null`: unknown, read it now). */
-  known: SessionEntry | undefined | null,
+  known: SessionEntry | undefined | null;
   /** Called once the claims checked out (before the session is written, a task later) or their check is deferred. */
-  checked: (() => void) | undefined,
-  onHostile: () => Promise<void>,
-): Promise<void> {
+  checked?: () => void;
+  onHostile: () => Promise<void>;
+}
+
+export async function checkRefreshIdToken(deps: IdTokenCheckDeps, { family, idToken, verified, known, checked, onHostile }: IdTokenCheck): Promise<void> {
   const { store } = deps;
   const session = known === null ? await store.getSession() : known;
   if (session && session.family !== family) return; // not the signed-in user's family

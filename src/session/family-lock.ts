@@ -1,7 +1,7 @@
 import { classify } from '../protocol/classify.js';
 import type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason } from './family-types.js';
 import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError } from '../errors.js';
-import { checkRefreshIdToken, verifyRefreshIdToken } from './family-id-token.js';
+import { checkRefreshIdToken, verifyRefreshIdToken, type IdTokenCheck } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from '../protocol/id-token.js';
 import { runExclusive, warmLocks, type Held } from '../lock.js';
@@ -47,6 +47,28 @@ export type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutRe
 
 export type FamilyLock = ReturnType<typeof familyLock>;
 
+/** One exchange, as read under the lock: what every later step decides from. */
+interface Exchange {
+  req: RefreshRequest;
+  /** The sign-out/login epoch it started in: a different one at commit time means "do not store". */
+  started: number;
+  record: FamilyRecord;
+  /** The seq this rotation publishes (the record's + 1). */
+  seq: number;
+  cached?: AccessEntry;
+  /** The session for the ID-token check (`null`: unknown, read it then). */
+  session: SessionEntry | undefined | null;
+}
+
+/** A committed refresh: its access entry (none when `invalid`), the rotated record and the ID token's check. */
+interface Committed {
+  entry?: AccessEntry;
+  invalid?: unknown;
+  rotated: FamilyRecord;
+  idToken?: string;
+  verified?: Promise<IdTokenClaims>;
+}
+
 export function familyLock(deps: FamilyDeps) {
   const { store, clientId, inTabOnly, dpop, announce, onSessionEvent } = deps;
   const inflight = new Map<string, Promise<AccessEntry>>();
@@ -58,114 +80,166 @@ export function familyLock(deps: FamilyDeps) {
   const lockPrefix = `rotor-auth:${clientId}:`;
   const marks = markers(store, lockPrefix, !inTabOnly);
   if (!inTabOnly) warmLocks();
+  const missing = (req: RefreshRequest) => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
 
+  /*
+   * The exchange, step by step. Its ordering rules (the guarantee) in one place:
+   * 1. catch up and read under the lock, never before (`begin`);
+   * 2. nothing is sent while the cache already answers or `Retry-After` forbids it (`decide`);
+   * 3. nothing is awaited between the server's 200 and the commit's writes being issued (`commit`): the rotated
+   *    refresh token first for a custom cache, else the access entry and the record with its new seq together;
+   * 4. a result that must not be stored (a sign-out came meanwhile) is revoked at the server (`lost`);
+   * 5. the ID token check starts right behind the writes and the caller gets the token only once it passed or
+   *    was deferred (`publish`);
+   * 6. the rotation's marker is held before the lock is released (`marker`).
+   */
   const exchange = async (req: RefreshRequest, pin: () => void, ready: (entry: AccessEntry) => void, held?: Held): Promise<AccessEntry> => {
-    const started = epoch;
+    const x = await begin(req, held);
+    const { done, stillValid } = decide(x);
+    if (done) return done;
+    let body: Record<string, unknown>;
+    try {
+      body = await send(x, pin);
+    } catch (e) {
+      return await failed(x, e, stillValid);
+    }
+    const committed = await commit(x, body);
+    let checked: Promise<void> | undefined;
+    try {
+      checked = publish(x, committed, ready);
+    } finally {
+      await marker(x, checked);
+    }
+    await checked;
+    return committed.entry!;
+  };
+
+  /** Step 1: catch up (a rotated record whose write failed is written first; fail closed), then read under the lock. */
+  const begin = async (req: RefreshRequest, held: Held | undefined): Promise<Exchange> => {
+    const started = epoch; // a sign-out or login from here on: the result is not stored
     const { family } = req;
-    const missing = () => new MissingRefreshTokenError(req.audienceParam ?? req.audience, req.scope);
-    // Catch up (fail closed) and read: a rotated record whose write failed is written first (a StorageError
-    // here: still unsaved, nothing sent).
     const behind = unsaved.get(family);
     if (behind) {
-      await store.casFamily(...behind);
+      await store.casFamily(...behind); // a StorageError here: still unsaved, nothing sent
       unsaved.delete(family);
     }
-    // The access entry already there (another tab's refresh), valid for `ms` more: fresh (leeway) → no exchange; still valid (0) → the fallback.
-    const usable = (cached: AccessEntry | undefined, ms: number) =>
-      cached?.family === family && obtainedAfter(cached, req.notBefore) && isFresh(cached, ms) ? cached : undefined;
-    const leeway = deps.leeway * 1000;
-    // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the
-    // session for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
+    // Read alongside (again after a catch-up), so they show the latest rotation: the access entry, and the session
+    // for the ID-token check (a sign-in that replaces it meanwhile removes the family: the commit fails).
     const [record, [cached, session]] = await marks.current(
       family,
       () => Promise.all([store.getAccess(req.audience, req.scope), store.storedSession().catch(() => null)]),
       held,
     );
-    if (!record) throw missing();
-    const seq = seqOf(record) + 1;
-    let checked: Promise<void> | undefined;
-    let stored = false;
-    let entry: AccessEntry;
-    let verified: Promise<IdTokenClaims> | undefined;
-    let rotated!: FamilyRecord;
-    try {
-      const done = usable(cached, leeway);
-      if (done) return done;
-      const stillValid = usable(cached, 0);
-      const wait = (record.not_before ?? 0) - Date.now(); // Retry-After: ms before a request may be sent
-      if (wait > 0) {
-        if (stillValid) return stillValid;
-        const s = Math.ceil(wait / 1000);
-        throw new OAuthError('temporarily_unavailable', `Retry-After: wait ${s} s`, 429, s);
-      }
-      // Exchange: keys the ID-token check will need are fetched alongside, never after.
-      deps.jwks.prefetch(); // none if they are fresh
-      pin(); // past the lock's hold limit: throws its TimeoutError, nothing is sent
-      let body: Record<string, unknown>;
-      try {
-        body = await sendRefresh(deps, record, req);
-      } catch (e) {
-        // Failed: terminal ends the family (the server's code is what the app needs); Retry-After is stored with it.
-        const kind = classify(e);
-        if (kind === 'terminal' || e instanceof DpopKeyMissingError) await end(record, (e as OAuthError).error as SignedOutReason).catch(noop);
-        // OAuthError and NetworkError carry the server's Retry-After.
-        const wait = (e as { retryAfter?: number }).retryAfter ?? 0;
-        if (kind === 'transient') {
-          if (wait > 0) await store.casFamily(record, { ...record, not_before: Date.now() + wait * 1000 }).catch(noop);
-          if (stillValid) return stillValid;
-        }
-        throw e;
-      }
-      const answeredAt = deps.clock.base(); // for the ID-token check (nothing awaited before the commit)
-      answeredAt.catch(noop);
-      const same = !str(body.refresh_token);
-      rotated = { ...record, refresh_token: same ? record.refresh_token : (body.refresh_token as string), updated_at: Date.now() };
-      delete rotated.not_before;
-      // A result that must not be stored (signed out meanwhile): end it at the server too.
-      const lost = async (): Promise<never> => {
-        await revokeRefreshToken(deps, rotated);
-        throw missing();
-      };
-      if (epoch !== started) return await lost();
-      let invalid: unknown;
-      try {
-        // DPoP-bound: a Bearer answer's access token is not used
-        entry = accessEntryFor(processTokenResponse(body, false, record.jkt && dpop), req.audience, req.scope, family);
-      } catch (e) {
-        invalid = e; // the rotated refresh token is committed all the same
-      }
-      // Commit first: the rotated refresh token before anything else that can fail; then the access entry
-      // and, issued right behind it, the seq bump (the built-in caches apply them in order), so a tab that
-      // sees the new seq also sees the new access token. Built-in caches: the access entry, then the rotated
-      // record with its seq, issued together (localStorage and memory apply both at once, IndexedDB in one
-      // transaction; so the same holds with one record write).
-      const one = store.builtIn || same;
-      if (!one && !(await save(record, rotated))) return await lost();
-      const accessWritten = invalid ? undefined : store.setAccess(entry!).catch(() => store.setAccess(entry!)).catch(noop);
-      const saved = save(one ? record : rotated, { ...rotated, seq });
-      // The ID token is checked alongside the commit, dated when the answer came; a microtask later, so the
-      // writes reach storage first (IndexedDB creates the commit's transaction in the microtask queued before).
-      const idToken = body.id_token;
-      if (typeof idToken === 'string') (verified = Promise.resolve().then(() => verifyRefreshIdToken(deps, idToken, answeredAt))).catch(noop);
-      await accessWritten;
-      if (!(await saved) || epoch !== started) {
-        if (!invalid) await store.removeAccess(entry!).catch(noop);
-        return await lost();
-      }
-      stored = true;
-      if (invalid) throw invalid;
-      if (rotated.refresh_token !== record.refresh_token) setTimeout(() => announce({ type: 'rotated', family })); // off the caller's path
-      onSessionEvent({ type: 'tokenRefreshed', audience: req.audience, expiresAt: entry!.expires_at });
-      // The caller gets the token once its ID token is checked (or its check deferred).
-      if (verified) checked = checkIdToken(family, idToken as string, verified, session, () => ready(entry!));
-      else ready(entry!);
-    } finally {
-      // This rotation's marker, before the family lock is released (none when the ID token proved hostile or
-      // a sign-out came meanwhile: the family is gone).
-      if (stored) await Promise.resolve(checked).then(() => (epoch === started ? marks.hold(family, seq) : undefined), noop);
+    if (!record) throw missing(req);
+    return { req, started, record, seq: seqOf(record) + 1, cached, session };
+  };
+
+  /**
+   * Step 2, from the cache and `Retry-After`: `done` when another tab's refresh left a fresh access entry (no exchange);
+   * `stillValid` when the entry there is past its leeway but not expired (the answer if the exchange cannot run now).
+   */
+  const decide = (x: Exchange): { done?: AccessEntry; stillValid?: AccessEntry } => {
+    const { req, record, cached } = x;
+    const usable = (ms: number) =>
+      cached?.family === req.family && obtainedAfter(cached, req.notBefore) && isFresh(cached, ms) ? cached : undefined;
+    const done = usable(deps.leeway * 1000);
+    if (done) return { done };
+    const stillValid = usable(0);
+    const wait = (record.not_before ?? 0) - Date.now(); // Retry-After: ms before a request may be sent
+    if (wait <= 0) return { stillValid };
+    if (stillValid) return { done: stillValid };
+    const s = Math.ceil(wait / 1000);
+    throw new OAuthError('temporarily_unavailable', `Retry-After: wait ${s} s`, 429, s);
+  };
+
+  /** Step 3: send the refresh; the keys the ID-token check will need are fetched alongside, never after. */
+  const send = (x: Exchange, pin: () => void): Promise<Record<string, unknown>> => {
+    deps.jwks.prefetch(); // none if they are fresh
+    pin(); // past the lock's hold limit: throws its TimeoutError, nothing is sent
+    return sendRefresh(deps, x.record, x.req);
+  };
+
+  /**
+   * A refresh that failed, classified once: terminal ends the family (the server's code is what the app needs);
+   * transient keeps everything, stores `Retry-After` with the family and answers with a still-valid token if any.
+   */
+  const failed = async (x: Exchange, e: unknown, stillValid: AccessEntry | undefined): Promise<AccessEntry> => {
+    const kind = classify(e);
+    if (kind === 'terminal' || e instanceof DpopKeyMissingError) await end(x.record, (e as OAuthError).error as SignedOutReason).catch(noop);
+    if (kind === 'transient') {
+      const wait = (e as { retryAfter?: number }).retryAfter ?? 0; // OAuthError and NetworkError carry it
+      if (wait > 0) await store.casFamily(x.record, { ...x.record, not_before: Date.now() + wait * 1000 }).catch(noop);
+      if (stillValid) return stillValid;
     }
-    await checked;
-    return entry!;
+    throw e;
+  };
+
+  /**
+   * Step 4, commit first: the writes are issued before anything else is awaited; the ID token's check starts a
+   * microtask behind them (so IndexedDB has created the commit's transaction), dated when the answer came.
+   * A response that must not be stored is revoked (`lost`). An access token that is unusable (`invalid`) is not
+   * written, but the rotated refresh token is committed all the same.
+   */
+  const commit = async (x: Exchange, body: Record<string, unknown>): Promise<Committed> => {
+    const answeredAt = deps.clock.base(); // for the ID-token check
+    answeredAt.catch(noop);
+    const same = !str(body.refresh_token);
+    const rotated: FamilyRecord = { ...x.record, refresh_token: same ? x.record.refresh_token : (body.refresh_token as string), updated_at: Date.now() };
+    delete rotated.not_before;
+    if (epoch !== x.started) return await lost(x, rotated);
+    const { entry, invalid } = accessEntryOf(x, body);
+    // A custom cache gets the rotated refresh token alone first (compare-and-swap); the built-in caches apply
+    // the access entry and the record with its seq at once (localStorage, memory) or in one IndexedDB transaction.
+    const oneWrite = store.builtIn || same;
+    if (!oneWrite && !(await save(x.record, rotated))) return await lost(x, rotated);
+    const accessWritten = entry && store.setAccess(entry).catch(() => store.setAccess(entry)).catch(noop);
+    const saved = save(oneWrite ? x.record : rotated, { ...rotated, seq: x.seq });
+    const idToken = typeof body.id_token === 'string' ? body.id_token : undefined;
+    const verified = idToken === undefined ? undefined : Promise.resolve().then(() => verifyRefreshIdToken(deps, idToken, answeredAt));
+    verified?.catch(noop);
+    await accessWritten;
+    if (!(await saved) || epoch !== x.started) {
+      if (entry) await store.removeAccess(entry).catch(noop);
+      return await lost(x, rotated);
+    }
+    return { entry, invalid, rotated, idToken, verified };
+  };
+
+  /** The access entry of a refresh response; DPoP-bound families do not use a Bearer answer's access token. */
+  const accessEntryOf = (x: Exchange, body: Record<string, unknown>): { entry?: AccessEntry; invalid?: unknown } => {
+    try {
+      return { entry: accessEntryFor(processTokenResponse(body, false, x.record.jkt && dpop), x.req.audience, x.req.scope, x.req.family) };
+    } catch (invalid) {
+      return { invalid };
+    }
+  };
+
+  /** A result that must not be stored (signed out meanwhile): end it at the server too. */
+  const lost = async (x: Exchange, rotated: FamilyRecord): Promise<never> => {
+    await revokeRefreshToken(deps, rotated);
+    throw missing(x.req);
+  };
+
+  /**
+   * Step 5, once committed: tell the other tabs (a rotation) and the app (tokenRefreshed), and hand the caller its
+   * token once its ID token is checked or its check deferred. Returns that check, which the marker waits for.
+   */
+  const publish = (x: Exchange, c: Committed, ready: (entry: AccessEntry) => void): Promise<void> | undefined => {
+    if (c.invalid) throw c.invalid;
+    const entry = c.entry!;
+    const { family } = x.req;
+    if (c.rotated.refresh_token !== x.record.refresh_token) setTimeout(() => announce({ type: 'rotated', family })); // off the caller's path
+    onSessionEvent({ type: 'tokenRefreshed', audience: x.req.audience, expiresAt: entry.expires_at });
+    if (!c.verified) return void ready(entry);
+    return checkIdToken({ family, idToken: c.idToken!, verified: c.verified, known: x.session, checked: () => ready(entry) });
+  };
+
+  /**
+   * Step 6: this rotation's marker, before the family lock is released; none when the ID token proved hostile or a
+   * sign-out came meanwhile (the family is gone).
+   */
+  const marker = async (x: Exchange, checked: Promise<void> | undefined): Promise<void> => {
+    await Promise.resolve(checked).then(() => (epoch === x.started ? marks.hold(x.req.family, x.seq) : undefined), noop);
   };
 
   /** CAS a family record; a write that keeps failing leaves the record in memory (written before the next exchange). */
@@ -194,11 +268,14 @@ export function familyLock(deps: FamilyDeps) {
   };
 
   /** The ID token of a refresh (after the commit); a hostile one revokes and purges the family. */
-  const checkIdToken = (family: string, idToken: string, verified: Promise<IdTokenClaims>, session: SessionEntry | undefined | null, checked?: () => void): Promise<void> =>
-    checkRefreshIdToken(deps, family, idToken, verified, session, checked, async () => {
-      const record = await store.getFamily(family);
-      if (record) await revokeRefreshToken(deps, record);
-      await end(record ?? { family }, 'invalid_id_token').catch(noop);
+  const checkIdToken = (check: Omit<IdTokenCheck, 'onHostile'>): Promise<void> =>
+    checkRefreshIdToken(deps, {
+      ...check,
+      onHostile: async () => {
+        const record = await store.getFamily(check.family);
+        if (record) await revokeRefreshToken(deps, record);
+        await end(record ?? { family: check.family }, 'invalid_id_token').catch(noop);
+      },
     });
 
   const records = async (): Promise<(FamilyRecord | undefined)[]> => Promise.all((await store.families()).map((f) => store.getFamily(f).catch(noop)));
@@ -225,7 +302,10 @@ export function familyLock(deps: FamilyDeps) {
           // The caller gets its token once it is committed and checked (`ready`); the session write after it
           // still holds the lock. The lock's hold limit: the longest a holder may take before it sends.
           new Promise<AccessEntry>((ready, reject) =>
-            runExclusive(lockPrefix + req.family, (pin, held) => exchange(req, pin, ready, held), deps.httpTimeoutMs * 5 + 5_000, inTabOnly, true).then(ready, reject),
+            runExclusive(lockPrefix + req.family, (pin, held) => exchange(req, pin, ready, held), deps.httpTimeoutMs * 5 + 5_000, {
+              inTabOnly,
+              snapshot: true,
+            }).then(ready, reject),
           ),
         )
       );
@@ -245,7 +325,7 @@ export function familyLock(deps: FamilyDeps) {
     async recheck(): Promise<void> {
       const session = await store.getSession();
       const idToken = session?.pending_id_token;
-      if (idToken && session.family) await checkIdToken(session.family, idToken, verifyRefreshIdToken(deps, idToken), session);
+      if (idToken && session.family) await checkIdToken({ family: session.family, idToken, verified: verifyRefreshIdToken(deps, idToken), known: session });
     },
 
     /**

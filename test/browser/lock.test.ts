@@ -52,13 +52,13 @@ describe('runExclusive over the real Web Locks API (Chromium)', () => {
     const other = await otherTabHolding(marker); // another tab's rotation marker, held before this request
     try {
       for (let i = 0; i < 5; i++) {
-        const names = await runExclusive(name, (_pin, held) => held, 5_000, false, true);
+        const names = await runExclusive(name, (_pin, held) => held, 5_000, { snapshot: true });
         expect(names).toContain(name); // this very grant: the query ran after it
         expect(names).toContain(marker);
       }
       // Contended (held elsewhere when asked): no snapshot; the holder queries itself.
       const blocker = await otherTabHolding(name);
-      const waiter = runExclusive(name, (_pin, held) => held, 5_000, false, true);
+      const waiter = runExclusive(name, (_pin, held) => held, 5_000, { snapshot: true });
       blocker.remove();
       await expect(waiter).resolves.toBeUndefined();
     } finally {

@@ -174,10 +174,10 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
     const locks = installLocks();
     const name = lockName();
     const release = await locks.holdElsewhere(`${name}:seq:3`);
-    await expect(runExclusive(name, (_pin, held) => held, 1000, false, true)).resolves.toEqual([`${name}:seq:3`, name]);
+    await expect(runExclusive(name, (_pin, held) => held, 1000, { snapshot: true })).resolves.toEqual([`${name}:seq:3`, name]);
     await expect(runExclusive(name, (_pin, held) => held, 1000)).resolves.toBeUndefined(); // not asked for
     const blocker = await locks.holdElsewhere(name);
-    const waited = runExclusive(name, (_pin, held) => held, 1000, false, true);
+    const waited = runExclusive(name, (_pin, held) => held, 1000, { snapshot: true });
     await vi.waitFor(() => expect(locks.pending).toHaveLength(1));
     blocker();
     await expect(waited).resolves.toBeUndefined();
@@ -186,7 +186,7 @@ describe('runExclusive over a LockManager (navigator.locks)', () => {
 
   it('uses the in-tab queue instead when inTabOnly is set', async () => {
     const locks = installLocks();
-    await expect(runExclusive(lockName(), async () => 'in tab', 1000, true)).resolves.toBe('in tab');
+    await expect(runExclusive(lockName(), async () => 'in tab', 1000, { inTabOnly: true })).resolves.toBe('in tab');
     expect(locks.requested).toEqual([]);
   });
 
