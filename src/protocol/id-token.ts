@@ -38,7 +38,7 @@ const candidates = (keys: Jwk[], alg: string, kid: unknown): Jwk[] => keys.filte
 /** A JWKS as kept in the token cache (persistent modes keep it across reloads). */
 export interface StoredJwks {
   keys: Jwk[];
-  /** Epoch ms after which the keys are fetched again (JWKS_MAX_AGE_MS after the fetch). */
+  /** Epoch ms after which the keys are fetched again (the response's max-age, clamped; see jwksMaxAgeMs). */
   expires_at: number;
 }
 
@@ -49,16 +49,26 @@ export interface JwksPersistence {
   getSession(): Promise<unknown>;
 }
 
-/**
- * How long fetched keys are kept before the next fetch: a fixed 10 min, whatever the response's
- * Cache-Control says (as jose's remote JWKS does). A key rotation is seen sooner: an unknown `kid` refetches.
- */
+/** How long fetched keys are kept when the response's Cache-Control has no max-age. */
 export const JWKS_MAX_AGE_MS = 600_000;
+/** The least and the most time keys are kept, whatever max-age says: a minute (no refetch storm), a day. */
+export const JWKS_MAX_AGE_RANGE_MS = [60_000, 86_400_000] as const;
+
+/**
+ * How long the keys of a JWKS response are kept: its `Cache-Control: max-age`, clamped to JWKS_MAX_AGE_RANGE_MS,
+ * else JWKS_MAX_AGE_MS. A key rotation is seen sooner all the same: an unknown `kid` refetches.
+ */
+export function jwksMaxAgeMs(headers: Headers): number {
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?:,|$)/i.exec(headers.get('cache-control') ?? '');
+  if (!maxAge) return JWKS_MAX_AGE_MS;
+  const [least, most] = JWKS_MAX_AGE_RANGE_MS;
+  return Math.min(Math.max(Number(maxAge[1]) * 1000, least), most);
+}
 /** Least time between two fetches caused by an unknown `kid`. */
 export const JWKS_REFETCH_COOLDOWN_MS = 30_000;
 
 /**
- * JWKS cache: keys are kept for JWKS_MAX_AGE_MS (persisted with the
+ * JWKS cache: keys are kept for the response's max-age, clamped (persisted with the
  * token cache when it is persistent), each JWK is imported into WebCrypto
  * once, and a token whose `kid` is unknown triggers at most one refetch per
  * verification and at most one per JWKS_REFETCH_COOLDOWN_MS. Keys past their
@@ -93,9 +103,9 @@ export function jwksCache(uri: () => Promise<{ jwksUri: string }>, timeoutMs: nu
 
   const fetch = (): Promise<StoredJwks> =>
     (loading ??= (async () => {
-      const { body } = await request((await uri()).jwksUri, { timeoutMs });
+      const { body, headers } = await request((await uri()).jwksUri, { timeoutMs });
       if (!Array.isArray(body.keys)) fail('JWKS has no "keys" array', 'keys_unavailable');
-      cache.persistNow((jwks = { keys: (body.keys as unknown[]).filter(obj) as Jwk[], expires_at: Date.now() + JWKS_MAX_AGE_MS }));
+      cache.persistNow((jwks = { keys: (body.keys as unknown[]).filter(obj) as Jwk[], expires_at: Date.now() + jwksMaxAgeMs(headers) }));
       return jwks;
     })().finally(() => (loading = undefined)));
 

@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdTokenValidationError } from '../../src/errors.js';
-import { checkRefreshedClaims, JWKS_MAX_AGE_MS, jwksCache, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/protocol/id-token.js';
+import { checkRefreshedClaims, JWKS_MAX_AGE_MS, JWKS_MAX_AGE_RANGE_MS, jwksCache, jwksMaxAgeMs, verifyIdToken, type IdTokenClaims, type VerifyOptions } from '../../src/protocol/id-token.js';
 
 const ISSUER = 'https://op.rotor.test/';
 const JWKS_URI = 'https://op.rotor.test/jwks';
@@ -145,26 +145,53 @@ describe('verifyIdToken', () => {
     expect(jwksFetches).toBe(2);
   });
 
-  it('keeps the keys for JWKS_MAX_AGE_MS (10 min), whatever Cache-Control says, then fetches them again', async () => {
+  /** Fetches made when the keys, served with `cacheControl`, are used again `afterMs` later (and 2 s after that). */
+  async function refetchesAfter(cacheControl: string | undefined, afterMs: number): Promise<[number, number]> {
     server.use(
       http.get(JWKS_URI, () => {
         jwksFetches++;
-        return HttpResponse.json({ keys: published.map((k) => k.jwk) }, { headers: { 'Cache-Control': 'max-age=86400' } });
+        const headers: Record<string, string> = cacheControl === undefined ? {} : { 'Cache-Control': cacheControl };
+        return HttpResponse.json({ keys: published.map((k) => k.jwk) }, { headers });
       }),
     );
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       const opts = options();
       await verifyIdToken(await sign(claims()), opts);
-      vi.setSystemTime(Date.now() + JWKS_MAX_AGE_MS - 1000);
+      vi.setSystemTime(Date.now() + afterMs - 1000);
       await verifyIdToken(await sign(claims()), opts);
-      expect(jwksFetches).toBe(1);
+      const before = jwksFetches;
       vi.setSystemTime(Date.now() + 2000);
       await verifyIdToken(await sign(claims()), opts);
-      expect(jwksFetches).toBe(2);
+      return [before, jwksFetches];
     } finally {
       vi.useRealTimers();
     }
+  }
+
+  it("keeps the keys for the response's Cache-Control max-age, then fetches them again", async () => {
+    expect(await refetchesAfter('public, max-age=7200', 7_200_000)).toEqual([1, 2]);
+  });
+
+  it('keeps the keys JWKS_MAX_AGE_MS (10 min) without a max-age (no-cache, or no header)', async () => {
+    expect(await refetchesAfter('no-cache', JWKS_MAX_AGE_MS)).toEqual([1, 2]);
+    jwksFetches = 0;
+    expect(await refetchesAfter(undefined, JWKS_MAX_AGE_MS)).toEqual([1, 2]);
+  });
+
+  it('clamps max-age to a minute at least and a day at most', async () => {
+    const [least, most] = JWKS_MAX_AGE_RANGE_MS;
+    expect(await refetchesAfter('max-age=0', least)).toEqual([1, 2]);
+    jwksFetches = 0;
+    expect(await refetchesAfter('max-age=31536000', most)).toEqual([1, 2]);
+  });
+
+  it('reads max-age, not s-maxage, and ignores a malformed one', () => {
+    const ms = (v: string) => jwksMaxAgeMs(new Headers({ 'Cache-Control': v }));
+    expect(ms('s-maxage=86400')).toBe(JWKS_MAX_AGE_MS);
+    expect(ms('max-age=abc')).toBe(JWKS_MAX_AGE_MS);
+    expect(ms('private, max-age=3600')).toBe(3_600_000);
+    expect(ms('MAX-AGE=120, must-revalidate')).toBe(120_000);
   });
 
   it('rejects a kid that is still unknown after the one refetch', async () => {
