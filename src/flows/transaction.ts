@@ -7,8 +7,9 @@ import { storageFailure } from '../cache/codec.js';
  * (several tabs, or a redirect while a popup is open) never overwrite each
  * other. Redirect logins live in sessionStorage (they must survive the page
  * load; popup/iframe logins keep theirs in the call). Unreadable entries are
- * treated as absent and removed. A login left unfinished (the user went back) keeps its entry until
- * the tab closes: such entries are few and small, and sessionStorage ends with the tab, so none is swept.
+ * treated as absent and removed. A login left unfinished (the user went back, or closed the provider's page)
+ * is swept with this client's unreadable entries at the next save, once older than TRANSACTION_MAX_AGE_MS:
+ * a tab that lives for weeks does not collect them.
  */
 export interface Transaction {
   state: string;
@@ -21,6 +22,9 @@ export interface Transaction {
   appState?: unknown;
   createdAt: number;
 }
+
+/** An unfinished login older than this is swept (no provider keeps a login page open for a day). */
+export const TRANSACTION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 function sessionStore(): Storage | undefined {
   try {
@@ -60,14 +64,26 @@ export function transactionStore(clientId: string): TransactionStore {
       // unreadable: undefined
     }
   };
+  /** Remove this client's transactions that are unreadable or older than TRANSACTION_MAX_AGE_MS (never another client's). */
+  const sweep = (storage: Storage | undefined): void => {
+    const oldest = Date.now() - TRANSACTION_MAX_AGE_MS;
+    for (const [state, tx] of memory) if (!(tx.createdAt > oldest)) memory.delete(state);
+    if (!storage) return;
+    const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i));
+    for (const key of keys) {
+      if (key?.startsWith(prefix) && !((read(storage, key)?.createdAt ?? 0) > oldest)) storage.removeItem(key);
+    }
+  };
   return {
     save(tx) {
       const storage = sessionStore();
       if (!storage) {
+        sweep(undefined);
         memory.set(tx.state, tx);
         return;
       }
       try {
+        sweep(storage);
         storage.setItem(prefix + tx.state, JSON.stringify(tx));
       } catch (e) {
         throw storageFailure('sessionStorage', 'write', e);

@@ -6,7 +6,7 @@ import { AuthenticationError, ConfigurationError, InvalidResponseError, StateMis
 import { effectiveScope, resolveOptions, type AuthClientOptions } from '../../src/client/options.js';
 import { createCodeVerifier, s256Challenge } from '../../src/protocol/pkce.js';
 import { processTokenResponse } from '../../src/protocol/token-endpoint.js';
-import { transactionStore, type Transaction } from '../../src/flows/transaction.js';
+import { TRANSACTION_MAX_AGE_MS, transactionStore, type Transaction } from '../../src/flows/transaction.js';
 import { buildLogoutUrl } from '../../src/flows/logout.js';
 import { InMemoryCache } from '../../src/cache/memory.js';
 import { tokenStore, type AccessEntry, type SessionEntry } from '../../src/cache/token-store.js';
@@ -255,6 +255,25 @@ describe('TransactionStore', () => {
     } finally {
       setItem.mockRestore();
     }
+  });
+
+  it("a save sweeps this client's stale and unreadable entries, and leaves other clients' and fresh ones", () => {
+    const key = (client: string, state: string) => `@@rotor@@::${client}::tx::${state}`;
+    const stale = Date.now() - TRANSACTION_MAX_AGE_MS - 1000;
+    sessionStorage.setItem(key('demo', 'old'), JSON.stringify({ ...tx('old'), createdAt: stale }));
+    sessionStorage.setItem(key('demo', 'junk'), '{not json');
+    sessionStorage.setItem(key('other', 'old'), JSON.stringify({ ...tx('old'), createdAt: stale }));
+    sessionStorage.setItem(key('demo', 'young'), JSON.stringify({ ...tx('young'), createdAt: Date.now() - TRANSACTION_MAX_AGE_MS + 60_000 }));
+    const s = transactionStore('demo');
+    s.save(tx('new'));
+    expect([key('demo', 'old'), key('demo', 'junk'), key('other', 'old'), key('demo', 'young'), key('demo', 'new')].map((k) => sessionStorage.getItem(k) !== null)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
+    expect(s.get('young')?.appState).toEqual({ n: 'young' });
   });
 
   it('drops unreadable entries instead of throwing', () => {
