@@ -78,28 +78,8 @@ const sdkCjs = {
   output: { file: out('rotor-auth.cjs'), format: 'cjs', exports: 'named', interop: 'auto' },
 };
 
-/**
- * Internal member names that the script-tag bundle shortens (terser property mangling). Only names of
- * the SDK's own internals: never a public API name (dist/index.d.ts), a stored or sent field (cache
- * records, transactions, BroadcastChannel/postMessage data, request bodies), a DOM name, or a name the
- * mock server, demo, tests or bench read. The ESM/CJS builds are not mangled; `npm run check:dist` and
- * the e2e suite (which runs this bundle) check the result.
- */
-const PRIVATE_NAMES = `
-  getSession getFamily familyKey manifestKey getAccess manifestChain unsaved httpTimeoutMs inflight accessKey persist
-  refetchedAt sessionKey setSession updateManifest replaceSession inTabOnly setAccess casFamily checkIdToken removeFamily restored
-  issParameterRequired noRefreshTokenReason receivedAt discard popupFlow warned crossTab announce requireIdToken lockTimeoutMs
-  revocationUrl recheck flushUnsaved removeAccess issRequired newFamilyId commitLogin waitForSeq persistNow familyFor prefetch
-  getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
-  manifest createFamily signOut publish commit expectedOrigin signingInput
-  nonces newKey forget proof claim current emit used
-  uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
-  prefix jwks dpop accessKeys force tokenUrl header payload signature options clock send save
-  authorization revocation userinfo jwksUri fresh refresh revokeFamily families
-  exchange end records wipe take writing raw read write consistent builtIn granted settle jwksKey change changed crossTab known storedSession
-  release onSessionEvent base refreshToken signedOut sweep id params webMessageFlow post
-  hold tokens dpopKey lock
-`.trim().split(/\s+/);
+import { PRIVATE_NAMES } from './scripts/private-names.mjs';
+
 const PRIVATE_PROPS = new RegExp(`^(${PRIVATE_NAMES.join('|')})$`);
 
 const sdkIife = {

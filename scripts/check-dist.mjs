@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Checks the build against CONTRACT.md: every output exists, the script-tag global exposes
 // exactly the ESM entry's named exports, the CJS build exports the same names, the error
-// classes keep their names after minification, and the CLI starts with a shebang.
+// classes keep their names after minification, no mangled property name is a public, stored or sent
+// name (scripts/private-names.mjs), and the CLI starts with a shebang.
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import ts from 'typescript';
+import { declaredNames, NAME_SOURCES, PRIVATE_NAMES } from './private-names.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const problems = [];
@@ -17,6 +20,15 @@ const need = [
 ];
 for (const f of need) if (!existsSync(resolve(dist, f))) problems.push(`missing dist/${f}`);
 if (problems.length) finish();
+
+// The script-tag bundle shortens PRIVATE_NAMES: none may be a public, stored or sent member name.
+for (const [file, types] of Object.entries(NAME_SOURCES)) {
+  const path = file.startsWith('dist/') ? resolve(dist, file.slice(5)) : resolve(dist, '..', file);
+  const declared = declaredNames(ts, path, readFileSync(path, 'utf8'), types);
+  for (const name of PRIVATE_NAMES.filter((n) => declared.has(n))) {
+    problems.push(`"${name}" is mangled in dist/rotor-auth.min.js but is a member name in ${file}: remove it from scripts/private-names.mjs`);
+  }
+}
 
 const esm = Object.keys(await import(pathToFileURL(resolve(dist, 'rotor-auth.mjs')).href)).sort();
 const cjs = Object.keys(createRequire(import.meta.url)(resolve(dist, 'rotor-auth.cjs'))).sort();
