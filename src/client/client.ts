@@ -33,6 +33,15 @@ import type {
   User,
 } from './types.js';
 
+/** One silent token request: the cache key's audience, the audience sent (if any), the scope, cacheMode 'off'. */
+interface SilentRequest {
+  key: string;
+  audience: string | undefined;
+  scope: string;
+  notBefore: number | undefined;
+  options: GetTokenSilentlyOptions;
+}
+
 /**
  * The SDK's client (auth0-spa-js `Auth0Client`): sign-in with Authorization Code + PKCE, tokens
  * kept fresh with rotating refresh tokens, one refresh at a time across tabs. Prefer
@@ -201,7 +210,7 @@ export class AuthClient {
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
       const limit = seconds(options as never, 'timeoutInSeconds', 60); // checked before anything starts (ConfigurationError)
-      entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), limit);
+      entry = await withTimeout(this.silent({ key, audience, scope, notBefore, options }), limit);
     }
     if (!options.detailedResponse) return entry.access_token;
     const session = await this.store.getSession();
@@ -215,7 +224,8 @@ export class AuthClient {
   }
 
   /** Refresh token first; the iframe when refresh tokens are off, or as the opt-in fallback. */
-  private async silent(key: string, audience: string | undefined, scope: string, notBefore: number | undefined, o: GetTokenSilentlyOptions): Promise<AccessEntry> {
+  private async silent(request: SilentRequest): Promise<AccessEntry> {
+    const { key, audience, scope, notBefore, options: o } = request;
     if (this.options.useRefreshTokens) {
       // The family this (audience, scope) refreshed with last time: no lookup before the lock (checked under it).
       const id = `${key} ${scope}`;
@@ -229,7 +239,7 @@ export class AuthClient {
         return entry;
       } catch (e) {
         this.known.delete(id);
-        if (known && e instanceof MissingRefreshTokenError) return this.silent(key, audience, scope, notBefore, o); // gone: look it up again
+        if (known && e instanceof MissingRefreshTokenError) return this.silent(request); // gone: look it up again
         if (!this.options.useRefreshTokensFallback || !(e instanceof GenericError && SIGN_IN_AGAIN.includes(e.error))) throw e;
       }
     }
