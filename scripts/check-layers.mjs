@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 const MAX_ROOT_FILES = 4;
 
 // Highest first. A layer may import any layer after it, never one before it.
@@ -27,7 +27,7 @@ export const LAYERS = [
   ['base', ['errors.ts', 'shape.ts', 'lock.ts']],
 ];
 
-function layerOf(file) {
+function layerOf(root, file) {
   const rel = relative(root, file).split(sep).join('/');
   for (const [i, [name, prefixes]] of LAYERS.entries()) {
     if (prefixes.some((p) => (p.endsWith('/') ? rel.startsWith(p) : rel === p))) return { index: i, name };
@@ -74,7 +74,8 @@ function findCycles(graph) {
   return cycles;
 }
 
-export function check() {
+/** Every problem of the tree at `root` (default: this repo's src/), and its layer-to-layer edges. */
+export function check(root = srcDir) {
   const problems = [];
   const rel = (f) => relative(root, f).split(sep).join('/');
   const rootFiles = readdirSync(root).filter((n) => n.endsWith('.ts'));
@@ -85,10 +86,10 @@ export function check() {
   const graph = new Map(files.map((f) => [f, importsOf(f)]));
   const edges = new Set();
   for (const [file, targets] of graph) {
-    const from = layerOf(file);
+    const from = layerOf(root, file);
     if (!from) problems.push(`${rel(file)} is in no layer (scripts/check-layers.mjs LAYERS)`);
     for (const target of targets) {
-      const to = layerOf(target);
+      const to = layerOf(root, target);
       if (!from || !to) continue;
       if (from.name !== to.name) edges.add(`${from.name} -> ${to.name}`);
       if (to.index < from.index) {

@@ -102,6 +102,14 @@ interface Op {
   reject: (e: unknown) => void;
 }
 
+/** Write an operation's change (a value, or a function of the stored value): null deletes, undefined writes nothing. */
+function applyChange(os: IDBObjectStore, op: Op, current?: unknown): void {
+  const value = typeof op.change === 'function' ? op.change(current) : op.change;
+  if (value === null) os.delete(op.key);
+  else if (value !== undefined) os.put(value, op.key);
+  op.changed = value !== undefined;
+}
+
 /**
  * Run a batch in one transaction: reads are issued at once; an operation that may write waits for
  * its read, so the next one sees its write. A throw (e.g. from put) aborts the transaction instead
@@ -111,25 +119,23 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
   const tx = os.transaction;
   let next = 0;
   let failure: unknown;
+  /** applyChange; a throw aborts the transaction (false) instead of escaping from the IDB event handler. */
+  const apply = (op: Op, current?: unknown): boolean => {
+    try {
+      applyChange(os, op, current);
+      return true;
+    } catch (e) {
+      failure = e;
+      tx.abort();
+      return false;
+    }
+  };
   const step = (): void => {
     for (let o: Op | undefined; (o = batch[next++]); ) {
       const op = o;
-      const apply = (current?: unknown): boolean => {
-        try {
-          const value = typeof op.change === 'function' ? op.change(current) : op.change;
-          if (value === null) os.delete(op.key);
-          else if (value !== undefined) os.put(value, op.key);
-          op.changed = value !== undefined;
-          return true;
-        } catch (e) {
-          failure = e;
-          tx.abort();
-          return false;
-        }
-      };
       // A write that does not depend on what is stored (set, remove) is issued at once.
       if (op.change !== undefined && typeof op.change !== 'function') {
-        if (apply()) continue;
+        if (apply(op)) continue;
         return;
       }
       const request = os.get(op.key);
@@ -137,7 +143,7 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
         request.onsuccess = () => op.resolve(request.result);
         continue;
       }
-      request.onsuccess = () => apply(request.result) && step();
+      request.onsuccess = () => apply(op, request.result) && step();
       return;
     }
   };
