@@ -40,9 +40,7 @@ export interface AccessEntry {
 /** The cache entry for an access token the token endpoint just issued for (audience, scope). */
 export function accessEntryFor(
   tokens: { access_token: string; token_type: string; expires_in: number; scope?: string },
-  audience: string,
-  scope: string,
-  family: string | undefined,
+  { audience, scope, family }: { audience: string; scope: string; family: string | undefined },
 ): AccessEntry {
   const now = Date.now();
   // Optional fields left undefined are not stored (the built-in caches store JSON).

@@ -19,21 +19,24 @@ export interface TokenEndpointResponse {
 /** DPoP: the proof header and the nonce sink for one request (see dpop-client.ts). */
 export type DpopHttp = Pick<HttpOptions, 'headers' | 'nonce'>;
 
-export function requestRefreshGrant(
-  tokenUrl: string,
-  clientId: string,
-  refreshToken: string,
-  audience: string | undefined,
-  scope: string | undefined,
-  timeoutMs: number,
-  http?: DpopHttp,
-) {
-  return request(tokenUrl, { timeoutMs, ...http }, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, audience, scope });
+/** One request about a refresh token to the authorization server (`url`: the token or the revocation endpoint). */
+export interface RefreshTokenRequest {
+  url: string;
+  clientId: string;
+  refreshToken: string;
+  timeoutMs: number;
+  /** DPoP: the proof header and nonce sink. */
+  http?: DpopHttp;
+}
+
+/** The refresh_token grant (RFC 6749 §6): `audience` (Auth0) and `scope` only when given. */
+export function requestRefreshGrant({ url, clientId, refreshToken, timeoutMs, http, audience, scope }: RefreshTokenRequest & { audience?: string; scope?: string }) {
+  return request(url, { timeoutMs, ...http }, { grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken, audience, scope });
 }
 
 /** RFC 7009 revocation of a refresh token (resolves on a 2xx; its body is not read). */
-export function requestRevocation(revocationUrl: string, clientId: string, token: string, timeoutMs: number, http?: DpopHttp): Promise<unknown> {
-  return request(revocationUrl, { timeoutMs, ...http }, { client_id: clientId, token, token_type_hint: 'refresh_token' }, true);
+export function requestRevocation({ url, clientId, refreshToken, timeoutMs, http }: RefreshTokenRequest): Promise<unknown> {
+  return request(url, { timeoutMs, ...http }, { client_id: clientId, token: refreshToken, token_type_hint: 'refresh_token' }, true);
 }
 
 export function bad(field: string, value: unknown, want: string): never {

@@ -208,7 +208,7 @@ export function familyLock(deps: FamilyDeps) {
   /** The access entry of a refresh response; DPoP-bound families do not use a Bearer answer's access token. */
   const accessEntryOf = (x: Exchange, body: Record<string, unknown>): { entry?: AccessEntry; invalid?: unknown } => {
     try {
-      return { entry: accessEntryFor(processTokenResponse(body, false, x.record.jkt && dpop), x.req.audience, x.req.scope, x.req.family) };
+      return { entry: accessEntryFor(processTokenResponse(body, false, x.record.jkt && dpop), x.req) };
     } catch (invalid) {
       return { invalid };
     }
@@ -363,7 +363,7 @@ export function familyLock(deps: FamilyDeps) {
       if (dpopKey) await dpop?.save(dpopKey);
       if (family) await store.createFamily(family, rt!, tokens.scope ?? c.scope, dpopKey?.jkt);
       const sessionFamily = family ?? (cleared ? undefined : previous?.family);
-      const entry = accessEntryFor(tokens, c.audience, c.scope, sessionFamily);
+      const entry = accessEntryFor(tokens, { audience: c.audience, scope: c.scope, family: sessionFamily });
       await store.setAccess(entry);
       if (claims && tokens.id_token) {
         await store.setSession({ v: 1, id_token: tokens.id_token, claims, family: sessionFamily, obtained_at: entry.obtained_at });

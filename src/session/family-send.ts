@@ -28,9 +28,15 @@ export async function sendRefresh(
   req: { audienceParam?: string; scope: string },
 ): Promise<Record<string, unknown>> {
   const { token } = await deps.endpoints();
-  const run = async (http?: DpopHttp) =>
-    (await requestRefreshGrant(token, deps.clientId, record.refresh_token, req.audienceParam, refreshScope(req.scope, record.scope), deps.httpTimeoutMs, http))
-      .body;
+  const grant = {
+    url: token,
+    clientId: deps.clientId,
+    refreshToken: record.refresh_token,
+    timeoutMs: deps.httpTimeoutMs,
+    audience: req.audienceParam,
+    scope: refreshScope(req.scope, record.scope),
+  };
+  const run = async (http?: DpopHttp) => (await requestRefreshGrant({ ...grant, http })).body;
   // DPoP-bound family: its key (gone → DpopKeyMissingError, nothing sent), a fresh proof per attempt. (Its answer
   // must be token_type DPoP: checked by the caller after the commit, as the rotated refresh token is kept either way.)
   const { dpop } = deps;
@@ -50,7 +56,7 @@ type Revocable = Pick<FamilyRecord, 'refresh_token' | 'jkt'>;
 export async function sendRevocation(deps: SendDeps, { refresh_token: token, jkt }: Revocable): Promise<void> {
   const { revocation } = await deps.endpoints();
   if (!revocation) return;
-  const run = (http?: DpopHttp) => requestRevocation(revocation, deps.clientId, token, deps.httpTimeoutMs, http);
+  const run = (http?: DpopHttp) => requestRevocation({ url: revocation, clientId: deps.clientId, refreshToken: token, timeoutMs: deps.httpTimeoutMs, http });
   const { dpop } = deps;
   await (jkt && dpop ? dpop.send(await dpop.key(jkt), revocation, run) : run());
 }
