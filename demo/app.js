@@ -1,11 +1,15 @@
 // rotor-auth demo: a plain script-tag app. `rotorAuth` is the global from dist/rotor-auth.min.js.
-// Settings come from the URL (?as=<authorization server>&cache=<location>&dpop=1) and are kept in
-// sessionStorage so they survive the login redirect.
+// Settings come from the URL only (?as=<authorization server>&cache=<location>&dpop=1) and travel
+// in the URLs the demo builds: the login's redirect_uri, the logout's returnTo, the reloads and the
+// "open a second tab" link. Nothing from a link is stored, so a crafted link cannot stick for the tab,
+// and `as` must be a loopback origin (127.0.0.1, localhost or [::1], any port): a link naming any other
+// server is ignored with a notice, never followed.
 (function () {
   'use strict';
 
   var $ = function (id) { return document.getElementById(id); };
-  var settings = readSettings();
+  var DEFAULT_AS = 'http://127.0.0.1:4000';
+  var settings = readSettings(location.search);
   var AS = settings.as;
   var API_AUDIENCE = 'https://api.rotor.test';
   var CLIENT_ID = 'demo';
@@ -15,29 +19,57 @@
   var families = [];
   var serverUp = true;
   var dpopAvailable = true;
+  // What the story did on purpose (a replay, a theft): the sign-out that follows is its outcome, not a failure.
+  var intended = null;
 
   $('as-url').textContent = AS;
   $('cache-location').value = settings.cache;
   $('dpop').checked = settings.dpop;
 
-  function readSettings() {
-    var q = new URLSearchParams(location.search);
-    var stored = {};
-    try { stored = JSON.parse(sessionStorage.getItem('rotor-demo') || '{}'); } catch (e) { stored = {}; }
-    var s = {
-      as: (q.get('as') || stored.as || 'http://127.0.0.1:4000').replace(/\/+$/, ''),
-      cache: q.get('cache') || stored.cache || 'memory',
-      dpop: q.has('dpop') ? q.get('dpop') === '1' : !!stored.dpop,
-    };
+  /** The origin of `value` when it is an http(s) loopback origin (any port), else null. */
+  function loopbackOrigin(value) {
+    var u;
+    try { u = new URL(value); } catch (e) { return null; }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    if (['127.0.0.1', 'localhost', '[::1]'].indexOf(u.hostname) < 0) return null;
+    if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) return null;
+    return u.origin;
+  }
+
+  function readSettings(search) {
+    var q = new URLSearchParams(search);
+    var s = { as: DEFAULT_AS, cache: q.get('cache') || 'memory', dpop: q.get('dpop') === '1', refused: null };
+    if (q.has('as')) {
+      var origin = loopbackOrigin(q.get('as'));
+      if (origin) s.as = origin;
+      else s.refused = q.get('as');
+    }
     if (['memory', 'localstorage', 'indexeddb'].indexOf(s.cache) < 0) s.cache = 'memory';
-    sessionStorage.setItem('rotor-demo', JSON.stringify(s));
     return s;
   }
 
+  /** The demo's own query: the settings that differ from the defaults (extra: more keys). */
+  function settingsQuery(extra) {
+    var q = new URLSearchParams();
+    if (AS !== DEFAULT_AS) q.set('as', AS);
+    if (settings.cache !== 'memory') q.set('cache', settings.cache);
+    if (settings.dpop) q.set('dpop', '1');
+    Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
+    var text = q.toString();
+    return text ? '?' + text : '';
+  }
+
+  function here(extra) {
+    return location.origin + location.pathname + settingsQuery(extra);
+  }
+
   function reloadWith(key, value) {
-    var q = new URLSearchParams(location.search);
-    q.set(key, value);
-    q.set('as', AS);
+    var next = { as: AS, cache: settings.cache, dpop: settings.dpop };
+    next[key] = key === 'dpop' ? value === '1' : value;
+    var q = new URLSearchParams();
+    if (next.as !== DEFAULT_AS) q.set('as', next.as);
+    if (next.cache !== 'memory') q.set('cache', next.cache);
+    if (next.dpop) q.set('dpop', '1');
     location.search = q.toString();
   }
 
@@ -58,10 +90,13 @@
     box.textContent = err ? describeError(err) : '';
   }
 
+  // Each outcome has its own look: 'theft' (a thief got in), 'revoked' (a sign-out the story meant to
+  // cause), 'good' (a defence that held, e.g. DPoP refusing a stolen token), 'info' (everything else).
   function notice(text, kind) {
     var box = $('notice');
     box.hidden = !text;
-    box.className = 'notice ' + (kind || '');
+    box.className = 'notice notice-' + (kind || 'info');
+    box.dataset.kind = kind || 'info';
     box.textContent = text || '';
   }
 
@@ -165,15 +200,16 @@
       update();
     });
     client.on('signedOut', function (e) {
-      sdkEvent('signedOut  reason: ' + e.reason, 'bad');
+      sdkEvent('signedOut  reason: ' + e.reason, e.reason === 'logout' ? 'local' : 'warn');
+      if (e.reason !== 'logout') story('signedout');
+      if (e.reason === 'invalid_grant' && revokedOnPurpose()) { update(); return; } // the story's own outcome says it
       var why = {
         logout: 'You logged out in this tab.',
         other_tab: 'Another tab signed this session out (logout, or its refresh was rejected): this page followed it.',
         invalid_grant: 'The server rejected this tab\'s refresh token (invalid_grant): the family was revoked, so the SDK dropped its tokens.',
         invalid_id_token: 'A refresh returned an ID token that failed verification: the SDK revoked the family.',
       }[e.reason] || 'Signed out: ' + e.reason + '.';
-      notice(why, e.reason === 'logout' ? '' : 'bad');
-      if (e.reason !== 'logout') story('signedout');
+      notice(why, e.reason === 'logout' ? 'info' : e.reason === 'other_tab' ? 'revoked' : 'bad');
       update();
     });
   }
@@ -205,17 +241,42 @@
     document.querySelectorAll('#families button').forEach(function (b) { b.disabled = busy || b.dataset.off === '1'; });
   }
 
-  function action(fn) {
-    return function () {
+  /** A click handler that runs `fn` with the page busy: buttons off, the busy line naming what runs. */
+  function action(fn, label) {
+    return function (event) {
       if (busy) return undefined;
+      var button = event && event.currentTarget;
       busy = true;
+      document.body.setAttribute('aria-busy', 'true');
+      $('busy').hidden = false;
+      $('busy-text').textContent = (label || 'Working') + '…';
+      if (button && button.classList) button.classList.add('in-flight');
       enable();
       showError(null);
-      return Promise.resolve().then(fn).catch(showError).then(function () {
+      return Promise.resolve().then(fn).catch(function (err) {
+        if (!isIntendedSignOut(err)) return showError(err);
+        notice('Signed out, as the story intended: the server revoked this family (' + (intended || 'reuse detected') +
+          '), so this tab\'s refresh was refused (invalid_grant) and the SDK dropped every token of it. Log in to start again.', 'revoked');
+        intended = null;
+        return undefined;
+      }).then(function () {
         busy = false;
+        document.body.removeAttribute('aria-busy');
+        $('busy').hidden = true;
+        if (button && button.classList) button.classList.remove('in-flight');
         return update();
       });
     };
+  }
+
+  /** The story revoked this tab's family (here, or in another tab: the server's families show it). */
+  function revokedOnPurpose() {
+    return !!intended || families.some(function (f) { return f.status === 'revoked' && f.reason === 'reuse_detected' && isOwn(f); });
+  }
+
+  /** invalid_grant after the story revoked the family: the outcome it meant, told as such (no error box). */
+  function isIntendedSignOut(err) {
+    return !!err && err.error === 'invalid_grant' && revokedOnPurpose();
   }
 
   async function getToken(cacheMode) {
@@ -227,9 +288,9 @@
   $('login').addEventListener('click', action(function () {
     notice(null);
     return client.loginWithRedirect({ appState: { returnTo: location.pathname } });
-  }));
-  $('get-token').addEventListener('click', action(function () { return getToken('on'); }));
-  $('force-refresh').addEventListener('click', action(function () { return getToken('off'); }));
+  }, 'Going to the authorization server'));
+  $('get-token').addEventListener('click', action(function () { return getToken('on'); }, 'Getting a token'));
+  $('force-refresh').addEventListener('click', action(function () { return getToken('off'); }, 'Refreshing: POST /oauth/token (grant_type=refresh_token)'));
   $('call-api').addEventListener('click', action(async function () {
     var token = await getToken('on');
     var headers = { authorization: 'Bearer ' + token };
@@ -242,10 +303,11 @@
     var body = await res.text();
     try { body = JSON.parse(body); } catch (e) { /* keep text */ }
     show('api', { status: res.status, body: body });
-  }));
+  }, 'Calling /api/private'));
   $('logout').addEventListener('click', action(function () {
-    return client.logout({ logoutParams: { returnTo: location.origin + location.pathname } });
-  }));
+    notice('Logging out: revoking the refresh token at the server, then ending its session…', 'info');
+    return client.logout({ logoutParams: { returnTo: here({ loggedout: '1' }) } });
+  }, 'Logging out'));
   $('cache-location').addEventListener('change', function (event) { reloadWith('cache', event.target.value); });
   $('dpop').addEventListener('change', function (event) { reloadWith('dpop', event.target.checked ? '1' : '0'); });
 
@@ -318,15 +380,16 @@
         if (family.rotations === 0) replay.dataset.off = '1';
         replay.addEventListener('click', action(async function () {
           var result = await control('replay', { family: family.id });
+          intended = 'an attacker replayed a retired token';
           story('attack');
           logTo('events', time() + '  attacker presented the retired ' + short(result && result.presented) + ' → HTTP ' + (result && result.status), 'local');
-          notice('An attacker replayed a retired refresh token: the server revoked the whole family. This tab learns it at its next refresh — try Force refresh.', 'bad');
-        }));
+          notice('An attacker replayed a retired refresh token: the server revoked the whole family. This tab learns it at its next refresh — try Force refresh.', 'revoked');
+        }, 'Replaying a retired token'));
         actions.appendChild(replay);
         var steal = el('button', 'danger', 'Steal the refresh token');
         steal.dataset.testid = 'steal';
         steal.title = 'Copy the current refresh token (as malware reading storage would) and use it from this origin without the SDK';
-        steal.addEventListener('click', action(function () { return stealFrom(family); }));
+        steal.addEventListener('click', action(function () { return stealFrom(family); }, 'The thief presents the token'));
         actions.appendChild(steal);
         box.appendChild(actions);
         if (family.rotations === 0) box.appendChild(el('p', 'muted small', 'Force a refresh once to have a retired token an attacker could replay.'));
@@ -354,13 +417,23 @@
     var body = await res.json().catch(function () { return {}; });
     if (!res.ok) {
       logTo('events', time() + '  thief rejected: HTTP ' + res.status + ' ' + (body.error || ''), 'ok');
-      notice('The stolen refresh token was rejected (' + (body.error || 'HTTP ' + res.status) + '): it is bound to this tab\'s DPoP key, which cannot be exported. Your session continues.', 'ok');
+      notice('Good news: the stolen refresh token was refused (' + (body.error || 'HTTP ' + res.status) + '). It is bound to this tab\'s DPoP key, which cannot be exported, so a copy is useless elsewhere. Your session continues.', 'good');
       await getToken('off');
       return;
     }
     logTo('events', time() + '  thief got fresh tokens (HTTP 200): the token was a bearer token', 'bad');
-    notice('The thief redeemed the stolen refresh token. Your tab now holds a retired token: its next refresh trips reuse detection and the server revokes the family for both of you.', 'bad');
-    await getToken('off');
+    var theft = 'The thief redeemed the stolen refresh token (HTTP 200): without DPoP it is a bearer token, good for whoever holds it.';
+    notice(theft + ' Your tab now holds a retired token…', 'theft');
+    intended = 'a thief redeemed the stolen token';
+    try {
+      await getToken('off');
+      notice(theft + ' This tab\'s refresh still worked (inside the server\'s reuse interval).', 'theft');
+    } catch (err) {
+      if (!isIntendedSignOut(err)) throw err;
+      notice(theft + ' Then this tab\'s refresh presented its now-retired token: reuse detection revoked the family for both of you (invalid_grant), and the SDK signed this tab out. Tick DPoP and try again to see the theft fail.', 'theft');
+    } finally {
+      intended = null;
+    }
   }
 
   async function loadFamilies() {
@@ -424,7 +497,7 @@
     notice('Server reset: every session, family and event is gone. Log in to start the story again.');
     logTo('events', time() + '  server reset: sessions, families and events forgotten', 'local');
     scheduleFamilies();
-  }));
+  }, 'Resetting the server'));
 
   control('itp').then(function (state) { $('itp').checked = !!(state && state.enabled); }, function () { /* shown with the families */ });
   $('itp').addEventListener('change', function (event) {
@@ -484,7 +557,7 @@
       iframeClient.close();
     }
     logTo('events', time() + '  silent iframe: ' + out.textContent.split(' — ')[0], 'local');
-  }));
+  }, 'Trying prompt=none in a hidden iframe'));
 
   // ---- start ----
 
@@ -494,7 +567,7 @@
       clientId: CLIENT_ID,
       cacheLocation: settings.cache,
       authorizationParams: {
-        redirect_uri: location.origin + location.pathname,
+        redirect_uri: here(), // carries ?as, ?cache and ?dpop across the login redirect
         audience: API_AUDIENCE,
         scope: 'openid profile email',
       },
@@ -522,13 +595,25 @@
       } catch (err) {
         showError(err);
       }
-      history.replaceState(null, '', location.pathname);
+      history.replaceState(null, '', location.pathname + settingsQuery());
+    }
+    if (q.has('loggedout')) {
+      notice('You are logged out: the server revoked this session\'s refresh-token family and ended its session. Log in to start a new one.', 'good');
+      history.replaceState(null, '', location.pathname + settingsQuery());
     }
     await update();
     if (signedIn) story('signin');
     document.body.dataset.ready = 'true';
   }
 
+  $('second-tab').href = here();
+  $('second-tab').title = 'This page with the same settings (' + (settings.cache === 'memory' ? 'memory: the new tab has its own session' : settings.cache + ': the new tab shares this one\'s session') + ')';
+  $('second-tab-note').textContent = settings.cache === 'memory'
+    ? 'With the memory cache each tab is its own session: pick localStorage or IndexedDB to see every other tab follow.'
+    : 'It uses ' + settings.cache + ' too, so it shares this session: whatever happens here, it follows.';
+  if (settings.refused !== null) {
+    notice('Ignored ?as=' + settings.refused + ': this demo only talks to an authorization server on a loopback origin (127.0.0.1, localhost or [::1], any port). Using ' + AS + '.', 'bad');
+  }
   enable();
   openStream();
   probeCookies();

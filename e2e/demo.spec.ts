@@ -56,13 +56,16 @@ test('the demo tells the story: log in, rotation chain, attacker replay → revo
   expect(mock.control.families()[0]).toMatchObject({ status: 'revoked', reason: 'reuse_detected' });
   await expect(own.getByTestId('replay')).toHaveCount(0); // a revoked family has nothing left to replay
 
-  // The legitimate tab's next refresh is rejected; the SDK signs it out and says why (signedOut invalid_grant).
+  // The legitimate tab's next refresh is rejected; the SDK signs it out (signedOut invalid_grant). That is
+  // the outcome the replay meant: told as such (its own colour), not as a red error box.
   await page.getByTestId('force-refresh').click();
-  await expect(page.getByTestId('error')).toHaveText('OAuthError — invalid_grant: Unknown or invalid refresh token.');
   await expect(status).toHaveText('signed out');
+  await expect(page.getByTestId('notice')).toHaveAttribute('data-kind', 'revoked');
+  await expect(page.getByTestId('notice')).toContainText('Signed out, as the story intended');
+  await expect(page.getByTestId('notice')).toContainText('invalid_grant');
+  await expect(page.getByTestId('error')).toBeHidden();
   await expect(page.getByTestId('token')).toHaveText('—');
   await expect(sdk).toContainText('signedOut  reason: invalid_grant');
-  await expect(page.getByTestId('notice')).toContainText('invalid_grant');
   await expect(page.getByTestId('story').locator('[data-step="signedout"]')).toHaveClass(/done/);
   await expect(page.getByTestId('login')).toBeEnabled();
   await expect(page.getByTestId('force-refresh')).toBeDisabled();
@@ -127,8 +130,13 @@ test('the demo: localstorage survives a reload; logout revokes the family', asyn
   await expect(page.getByTestId('api')).toContainText('"status": 200');
 
   await page.getByTestId('logout').click();
-  await page.waitForURL((u) => u.origin === app.url && u.pathname === '/demo/');
+  await page.waitForURL((u) => u.origin === app.url && u.pathname === '/demo/' && !u.search.includes('loggedout'));
   await expect(status).toHaveText('signed out');
+  // logout feedback: good news in green, and the settings kept in the URL (no error box)
+  await expect(page.getByTestId('notice')).toHaveAttribute('data-kind', 'good');
+  await expect(page.getByTestId('notice')).toContainText('You are logged out');
+  await expect(page.getByTestId('error')).toBeHidden();
+  await expect(page.getByTestId('cache-location')).toHaveValue('localstorage');
   expect(mock.control.families()[0]).toMatchObject({ status: 'revoked', reason: 'revoked' });
   await expect(page.getByTestId('families').locator('.badge')).toHaveText('revoked · logged out');
   expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('@@rotor@@')))).toEqual([]);
@@ -144,6 +152,13 @@ test('the demo: "Steal the refresh token" without DPoP: the thief redeems it, th
   await expect(page.getByTestId('auth-status')).toHaveText('signed out');
   await expect(page.getByTestId('sdk-events')).toContainText('signedOut  reason: invalid_grant');
   expect(mock.control.families()[0]).toMatchObject({ status: 'revoked', reason: 'reuse_detected' });
+  // the theft's explanation stays (not overwritten by the generic invalid_grant notice), in the theft's colour
+  const notice = page.getByTestId('notice');
+  await expect(notice).toHaveAttribute('data-kind', 'theft');
+  await expect(notice).toContainText('The thief redeemed the stolen refresh token');
+  await expect(notice).toContainText('reuse detection revoked the family for both of you');
+  await expect(page.getByTestId('error')).toBeHidden();
+  expect(await notice.evaluate((el) => getComputedStyle(el).borderLeftColor)).toBe('rgb(192, 57, 43)');
   expect(problems).toEqual([]);
 });
 
@@ -170,6 +185,11 @@ test('the demo: the DPoP checkbox reloads with useDpop, and says so when this bu
     await logInThroughForm(page);
     await page.getByTestId('families').locator('[data-own="true"]').getByTestId('steal').click();
     await expect(page.getByTestId('notice')).toContainText('Your session continues');
+    await expect(page.getByTestId('notice')).toHaveAttribute('data-kind', 'good');
+    // dpop.rejected in the server's log is the defence working: green, not bold red
+    const rejected = page.getByTestId('events').locator('.event-dpop-rejected').first();
+    await expect(rejected).toBeVisible();
+    expect(await rejected.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).fontWeight])).toEqual(['rgb(31, 138, 76)', '400']);
     await expect(page.getByTestId('auth-status')).toHaveText('signed in');
     expect(mock.control.families()[0]).toMatchObject({ status: 'active' });
   } else {

@@ -1,71 +1,194 @@
-// The README's quick starts, run as written in Chromium (see test/readme/readme-blocks.test.ts
-// for the table of every README block and how each is covered).
+// A newcomer's path through the README, run as a user would: outside this repository, in a
+// scratch app that installs the packed tarball (see test/readme/readme-blocks.test.ts for the
+// table of every README block and how each is covered).
 //
-// The snippets name placeholder hosts: the authorization server `https://auth.example.com`, the
-// client `YOUR_CLIENT_ID` and the API `https://api.example.com`. The page itself is served
-// unchanged on localhost; `page.route` answers those hosts with an in-process mock server
-// (dist/mock-server.mjs) whose issuer is `https://auth.example.com/`, whose client
-// `YOUR_CLIENT_ID` redirects to the served page, and whose `/api/private` stands in for
-// `https://api.example.com/private`.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//   npm pack → <tmp>/rotor-auth-<version>.tgz
+//   <tmp>/app: package.json without "type" (CommonJS, npm init's default), `npm install <tgz>`
+//   `npx rotor-mock-server` from the app (the installed bin), on a free port
+//   "Quick start: script tag#1" saved verbatim as index.html, served from the app's directory
+//   "Quick start: import#1" saved verbatim as src/main.ts; its types erased by TypeScript, then
+//       bundled by Rollup + node-resolve from the app's node_modules (package `exports`, the
+//       `import` condition, as Vite resolves it; Vite itself is not one of this repo's
+//       devDependencies), served with /callback answering the same page (as Vite's dev server)
+//   the testing section's vitest file, Playwright spec and playwright.config.ts, run with the
+//       commands the README gives, in the CommonJS app (spec named .mts) and with "type": "module"
+//
+// The snippets name the mock server's default address, http://127.0.0.1:4000. Port 4000 may be
+// taken on a shared machine, so the CLI listens on a free port with `--issuer
+// http://127.0.0.1:4000/` and the page's requests to :4000 are forwarded to it (page.route →
+// route.fetch, redirects not followed: the browser sees the server's own answers).
+//
+// What the suite provides instead of the network: the test tools the README installs with
+// `npm install -D vitest msw @playwright/test` are linked from this repo's node_modules (the same
+// packages, no second download), and `npx playwright install chromium` is replaced, where
+// Playwright's own Chromium is missing, by a browsers directory whose chromium runs the system's
+// (PLAYWRIGHT_BROWSERS_PATH; the spec and config still run unchanged).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { expect, test, type ConsoleMessage, type Page, type Route } from '@playwright/test';
-import type { MockControl, MockServerOptions } from '../../src/mock-server/types.js';
+import { expect, test, type Page } from '@playwright/test';
 import { readmeBlock } from '../../test/readme/blocks.js';
-import { DIST_DIR, ROOT, serveStatic, type StaticServer } from '../fixtures.js';
+import { DIST_DIR, ROOT, serveStatic, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS, usesSystemChromium, type StaticServer } from '../fixtures.js';
 
-const AUTH = 'https://auth.example.com';
-const API = 'https://api.example.com';
+const README_AS = 'http://127.0.0.1:4000';
 
-interface InProcessServer {
-  fetch(request: Request): Promise<Response>;
-  control: MockControl;
+interface Run {
+  code: number | null;
+  output: string;
+  ms: number;
 }
 
-async function mockServer(appOrigin: string): Promise<InProcessServer> {
-  const mod = (await import(pathToFileURL(resolve(DIST_DIR, 'mock-server.mjs')).href)) as {
-    createMockServer(options: MockServerOptions): InProcessServer;
-  };
-  return mod.createMockServer({
-    issuer: `${AUTH}/`,
-    clients: [{ clientId: 'YOUR_CLIENT_ID', redirectOrigins: [appOrigin], allowedLogoutUrls: [appOrigin] }],
-    apis: [{ identifier: API, allowOfflineAccess: true }],
+/** Runs `command` through sh in `cwd`; never throws on a non-zero exit (the caller asserts). */
+function sh(command: string, cwd: string, env: NodeJS.ProcessEnv = process.env, timeout = 120_000): Promise<Run> {
+  const started = Date.now();
+  return new Promise((done) => {
+    execFile('sh', ['-c', command], { cwd, env, timeout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      done({ code, output: `${stdout}${stderr}`, ms: Date.now() - started });
+    });
   });
 }
 
-/** Answers the browser's request with `server.fetch` on `url` (the same method, headers, body). */
-async function forward(route: Route, server: InProcessServer, url: string): Promise<void> {
-  const req = route.request();
-  const headers = Object.entries(await req.allHeaders()).filter(([name]) => !name.startsWith(':'));
-  const body = req.postDataBuffer();
-  const res = await server.fetch(new Request(url, { method: req.method(), headers, ...(body ? { body: new Uint8Array(body) } : {}) }));
-  const out: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') out[name] = value;
-  });
-  const cookies = res.headers.getSetCookie();
-  if (cookies.length) out['set-cookie'] = cookies.join('\n');
-  await route.fulfill({ status: res.status, headers: out, body: Buffer.from(await res.arrayBuffer()) });
+const timings: string[] = [];
+async function step(name: string, command: string, cwd: string, env?: NodeJS.ProcessEnv): Promise<Run> {
+  const run = await sh(command, cwd, env);
+  timings.push(`${name}: ${(run.ms / 1000).toFixed(1)} s`);
+  return run;
 }
 
-/** Routes the snippets' placeholder hosts to `server`; returns the URLs the page requested there. */
-async function routePlaceholders(page: Page, server: InProcessServer): Promise<string[]> {
-  const seen: string[] = [];
-  await page.route(`${AUTH}/**`, (route) => {
-    seen.push(`${route.request().method()} ${route.request().url()}`);
-    return forward(route, server, route.request().url());
-  });
-  await page.route(`${API}/private`, (route) => {
-    seen.push(`${route.request().method()} ${route.request().url()}`);
-    return forward(route, server, `${AUTH}/api/private`);
-  });
-  return seen;
+/** The environment of a command run inside the scratch app: none of this run's Playwright variables. */
+function appEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(PW_|PLAYWRIGHT_|TEST_|FORCE_COLOR|NODE_OPTIONS)/.test(k)) env[k] = v;
+  return { ...env, NO_COLOR: '1', CI: '1', ...extra };
 }
 
-/** Uncaught errors of the page, collected (and printed, so a failing test shows them). */
+let tmp: string;
+let app: string;
+let mock: ChildProcess;
+let mockUrl: string;
+let scriptApp: StaticServer;
+let importApp: StaticServer;
+let browsersEnv: Record<string, string> = {};
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  if (!existsSync(join(DIST_DIR, 'rotor-auth.min.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  tmp = mkdtempSync(join(tmpdir(), 'rotor-scratch-'));
+  app = join(tmp, 'app');
+  mkdirSync(app);
+
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const pack = await step('npm pack', `npm pack --pack-destination ${JSON.stringify(tmp)}`, ROOT);
+  expect(pack.code, pack.output).toBe(0);
+  const tarball = join(tmp, `${pkg.name}-${pkg.version}.tgz`);
+  expect(existsSync(tarball), pack.output).toBe(true);
+
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }, null, 2)}\n`);
+  const install = await step('npm install <tarball>', `npm install ${JSON.stringify(tarball)} --no-audit --no-fund --prefer-offline`, app);
+  expect(install.code, install.output).toBe(0);
+  expect(existsSync(join(app, 'node_modules/rotor-auth/dist/rotor-auth.min.js'))).toBe(true);
+
+  // `npm install -D vitest msw @playwright/test`: this repo's copies, linked (after npm install, which would prune them)
+  for (const name of ['vitest', 'msw', '@playwright/test', 'playwright', 'playwright-core']) {
+    mkdirSync(join(app, 'node_modules', name, '..'), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+  }
+  symlinkSync('../vitest/vitest.mjs', join(app, 'node_modules/.bin/vitest'));
+  symlinkSync('../@playwright/test/cli.js', join(app, 'node_modules/.bin/playwright'));
+  // `npx playwright install chromium` without a download: Playwright's install layout, running the system Chromium
+  if (usesSystemChromium()) {
+    const browsers = JSON.parse(readFileSync(join(ROOT, 'node_modules/playwright-core/browsers.json'), 'utf8')) as {
+      browsers: Array<{ name: string; revision: string }>;
+    };
+    const rev = (name: string) => browsers.browsers.find((b) => b.name === name)!.revision;
+    const dir = join(tmp, 'browsers');
+    const wrap = (file: string, extra: string) => {
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, `#!/bin/sh\nexec ${SYSTEM_CHROMIUM} ${[...SYSTEM_CHROMIUM_ARGS, extra].join(' ')} "$@"\n`);
+      chmodSync(file, 0o755);
+    };
+    wrap(join(dir, `chromium-${rev('chromium')}`, 'chrome-linux64/chrome'), '');
+    wrap(join(dir, `chromium_headless_shell-${rev('chromium-headless-shell')}`, 'chrome-headless-shell-linux64/chrome-headless-shell'), '--headless');
+    browsersEnv = { PLAYWRIGHT_BROWSERS_PATH: dir };
+  }
+
+  // `npx rotor-mock-server`, the installed bin, on a free port; the issuer the snippets expect
+  const started = Date.now();
+  // its own process group: npx runs the bin as a child, and both must end with the test
+  mock = spawn('npx', ['rotor-mock-server', '--port', '0', '--issuer', `${README_AS}/`], { cwd: app, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  mockUrl = await new Promise<string>((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`rotor-mock-server printed no "listening on": ${out}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      out += String(chunk);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]!);
+      }
+    };
+    mock.stdout!.on('data', read);
+    mock.stderr!.on('data', read);
+    mock.once('exit', (code) => fail(new Error(`rotor-mock-server exited (${code}): ${out}`)));
+  });
+  timings.push(`npx rotor-mock-server ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  // "Quick start: script tag": the block is the page, saved in the app's directory
+  writeFileSync(join(app, 'index.html'), readmeBlock('Quick start: script tag#1').code);
+  scriptApp = await serveStatic(app);
+
+  // "Quick start: import": src/main.ts as written; types erased, bundled from the app's node_modules
+  const bundleStart = Date.now();
+  const source = readmeBlock('Quick start: import#1').code;
+  mkdirSync(join(app, 'src'));
+  writeFileSync(join(app, 'src/main.ts'), source);
+  const js = ts.transpileModule(source, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
+  }).outputText;
+  writeFileSync(join(app, 'src/main.js'), js);
+  const { rollup } = await import('rollup');
+  const { default: nodeResolve } = await import('@rollup/plugin-node-resolve');
+  const bundle = await rollup({ input: join(app, 'src/main.js'), plugins: [nodeResolve({ browser: true, rootDir: app })] });
+  const resolved = bundle.watchFiles.filter((f) => f.includes('node_modules'));
+  expect(resolved.some((f) => f.startsWith(join(app, 'node_modules/rotor-auth/dist/')))).toBe(true);
+  expect(resolved.filter((f) => !f.startsWith(join(app, 'node_modules/'))), 'everything from the scratch app').toEqual([]);
+  await bundle.write({ file: join(app, 'build/assets/main.js'), format: 'es' });
+  await bundle.close();
+  const html = '<!doctype html>\n<meta charset="utf-8">\n<title>app</title>\n<div id="app"></div>\n<script type="module" src="/assets/main.js"></script>\n';
+  writeFileSync(join(app, 'build/index.html'), html);
+  mkdirSync(join(app, 'build/callback'));
+  writeFileSync(join(app, 'build/callback/index.html'), html);
+  timings.push(`transpile + bundle src/main.ts: ${((Date.now() - bundleStart) / 1000).toFixed(1)} s`);
+  importApp = await serveStatic(join(app, 'build'));
+});
+
+test.afterAll(async () => {
+  await scriptApp?.close();
+  await importApp?.close();
+  if (mock?.pid && mock.exitCode === null) {
+    const exited = new Promise((ok) => mock.once('exit', ok));
+    process.kill(-mock.pid!, 'SIGTERM'); // the group: npx and the server it started
+    await exited;
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  console.log(`scratch app timings:\n  ${timings.join('\n  ')}`);
+});
+
+/** The page's requests to the README's http://127.0.0.1:4000, answered by the CLI on its free port. */
+async function forwardToMock(page: Page): Promise<void> {
+  await page.route(`${README_AS}/**`, async (route) => {
+    const url = route.request().url().replace(README_AS, mockUrl);
+    const response = await route.fetch({ url, maxRedirects: 0 });
+    await route.fulfill({ response });
+  });
+}
+
+/** Uncaught errors and console errors of the page, collected (and printed, so a failure shows them). */
 function pageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => {
@@ -75,100 +198,143 @@ function pageErrors(page: Page): string[] {
   return errors;
 }
 
-async function signIn(page: Page): Promise<void> {
-  await page.waitForURL(`${AUTH}/**`);
+/** Every URL the page's main frame arrived at (the callback URL with its code is one of them). */
+function visited(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) urls.push(frame.url());
+  });
+  return urls;
+}
+
+async function signInAtMock(page: Page): Promise<void> {
+  await page.waitForURL(`${README_AS}/**`);
   await page.fill('#username', 'demo');
   await page.fill('#password', 'demo');
   await page.click('button[type=submit]');
 }
 
-let dir: string;
-let app: StaticServer;
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rotor-readme-'));
-  app = await serveStatic({ '/': dir, '/dist/': DIST_DIR, '/node_modules/': resolve(ROOT, 'node_modules') });
-});
-test.afterAll(async () => {
-  await app.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+async function families(): Promise<Array<{ status: string }>> {
+  return (await (await fetch(`${mockUrl}/__control/families`)).json()) as Array<{ status: string }>;
+}
 
-test.describe('README "Quick start: script tag", as written', () => {
-  test('login → sign-in → callback → user and API response logged → logout', async ({ page }) => {
-    const html = readmeBlock('Quick start: script tag#1');
-    writeFileSync(join(dir, 'index.html'), html.code);
-    const server = await mockServer(app.url);
-    const requests = await routePlaceholders(page, server);
-    const errors = pageErrors(page);
-    const logged: unknown[][] = [];
-    const onConsole = async (msg: ConsoleMessage) => {
-      if (msg.type() === 'log') logged.push(await Promise.all(msg.args().map((a) => a.jsonValue())));
-    };
-    page.on('console', onConsole);
+test('"Quick start: script tag" as pasted: signed out → log in → the user and the API → log out → signed out; a used callback URL says why', async ({ page }) => {
+  await forwardToMock(page);
+  const errors = pageErrors(page);
+  const urls = visited(page);
+  const status = page.locator('#status');
 
-    await page.goto(`${app.url}/`);
-    await expect(page.locator('#login')).toBeVisible();
-    await page.waitForFunction(() => typeof (document.getElementById('login') as HTMLButtonElement).onclick === 'function');
-    await page.click('#login');
-    await signIn(page);
+  await page.goto(`${scriptApp.url}/`);
+  await expect(status).toHaveText('You are signed out.');
+  await expect(page.locator('#logout')).toBeHidden();
+  await page.click('#login');
+  await signInAtMock(page);
 
-    // Back on the page: handleRedirectCallback ran, the URL was cleaned, user and API answer logged.
-    await page.waitForURL(`${app.url}/`);
-    await expect.poll(() => logged.length).toBe(1);
-    const [user, api] = logged[0] as [{ sub: string; name?: string }, { message: string; aud: unknown }];
-    expect(user.sub).toBe('user-1');
-    expect(api.message).toBe('Hello user-1, this came from the protected API.');
-    expect(api.aud).toContain(API);
-    expect(requests).toContain(`GET ${API}/private`);
-    const [family] = server.control.families();
-    expect(family).toMatchObject({ status: 'active' });
+  await expect(status).toHaveText('Signed in as Demo User.');
+  expect(page.url(), 'the callback URL is cleaned').toBe(`${scriptApp.url}/`);
+  await expect(page.locator('#api')).toContainText('Hello user-1, this came from the protected API.');
+  const callback = urls.find((u) => u.startsWith(`${scriptApp.url}/?code=`));
+  expect(callback, urls.join('\n')).toBeDefined();
 
-    // Log out: the refresh token is revoked and the server sends the browser back to the page.
-    await page.click('#logout');
-    await page.waitForURL((url) => url.origin === app.url && requests.some((r) => r.startsWith(`GET ${AUTH}/v2/logout`)));
-    expect(server.control.family(family!.id)?.status).toBe('revoked');
-    expect(requests.some((r) => r.startsWith(`POST ${AUTH}/oauth/revoke`))).toBe(true);
-    await expect(page.locator('#logout')).toBeVisible();
-    expect(logged).toHaveLength(1); // not signed in any more: nothing logged after the return
-    expect(errors).toEqual([]);
-  });
+  await page.click('#logout');
+  await page.waitForURL(`${scriptApp.url}/`);
+  await expect(status).toHaveText('You are signed out.');
+  await expect(page.locator('#login')).toBeVisible();
+  expect(await families()).toEqual([expect.objectContaining({ status: 'revoked' })]);
+
+  // the used callback URL again (reload, back button, bookmark): a message, no uncaught error
+  await page.goto(callback!);
+  await expect(status).toHaveText(/^Sign-in did not complete: .+\. You are signed out\.$/);
+  await expect(page.locator('#login')).toBeVisible();
+  expect(page.url()).toBe(`${scriptApp.url}/`);
+  expect(errors).toEqual([]);
 });
 
-test.describe('README "Quick start: import", as written', () => {
-  test('an app page importing rotor-auth: login on missing_refresh_token, /callback, back to returnTo', async ({ page }) => {
-    // The TypeScript block with its types erased, as an ES module; 'rotor-auth' resolves through
-    // an import map to the package's ESM build (and its one dependency, idb-keyval).
-    const snippet = readmeBlock('Quick start: import#1');
-    const js = ts.transpileModule(snippet.code, {
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
-    }).outputText;
-    writeFileSync(join(dir, 'main.js'), js);
-    const imports = { 'rotor-auth': '/dist/rotor-auth.mjs', 'idb-keyval': '/node_modules/idb-keyval/dist/index.js' };
-    const html = `<!doctype html><meta charset="utf-8"><title>app</title>
-<script type="importmap">${JSON.stringify({ imports })}</script>
-<script type="module" src="/main.js"></script>\n`;
-    writeFileSync(join(dir, 'index.html'), html);
-    rmSync(join(dir, 'callback'), { recursive: true, force: true });
-    mkdirSync(join(dir, 'callback'));
-    writeFileSync(join(dir, 'callback', 'index.html'), html); // the app also serves /callback
+test('"Quick start: import" as pasted in src/main.ts: signed out → log in → /callback cleaned → the user → log out → signed out; a used /callback says why', async ({ page }) => {
+  await fetch(`${mockUrl}/__control/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  await forwardToMock(page);
+  const errors = pageErrors(page);
+  const urls = visited(page);
+  const text = page.locator('#app p');
+  const button = page.locator('#app button');
 
-    const server = await mockServer(app.url);
-    const requests = await routePlaceholders(page, server);
-    const errors = pageErrors(page);
+  await page.goto(`${importApp.url}/`);
+  await expect(text).toHaveText('You are signed out.');
+  await expect(button).toHaveText('Log in');
+  await button.click();
+  await signInAtMock(page);
 
-    // No refresh token in the memory cache: the snippet's catch sends the browser to sign in.
-    await page.goto(`${app.url}/`);
-    await signIn(page);
-    // Back at /callback: handleRedirectCallback, then history.replaceState to appState.returnTo ('/').
-    await page.waitForURL(`${app.url}/callback?**`);
-    await expect.poll(() => page.evaluate(() => location.href)).toBe(`${app.url}/`);
-    await expect
-      .poll(() => server.control.events({ type: 'token_request' }).map((e) => [e.grant_type, e.status]))
-      .toEqual([['authorization_code', 200]]);
-    expect(server.control.families()).toEqual([expect.objectContaining({ status: 'active' })]);
-    // getTokenSilently then answered from the cache: exactly one trip to /authorize, no error thrown.
-    expect(requests.filter((r) => r.startsWith(`GET ${AUTH}/authorize`))).toHaveLength(1);
-    expect(await page.evaluate(() => Object.keys(sessionStorage).length)).toBe(0);
-    expect(errors).toEqual([]);
-  });
+  await expect(text).toHaveText(/^Signed in as Demo User \(access token: \d+ characters\)\.$/);
+  expect(page.url(), 'back at returnTo, the code and state gone').toBe(`${importApp.url}/`);
+  const callback = urls.find((u) => u.startsWith(`${importApp.url}/callback?code=`));
+  expect(callback, urls.join('\n')).toBeDefined();
+
+  await expect(button).toHaveText('Log out');
+  await button.click();
+  await page.waitForURL(`${importApp.url}/`);
+  await expect(text).toHaveText('You are signed out.');
+  await expect(button).toHaveText('Log in');
+  expect(await families()).toEqual([expect.objectContaining({ status: 'revoked' })]);
+
+  await page.goto(callback!);
+  await expect(text).toHaveText(/^Sign-in did not complete: .+\. You are signed out\.$/);
+  await expect(button).toHaveText('Log in');
+  expect(page.url()).toBe(`${importApp.url}/`);
+  expect(errors).toEqual([]);
+});
+
+test('the testing section as written: its vitest file, Playwright spec and playwright.config.ts pass with its commands, CommonJS (.mts) and "type": "module"', async () => {
+  test.setTimeout(180_000);
+  const commands = readmeBlock('The mock authorization server in your own tests#1')
+    .code.split('\n')
+    .map((line) => line.replace(/\s+#\s.*$/, '').trim())
+    .filter(Boolean);
+  // the installs are provided above (linked test tools, the browsers directory); the rest runs as written
+  expect(commands.slice(0, 2)).toEqual(['npm install -D vitest msw @playwright/test', 'npx playwright install chromium']);
+  const [vitestCommand, playwrightCommand] = commands.slice(2);
+  expect(vitestCommand).toBe('npx vitest run --dir test');
+  expect(playwrightCommand).toBe('npx playwright test');
+
+  mkdirSync(join(app, 'test'));
+  writeFileSync(join(app, 'test/mock-server.test.ts'), readmeBlock('The mock authorization server in your own tests#2').code);
+  mkdirSync(join(app, 'e2e'));
+  const spec = readmeBlock('The mock authorization server in your own tests#3').code;
+  writeFileSync(join(app, 'playwright.config.ts'), readmeBlock('The mock authorization server in your own tests#4').code);
+  const env = appEnv(browsersEnv);
+
+  // CommonJS package (no "type"): vitest as is
+  const vitest = await step('npx vitest run --dir test (CommonJS)', vitestCommand!, app, env);
+  expect(vitest.code, vitest.output).toBe(0);
+  expect(vitest.output).toMatch(/Tests\s+4 passed/);
+
+  // CommonJS with the spec named .ts: the failure the README warns about
+  writeFileSync(join(app, 'e2e/sign-in.spec.ts'), spec);
+  const cjs = await step('npx playwright test (CommonJS, .ts: fails as the README says)', playwrightCommand!, app, env);
+  expect(cjs.code).not.toBe(0);
+  expect(cjs.output).toContain('require is not defined in ES module scope');
+  expect(cjs.output).toContain('No tests found');
+
+  // CommonJS with the spec named .mts, as the README says
+  renameSync(join(app, 'e2e/sign-in.spec.ts'), join(app, 'e2e/sign-in.spec.mts'));
+  const mts = await step('npx playwright test (CommonJS, e2e/sign-in.spec.mts)', playwrightCommand!, app, env);
+  expect(mts.code, mts.output).toBe(0);
+  expect(mts.output).toMatch(/2 passed/);
+
+  // "type": "module", the spec as e2e/sign-in.spec.ts
+  renameSync(join(app, 'e2e/sign-in.spec.mts'), join(app, 'e2e/sign-in.spec.ts'));
+  const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ ...manifest, type: 'module' }, null, 2)}\n`);
+  const esm = await step('npx playwright test ("type": "module", e2e/sign-in.spec.ts)', playwrightCommand!, app, env);
+  expect(esm.code, esm.output).toBe(0);
+  expect(esm.output).toMatch(/2 passed/);
+  const vitestEsm = await step('npx vitest run --dir test ("type": "module")', vitestCommand!, app, env);
+  expect(vitestEsm.code, vitestEsm.output).toBe(0);
+});
+
+test('the scratch app used nothing of this repository but the tarball and the linked test tools', () => {
+  const installed = JSON.parse(readFileSync(join(app, 'node_modules/rotor-auth/package.json'), 'utf8')) as { version: string };
+  expect(installed.version).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  expect(resolve(app).startsWith(resolve(ROOT))).toBe(false);
+  const deps = (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  expect(deps).toEqual({ 'rotor-auth': expect.stringMatching(/^file:.*rotor-auth-[\d.]+\.tgz$/) });
 });

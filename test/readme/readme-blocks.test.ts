@@ -47,8 +47,11 @@ const COVERAGE: Record<string, Check[]> = {
     // the inline script against the bundle's global (every export on `rotorAuth`)
     { kind: 'typecheck', scripts: 'inline-html', context: `declare const rotorAuth: typeof import('rotor-auth');\n` },
   ],
+  // "Run this against the bundled mock server": the mock server and a static server of the app's directory
+  'Quick start: script tag#2': [{ kind: 'shell' }],
   'Install#1': [{ kind: 'shell' }],
   'Quick start: import#1': [{ kind: 'typecheck' }, { kind: 'e2e', spec: 'e2e/readme/quick-start.spec.ts' }],
+  'Quick start: import#2': [{ kind: 'shell' }],
   // a fragment of an app: `client` and the app's own `retryLater` come from around it
   'Errors#1': [{ kind: 'typecheck', context: ERRORS_CONTEXT }],
   'Events#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\ndeclare function showSignedOut(text: string): void;\n` }],
@@ -62,9 +65,13 @@ const COVERAGE: Record<string, Check[]> = {
       run: runOidcProviderConfig,
     },
   ],
-  'The mock authorization server in your own tests#1': [{ kind: 'example' }],
+  // the test tools' installs and run commands (the scratch app of e2e/readme/quick-start.spec.ts runs them)
+  'The mock authorization server in your own tests#1': [{ kind: 'shell' }],
   'The mock authorization server in your own tests#2': [{ kind: 'example' }],
-  'The mock authorization server in your own tests#3': [
+  'The mock authorization server in your own tests#3': [{ kind: 'example' }],
+  // the Playwright config the spec needs: byte for byte the file the scratch app runs
+  'The mock authorization server in your own tests#4': [{ kind: 'example' }],
+  'The mock authorization server in your own tests#5': [
     { kind: 'typecheck', context: `import { createMockServer } from 'rotor-auth/mock-server';\n` },
     {
       kind: 'node',
@@ -73,7 +80,7 @@ const COVERAGE: Record<string, Check[]> = {
       run: runListenSnippet,
     },
   ],
-  'The mock authorization server in your own tests#4': [{ kind: 'shell' }],
+  'The mock authorization server in your own tests#6': [{ kind: 'shell' }],
   'Benchmarks#1': [{ kind: 'shell' }],
 };
 
@@ -84,6 +91,7 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as {
   version: string;
   scripts: Record<string, string>;
   bin: Record<string, string>;
+  devDependencies: Record<string, string>;
 };
 const tmp = mkdtempSync(join(tmpdir(), 'rotor-readme-blocks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -297,9 +305,19 @@ async function shellProblems(line: string): Promise<string[]> {
       if (!pkg.scripts[sub]) problems.push(`${part}: package.json has no "${sub}" script`);
     } else if (cmd === 'npm' && sub === 'run') {
       if (!pkg.scripts[args[1]!]) problems.push(`${part}: package.json has no "${args[1]}" script`);
+    } else if (cmd === 'npm' && sub === 'install' && args[1] === '-D') {
+      // dev dependencies a user's test setup needs: each one the repo itself tests with
+      for (const name of args.slice(2)) if (!pkg.devDependencies[name]) problems.push(`${part}: ${name} is not one of rotor-auth's devDependencies`);
     } else if (cmd === 'npm' && sub === 'install') {
       const file = args[1]!.split('/').pop();
       if (file !== tarball) problems.push(`${part}: npm pack writes ${tarball}`);
+    } else if (cmd === 'npx' && sub === 'playwright') {
+      if (!['install chromium', 'test'].includes(args.slice(1).join(' '))) problems.push(`${part}: not a command the scratch app runs`);
+    } else if (cmd === 'npx' && sub === 'vitest') {
+      if (args.slice(1).join(' ') !== 'run --dir test') problems.push(`${part}: not a command the scratch app runs`);
+    } else if (cmd === 'python3') {
+      // any static server of the app's directory on a loopback port (the client accepts any loopback redirect URI)
+      if (!/^-m http\.server \d+$/.test(args.join(' '))) problems.push(`${part}: expected python3 -m http.server PORT`);
     } else if (cmd === 'npx' && sub === 'rotor-mock-server') {
       if (!pkg.bin['rotor-mock-server']) problems.push(`${part}: package.json has no rotor-mock-server bin`);
       try {

@@ -13,8 +13,13 @@ function examples(): Array<{ path: string; block: string }> {
 }
 
 describe('README examples are the files the suite runs', () => {
-  it('the README includes the vitest and the Playwright example', () => {
-    expect(examples().map((e) => e.path)).toEqual(['examples/vitest/mock-server.test.ts', 'examples/playwright/sign-in.spec.ts']);
+  it('the README includes the vitest and the Playwright example, and the playwright.config the spec needs', () => {
+    expect(examples().map((e) => e.path)).toEqual([
+      'examples/vitest/mock-server.test.ts',
+      'examples/playwright/sign-in.spec.ts',
+      // run by e2e/readme/quick-start.spec.ts in a scratch app (this repo's own config runs the spec here)
+      'examples/playwright/playwright.config.ts',
+    ]);
   });
 
   it('each README block equals its file byte for byte', () => {
