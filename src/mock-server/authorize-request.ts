@@ -1,25 +1,9 @@
 import { redirectUriAllowed } from './clients.js';
 import type { Ctx } from './context.js';
 import type { ParamsResult } from './http.js';
+import type { AuthRequest, ResponseMode, ResponseTarget } from './records.js';
 
-export type ResponseMode = 'query' | 'fragment' | 'web_message';
-
-/** Where an authorization response (success or error) goes. */
-export interface ResponseTarget {
-  clientId: string;
-  redirectUri: string;
-  responseMode: ResponseMode;
-  state: string | null;
-}
-
-export interface AuthRequest extends ResponseTarget {
-  scope: string;
-  audience: string | null;
-  nonce: string | null;
-  challenge: string;
-  prompt: Set<string>;
-  maxAge: number | null;
-}
+export type { AuthRequest, ResponseMode, ResponseTarget } from './records.js';
 
 export type AuthorizeValidation =
   | { kind: 'ok'; request: AuthRequest }

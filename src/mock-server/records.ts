@@ -1,7 +1,26 @@
-import type { AuthRequest } from './authorize-request.js';
 import type { FamilyView } from './types.js';
 
-// The records the mock server's Store (store.ts) keeps: sessions, codes, families, pending logins, access tokens.
+// The records the mock server's Store (store.ts) keeps: sessions, codes, families, pending logins, access tokens,
+// and the validated /authorize request they are made from (a leaf module: it imports only types.ts).
+
+export type ResponseMode = 'query' | 'fragment' | 'web_message';
+
+/** Where an authorization response (success or error) goes. */
+export interface ResponseTarget {
+  clientId: string;
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | null;
+}
+
+export interface AuthRequest extends ResponseTarget {
+  scope: string;
+  audience: string | null;
+  nonce: string | null;
+  challenge: string;
+  prompt: Set<string>;
+  maxAge: number | null;
+}
 
 export interface Session {
   id: string;
