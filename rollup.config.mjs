@@ -107,10 +107,25 @@ const sdkIife = {
   },
 };
 
+/**
+ * rotor-auth/testing builds on the SDK's public face: its imports of src/index.ts and src/errors.ts (the error
+ * classes, all public) stay imports of `rotor-auth`, so an app and its test client share one set of error classes
+ * (`instanceof OAuthError` holds for both).
+ */
+const sdkAsPackage = () => ({
+  name: 'rotor-sdk-as-package',
+  async resolveId(source, importer, options) {
+    if (!importer || !source.startsWith('.')) return null;
+    const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+    const file = resolved?.id.replace(/\.d\.ts$|\.js$/, '.ts');
+    return file === SDK_ENTRY || file === src('errors.ts') ? { id: 'rotor-auth', external: true } : null;
+  },
+});
+
 const server = {
   input: { 'mock-server': SERVER_ENTRY, cli: CLI_ENTRY, testing: TESTING_ENTRY, 'testing-playwright': PLAYWRIGHT_ENTRY },
   external: (id) => isBuiltin(id) || isDep(id, ['jose', ...peerDeps]),
-  plugins: [nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }), ts(), executable('cli.mjs')],
+  plugins: [sdkAsPackage(), nodeResolve({ preferBuiltins: true, exportConditions: ['node'] }), ts(), executable('cli.mjs')],
   output: {
     dir: out(''),
     format: 'es',
@@ -145,7 +160,7 @@ const testingTypes = [
 ].map(([input, file]) => ({
   input,
   external: (id) => isBuiltin(id) || isDep(id, [...runtimeDeps, ...peerDeps]),
-  plugins: [dtsPlugin()],
+  plugins: [sdkAsPackage(), dtsPlugin()],
   output: { file: out(file), format: 'es' },
 }));
 

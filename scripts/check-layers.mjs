@@ -12,11 +12,11 @@ const srcDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 const MAX_ROOT_FILES = 4;
 
 // Highest first. A layer may import any layer after it, never one before it.
-// `entry` is index.ts (the public face). The mock server and the testing helpers are separate products
-// that sit beside the SDK: they may import the SDK's leaf layers, never the other way round.
+// `entry` is index.ts (the public face). The testing helpers and the mock server are separate products
+// beside the SDK: the helpers build on its public face, the mock server on its leaf layers, never the other way round.
 export const LAYERS = [
-  ['entry', ['index.ts']],
   ['testing', ['testing/']],
+  ['entry', ['index.ts']],
   ['mock-server', ['mock-server/']],
   ['client', ['client/']],
   ['flows', ['flows/']],

@@ -173,10 +173,6 @@ export class MissingRefreshTokenError extends GenericError<'missing_refresh_toke
   }
 }
 
-/** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
-export const NO_REFRESH_TOKEN_HINT =
-  "the login returned no refresh token (API without offline access? strict providers: prompt 'consent')";
-
 /**
  * The ID token failed a check (signature, `alg`, `iss`, `aud`, `azp`, `nonce`, `exp`, `iat`, `auth_time`).
  * At login nothing from that response is cached; after a refresh see `reason`.
@@ -226,13 +222,6 @@ export class StorageError extends GenericError<'storage_error'> {
   }
 }
 
-/** Throws `E` with "`what` must be `want`, got `value`" (the value as JSON): one shape for every bad option or field. */
-export function mustBe(E: new (description: string) => GenericError, what: string, want: string, value: unknown): never {
-  throw new E(`${what} must be ${want}, got ${JSON.stringify(value)}`);
-}
-
-/** The text of anything thrown (`message` of an Error). */
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A server kept answering `use_dpop_nonce` after the one retry with its fresh nonce (RFC 9449 §8). */
 export class UseDpopNonceError extends GenericError<'use_dpop_nonce'> {

@@ -3,7 +3,15 @@
  * layer trusts them. Type guards that never coerce, and the option-value check shared by every layer.
  * Imports only errors.ts.
  */
-import { ConfigurationError, mustBe } from './errors.js';
+import { ConfigurationError, type GenericError } from './errors.js';
+
+/** Throws `E` with "`what` must be `want`, got `value`" (the value as JSON): one shape for every bad option or field. */
+export function mustBe(E: new (description: string) => GenericError, what: string, want: string, value: unknown): never {
+  throw new E(`${what} must be ${want}, got ${JSON.stringify(value)}`);
+}
+
+/** The text of anything thrown (`message` of an Error). */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 export const num = (v: unknown): v is number => Number.isFinite(v); // false for anything but a finite number (no coercion)

@@ -1,4 +1,5 @@
-import { errorText, StorageError } from '../errors.js';
+import { StorageError } from '../errors.js';
+import { errorText } from '../shape.js';
 import { CACHE_KEY_PREFIX } from './cache.js';
 import { obj } from '../shape.js';
 

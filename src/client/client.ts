@@ -1,7 +1,8 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from '../flows/authorize.js';
 import { parseCallbackUrl } from '../flows/callback.js';
 import { endpointResolver, type Endpoints } from '../protocol/endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from '../errors.js';
+import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, PopupOpenError, StateMismatchError } from '../errors.js';
+import { NO_REFRESH_TOKEN_HINT } from '../flows/authorize.js';
 import { isTransient } from '../protocol/classify.js';
 import { createClock } from '../protocol/clock.js';
 import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from '../session/events.js';

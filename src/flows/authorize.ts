@@ -1,7 +1,8 @@
 import { checkAuthorizationResponse, type AuthorizationResponse } from './callback.js';
 import { str } from '../shape.js';
 import type { Endpoints } from '../protocol/endpoints.js';
-import { ConfigurationError, mustBe, NO_REFRESH_TOKEN_HINT } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
+import { mustBe } from '../shape.js';
 import { verifyIdToken, type JwksCache } from '../protocol/id-token.js';
 import { normalizeScope, type AuthorizationParams } from '../protocol/scope.js';
 import { randomString, s256Challenge } from '../protocol/pkce.js';
@@ -20,6 +21,10 @@ import { DEFAULT_AUDIENCE, type AccessEntry } from '../cache/token-store.js';
  * completeAuthorization checks the response, exchanges the code, verifies the
  * ID token and only then hands the tokens to the family owner's commit.
  */
+/** Why a login may return no refresh token although `useRefreshTokens` is on, and the fixes. */
+export const NO_REFRESH_TOKEN_HINT =
+  "the login returned no refresh token (API without offline access? strict providers: prompt 'consent')";
+
 /** What the flow reads of the client's resolved options. */
 export interface FlowOptions {
   clientId: string;

@@ -11,7 +11,8 @@
  * another library may post messages to this window at any time.
  */
 import { authorizationResponse, type AuthorizationResponse } from './callback.js';
-import { errorText, GenericError, TimeoutError } from '../errors.js';
+import { GenericError, TimeoutError } from '../errors.js';
+import { errorText } from '../shape.js';
 import { seconds } from '../shape.js';
 
 export interface WebMessageOptions {

@@ -1,4 +1,5 @@
-import { ConfigurationError, InvalidResponseError, mustBe } from '../errors.js';
+import { ConfigurationError, InvalidResponseError } from '../errors.js';
+import { mustBe } from '../shape.js';
 import { request } from './http.js';
 import { HTTP_URL, isHttpUrl } from '../shape.js';
 

@@ -1,4 +1,5 @@
-import { errorText, InvalidResponseError, NetworkError, OAuthError, TimeoutError } from '../errors.js';
+import { InvalidResponseError, NetworkError, OAuthError, TimeoutError } from '../errors.js';
+import { errorText } from '../shape.js';
 import { obj } from '../shape.js';
 
 /**

@@ -1,4 +1,5 @@
-import { errorText, IdTokenValidationError } from '../errors.js';
+import { IdTokenValidationError } from '../errors.js';
+import { errorText } from '../shape.js';
 import { request } from './http.js';
 import { num, obj, str } from '../shape.js';
 import type { Clock } from './clock.js';

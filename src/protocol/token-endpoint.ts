@@ -1,4 +1,5 @@
-import { InvalidResponseError, mustBe } from '../errors.js';
+import { InvalidResponseError } from '../errors.js';
+import { mustBe } from '../shape.js';
 import { num, str } from '../shape.js';
 import { request, type HttpOptions } from './http.js';
 

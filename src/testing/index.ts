@@ -212,3 +212,6 @@ export async function replayRetiredRefreshToken(server: MockServer, family: stri
     familyStatus: server.control.family(family)?.status,
   };
 }
+
+export { createTestClient } from './test-client.js';
+export type { AuthClientInterface, TestClient, TestClientCall, TestClientOptions, TestFault } from './test-client.js';

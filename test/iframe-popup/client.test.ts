@@ -10,7 +10,8 @@
  * simulated by asking without prompt=none, which autoLogin then answers).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthenticationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupCancelledError, PopupTimeoutError } from '../../src/errors.js';
+import { AuthenticationError, MissingRefreshTokenError, PopupCancelledError, PopupTimeoutError } from '../../src/errors.js';
+import { NO_REFRESH_TOKEN_HINT } from '../../src/flows/authorize.js';
 import { API, APP, AUTH, harness, login, makeClient, rejectionOf, tokenRequests } from '../sdk/helpers.js';
 
 const NO_OFFLINE = 'https://no-offline.rotor.test';

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT, decodeJwt, type JWK } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdTokenValidationError, InMemoryCache, OAuthError, TimeoutError } from '../../src/index.js';
-import { NO_REFRESH_TOKEN_HINT } from '../../src/errors.js';
+import { NO_REFRESH_TOKEN_HINT } from '../../src/flows/authorize.js';
 import { openTabSync, type TabMessage } from '../../src/session/tab-sync.js';
 import type { AuthClient } from '../../src/client/client.js';
 import { advance, AUTH, OTHER_API, events, harness, login, makeClient, rejectionOf, tokenRequests, useFakeDate } from './helpers.js';
