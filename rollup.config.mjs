@@ -25,6 +25,7 @@ const SERVER_ENTRY = src('mock-server/index.ts');
 const CLI_ENTRY = src('mock-server/cli.ts');
 const TESTING_ENTRY = src('testing/index.ts');
 const PLAYWRIGHT_ENTRY = src('testing/playwright.ts');
+const REACT_ENTRY = src('react/index.ts');
 const peerDeps = ['@playwright/test'];
 
 const runtimeDeps = ['jose', 'idb-keyval'];
@@ -134,6 +135,14 @@ const server = {
   },
 };
 
+/** rotor-auth/react: React stays the app's (a peer), the SDK stays `rotor-auth`; nothing of it is in the SDK's bundles. */
+const react = {
+  input: { react: REACT_ENTRY },
+  external: (id) => isDep(id, ['react', 'react-dom']),
+  plugins: [sdkAsPackage(), nodeResolve({ browser: true }), ts()],
+  output: { dir: out(''), format: 'es', entryFileNames: '[name].mjs' },
+};
+
 const dtsPlugin = () =>
   dts({ tsconfig: `${root}tsconfig.json`, compilerOptions: { noEmit: false, declaration: true } });
 
@@ -164,10 +173,17 @@ const testingTypes = [
   output: { file: out(file), format: 'es' },
 }));
 
+const reactTypes = {
+  input: REACT_ENTRY,
+  external: (id) => isDep(id, ['react', 'react-dom']),
+  plugins: [sdkAsPackage(), dtsPlugin()],
+  output: { file: out('react.d.ts'), format: 'es' },
+};
+
 const groups = {
-  browser: [sdkEsm, sdkCjs, sdkIife],
+  browser: [sdkEsm, sdkCjs, sdkIife, react],
   server: [server],
-  types: [sdkTypes, serverTypes, ...testingTypes],
+  types: [sdkTypes, serverTypes, ...testingTypes, reactTypes],
 };
 const only = process.env.ROTOR_BUILD;
 export default only ? only.split(',').flatMap((g) => groups[g] ?? []) : Object.values(groups).flat();

@@ -33,10 +33,17 @@ export default defineConfig({
       },
       {
         // Pre-bundle up front: a mid-run re-optimisation reloads the page and can duplicate tests.
-        optimizeDeps: { include: ['jose', 'idb-keyval'] },
+        optimizeDeps: { include: ['jose', 'idb-keyval', 'react', 'react/jsx-runtime', 'react-dom/client'] },
+        // examples/react are the README's React examples, run verbatim: their package imports resolve to the sources
+        resolve: {
+          alias: [
+            { find: /^rotor-auth\/react$/, replacement: fileURLToPath(new URL('./src/react/index.ts', import.meta.url)) },
+            { find: /^rotor-auth\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+          ],
+        },
         test: {
           name: 'browser',
-          include: ['test/browser/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'examples/react/**/*.test.tsx'],
           globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 20_000,
           browser: {

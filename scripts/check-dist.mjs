@@ -16,7 +16,7 @@ const problems = [];
 const need = [
   'rotor-auth.mjs', 'rotor-auth.cjs', 'rotor-auth.min.js', 'index.d.ts', 'index.d.cts',
   'mock-server.mjs', 'mock-server.d.ts', 'cli.mjs',
-  'testing.mjs', 'testing.d.ts', 'testing-playwright.mjs', 'testing-playwright.d.ts',
+  'testing.mjs', 'testing.d.ts', 'testing-playwright.mjs', 'testing-playwright.d.ts', 'react.mjs', 'react.d.ts',
 ];
 for (const f of need) if (!existsSync(resolve(dist, f))) problems.push(`missing dist/${f}`);
 if (problems.length) finish();

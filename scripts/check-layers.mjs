@@ -15,6 +15,7 @@ const MAX_ROOT_FILES = 4;
 // `entry` is index.ts (the public face). The testing helpers and the mock server are separate products
 // beside the SDK: the helpers build on its public face, the mock server on its leaf layers, never the other way round.
 export const LAYERS = [
+  ['react', ['react/']],
   ['testing', ['testing/']],
   ['entry', ['index.ts']],
   ['mock-server', ['mock-server/']],

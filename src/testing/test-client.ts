@@ -76,7 +76,7 @@ export interface TestClient extends AuthClientInterface {
   expireAccessToken(): void;
   /** Every public method call, in order (`getConfiguration` and `on` included). */
   readonly calls: readonly TestClientCall[];
-  /** How many refreshes ran (a refresh that failed counts). */
+  /** How many refreshes ran (a refresh that failed counts; callers sharing one in flight count once). */
   readonly refreshCount: number;
 }
 
@@ -114,7 +114,15 @@ export function createTestClient(options: TestClientOptions = {}): TestClient {
   };
   if (user) session = { user, accessToken: firstToken, expiresAt: now() + lifetimeMs };
 
-  const refresh = async (audience: string, asked: string): Promise<Session> => {
+  /** Refreshes in flight by audience and scope: concurrent callers share one, as the SDK's single flight does. */
+  const inflight = new Map<string, Promise<Session>>();
+  const refresh = (audience: string, asked: string): Promise<Session> => {
+    const key = `${audience} ${asked}`;
+    const running = inflight.get(key) ?? runRefresh(audience, asked).finally(() => inflight.delete(key));
+    inflight.set(key, running);
+    return running;
+  };
+  const runRefresh = async (audience: string, asked: string): Promise<Session> => {
     if (!session) throw new MissingRefreshTokenError(audience, asked);
     refreshes++;
     const fault = faults.shift();

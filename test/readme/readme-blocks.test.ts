@@ -65,6 +65,10 @@ const COVERAGE: Record<string, Check[]> = {
       run: runOidcProviderConfig,
     },
   ],
+  // the React examples: byte for byte the files vitest's browser project runs (examples/react, test/browser/react-example.test.ts)
+  'Using rotor-auth with React#1': [{ kind: 'example' }],
+  'Using rotor-auth with React#2': [{ kind: 'example' }],
+  'Testing your components#1': [{ kind: 'example' }],
   // the test tools' installs and run commands (the scratch app of e2e/readme/quick-start.spec.ts runs them)
   'The mock authorization server in your own tests#1': [{ kind: 'shell' }],
   'The mock authorization server in your own tests#2': [{ kind: 'example' }],

@@ -19,6 +19,9 @@ describe('README examples are the files the suite runs', () => {
       'examples/playwright/sign-in.spec.ts',
       // run by e2e/readme/quick-start.spec.ts in a scratch app (this repo's own config runs the spec here)
       'examples/playwright/playwright.config.ts',
+      'examples/react/main.tsx',
+      'examples/react/Profile.tsx',
+      'examples/react/Profile.test.tsx',
     ]);
   });
 

@@ -1,0 +1,20 @@
+import { createRoot } from 'react-dom/client';
+import { AuthProvider } from 'rotor-auth/react';
+import { Orders, Profile } from './Profile';
+
+createRoot(document.getElementById('root')!).render(
+  <AuthProvider
+    options={{
+      domain: 'http://127.0.0.1:4000', // npx rotor-mock-server
+      clientId: 'demo',
+      authorizationParams: { audience: 'https://api.rotor.test', redirect_uri: location.origin },
+    }}
+    onRedirectCallback={(appState) => {
+      const { returnTo } = (appState ?? {}) as { returnTo?: string };
+      if (returnTo) history.replaceState(null, '', returnTo);
+    }}
+  >
+    <Profile />
+    {location.pathname === '/orders' && <Orders />}
+  </AuthProvider>,
+);
