@@ -97,10 +97,16 @@ async function readSession(client: AuthClientLike, store: AuthStore, error?: Err
   store.set({ isLoading: false, isAuthenticated, user, error });
 }
 
-/** Start the provider's client: the redirect callback (once) or the session check, then the session events. */
-function startClient(client: AuthClientLike, store: AuthStore, props: AuthProviderProps): () => void {
+/** Re-read the session into the store on every session event (this tab's or another's); returns the unsubscribe. */
+function followSessionEvents(client: AuthClientLike, store: AuthStore): () => void {
   const update = () => void readSession(client, store, store.snapshot().error).catch((e: Error) => store.set({ ...store.snapshot(), error: e }));
   const offs = [client.on('signedIn', update), client.on('tokenRefreshed', update), client.on('signedOut', update)];
+  return () => offs.forEach((off) => off());
+}
+
+/** Start the provider's client: the redirect callback (once) or the session check, then the session events. */
+function startClient(client: AuthClientLike, store: AuthStore, props: AuthProviderProps): () => void {
+  const unfollow = followSessionEvents(client, store);
   void (async () => {
     try {
       if (!props.skipRedirectCallback && isCallbackUrl()) {
@@ -115,7 +121,7 @@ function startClient(client: AuthClientLike, store: AuthStore, props: AuthProvid
       await readSession(client, store, e as Error).catch(() => store.set({ ...INITIAL, isLoading: false, error: e as Error }));
     }
   })();
-  return () => offs.forEach((off) => off());
+  return unfollow;
 }
 
 /** Holds one AuthClient for the tree below it. StrictMode's double effects handle the callback once. */
@@ -130,12 +136,8 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       setClient(new AuthClient(props.options));
       return;
     }
-    if (started.current === client) {
-      // StrictMode's second run: the start is not repeated, only the event subscription.
-      const update = () => void readSession(client, store, store.snapshot().error).catch(() => undefined);
-      const offs = [client.on('signedIn', update), client.on('tokenRefreshed', update), client.on('signedOut', update)];
-      return () => offs.forEach((off) => off());
-    }
+    // StrictMode's second run: the start is not repeated, only the event subscription.
+    if (started.current === client) return followSessionEvents(client, store);
     started.current = client;
     return startClient(client, store, props);
     // props are read when the client starts; a new client (props.client) starts again
