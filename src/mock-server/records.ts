@@ -56,6 +56,8 @@ export interface PendingLogin {
   id: string;
   request: AuthRequest;
   expiresAt: number;
+  /** The login-binding cookie value of the browser that started it (`rotor_login`); POST /u/login must carry it. */
+  binding?: string;
 }
 
 export interface AccessRecord {

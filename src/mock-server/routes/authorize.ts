@@ -3,7 +3,7 @@ import { validateAuthorize, type AuthRequest } from '../authorize-request.js';
 import { declinedScopes, issueCode } from '../codes.js';
 import type { Ctx, RouteArgs } from '../context.js';
 import { collectParams, oauthError, randomToken, readBodyParams, redirect } from '../http.js';
-import { createSession, currentSession, sessionCookie } from '../session.js';
+import { createSession, currentSession, loginBinding, loginBindingCookie, sessionCookie } from '../session.js';
 import type { Session } from '../store.js';
 
 const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -38,8 +38,9 @@ export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<R
     return complete(ctx, r, issuer, s, s !== session);
   }
   const id = randomToken(16);
-  ctx.store.addPending({ id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS });
-  return redirect(`${url.origin}/u/login?state=${encodeURIComponent(id)}`);
+  const binding = loginBinding(req);
+  ctx.store.addPending({ id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS, binding });
+  return redirect(`${url.origin}/u/login?state=${encodeURIComponent(id)}`, { 'Set-Cookie': loginBindingCookie(binding, PENDING_TTL_MS / 1000) });
 }
 
 /**

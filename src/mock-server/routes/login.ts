@@ -1,6 +1,6 @@
 import type { RouteArgs } from '../context.js';
-import { collectParams, escapeHtml, html, oauthError, readBodyParams } from '../http.js';
-import { createSession } from '../session.js';
+import { collectParams, escapeHtml, html, oauthError, parseCookies, readBodyParams } from '../http.js';
+import { createSession, isCrossSite, LOGIN_COOKIE } from '../session.js';
 import type { PendingLogin } from '../store.js';
 import { complete } from './authorize.js';
 
@@ -69,11 +69,16 @@ export async function loginPage(a: RouteArgs): Promise<Response> {
 /** POST /u/login: checks the credentials, starts a session and answers the client. */
 export async function loginSubmit(a: RouteArgs): Promise<Response> {
   const { ctx, issuer } = a;
+  // login CSRF: a cross-site form post, or one from a browser that did not start this login, is refused
+  if (isCrossSite(a.req)) return oauthError(403, 'access_denied', 'Cross-site login posts are refused (Sec-Fetch-Site: cross-site)');
   const parsed = await readBodyParams(a.req);
   if (!parsed.ok) return oauthError(400, 'invalid_request', parsed.description);
   const f = parsed.params;
   const p = pendingOf(a, f.get('state'));
   if (!p) return oauthError(400, 'invalid_request', 'Unknown or expired login transaction');
+  if (p.binding !== undefined && parseCookies(a.req).get(LOGIN_COOKIE) !== p.binding) {
+    return oauthError(403, 'access_denied', 'This login was started in another browser (or its rotor_login cookie is missing): start it again from the application');
+  }
   const clientName = ctx.opts.clients.get(p.request.clientId)?.name ?? p.request.clientId;
   const username = f.get('username') ?? '';
   const user = [...ctx.opts.users.values()].find((u) => u.username === username);
