@@ -28,6 +28,8 @@ export interface Session {
   authTime: number; // seconds
   expiresAt: number; // ms
   mfa: boolean;
+  /** The logout confirmation page's CSRF token for this session (made when first needed). */
+  logoutCsrf?: string;
 }
 
 export interface CodeRecord {
