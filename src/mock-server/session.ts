@@ -17,6 +17,11 @@ export function loginBindingCookie(value: string, maxAgeSeconds: number): string
   return `${LOGIN_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeSeconds}`;
 }
 
+/** True for a request a browser made: browsers send `Origin` on POSTs and `Sec-Fetch-Site` on everything (node's fetch sends `Sec-Fetch-Mode` only). */
+export function isBrowserRequest(req: Request): boolean {
+  return req.headers.has('origin') || req.headers.has('sec-fetch-site');
+}
+
 /** True when the request comes from another site (a browser says so with Sec-Fetch-Site). */
 export function isCrossSite(req: Request): boolean {
   return req.headers.get('sec-fetch-site') === 'cross-site';

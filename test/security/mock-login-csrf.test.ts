@@ -58,11 +58,22 @@ describe('mock server: login CSRF (POST /u/login)', () => {
   it("a post naming the attacker's pending login without the binding cookie (a cross-site form) is refused", async () => {
     const srv = await start();
     const { id } = await attackerStartsLogin(srv);
-    // the victim's browser posts the attacker's form: no binding cookie for this login, no Sec-Fetch headers
-    const res = await srv.fetch('/u/login', form({ state: id, username: 'mallory', password: 'mallory' }));
-    expect(res.status).toBe(403);
-    expect(res.headers.getSetCookie().some((c) => c.startsWith('rotor_session='))).toBe(false);
+    // the victim's browser posts the attacker's form: no binding cookie for this login; a browser sends Origin
+    // (an old one without Fetch Metadata), or Sec-Fetch-Site: same-site from a sibling subdomain
+    for (const headers of [{ Origin: 'https://evil.example' } as Record<string, string>, { 'Sec-Fetch-Site': 'same-site', Origin: 'http://evil.localhost:1' }, { 'Sec-Fetch-Site': 'same-origin' }]) {
+      const res = await srv.fetch('/u/login', form({ state: id, username: 'mallory', password: 'mallory' }, headers));
+      expect(res.status).toBe(403);
+      expect(res.headers.getSetCookie().some((c) => c.startsWith('rotor_session='))).toBe(false);
+    }
     expect(srv.s.control.events({ type: 'login' })).toHaveLength(0);
+  });
+
+  it('a non-browser client (no Origin, no Sec-Fetch-*: rotor-auth/testing signIn, scripts) signs in without the cookie', async () => {
+    const srv = await start();
+    const { id } = await attackerStartsLogin(srv);
+    // such a client keeps the session cookie itself: it cannot plant a session in anyone's browser
+    const res = await srv.fetch('/u/login', form({ state: id, username: 'demo', password: 'demo' }));
+    expect(res.status).toBe(302);
   });
 
   it('a cross-site post is refused even with the binding cookie', async () => {

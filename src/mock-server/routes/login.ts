@@ -1,6 +1,6 @@
 import type { RouteArgs } from '../context.js';
 import { collectParams, escapeHtml, html, oauthError, parseCookies, readBodyParams } from '../http.js';
-import { createSession, isCrossSite, LOGIN_COOKIE } from '../session.js';
+import { createSession, isBrowserRequest, isCrossSite, LOGIN_COOKIE } from '../session.js';
 import type { PendingLogin } from '../store.js';
 import { complete } from './authorize.js';
 
@@ -76,7 +76,9 @@ export async function loginSubmit(a: RouteArgs): Promise<Response> {
   const f = parsed.params;
   const p = pendingOf(a, f.get('state'));
   if (!p) return oauthError(400, 'invalid_request', 'Unknown or expired login transaction');
-  if (p.binding !== undefined && parseCookies(a.req).get(LOGIN_COOKIE) !== p.binding) {
+  // A browser always sends Origin (or Sec-Fetch-*) on a form post; only a browser can carry a session to a
+  // victim, so non-browser clients (rotor-auth/testing's signIn, scripts) need no binding cookie.
+  if (p.binding !== undefined && isBrowserRequest(a.req) && parseCookies(a.req).get(LOGIN_COOKIE) !== p.binding) {
     return oauthError(403, 'access_denied', 'This login was started in another browser (or its rotor_login cookie is missing): start it again from the application');
   }
   const clientName = ctx.opts.clients.get(p.request.clientId)?.name ?? p.request.clientId;
