@@ -21,6 +21,7 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --dpop-nonce             require server-issued DPoP nonces (rotated every 300 s)
   --https                  serve TLS with a self-signed certificate made at start
   --control-origin ORIGIN  a non-loopback origin allowed to use the control API (repeatable)
+  --private-api-audience ID  the API whose tokens /api/private accepts (default: the first API)
   --no-control             do not serve the control API under /__control/
   --config FILE            JSON file with options (clients, users, apis, ...); flags win
   --help                   show this help`;
@@ -54,6 +55,7 @@ const STRING_FLAGS = {
   alg: 'signingAlg',
   'cookie-samesite': 'cookieSameSite',
   dpop: 'dpop',
+  'private-api-audience': 'privateApiAudience',
 } as const;
 
 const s = { type: 'string' } as const;

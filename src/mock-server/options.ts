@@ -32,6 +32,7 @@ export interface ResolvedOptions {
   controlApi: boolean;
   maxEvents: number;
   controlOrigins: ReadonlySet<string>;
+  privateApiAudience: string | null;
   keys: MockSigningKey[] | null;
   dpop: DpopSettings;
 }
@@ -55,7 +56,7 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
-  'controlOrigins', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
+  'controlOrigins', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
 ]);
 
 /** Config keys people copy from the command line: they are flags, not options. */
@@ -254,9 +255,11 @@ export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
     controlApi: bool('controlApi', o.controlApi, true),
     maxEvents: count('maxEvents', o.maxEvents, 10000),
     controlOrigins: new Set(list('controlOrigins', o.controlOrigins, origin) ?? []),
+    privateApiAudience: optStr('privateApiAudience', o.privateApiAudience) ?? apis[0]?.identifier ?? null,
     keys,
     dpop: resolveDpop(o),
   };
   if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail('autoLogin', `unknown user ${r.autoLogin}`);
+  if (r.privateApiAudience !== null && !r.apis.has(r.privateApiAudience)) fail('privateApiAudience', `not one of apis: ${r.privateApiAudience}`);
   return r;
 }

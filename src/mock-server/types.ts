@@ -64,6 +64,11 @@ export interface MockServerOptions {
   /** Origins (besides loopback ones, always allowed) that may call the control API from a browser. */
   controlOrigins?: string[];
   /**
+   * The API (one of `apis`) whose access tokens `/api/private` accepts: its `aud` must include this
+   * identifier. Default: the first API (`https://api.rotor.test` with the default APIs).
+   */
+  privateApiAudience?: string;
+  /**
    * Signing keys to use instead of the per-process default key set (made
    * once per process and algorithm, shared by servers). The first is current.
    */
