@@ -22,6 +22,7 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --https                  serve TLS with a self-signed certificate made at start
   --control-origin ORIGIN  a non-loopback origin allowed to use the control API (repeatable)
   --private-api-audience ID  the API whose tokens /api/private accepts (default: the first API)
+  --allow-remote-control   serve the control API to non-loopback peers too (default: loopback peers only)
   --no-control             do not serve the control API under /__control/
   --config FILE            JSON file with options (clients, users, apis, ...); flags win
   --help                   show this help`;
@@ -61,7 +62,7 @@ const STRING_FLAGS = {
 const s = { type: 'string' } as const;
 const b = { type: 'boolean' } as const;
 const CONFIG = {
-  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b,
+  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b, 'allow-remote-control': b,
   'redirect-uri': { type: 'string', multiple: true },
   'control-origin': { type: 'string', multiple: true },
   ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, s])),
@@ -110,5 +111,6 @@ export function parseArgs(argv: string[]): CliArgs {
   if (values.itp) o.itp = true;
   if (values['dpop-nonce']) o.dpopNonce = true;
   if (values['no-control']) o.controlApi = false;
+  if (values['allow-remote-control']) o.allowRemoteControl = true;
   return out;
 }

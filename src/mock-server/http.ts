@@ -131,6 +131,23 @@ export async function readBodyParams(req: Request): Promise<ParamsResult> {
   return collectParams(Object.entries(parsed));
 }
 
+/** The TCP peer of a request that came over a socket (set by the node bridge); in-process requests have none. */
+const peers = new WeakMap<object, string>();
+
+export function setPeer(req: object, address: string | undefined): void {
+  if (address !== undefined) peers.set(req, address);
+}
+
+export function peerOf(req: Request): string | undefined {
+  return peers.get(req);
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback (`::ffff:127.x.y.z`). */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
 export function parseCookies(req: Request): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (req.headers.get('cookie') ?? '').split(';')) {

@@ -32,6 +32,7 @@ export interface ResolvedOptions {
   controlApi: boolean;
   maxEvents: number;
   controlOrigins: ReadonlySet<string>;
+  allowRemoteControl: boolean;
   privateApiAudience: string | null;
   keys: MockSigningKey[] | null;
   dpop: DpopSettings;
@@ -56,7 +57,7 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
-  'controlOrigins', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
+  'controlOrigins', 'allowRemoteControl', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
 ]);
 
 /** Config keys people copy from the command line: they are flags, not options. */
@@ -255,6 +256,7 @@ export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
     controlApi: bool('controlApi', o.controlApi, true),
     maxEvents: count('maxEvents', o.maxEvents, 10000),
     controlOrigins: new Set(list('controlOrigins', o.controlOrigins, origin) ?? []),
+    allowRemoteControl: bool('allowRemoteControl', o.allowRemoteControl, false),
     privateApiAudience: optStr('privateApiAudience', o.privateApiAudience) ?? apis[0]?.identifier ?? null,
     keys,
     dpop: resolveDpop(o),

@@ -63,6 +63,8 @@ export interface MockServerOptions {
   issuer?: string;
   /** Origins (besides loopback ones, always allowed) that may call the control API from a browser. */
   controlOrigins?: string[];
+  /** Serve the control API to non-loopback TCP peers too (default false: only loopback peers, whatever the bind address). */
+  allowRemoteControl?: boolean;
   /**
    * The API (one of `apis`) whose access tokens `/api/private` accepts: its `aud` must include this
    * identifier. Default: the first API (`https://api.rotor.test` with the default APIs).

@@ -1,7 +1,7 @@
 import { ControlError } from '../control.js';
 import { controlOriginAllowed } from '../control-origin.js';
 import type { RouteArgs } from '../context.js';
-import { json, MAX_BODY_BYTES, oauthError } from '../http.js';
+import { isLoopbackAddress, json, MAX_BODY_BYTES, oauthError, peerOf } from '../http.js';
 import type { FaultSpec, MockControl } from '../types.js';
 import { eventStream } from './control-stream.js';
 
@@ -123,8 +123,13 @@ function jsonBodyProblem(req: Request): string | null {
  * Origin policy: CORS only for loopback origins and `controlOrigins`; a
  * request carrying any other `Origin` is refused before it acts.
  */
-export function controlRoute(control: MockControl, extraOrigins: ReadonlySet<string>) {
+export function controlRoute(control: MockControl, extraOrigins: ReadonlySet<string>, allowRemote = false) {
   return async ({ req, url }: RouteArgs): Promise<Response> => {
+    // whatever the bind address, only loopback peers (and in-process calls) reach the control API by default
+    const peer = peerOf(req);
+    if (!allowRemote && peer !== undefined && !isLoopbackAddress(peer)) {
+      return oauthError(403, 'access_denied', `The control API answers loopback peers only, not ${peer.slice(0, 64)} (start the server with --allow-remote-control to change it)`);
+    }
     const origin = req.headers.get('origin');
     if (origin !== null && !controlOriginAllowed(origin, extraOrigins)) {
       return oauthError(403, 'access_denied', 'Origin not allowed to use the control API (see --control-origin)', { Vary: 'Origin' });
