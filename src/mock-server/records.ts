@@ -60,6 +60,8 @@ export interface PendingLogin {
   expiresAt: number;
   /** The login-binding cookie value of the browser that started it (`rotor_login`); POST /u/login must carry it. */
   binding?: string;
+  /** True once the login form was shown to the browser holding `binding` (see `LIMITS.pendingUnstartedPerClient`). */
+  started?: boolean;
 }
 
 export interface AccessRecord {

@@ -62,6 +62,7 @@ export async function loginPage(a: RouteArgs): Promise<Response> {
   const parsed = collectParams(a.url.searchParams);
   const p = pendingOf(a, parsed.ok ? parsed.params.get('state') : undefined);
   if (!p) return oauthError(400, 'invalid_request', 'Unknown or expired login transaction');
+  if (p.binding !== undefined && parseCookies(a.req).get(LOGIN_COOKIE) === p.binding) a.ctx.store.markStarted(p);
   const client = a.ctx.opts.clients.get(p.request.clientId);
   return html(page(p, client?.name ?? p.request.clientId, null), 200, FRAME);
 }
@@ -91,7 +92,7 @@ export async function loginSubmit(a: RouteArgs): Promise<Response> {
   if (mfaNeeded && f.get('otp') !== DEMO_OTP) {
     return html(page(p, clientName, 'Multi-factor authentication is required: enter the one-time code.', username), 401, FRAME);
   }
-  ctx.store.pending.delete(p.id);
+  ctx.store.removePending(p.id);
   const session = createSession(ctx, user.sub, mfaNeeded);
   return complete(ctx, p.request, issuer, session, true, declinedOnForm(p, f));
 }
