@@ -24,6 +24,7 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --private-api-audience ID  the API whose tokens /api/private accepts (default: the first API)
   --allow-remote-control   serve the control API to non-loopback peers too (default: loopback peers only)
   --no-control             do not serve the control API under /__control/
+  --quiet                  do not print authorization errors (one line each by default)
   --config FILE            JSON file with options (clients, users, apis, ...); flags win
   --help                   show this help`;
 
@@ -33,6 +34,8 @@ export interface CliArgs {
   https: boolean;
   config: string | null;
   help: boolean;
+  /** `--quiet`: no authorization-error lines in the terminal. */
+  quiet: boolean;
   options: MockServerOptions;
 }
 
@@ -62,7 +65,7 @@ const STRING_FLAGS = {
 const s = { type: 'string' } as const;
 const b = { type: 'boolean' } as const;
 const CONFIG = {
-  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b, 'allow-remote-control': b,
+  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b, 'allow-remote-control': b, quiet: b,
   'redirect-uri': { type: 'string', multiple: true },
   'control-origin': { type: 'string', multiple: true },
   ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, s])),
@@ -89,7 +92,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${/'([^']*)'/.exec(err.message)?.[1] ?? ''}"`);
     throw new UsageError(err.message);
   }
-  const out: CliArgs = { port: 4000, host: '127.0.0.1', https: !!values.https, config: null, help: !!values.help, options: {} };
+  const out: CliArgs = { port: 4000, host: '127.0.0.1', https: !!values.https, config: null, help: !!values.help, quiet: !!values.quiet, options: {} };
   const o = out.options as Record<string, unknown>;
   if (typeof values.port === 'string') {
     const p = num('port', values.port);

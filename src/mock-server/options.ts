@@ -33,6 +33,7 @@ export interface ResolvedOptions {
   maxEvents: number;
   controlOrigins: ReadonlySet<string>;
   allowRemoteControl: boolean;
+  onLog: ((line: string) => void) | null;
   privateApiAudience: string | null;
   keys: MockSigningKey[] | null;
   dpop: DpopSettings;
@@ -57,7 +58,7 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
-  'controlOrigins', 'allowRemoteControl', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
+  'controlOrigins', 'allowRemoteControl', 'onLog', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
 ]);
 
 /** Config keys people copy from the command line: they are flags, not options. */
@@ -203,6 +204,12 @@ function resolveDpop(o: Record<string, unknown>): DpopSettings {
   return resolveDpopOptions({ mode, nonce: rotation !== undefined ? { rotation } : n === true, iatWindow });
 }
 
+function logger(v: unknown): ((line: string) => void) | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'function') fail('onLog', 'expected a function (line: string) => void');
+  return v as (line: string) => void;
+}
+
 export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
   const o = obj('options', input) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
@@ -256,6 +263,7 @@ export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
     controlApi: bool('controlApi', o.controlApi, true),
     maxEvents: count('maxEvents', o.maxEvents, 10000),
     controlOrigins: new Set(list('controlOrigins', o.controlOrigins, origin) ?? []),
+    onLog: logger(o.onLog),
     allowRemoteControl: bool('allowRemoteControl', o.allowRemoteControl, false),
     privateApiAudience: optStr('privateApiAudience', o.privateApiAudience) ?? apis[0]?.identifier ?? null,
     keys,

@@ -63,6 +63,11 @@ export interface MockServerOptions {
   issuer?: string;
   /** Origins (besides loopback ones, always allowed) that may call the control API from a browser. */
   controlOrigins?: string[];
+  /**
+   * Receives one line per authorization error (bad client, redirect URI, unknown audience, ...) with what
+   * was sent, what is allowed and the fix. The CLI prints them (unless `--quiet`); default: none.
+   */
+  onLog?: (line: string) => void;
   /** Serve the control API to non-loopback TCP peers too (default false: only loopback peers, whatever the bind address). */
   allowRemoteControl?: boolean;
   /**
