@@ -131,6 +131,10 @@ export function controlRoute(control: MockControl, extraOrigins: ReadonlySet<str
       return oauthError(403, 'access_denied', `The control API answers loopback peers only, not ${peer.slice(0, 64)} (start the server with --allow-remote-control to change it)`);
     }
     const origin = req.headers.get('origin');
+    // a cross-site request without Origin is a navigation or a no-cors load from another site's page
+    if (origin === null && req.headers.get('sec-fetch-site') === 'cross-site') {
+      return oauthError(403, 'access_denied', 'Cross-site requests without an allowed Origin cannot use the control API');
+    }
     if (origin !== null && !controlOriginAllowed(origin, extraOrigins)) {
       return oauthError(403, 'access_denied', 'Origin not allowed to use the control API (see --control-origin)', { Vary: 'Origin' });
     }
