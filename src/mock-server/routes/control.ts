@@ -1,7 +1,7 @@
 import { ControlError } from '../control.js';
 import { controlOriginAllowed } from '../control-origin.js';
 import type { RouteArgs } from '../context.js';
-import { isLoopbackAddress, json, MAX_BODY_BYTES, oauthError, peerOf } from '../http.js';
+import { isLoopbackAddress, json, MAX_BODY_BYTES, oauthError, peerOf, PROTOTYPE_KEYS } from '../http.js';
 import type { FaultSpec, MockControl } from '../types.js';
 import { eventStream } from './control-stream.js';
 
@@ -16,7 +16,8 @@ async function body(req: Request): Promise<Record<string, unknown>> {
     throw new ControlError('Body must be JSON');
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ControlError('Body must be a JSON object');
-  return v as Record<string, unknown>;
+  // own data only: prototype keys are dropped (the handlers read named fields)
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !PROTOTYPE_KEYS.has(k)));
 }
 
 function optionalString(v: unknown, name: string): string | undefined {
