@@ -126,6 +126,18 @@ describe('mock server: logout CSRF', () => {
     expect(loggedOut(srv)).toBe(0);
   });
 
+  it("a cross-site navigation from a page on the client's own origin (Referer/Origin, as the SDK's logout() sends) ends it; an attacker's page does not", async () => {
+    const { srv, cookie } = await signedIn();
+    for (const headers of [{ Referer: 'https://evil.example/page' }, { Referer: 'https://app.rotor.test.evil.example/' }, { Origin: 'null' }] as Record<string, string>[]) {
+      const res = await srv.fetch('/v2/logout?client_id=demo&returnTo=http%3A%2F%2Flocalhost%3A3000%2F', { headers: { Cookie: cookie, ...CROSS, ...headers } });
+      expect(res.status).toBe(200);
+      expect(loggedOut(srv)).toBe(0);
+    }
+    const app = await srv.fetch('/v2/logout?client_id=demo&returnTo=http%3A%2F%2Flocalhost%3A3000%2F', { headers: { Cookie: cookie, ...CROSS, Referer: 'http://localhost:3000/' } });
+    expect(app.status).toBe(302);
+    expect(loggedOut(srv)).toBe(1);
+  });
+
   it('redirect validation is unchanged: a cross-site request with a bad returnTo is still a 400', async () => {
     const { srv, cookie } = await signedIn();
     const res = await srv.fetch(`/v2/logout?returnTo=${encodeURIComponent('https://evil.example/')}`, { headers: { Cookie: cookie, ...CROSS } });

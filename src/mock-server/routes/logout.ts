@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { logoutUrlAllowed } from '../clients.js';
+import { logoutUrlAllowed, originAllowed } from '../clients.js';
 import type { Ctx, RouteArgs } from '../context.js';
-import { collectParams, escapeHtml, html, oauthError, randomToken, readBodyParams, redirect, type Params, type ParamsResult } from '../http.js';
+import { collectParams, escapeHtml, html, oauthError, randomToken, readBodyParams, redirect, tryUrl, type Params, type ParamsResult } from '../http.js';
 import { clearedSessionCookie, currentSession, isCrossSite } from '../session.js';
 import type { Session } from '../store.js';
 import { verifyOwnJwt } from '../tokens.js';
@@ -18,15 +18,28 @@ function sameToken(a: string, b: string): boolean {
 
 /**
  * Logout CSRF: the session ends for a same-site request (Sec-Fetch-Site same-origin, same-site or none, or
- * absent for non-browser clients), with a valid `id_token_hint` of the session's user, or with the
- * confirmation form's CSRF token. Any other (cross-site) request gets the confirmation page instead.
+ * absent for non-browser clients), with a valid `id_token_hint` of the session's user, from a page on one
+ * of the client's origins (Origin / Referer), or with the confirmation form's CSRF token. Any other (cross-site) request gets the confirmation page instead.
  */
-function mayEnd(req: Request, s: Session | null, params: Params, hintSub: string | undefined): boolean {
+function mayEnd(ctx: Ctx, req: Request, s: Session | null, params: Params, hintSub: string | undefined, clientId: string | undefined): boolean {
   if (s === null) return true; // nothing to end: clearing a cookie that names no session is harmless
   if (!isCrossSite(req)) return true;
   if (hintSub !== undefined && hintSub === s.sub) return true;
+  if (fromClientOrigin(ctx, req, clientId)) return true;
   const csrf = params.get(CSRF_FIELD);
   return req.method === 'POST' && csrf !== undefined && s.logoutCsrf !== undefined && sameToken(csrf, s.logoutCsrf);
+}
+
+/**
+ * A cross-site request whose page is one of the client's own origins (the browser's `Origin`, or the
+ * origin of `Referer`, which a page cannot forge for another origin): an SDK's logout() from the app,
+ * which sends no id_token_hint to Auth0's /v2/logout. Without either header the request is not trusted.
+ */
+function fromClientOrigin(ctx: Ctx, req: Request, clientId: string | undefined): boolean {
+  const origin = req.headers.get('origin') ?? tryUrl(req.headers.get('referer') ?? '')?.origin ?? null;
+  if (origin === null || origin === 'null') return false;
+  const clients = clientId !== undefined ? [ctx.opts.clients.get(clientId)] : [...ctx.opts.clients.values()];
+  return clients.some((c) => c !== undefined && originAllowed(c, origin));
 }
 
 function confirmPage(ctx: Ctx, s: Session, url: URL, params: Params): Response {
@@ -98,7 +111,7 @@ export async function v2Logout({ req, url, ctx, issuer }: RouteArgs): Promise<Re
   const hint = await checkHint(ctx, issuer, p.get('id_token_hint'), clientId);
   if (!hint.ok) return hint.res;
   const s = currentSession(ctx, req);
-  if (!mayEnd(req, s, p, hint.sub)) return confirmPage(ctx, s!, url, p);
+  if (!mayEnd(ctx, req, s, p, hint.sub, clientId)) return confirmPage(ctx, s!, url, p);
   return endSession(ctx, s, returnTo);
 }
 
@@ -123,6 +136,6 @@ export async function oidcLogout({ req, url, ctx, issuer }: RouteArgs): Promise<
     target = u.toString();
   }
   const s = currentSession(ctx, req);
-  if (!mayEnd(req, s, p, hint.sub)) return confirmPage(ctx, s!, url, p);
+  if (!mayEnd(ctx, req, s, p, hint.sub, clientId)) return confirmPage(ctx, s!, url, p);
   return endSession(ctx, s, target);
 }
