@@ -21,7 +21,10 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --dpop-nonce             require server-issued DPoP nonces (rotated every 300 s)
   --https                  serve TLS with a self-signed certificate made at start
   --control-origin ORIGIN  a non-loopback origin allowed to use the control API (repeatable)
+  --private-api-audience ID  the API whose tokens /api/private accepts (default: the first API)
+  --allow-remote-control   serve the control API to non-loopback peers too (default: loopback peers only)
   --no-control             do not serve the control API under /__control/
+  --quiet                  do not print authorization errors (one line each by default)
   --config FILE            JSON file with options (clients, users, apis, ...); flags win
   --help                   show this help`;
 
@@ -31,6 +34,8 @@ export interface CliArgs {
   https: boolean;
   config: string | null;
   help: boolean;
+  /** `--quiet`: no authorization-error lines in the terminal. */
+  quiet: boolean;
   options: MockServerOptions;
 }
 
@@ -54,12 +59,13 @@ const STRING_FLAGS = {
   alg: 'signingAlg',
   'cookie-samesite': 'cookieSameSite',
   dpop: 'dpop',
+  'private-api-audience': 'privateApiAudience',
 } as const;
 
 const s = { type: 'string' } as const;
 const b = { type: 'boolean' } as const;
 const CONFIG = {
-  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b,
+  port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b, 'allow-remote-control': b, quiet: b,
   'redirect-uri': { type: 'string', multiple: true },
   'control-origin': { type: 'string', multiple: true },
   ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, s])),
@@ -86,7 +92,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${/'([^']*)'/.exec(err.message)?.[1] ?? ''}"`);
     throw new UsageError(err.message);
   }
-  const out: CliArgs = { port: 4000, host: '127.0.0.1', https: !!values.https, config: null, help: !!values.help, options: {} };
+  const out: CliArgs = { port: 4000, host: '127.0.0.1', https: !!values.https, config: null, help: !!values.help, quiet: !!values.quiet, options: {} };
   const o = out.options as Record<string, unknown>;
   if (typeof values.port === 'string') {
     const p = num('port', values.port);
@@ -108,5 +114,6 @@ export function parseArgs(argv: string[]): CliArgs {
   if (values.itp) o.itp = true;
   if (values['dpop-nonce']) o.dpopNonce = true;
   if (values['no-control']) o.controlApi = false;
+  if (values['allow-remote-control']) o.allowRemoteControl = true;
   return out;
 }

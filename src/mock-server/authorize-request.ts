@@ -1,5 +1,6 @@
 import { redirectUriAllowed } from './clients.js';
 import type { Ctx } from './context.js';
+import type { ErrorHelp } from './error-page.js';
 import type { ParamsResult } from './http.js';
 import type { AuthRequest, ResponseMode, ResponseTarget } from './records.js';
 
@@ -8,9 +9,9 @@ export type { AuthRequest, ResponseMode, ResponseTarget } from './records.js';
 export type AuthorizeValidation =
   | { kind: 'ok'; request: AuthRequest }
   /** Cannot be sent back to the client (bad client or redirect URI): answer directly. */
-  | { kind: 'direct'; status: number; error: string; description: string }
+  | { kind: 'direct'; status: number; error: string; description: string; help?: ErrorHelp }
   /** Goes back to the redirect URI. */
-  | { kind: 'redirect'; target: ResponseTarget; error: string; description: string };
+  | { kind: 'redirect'; target: ResponseTarget; error: string; description: string; help?: ErrorHelp };
 
 const MODES: readonly ResponseMode[] = ['query', 'fragment', 'web_message'];
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
@@ -25,13 +26,32 @@ export function validateAuthorize(ctx: Ctx, parsed: ParamsResult): AuthorizeVali
     return { kind: 'direct', status: 400, error: 'invalid_request', description: 'Missing or repeated parameter: client_id' };
   }
   const client = ctx.opts.clients.get(clientId);
-  if (!client) return { kind: 'direct', status: 400, error: 'invalid_client', description: `Unknown client: ${clientId.slice(0, 64)}` };
+  if (!client) {
+    return {
+      kind: 'direct',
+      status: 400,
+      error: 'invalid_client',
+      description: `Unknown client: ${clientId.slice(0, 64)}`,
+      help: { sent: ['client_id', clientId], allowed: [...ctx.opts.clients.keys()], fix: 'Use one of these client ids, or start the mock server with --client-id <id> (or add a client to "clients" in a --config file).' },
+    };
+  }
   const redirectUri = p.get('redirect_uri');
   if (rawDuplicates.has('redirect_uri') || !redirectUri) {
     return { kind: 'direct', status: 400, error: 'invalid_request', description: 'Missing or repeated parameter: redirect_uri' };
   }
   if (!redirectUriAllowed(client, redirectUri)) {
-    return { kind: 'direct', status: 400, error: 'invalid_request', description: 'redirect_uri is not allowed for this client' };
+    const allowed = [
+      ...client.redirectUris,
+      ...client.redirectOrigins.map((o) => `${o}/* (any path)`),
+      ...(client.allowLoopbackRedirects ? ['http://localhost:*/*, http://127.0.0.1:*/*, http://[::1]:*/* (any loopback redirect URI)'] : []),
+    ];
+    return {
+      kind: 'direct',
+      status: 400,
+      error: 'invalid_request',
+      description: 'redirect_uri is not allowed for this client',
+      help: { sent: ['redirect_uri', redirectUri], allowed, fix: `Start the mock server with --redirect-uri ${redirectUri.slice(0, 256)} (repeatable; or "redirectUris" of the client in a --config file), or use an allowed URI.` },
+    };
   }
   const modeParam = p.get('response_mode');
   const modeOk = modeParam === undefined || (MODES as readonly string[]).includes(modeParam);
@@ -41,7 +61,7 @@ export function validateAuthorize(ctx: Ctx, parsed: ParamsResult): AuthorizeVali
     responseMode: modeOk && modeParam ? (modeParam as ResponseMode) : 'query',
     state: rawDuplicates.has('state') ? null : p.get('state') ?? null,
   };
-  const fail = (error: string, description: string): AuthorizeValidation => ({ kind: 'redirect', target, error, description });
+  const fail = (error: string, description: string, help?: ErrorHelp): AuthorizeValidation => ({ kind: 'redirect', target, error, description, ...(help ? { help } : {}) });
   if (!parsed.ok) return fail('invalid_request', parsed.description);
   if (!modeOk) return fail('invalid_request', `Unsupported response_mode: ${modeParam}`);
   const responseType = p.get('response_type');
@@ -63,7 +83,13 @@ export function validateAuthorize(ctx: Ctx, parsed: ParamsResult): AuthorizeVali
     maxAge = Number(maxAgeParam);
   }
   const audience = p.get('audience') || null;
-  if (audience !== null && !ctx.opts.apis.has(audience)) return fail('access_denied', `Service not found: ${audience.slice(0, 256)}`);
+  if (audience !== null && !ctx.opts.apis.has(audience)) {
+    return fail('access_denied', `Service not found: ${audience.slice(0, 256)}`, {
+      sent: ['audience', audience],
+      allowed: [...ctx.opts.apis.keys()],
+      fix: 'Use one of these API identifiers as audience, or add your API to "apis" in a --config file ({"apis":[{"identifier":"…","allowOfflineAccess":true}]}).',
+    });
+  }
   const scope = (p.get('scope') ?? 'openid').split(' ').filter(Boolean);
   return {
     kind: 'ok',

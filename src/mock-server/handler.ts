@@ -27,7 +27,7 @@ export function createHandler(ctx: Ctx, control: Route | null, issuerFor: (url: 
     '/oauth/revoke': { POST: revoke, OPTIONS: cors('POST, OPTIONS') },
     '/userinfo': { GET: userinfo, POST: userinfo, OPTIONS: cors('GET, POST, OPTIONS') },
     '/u/login': { GET: loginPage, POST: loginSubmit },
-    '/v2/logout': { GET: v2Logout },
+    '/v2/logout': { GET: v2Logout, POST: v2Logout },
     '/oidc/logout': { GET: oidcLogout, POST: oidcLogout },
     '/api/private': { GET: privateApi, OPTIONS: cors('GET, OPTIONS') },
     '/favicon.ico': { GET: noContent },

@@ -118,7 +118,7 @@ export async function readBodyParams(req: Request): Promise<ParamsResult> {
   } catch {
     return { ok: false, description: 'Request body is not valid UTF-8', ...empty };
   }
-  if (type === 'application/x-www-form-urlencoded') return collectParams(new URLSearchParams(text));
+  if (type === 'application/x-www-form-urlencoded') return collectParams(withoutPrototypeKeys(new URLSearchParams(text)));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -128,7 +128,31 @@ export async function readBodyParams(req: Request): Promise<ParamsResult> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, description: 'Request body must be a JSON object', ...empty };
   }
-  return collectParams(Object.entries(parsed));
+  return collectParams(withoutPrototypeKeys(Object.entries(parsed)));
+}
+
+/** Keys that name prototype machinery: dropped from request bodies (never parameters, never assignments). */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function* withoutPrototypeKeys<V>(entries: Iterable<[string, V]>): Iterable<[string, V]> {
+  for (const e of entries) if (!PROTOTYPE_KEYS.has(e[0])) yield e;
+}
+
+/** The TCP peer of a request that came over a socket (set by the node bridge); in-process requests have none. */
+const peers = new WeakMap<object, string>();
+
+export function setPeer(req: object, address: string | undefined): void {
+  if (address !== undefined) peers.set(req, address);
+}
+
+export function peerOf(req: Request): string | undefined {
+  return peers.get(req);
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback (`::ffff:127.x.y.z`). */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
 }
 
 export function parseCookies(req: Request): Map<string, string> {

@@ -109,7 +109,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
   let pinned: string | null = opts.issuer;
   let lastIssuer = opts.issuer ?? 'http://localhost/';
   const control = createControl(ctx, () => lastIssuer);
-  const fetch = createHandler(ctx, opts.controlApi ? controlRoute(control, opts.controlOrigins) : null, (url) => {
+  const fetch = createHandler(ctx, opts.controlApi ? controlRoute(control, opts.controlOrigins, opts.allowRemoteControl) : null, (url) => {
     lastIssuer = pinned ?? `${url.origin}/`;
     return lastIssuer;
   });

@@ -5,6 +5,12 @@
  */
 export const LIMITS = {
   pending: 1000,
+  /**
+   * Pending logins per client whose form no browser has been shown yet (an anonymous /authorize flood):
+   * beyond it that client's oldest such logins go, and started ones (form shown to the browser holding
+   * their binding cookie) are kept, so a flood cannot evict a real user's login.
+   */
+  pendingUnstartedPerClient: 200,
   codes: 5000,
   sessions: 5000,
   accessTokens: 50_000,

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { isLoopbackHostname } from './control-origin.js';
-import { bodyText, tryUrl } from './http.js';
+import { bodyText, setPeer, tryUrl } from './http.js';
 
 export interface Listening {
   url: string;
@@ -66,7 +66,9 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request | 
     body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   }
   // the handler reads only what NodeRequest has (see the class comment)
-  return new NodeRequest(url, method, req.headers, body) as unknown as Request;
+  const out = new NodeRequest(url, method, req.headers, body);
+  setPeer(out, req.socket.remoteAddress);
+  return out as unknown as Request;
 }
 
 async function send(res: ServerResponse, r: Response): Promise<void> {

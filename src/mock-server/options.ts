@@ -32,6 +32,9 @@ export interface ResolvedOptions {
   controlApi: boolean;
   maxEvents: number;
   controlOrigins: ReadonlySet<string>;
+  allowRemoteControl: boolean;
+  onLog: ((line: string) => void) | null;
+  privateApiAudience: string | null;
   keys: MockSigningKey[] | null;
   dpop: DpopSettings;
 }
@@ -55,7 +58,7 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
-  'controlOrigins', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
+  'controlOrigins', 'allowRemoteControl', 'onLog', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
 ]);
 
 /** Config keys people copy from the command line: they are flags, not options. */
@@ -201,6 +204,12 @@ function resolveDpop(o: Record<string, unknown>): DpopSettings {
   return resolveDpopOptions({ mode, nonce: rotation !== undefined ? { rotation } : n === true, iatWindow });
 }
 
+function logger(v: unknown): ((line: string) => void) | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'function') fail('onLog', 'expected a function (line: string) => void');
+  return v as (line: string) => void;
+}
+
 export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
   const o = obj('options', input) as Record<string, unknown>;
   for (const k of Object.keys(o)) {
@@ -254,9 +263,13 @@ export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
     controlApi: bool('controlApi', o.controlApi, true),
     maxEvents: count('maxEvents', o.maxEvents, 10000),
     controlOrigins: new Set(list('controlOrigins', o.controlOrigins, origin) ?? []),
+    onLog: logger(o.onLog),
+    allowRemoteControl: bool('allowRemoteControl', o.allowRemoteControl, false),
+    privateApiAudience: optStr('privateApiAudience', o.privateApiAudience) ?? apis[0]?.identifier ?? null,
     keys,
     dpop: resolveDpop(o),
   };
   if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail('autoLogin', `unknown user ${r.autoLogin}`);
+  if (r.privateApiAudience !== null && !r.apis.has(r.privateApiAudience)) fail('privateApiAudience', `not one of apis: ${r.privateApiAudience}`);
   return r;
 }

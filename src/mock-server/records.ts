@@ -28,6 +28,8 @@ export interface Session {
   authTime: number; // seconds
   expiresAt: number; // ms
   mfa: boolean;
+  /** The logout confirmation page's CSRF token for this session (made when first needed). */
+  logoutCsrf?: string;
 }
 
 export interface CodeRecord {
@@ -56,6 +58,10 @@ export interface PendingLogin {
   id: string;
   request: AuthRequest;
   expiresAt: number;
+  /** The login-binding cookie value of the browser that started it (`rotor_login`); POST /u/login must carry it. */
+  binding?: string;
+  /** True once the login form was shown to the browser holding `binding` (see `LIMITS.pendingUnstartedPerClient`). */
+  started?: boolean;
 }
 
 export interface AccessRecord {

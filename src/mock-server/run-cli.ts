@@ -35,7 +35,7 @@ export async function startCli(
   const fromFile = args.config ? await readConfig(args.config) : {};
   let server;
   try {
-    server = createMockServer({ controlApi: true, ...fromFile, ...args.options });
+    server = createMockServer({ controlApi: true, ...fromFile, ...args.options, ...(args.quiet ? {} : { onLog: log }) });
   } catch (e) {
     if (e instanceof MockOptionsError) {
       const where = args.config && e.field.split(/[.[]/)[0]! in fromFile ? ` (in --config ${args.config})` : '';

@@ -16,6 +16,8 @@ export class Store {
   sessions = new Map<string, Session>();
   codes = new Map<string, CodeRecord>();
   pending = new Map<string, PendingLogin>();
+  /** Per client, the ids of pending logins not started yet, oldest first. */
+  private unstarted = new Map<string, Set<string>>();
   families = new Map<string, Family>();
   refreshIndex = new Map<string, Family>();
   accessTokens = new Map<string, AccessRecord>();
@@ -43,6 +45,7 @@ export class Store {
     this.offsetMs = 0;
     this.itp = this.opts.itp;
     for (const m of [this.sessions, this.codes, this.pending, this.families, this.refreshIndex, this.accessTokens, this.active]) m.clear();
+    this.unstarted.clear();
     this.consents.clear();
     this.mfaRequired.clear();
     this.declines.clear();
@@ -125,11 +128,41 @@ export class Store {
     // codes are remembered a while after expiry (or use) so a late exchange hears "expired" or is caught as a replay
     for (const [k, c] of this.codes) if (Math.max(c.expiresAt, c.usedAt ?? 0) + CODE_MEMORY_MS <= now) this.codes.delete(k);
     for (const [k, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(k);
-    for (const [k, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(k);
+    for (const [k, p] of this.pending) if (p.expiresAt <= now) this.removePending(k);
   }
 
+  /**
+   * Adds a pending login. A client's unstarted logins beyond `LIMITS.pendingUnstartedPerClient` go first
+   * (oldest first); over the total cap, unstarted ones go before started ones.
+   */
   addPending(p: PendingLogin): void {
-    capSet(this.pending, p.id, p, LIMITS.pending);
+    const clientId = p.request.clientId;
+    let set = this.unstarted.get(clientId);
+    if (!set) this.unstarted.set(clientId, (set = new Set()));
+    this.pending.set(p.id, p);
+    set.add(p.id);
+    for (const id of set) {
+      if (set.size <= LIMITS.pendingUnstartedPerClient) break;
+      this.removePending(id);
+    }
+    while (this.pending.size > LIMITS.pending) {
+      const victim = [...this.unstarted.values()].find((s) => s.size > 0)?.values().next().value ?? this.pending.keys().next().value;
+      if (victim === undefined) break;
+      this.removePending(victim);
+    }
+  }
+
+  /** The login form was shown to the browser that started this login: a flood no longer evicts it. */
+  markStarted(p: PendingLogin): void {
+    p.started = true;
+    this.unstarted.get(p.request.clientId)?.delete(p.id);
+  }
+
+  removePending(id: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    this.unstarted.get(p.request.clientId)?.delete(id);
   }
 
   addCode(c: CodeRecord): void {

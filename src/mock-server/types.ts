@@ -64,6 +64,18 @@ export interface MockServerOptions {
   /** Origins (besides loopback ones, always allowed) that may call the control API from a browser. */
   controlOrigins?: string[];
   /**
+   * Receives one line per authorization error (bad client, redirect URI, unknown audience, ...) with what
+   * was sent, what is allowed and the fix. The CLI prints them (unless `--quiet`); default: none.
+   */
+  onLog?: (line: string) => void;
+  /** Serve the control API to non-loopback TCP peers too (default false: only loopback peers, whatever the bind address). */
+  allowRemoteControl?: boolean;
+  /**
+   * The API (one of `apis`) whose access tokens `/api/private` accepts: its `aud` must include this
+   * identifier. Default: the first API (`https://api.rotor.test` with the default APIs).
+   */
+  privateApiAudience?: string;
+  /**
    * Signing keys to use instead of the per-process default key set (made
    * once per process and algorithm, shared by servers). The first is current.
    */

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMockServer } from '../../src/mock-server/index.js';
-import { authorize, CLIENT, exchange, get, ISSUER, ORIGIN, pkce, postForm, REDIRECT, server } from './helpers.js';
+import { authorize, CLIENT, exchange, get, ISSUER, ORIGIN, pkce, postForm, REDIRECT, server, loginCookie } from './helpers.js';
 
 const IFRAME = { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Dest': 'iframe' };
 
@@ -21,7 +21,7 @@ async function formLogin(s = createMockServer(), extra: Record<string, string> =
   const htmlText = await page.text();
   expect(htmlText).toContain('name="username"');
   expect(htmlText).toContain('name="password"');
-  const res = await postForm(s, '/u/login', { state: loginUrl.searchParams.get('state')!, username: 'demo', password: 'demo' });
+  const res = await postForm(s, '/u/login', { state: loginUrl.searchParams.get('state')!, username: 'demo', password: 'demo' }, loginCookie(a.res));
   return { s, res, verifier: a.verifier, cookie: cookieOf(res), state: loginUrl.searchParams.get('state')! };
 }
 
@@ -110,18 +110,18 @@ describe('/authorize', () => {
     const s = createMockServer();
     const a = await authorize(s);
     const state = new URL(a.location).searchParams.get('state')!;
-    const wrong = await postForm(s, '/u/login', { state, username: 'demo', password: 'nope' });
+    const wrong = await postForm(s, '/u/login', { state, username: 'demo', password: 'nope' }, loginCookie(a.res));
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('Wrong username or password.');
     expect(s.control.events({ type: 'code.issued' })).toHaveLength(0);
-    const ok = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' });
+    const ok = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' }, loginCookie(a.res));
     expect(ok.status).toBe(302);
     expect(ok.headers.get('set-cookie')).toMatch(/^rotor_session=[\w-]+; Path=\/; HttpOnly; SameSite=None; Secure/);
     const params = new URL(ok.headers.get('location')!).searchParams;
     const t = await exchange(s, params.get('code')!, a.verifier);
     expect(t.status).toBe(200);
     // the transaction is single-use
-    const replay = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' });
+    const replay = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' }, loginCookie(a.res));
     expect(replay.status).toBe(400);
   });
 
@@ -193,9 +193,9 @@ describe('/authorize', () => {
     expect(none.params.get('error')).toBe('interaction_required');
     const a = await authorize(s, {}, { Cookie: cookie });
     const state = new URL(a.location).searchParams.get('state')!;
-    const noOtp = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' });
+    const noOtp = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' }, loginCookie(a.res));
     expect(noOtp.status).toBe(401);
-    const withOtp = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo', otp: '123456' });
+    const withOtp = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo', otp: '123456' }, loginCookie(a.res));
     expect(withOtp.status).toBe(302);
     expect(new URL(withOtp.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });

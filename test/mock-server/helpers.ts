@@ -107,3 +107,26 @@ export async function refresh(s: MockServer, refreshToken: string, extra: Record
   const res = await postForm(s, '/oauth/token', { grant_type: 'refresh_token', client_id: CLIENT, refresh_token: refreshToken, ...extra });
   return { status: res.status, body: (await res.json()) as TokenBody };
 }
+
+/** The cookie pairs (`name=value`) a response sets, joined for a `Cookie` header. */
+export function cookiesOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => !c.endsWith('='))
+    .join('; ');
+}
+
+/** A server listening on a free loopback port, and `fetch` against it over real HTTP (no redirects followed). */
+export async function serve(opts: MockServerOptions = {}, host = '127.0.0.1') {
+  const s = createMockServer(opts);
+  const l = await s.listen(0, host);
+  const call = (path: string, init: RequestInit = {}) => globalThis.fetch(`${l.url}${path}`, { redirect: 'manual', ...init });
+  return { s, url: l.url, close: l.close, fetch: call };
+}
+
+/** The login-binding cookie (`rotor_login=…`) an /authorize redirect to the login form sets; POST /u/login needs it. */
+export function loginCookie(res: Response): Record<string, string> {
+  const c = res.headers.getSetCookie().find((v) => v.startsWith('rotor_login='));
+  return c ? { Cookie: c.split(';')[0]! } : {};
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMockServer } from '../../src/mock-server/index.js';
 import { GRANT_PREFIX } from '../../src/mock-server/routes/login.js';
-import { authorize, exchange, get, login, postForm, postJson, refresh, server } from './helpers.js';
+import { authorize, exchange, get, login, postForm, postJson, refresh, server, loginCookie } from './helpers.js';
 
 describe('narrower grants (the user grants less than asked)', () => {
   it('a user with declineScopes: offline_access gets a narrower scope and no refresh token', async () => {
@@ -39,7 +39,7 @@ describe('narrower grants (the user grants less than asked)', () => {
     expect(page).toContain(`name="${GRANT_PREFIX}offline_access" checked`);
     expect(page).not.toContain(`name="${GRANT_PREFIX}openid"`);
     // the browser sends ticked boxes only: profile and email stay, offline_access was unticked
-    const res = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo', consent: '1', [`${GRANT_PREFIX}profile`]: 'on', [`${GRANT_PREFIX}email`]: 'on' });
+    const res = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo', consent: '1', [`${GRANT_PREFIX}profile`]: 'on', [`${GRANT_PREFIX}email`]: 'on' }, loginCookie(a.res));
     expect(res.status).toBe(302);
     const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
     const t = (await (await exchange(s, code, a.verifier)).json()) as { scope: string; refresh_token?: string };
@@ -56,7 +56,7 @@ describe('narrower grants (the user grants less than asked)', () => {
     const s = createMockServer();
     const a = await authorize(s);
     const state = new URL(a.location).searchParams.get('state')!;
-    const res = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' });
+    const res = await postForm(s, '/u/login', { state, username: 'demo', password: 'demo' }, loginCookie(a.res));
     const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
     const t = (await (await exchange(s, code, a.verifier)).json()) as { scope: string };
     expect(t.scope).toBe('openid profile email offline_access');

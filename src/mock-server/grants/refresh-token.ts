@@ -39,6 +39,10 @@ export async function refreshTokenGrant(ctx: Ctx, p: Params, clientId: string, i
   if (audienceParam !== null && !ctx.opts.apis.has(audienceParam)) {
     return grantError(ctx.opts.errorProfile === 'auth0' ? 403 : 400, 'access_denied', `Service not found: ${audienceParam.slice(0, 200)}`, f.id);
   }
+  // Auth0's "Allow Offline Access" switch: refresh tokens are not used for an API that does not allow them
+  if (audience !== null && ctx.opts.apis.get(audience)?.allowOfflineAccess === false) {
+    return grantError(ctx.opts.errorProfile === 'auth0' ? 403 : 400, 'access_denied', `The API ${audience.slice(0, 200)} does not allow offline access (refresh tokens)`, f.id);
+  }
   if (store.checkExpiry(f) !== 'active') return invalidGrant(ctx, UNKNOWN_REFRESH_TOKEN, f.id);
 
   const idx = f.tokens.findIndex((t) => t.value === presented);

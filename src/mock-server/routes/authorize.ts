@@ -2,8 +2,9 @@ import { authorizeError, deliver } from '../authorize-response.js';
 import { validateAuthorize, type AuthRequest } from '../authorize-request.js';
 import { declinedScopes, issueCode } from '../codes.js';
 import type { Ctx, RouteArgs } from '../context.js';
+import { errorLine, errorPage, isNavigation, isTopLevelNavigation } from '../error-page.js';
 import { collectParams, oauthError, randomToken, readBodyParams, redirect } from '../http.js';
-import { createSession, currentSession, sessionCookie } from '../session.js';
+import { createSession, currentSession, loginBinding, loginBindingCookie, sessionCookie } from '../session.js';
 import type { Session } from '../store.js';
 
 const PENDING_TTL_MS = 10 * 60 * 1000;
@@ -12,8 +13,20 @@ const PENDING_TTL_MS = 10 * 60 * 1000;
 export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<Response> {
   const parsed = req.method === 'POST' ? await readBodyParams(req) : collectParams(url.searchParams);
   const v = validateAuthorize(ctx, parsed);
-  if (v.kind === 'direct') return oauthError(v.status, v.error, v.description);
-  if (v.kind === 'redirect') return authorizeError(v.target, issuer, v.error, v.description);
+  if (v.kind !== 'ok') ctx.opts.onLog?.(errorLine(v.error, v.description, v.help));
+  if (v.kind === 'direct') {
+    // a browser navigation gets a page that names the fix; API clients get JSON as before
+    return isNavigation(req) ? errorPage(v.status, v.error, v.description, v.help) : oauthError(v.status, v.error, v.description);
+  }
+  if (v.kind === 'redirect') {
+    const back = authorizeError(v.target, issuer, v.error, v.description);
+    // a configuration mistake on a top-level page load: the page (with a link back carrying the error);
+    // silent (prompt=none), iframe and web_message requests still get the OAuth error response
+    const silent = v.target.responseMode === 'web_message' || parsed.params.get('prompt')?.split(' ').includes('none');
+    const location = back.headers.get('location');
+    if (v.help && !silent && location && isTopLevelNavigation(req)) return errorPage(400, v.error, v.description, v.help, location);
+    return back;
+  }
   const r = v.request;
   ctx.store.emit({ type: 'authorize', clientId: r.clientId, detail: { prompt: [...r.prompt].join(' '), response_mode: r.responseMode } });
 
@@ -38,8 +51,9 @@ export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<R
     return complete(ctx, r, issuer, s, s !== session);
   }
   const id = randomToken(16);
-  ctx.store.addPending({ id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS });
-  return redirect(`${url.origin}/u/login?state=${encodeURIComponent(id)}`);
+  const binding = loginBinding(req);
+  ctx.store.addPending({ id, request: r, expiresAt: ctx.store.now() + PENDING_TTL_MS, binding });
+  return redirect(`${url.origin}/u/login?state=${encodeURIComponent(id)}`, { 'Set-Cookie': loginBindingCookie(binding, PENDING_TTL_MS / 1000) });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ControlError } from '../control.js';
 import { controlOriginAllowed } from '../control-origin.js';
 import type { RouteArgs } from '../context.js';
-import { json, MAX_BODY_BYTES, oauthError } from '../http.js';
+import { isLoopbackAddress, json, MAX_BODY_BYTES, oauthError, peerOf, PROTOTYPE_KEYS } from '../http.js';
 import type { FaultSpec, MockControl } from '../types.js';
 import { eventStream } from './control-stream.js';
 
@@ -16,7 +16,8 @@ async function body(req: Request): Promise<Record<string, unknown>> {
     throw new ControlError('Body must be JSON');
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ControlError('Body must be a JSON object');
-  return v as Record<string, unknown>;
+  // own data only: prototype keys are dropped (the handlers read named fields)
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !PROTOTYPE_KEYS.has(k)));
 }
 
 function optionalString(v: unknown, name: string): string | undefined {
@@ -123,9 +124,18 @@ function jsonBodyProblem(req: Request): string | null {
  * Origin policy: CORS only for loopback origins and `controlOrigins`; a
  * request carrying any other `Origin` is refused before it acts.
  */
-export function controlRoute(control: MockControl, extraOrigins: ReadonlySet<string>) {
+export function controlRoute(control: MockControl, extraOrigins: ReadonlySet<string>, allowRemote = false) {
   return async ({ req, url }: RouteArgs): Promise<Response> => {
+    // whatever the bind address, only loopback peers (and in-process calls) reach the control API by default
+    const peer = peerOf(req);
+    if (!allowRemote && peer !== undefined && !isLoopbackAddress(peer)) {
+      return oauthError(403, 'access_denied', `The control API answers loopback peers only, not ${peer.slice(0, 64)} (start the server with --allow-remote-control to change it)`);
+    }
     const origin = req.headers.get('origin');
+    // a cross-site request without Origin is a navigation or a no-cors load from another site's page
+    if (origin === null && req.headers.get('sec-fetch-site') === 'cross-site') {
+      return oauthError(403, 'access_denied', 'Cross-site requests without an allowed Origin cannot use the control API');
+    }
     if (origin !== null && !controlOriginAllowed(origin, extraOrigins)) {
       return oauthError(403, 'access_denied', 'Origin not allowed to use the control API (see --control-origin)', { Vary: 'Origin' });
     }

@@ -1,6 +1,6 @@
 import type { RouteArgs } from '../context.js';
-import { collectParams, escapeHtml, html, oauthError, readBodyParams } from '../http.js';
-import { createSession } from '../session.js';
+import { collectParams, escapeHtml, html, oauthError, parseCookies, readBodyParams } from '../http.js';
+import { createSession, isBrowserRequest, isCrossSite, LOGIN_COOKIE } from '../session.js';
 import type { PendingLogin } from '../store.js';
 import { complete } from './authorize.js';
 
@@ -62,6 +62,7 @@ export async function loginPage(a: RouteArgs): Promise<Response> {
   const parsed = collectParams(a.url.searchParams);
   const p = pendingOf(a, parsed.ok ? parsed.params.get('state') : undefined);
   if (!p) return oauthError(400, 'invalid_request', 'Unknown or expired login transaction');
+  if (p.binding !== undefined && parseCookies(a.req).get(LOGIN_COOKIE) === p.binding) a.ctx.store.markStarted(p);
   const client = a.ctx.opts.clients.get(p.request.clientId);
   return html(page(p, client?.name ?? p.request.clientId, null), 200, FRAME);
 }
@@ -69,11 +70,18 @@ export async function loginPage(a: RouteArgs): Promise<Response> {
 /** POST /u/login: checks the credentials, starts a session and answers the client. */
 export async function loginSubmit(a: RouteArgs): Promise<Response> {
   const { ctx, issuer } = a;
+  // login CSRF: a cross-site form post, or one from a browser that did not start this login, is refused
+  if (isCrossSite(a.req)) return oauthError(403, 'access_denied', 'Cross-site login posts are refused (Sec-Fetch-Site: cross-site)');
   const parsed = await readBodyParams(a.req);
   if (!parsed.ok) return oauthError(400, 'invalid_request', parsed.description);
   const f = parsed.params;
   const p = pendingOf(a, f.get('state'));
   if (!p) return oauthError(400, 'invalid_request', 'Unknown or expired login transaction');
+  // A browser always sends Origin (or Sec-Fetch-*) on a form post; only a browser can carry a session to a
+  // victim, so non-browser clients (rotor-auth/testing's signIn, scripts) need no binding cookie.
+  if (p.binding !== undefined && isBrowserRequest(a.req) && parseCookies(a.req).get(LOGIN_COOKIE) !== p.binding) {
+    return oauthError(403, 'access_denied', 'This login was started in another browser (or its rotor_login cookie is missing): start it again from the application');
+  }
   const clientName = ctx.opts.clients.get(p.request.clientId)?.name ?? p.request.clientId;
   const username = f.get('username') ?? '';
   const user = [...ctx.opts.users.values()].find((u) => u.username === username);
@@ -84,7 +92,7 @@ export async function loginSubmit(a: RouteArgs): Promise<Response> {
   if (mfaNeeded && f.get('otp') !== DEMO_OTP) {
     return html(page(p, clientName, 'Multi-factor authentication is required: enter the one-time code.', username), 401, FRAME);
   }
-  ctx.store.pending.delete(p.id);
+  ctx.store.removePending(p.id);
   const session = createSession(ctx, user.sub, mfaNeeded);
   return complete(ctx, p.request, issuer, session, true, declinedOnForm(p, f));
 }
