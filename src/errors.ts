@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'iframe_failed'
   | 'not_supported'
   | 'use_dpop_nonce'
-  | 'dpop_key_missing';
+  | 'dpop_key_missing'
+  | 'origin_not_allowed'
+  | 'insufficient_user_authentication';
 
 /**
  * Codes an authorization server sends (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 9449),
@@ -248,8 +250,16 @@ export class DpopKeyMissingError extends GenericError<'dpop_key_missing'> {
   }
 }
 
+/** `fetchWithAuth` was asked for a URL whose origin is not in the fetcher's `allowedOrigins`: no token was asked for nor sent. */
+export class FetcherOriginError extends GenericError<'origin_not_allowed'> {
+  constructor(readonly origin: string) {
+    super('origin_not_allowed', `fetchWithAuth: origin ${origin} is not in allowedOrigins; add it to createFetcher({ allowedOrigins })`);
+  }
+}
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
+  | FetcherOriginError
   | AuthenticationError
   | OAuthError
   | NetworkError

@@ -40,6 +40,7 @@ export {
   UserInfoError,
   UseDpopNonceError,
   DpopKeyMissingError,
+  FetcherOriginError,
 } from './errors.js';
 export type { Fetcher, FetcherOptions, FetchAuthParams } from './client/fetcher.js';
 export type { ProofParams as DpopProofParams } from './dpop/client.js';

@@ -4,9 +4,11 @@
  * token is DPoP-bound). At most one retry of each kind, so it never loops:
  * - the resource answers `use_dpop_nonce` with a `DPoP-Nonce` → store it, retry once;
  * - the resource answers 401 `invalid_token` → refresh once (forced), retry once.
+ * A URL whose origin is not in `allowedOrigins` rejects (FetcherOriginError) before a token is asked for.
+ * The method is upper-cased once, so the request and the proof's `htm` agree.
  * Depends only on the small FetcherDeps interface the client provides.
  */
-import { UseDpopNonceError } from '../errors.js';
+import { FetcherOriginError, UseDpopNonceError } from '../errors.js';
 
 export interface FetcherToken {
   access_token: string;
@@ -30,6 +32,8 @@ export interface FetcherDeps {
 export interface FetcherOptions {
   /** Prefix for relative URLs given as strings. */
   baseUrl?: string;
+  /** Origins the token may be sent to (default: `baseUrl`'s origin, else the page's); any other rejects with FetcherOriginError. */
+  allowedOrigins?: string[];
   fetch?: (request: Request) => Promise<Response>;
   /** Which stored nonce the proofs use (`getDpopNonce(id)`); none = the authorization server's, as in auth0-spa-js. */
   dpopNonceId?: string;
@@ -46,13 +50,18 @@ export interface Fetcher {
 
 export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): Fetcher {
   const { baseUrl, dpopNonceId: id, fetch: send = (request: Request) => fetch(request) } = options;
+  const fallback = baseUrl ?? globalThis.location?.origin;
+  const allowed = (options.allowedOrigins ?? (fallback ? [fallback] : [])).map((o) => new URL(o).origin);
   return {
     async fetchWithAuth(input, init, params = {}) {
       const url =
         typeof input === 'string' && baseUrl && !/^[a-z][a-z\d+.-]*:/i.test(input)
           ? `${baseUrl.replace(/\/+$/, '')}/${input.replace(/^\/+/, '')}`
           : input;
-      const base = new Request(url, init);
+      const given = new Request(url, init);
+      const { origin } = new URL(given.url); // parsed: `HTTP://EVIL…` is http://evil…
+      if (!allowed.includes(origin)) throw new FetcherOriginError(origin);
+      const base = new Request(given, { method: given.method.toUpperCase() });
       const scope = params.scope && [params.scope].flat().join(' ');
       let force = false;
       let nonceRetried = false;
