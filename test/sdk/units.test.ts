@@ -160,9 +160,9 @@ describe('callback', () => {
     expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('Callback URL has no parameters');
   });
 
-  it('reports a server error that carries no state as that error', () => {
+  it('an error that carries no state is a state mismatch: its text is not surfaced (issue 23, content spoofing)', () => {
     expect(() => parseCallbackUrl('https://app.test/cb?error=invalid_request&error_description=Bad%20redirect_uri')).toThrow(
-      expect.objectContaining({ error: 'invalid_request', error_description: 'Bad redirect_uri' }),
+      expect.objectContaining({ error: 'state_mismatch', error_description: 'Callback has no "state" parameter' }),
     );
   });
 
