@@ -345,7 +345,16 @@ export class AuthClient {
    * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
    */
   createFetcher(options?: FetcherOptions): Fetcher {
-    return createFetcher(this, options);
+    return createFetcher(
+      {
+        getTokenSilently: (o) => this.getTokenSilently(o),
+        generateDpopProof: (p) => this.generateDpopProof(p),
+        getDpopNonce: (id) => this.getDpopNonce(id),
+        setDpopNonce: (nonce, id) => this.setDpopNonce(nonce, id),
+        dropDpopNonce: async (id) => this.dpop?.nonces.drop(id),
+      },
+      options,
+    );
   }
 
   /**

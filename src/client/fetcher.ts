@@ -9,6 +9,7 @@
  * Depends only on the small FetcherDeps interface the client provides.
  */
 import { FetcherOriginError, UseDpopNonceError } from '../errors.js';
+import { isNonce } from '../dpop/store.js';
 
 export interface FetcherToken {
   access_token: string;
@@ -27,6 +28,8 @@ export interface FetcherDeps {
   /** Only called for a DPoP token. */
   getDpopNonce(id?: string): Promise<string | undefined>;
   setDpopNonce(nonce: string, id?: string): Promise<void>;
+  /** Forgets nonce `id` (its request got no HTTP answer); the client provides it. */
+  dropDpopNonce?(id?: string): Promise<void>;
 }
 
 export interface FetcherOptions {
@@ -35,7 +38,7 @@ export interface FetcherOptions {
   /** Origins the token may be sent to (default: `baseUrl`'s origin, else the page's); any other rejects with FetcherOriginError. */
   allowedOrigins?: string[];
   fetch?: (request: Request) => Promise<Response>;
-  /** Which stored nonce the proofs use (`getDpopNonce(id)`); none = the authorization server's, as in auth0-spa-js. */
+  /** Which stored nonce the proofs use (`getDpopNonce(id)`); default: the request's origin (each resource server its own slot). */
   dpopNonceId?: string;
 }
 
@@ -49,7 +52,7 @@ export interface Fetcher {
 }
 
 export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): Fetcher {
-  const { baseUrl, dpopNonceId: id, fetch: send = (request: Request) => fetch(request) } = options;
+  const { baseUrl, dpopNonceId, fetch: send = (request: Request) => fetch(request) } = options;
   const fallback = baseUrl ?? globalThis.location?.origin;
   const allowed = (options.allowedOrigins ?? (fallback ? [fallback] : [])).map((o) => new URL(o).origin);
   return {
@@ -62,6 +65,7 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
       const { origin } = new URL(given.url); // parsed: `HTTP://EVIL…` is http://evil…
       if (!allowed.includes(origin)) throw new FetcherOriginError(origin);
       const base = new Request(given, { method: given.method.toUpperCase() });
+      const id = dpopNonceId ?? origin;
       const scope = params.scope && [params.scope].flat().join(' ');
       let force = false;
       let nonceRetried = false;
@@ -75,9 +79,14 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
         const dpop = /^dpop$/i.test(token_type);
         request.headers.set('Authorization', `${dpop ? 'DPoP' : 'Bearer'} ${accessToken}`);
         const { url: u, method } = request;
-        if (dpop) request.headers.set('DPoP', await deps.generateDpopProof({ url: u, method, accessToken, nonce: await deps.getDpopNonce(id) }));
-        const response = await send(request);
-        const nonce = response.headers.get('DPoP-Nonce') ?? undefined;
+        const sentNonce = dpop ? await deps.getDpopNonce(id) : undefined;
+        if (dpop) request.headers.set('DPoP', await deps.generateDpopProof({ url: u, method, accessToken, nonce: sentNonce }));
+        const response = await send(request).catch(async (e: unknown) => {
+          if (sentNonce) await deps.dropDpopNonce?.(id).catch(() => undefined); // no answer: drop the nonce it carried
+          throw e;
+        });
+        const header = response.headers.get('DPoP-Nonce');
+        const nonce = isNonce(header) ? header : undefined; // RFC 9449 §8 NQCHAR, capped: anything else is ignored
         if (dpop && nonce) await deps.setDpopNonce(nonce, id);
         const challenge = response.status === 401 ? (response.headers.get('WWW-Authenticate') ?? '') : '';
         if (dpop && challenge.includes('use_dpop_nonce')) {

@@ -120,7 +120,8 @@ describe('fetchWithAuth: use_dpop_nonce', () => {
     expect(res.status).toBe(200);
     expect(f.sent.map((s) => s.dpop)).toEqual([`proof(PUT ${API} at-1 -)`, `proof(PUT ${API} at-1 n-1)`]);
     expect(f.sent.map((s) => s.body)).toEqual(['b', 'b']);
-    expect(nonces.get(undefined)).toBe('n-1');
+    expect(nonces.get('https://api.rotor.test')).toBe('n-1'); // the resource's origin, never the authorization server's slot
+    expect(nonces.has(undefined)).toBe(false);
     expect(d.getToken.mock.calls.every(([, , o]) => !o.force)).toBe(true);
   });
 
