@@ -257,7 +257,7 @@ export class AuthClient {
             await this.lock.signOut(false);
             if (had) this.signedOut(e.error);
           }
-          throw e;
+          throw iframeHint(e);
         });
       },
       (timeoutInSeconds + 5) * 1000 + this.flow.timeoutMs * 3,
@@ -376,6 +376,13 @@ export class AuthClient {
     if (url) await (options.openUrl ?? assignLocation)(url);
   }
 }
+
+/** Appended to an iframe `login_required` (issue 26): why a signed-in user gets it, and the way out. */
+const IFRAME_HINT =
+  ' (silent authentication in a hidden iframe: the browser may block the authorization server\'s third-party cookies;' +
+  ' use refresh tokens instead, useRefreshTokens: true, the default)';
+const iframeHint = (e: unknown): unknown =>
+  e instanceof AuthenticationError && e.error === 'login_required' ? new AuthenticationError(e.error, `${e.error_description}${IFRAME_HINT}`, e.state, e.appState) : e;
 
 /** Creates a client and runs `checkSession()` (auth0-spa-js `createAuth0Client`). Rejects with ConfigurationError on bad options. */
 export async function createAuthClient(options: AuthClientOptions): Promise<AuthClient> {
