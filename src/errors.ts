@@ -257,8 +257,23 @@ export class FetcherOriginError extends GenericError<'origin_not_allowed'> {
   }
 }
 
+/**
+ * A resource server's RFC 9470 step-up challenge (`insufficient_user_authentication`): sign in again with these,
+ * e.g. `loginWithPopup({ authorizationParams: { acr_values, max_age } })`.
+ */
+export class StepUpRequiredError extends GenericError<'insufficient_user_authentication'> {
+  constructor(
+    error_description = 'The resource requires a stronger or more recent authentication',
+    readonly acr_values?: string,
+    readonly max_age?: number,
+  ) {
+    super('insufficient_user_authentication', error_description);
+  }
+}
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
+  | StepUpRequiredError
   | FetcherOriginError
   | AuthenticationError
   | OAuthError

@@ -8,7 +8,7 @@
  * The method is upper-cased once, so the request and the proof's `htm` agree.
  * Depends only on the small FetcherDeps interface the client provides.
  */
-import { FetcherOriginError, UseDpopNonceError } from '../errors.js';
+import { FetcherOriginError, StepUpRequiredError, UseDpopNonceError } from '../errors.js';
 import { isNonce } from '../dpop/store.js';
 
 export interface FetcherToken {
@@ -38,6 +38,8 @@ export interface FetcherOptions {
   /** Origins the token may be sent to (default: `baseUrl`'s origin, else the page's); any other rejects with FetcherOriginError. */
   allowedOrigins?: string[];
   fetch?: (request: Request) => Promise<Response>;
+  /** URL prefix → the `{ audience, scope }` of its token (the longest prefix wins; explicit params override); its origins are allowed unless `allowedOrigins` is given. */
+  routes?: Record<string, FetchAuthParams>;
   /** Which stored nonce the proofs use (`getDpopNonce(id)`); default: the request's origin (each resource server its own slot). */
   dpopNonceId?: string;
 }
@@ -51,10 +53,20 @@ export interface Fetcher {
   fetchWithAuth(input: RequestInfo | URL, init?: RequestInit, params?: FetchAuthParams): Promise<Response>;
 }
 
+/** One RFC 6750 §3 `WWW-Authenticate` parameter (quoted or token). */
+const param = (challenge: string, name: string): string | undefined => new RegExp(`\\b${name}=(?:"([^"]*)"|([^\\s,]+))`).exec(challenge)?.slice(1).find((v) => v !== undefined);
+
+/** RFC 9470: the resource asks for a stronger or more recent login; the app steps up (loginWithPopup / loginWithRedirect with these). */
+const stepUp = (challenge: string): StepUpRequiredError => {
+  const maxAge = param(challenge, 'max_age');
+  return new StepUpRequiredError(param(challenge, 'error_description'), param(challenge, 'acr_values'), maxAge === undefined ? undefined : Number(maxAge));
+};
+
 export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): Fetcher {
   const { baseUrl, dpopNonceId, fetch: send = (request: Request) => fetch(request) } = options;
   const fallback = baseUrl ?? globalThis.location?.origin;
-  const allowed = (options.allowedOrigins ?? (fallback ? [fallback] : [])).map((o) => new URL(o).origin);
+  const routes = Object.entries(options.routes ?? {}).sort(([a], [b]) => b.length - a.length);
+  const allowed = (options.allowedOrigins ?? [...(fallback ? [fallback] : []), ...routes.map(([prefix]) => prefix)]).map((o) => new URL(o).origin);
   return {
     async fetchWithAuth(input, init, params = {}) {
       const url =
@@ -66,14 +78,17 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
       if (!allowed.includes(origin)) throw new FetcherOriginError(origin);
       const base = new Request(given, { method: given.method.toUpperCase() });
       const id = dpopNonceId ?? origin;
-      const scope = params.scope && [params.scope].flat().join(' ');
+      const route = routes.find(([prefix]) => base.url.startsWith(prefix))?.[1] ?? {};
+      const audience = params.audience ?? route.audience;
+      let scope = [params.scope ?? route.scope ?? []].flat().join(' ') || undefined;
       let force = false;
       let nonceRetried = false;
+      let scopeRetried = false;
       for (;;) {
         const { access_token: accessToken, token_type } = await deps.getTokenSilently({
           detailedResponse: true,
           cacheMode: force ? 'off' : 'on',
-          authorizationParams: { audience: params.audience, scope },
+          authorizationParams: { audience, scope },
         });
         const request = base.clone();
         const dpop = /^dpop$/i.test(token_type);
@@ -88,12 +103,17 @@ export function createFetcher(deps: FetcherDeps, options: FetcherOptions = {}): 
         const header = response.headers.get('DPoP-Nonce');
         const nonce = isNonce(header) ? header : undefined; // RFC 9449 §8 NQCHAR, capped: anything else is ignored
         if (dpop && nonce) await deps.setDpopNonce(nonce, id);
-        const challenge = response.status === 401 ? (response.headers.get('WWW-Authenticate') ?? '') : '';
-        if (dpop && challenge.includes('use_dpop_nonce')) {
+        const challenge = response.status === 401 || response.status === 403 ? (response.headers.get('WWW-Authenticate') ?? '') : '';
+        const error = param(challenge, 'error');
+        const wanted = param(challenge, 'scope');
+        if (error === 'insufficient_user_authentication') throw stepUp(challenge);
+        if (dpop && error === 'use_dpop_nonce') {
           if (nonceRetried || !nonce) throw new UseDpopNonceError(nonce);
           nonceRetried = true;
-        } else if (!force && /error="?invalid_token/.test(challenge)) {
+        } else if (!force && error === 'invalid_token') {
           force = true;
+        } else if (!scopeRetried && error === 'insufficient_scope' && wanted) {
+          [scopeRetried, scope] = [true, wanted];
         } else {
           return response;
         }
