@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'iframe_failed'
   | 'not_supported'
   | 'use_dpop_nonce'
-  | 'dpop_key_missing';
+  | 'dpop_key_missing'
+  | 'origin_not_allowed'
+  | 'insufficient_user_authentication';
 
 /**
  * Codes an authorization server sends (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 9449),
@@ -237,8 +239,31 @@ export class DpopKeyMissingError extends GenericError<'dpop_key_missing'> {
   }
 }
 
+/** `fetchWithAuth` was asked for a URL whose origin is not in the fetcher's `allowedOrigins`: no token was asked for nor sent. */
+export class FetcherOriginError extends GenericError<'origin_not_allowed'> {
+  constructor(readonly origin: string) {
+    super('origin_not_allowed', `fetchWithAuth: origin ${origin} is not in allowedOrigins; add it to createFetcher({ allowedOrigins })`);
+  }
+}
+
+/**
+ * A resource server's RFC 9470 step-up challenge (`insufficient_user_authentication`): sign in again with these,
+ * e.g. `loginWithPopup({ authorizationParams: { acr_values, max_age } })`.
+ */
+export class StepUpRequiredError extends GenericError<'insufficient_user_authentication'> {
+  constructor(
+    error_description = 'The resource requires a stronger or more recent authentication',
+    readonly acr_values?: string,
+    readonly max_age?: number,
+  ) {
+    super('insufficient_user_authentication', error_description);
+  }
+}
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
+  | StepUpRequiredError
+  | FetcherOriginError
   | AuthenticationError
   | OAuthError
   | NetworkError

@@ -40,6 +40,8 @@ export {
   UserInfoError,
   UseDpopNonceError,
   DpopKeyMissingError,
+  FetcherOriginError,
+  StepUpRequiredError,
 } from './errors.js';
 export type { Fetcher, FetcherOptions, FetchAuthParams } from './client/fetcher.js';
 export type { ProofParams as DpopProofParams } from './dpop/client.js';

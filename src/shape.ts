@@ -17,6 +17,19 @@ export const str = (v: unknown): v is string => typeof v === 'string' && v.lengt
 export const num = (v: unknown): v is number => Number.isFinite(v); // false for anything but a finite number (no coercion)
 export const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
+/** Keys that would reach a prototype if a copy assigned them (`user[k] = v`, Object.assign): dropped from untrusted JSON. */
+const PROTO_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * JSON.parse for untrusted text (server JSON, ID token parts, stored entries): plain data, with no `__proto__`,
+ * `constructor` or `prototype` key at any depth, so no later copy of it can change a prototype. Throws as JSON.parse.
+ */
+export const parseJson = (text: string): unknown => JSON.parse(text, (k, v: unknown) => (PROTO_KEYS.includes(k) ? undefined : v));
+
+/** The own entries of `o` as a new plain object built by definition (never assignment), prototype keys left out. */
+export const plainCopy = (o: object, keep: (key: string) => boolean = () => true): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !PROTO_KEYS.includes(k) && keep(k)));
+
 export const HTTP_URL = /^https?:\/\//i;
 
 /** An absolute http(s) URL that parses (so its origin is never "null"). */

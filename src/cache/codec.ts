@@ -1,7 +1,7 @@
 import { StorageError } from '../errors.js';
 import { errorText } from '../shape.js';
 import { CACHE_KEY_PREFIX } from './cache.js';
-import { obj } from '../shape.js';
+import { obj, parseJson } from '../shape.js';
 
 /**
  * The on-disk form shared by the persistent backends (localStorage,
@@ -34,7 +34,7 @@ export const NOT_AN_ENTRY = 'not an entry';
 export function decodeEntry(raw: unknown): Decoded {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof raw === 'string' ? raw : ''); // a stored non-string is no entry (nor its toString())
+    parsed = parseJson(typeof raw === 'string' ? raw : ''); // a stored non-string is no entry (nor its toString())
   } catch {
     // not JSON: no entry (below)
   }

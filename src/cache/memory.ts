@@ -1,4 +1,5 @@
 import type { Cache } from './cache.js';
+import { parseJson } from '../shape.js';
 
 /**
  * The default cache: a per-tab Map. Values are copied in and out (JSON), so
@@ -9,7 +10,7 @@ export class InMemoryCache implements Cache {
 
   get<T = unknown>(key: string): T | undefined {
     const raw = this.#entries.get(key);
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+    return raw === undefined ? undefined : (parseJson(raw) as T);
   }
 
   set<T = unknown>(key: string, entry: T): void {

@@ -258,7 +258,7 @@ export class AuthClient {
             await this.lock.signOut(false);
             if (had) this.signedOut(e.error);
           }
-          throw e;
+          throw iframeHint(e);
         });
       },
       (timeoutInSeconds + 5) * 1000 + this.flow.timeoutMs * 3,
@@ -346,7 +346,16 @@ export class AuthClient {
    * one retry on the resource's `use_dpop_nonce`, one forced refresh + retry on a 401 `invalid_token`.
    */
   createFetcher(options?: FetcherOptions): Fetcher {
-    return createFetcher(this, options);
+    return createFetcher(
+      {
+        getTokenSilently: (o) => this.getTokenSilently(o),
+        generateDpopProof: (p) => this.generateDpopProof(p),
+        getDpopNonce: (id) => this.getDpopNonce(id),
+        setDpopNonce: (nonce, id) => this.setDpopNonce(nonce, id),
+        dropDpopNonce: async (id) => this.dpop?.nonces.drop(id),
+      },
+      options,
+    );
   }
 
   /**
@@ -368,6 +377,13 @@ export class AuthClient {
     if (url) await (options.openUrl ?? assignLocation)(url);
   }
 }
+
+/** Appended to an iframe `login_required` (issue 26): why a signed-in user gets it, and the way out. */
+const IFRAME_HINT =
+  ' (silent authentication in a hidden iframe: the browser may block the authorization server\'s third-party cookies;' +
+  ' use refresh tokens instead, useRefreshTokens: true, the default)';
+const iframeHint = (e: unknown): unknown =>
+  e instanceof AuthenticationError && e.error === 'login_required' ? new AuthenticationError(e.error, `${e.error_description}${IFRAME_HINT}`, e.state, e.appState) : e;
 
 /** Creates a client and runs `checkSession()` (auth0-spa-js `createAuth0Client`). Rejects with ConfigurationError on bad options. */
 export async function createAuthClient(options: AuthClientOptions): Promise<AuthClient> {

@@ -19,6 +19,24 @@ export const KNOWN = new Set(
 /** Top-level options that belong in `authorizationParams` (auth0-spa-js v1). */
 export const PARAMS_OPTIONS = ['redirect_uri', 'audience', 'scope', 'max_age', 'prompt', 'connection', 'organization'];
 
+/** Levenshtein distance, for option-name hints (short strings only). */
+const distance = (a: string, b: string): number => {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+};
+
+/** The known option an unknown name most likely meant: snake_case or other casing of it, or at most 2 edits away. */
+export function optionHint(key: string): string | undefined {
+  const camel = key.toLowerCase().replace(/_+(.)/g, (_, c: string) => c.toUpperCase());
+  const known = [...KNOWN];
+  return known.find((k) => k.toLowerCase() === camel.toLowerCase()) ?? known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2);
+}
+
 /** An option mistake the value does not explain: a ConfigurationError naming the fix. */
 export function bad(message: string): never {
   throw new ConfigurationError(message);

@@ -2,7 +2,7 @@ import type { Cache } from '../cache/cache.js';
 import { HTTP_URL, must, obj, seconds } from '../shape.js';
 import { BACKENDS } from '../cache/backends.js';
 import { effectiveScope, type AuthorizationParams, type ClientAuthorizationParams } from '../protocol/scope.js';
-import { KNOWN, PARAMS_OPTIONS, bad, bool, text, urlish, baseScope } from './options-compat.js';
+import { KNOWN, PARAMS_OPTIONS, optionHint, bad, bool, text, urlish, baseScope } from './options-compat.js';
 
 export type { AuthorizationParams, ClientAuthorizationParams } from '../protocol/scope.js';
 
@@ -144,7 +144,8 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     if (KNOWN.has(key)) continue;
     // auth0-spa-js v1 put these at the top level (the usual migration slip); any other unknown name is just that
     const fix = PARAMS_OPTIONS.includes(key) && `authorizationParams.${key}`;
-    bad(`Unknown option "${key}"${fix ? `: use ${fix}` : ''}`);
+    const hint = !fix && optionHint(key);
+    bad(`Unknown option "${key}"${fix ? `: use ${fix}` : hint ? `: did you mean "${hint}"?` : ''}`);
   }
   const o = input as AuthClientOptions & Record<string, unknown>;
   const { domain } = o;

@@ -6,8 +6,11 @@
  * A use_dpop_nonce answer is sent before the grant is processed, so
  * retrying with the same refresh token is safe (nothing rotated).
  */
-import { UseDpopNonceError } from '../errors.js';
+import { NetworkError, TimeoutError, UseDpopNonceError } from '../errors.js';
 import type { DpopNonces } from './store.js';
+
+/** The request got no HTTP answer (network failure or timeout). */
+export const unanswered = (e: unknown): boolean => e instanceof TimeoutError || (e instanceof NetworkError && e.status === undefined);
 
 export async function withDpopNonce<T>(nonces: DpopNonces, attempt: (nonce: string | undefined) => Promise<T>): Promise<T> {
   let used;
@@ -18,6 +21,8 @@ export async function withDpopNonce<T>(nonces: DpopNonces, attempt: (nonce: stri
     try {
       return await attempt((used = nonce));
     } catch (e) {
+      // no HTTP answer: the nonce that went with the request may be what broke it; it is not used again
+      if (nonce && unanswered(e)) await nonces.drop().catch(() => undefined);
       if ((e as { error?: unknown } | null)?.error !== 'use_dpop_nonce') throw e;
     }
   }

@@ -35,19 +35,40 @@ export function idbDpopStore(dbName = 'rotor-auth-dpop'): DpopStore {
   };
 }
 
-/** `getDpopNonce(id?)` / `setDpopNonce(nonce, id?)`: no id = the authorization server's nonce; an id names a resource server's. */
+/**
+ * `getDpopNonce(id?)` / `setDpopNonce(nonce, id?)`: no id = the authorization server's (token endpoint's) nonce; an
+ * id names a resource server's (the fetcher's default: the request's origin), so no server's nonce reaches another's
+ * proofs. One record per client, so `clear()` (sign-out) forgets them all; `drop(id)`: a request that carried the
+ * nonce got no answer. A nonce that is not RFC 9449 §8 NQCHAR, or is over 512 chars, is ignored.
+ */
 export interface DpopNonces {
   get(id?: string): Promise<string | undefined>;
   set(nonce: string, id?: string): Promise<void>;
+  drop(id?: string): Promise<void>;
+  clear(): Promise<void>;
 }
 
+/** RFC 9449 §8 NQCHAR (%x21 / %x23-5B / %x5D-7E), 1 to 512 of them. */
+export const isNonce = (n: unknown): n is string => typeof n === 'string' && /^[!#-[\]-~]{1,512}$/.test(n);
+
 export function dpopNonces(store: DpopStore, clientId: string): DpopNonces {
-  const key = (id = '') => `nonce:${clientId}:${id}`;
+  const key = `nonces:${clientId}`;
+  const all = async (): Promise<Map<string, unknown>> => {
+    const v = await store.get(key);
+    return new Map(v instanceof Map ? (v as Map<string, unknown>) : undefined); // a copy: never mutate what the store holds
+  };
   return {
-    get: async (id) => {
-      const v = await store.get(key(id));
-      return typeof v === 'string' ? v : undefined;
+    get: async (id = '') => {
+      const v = (await all()).get(id);
+      return isNonce(v) ? v : undefined;
     },
-    set: async (nonce, id) => void (await store.set(key(id), nonce)),
+    set: async (nonce, id = '') => {
+      if (isNonce(nonce)) await store.set(key, (await all()).set(id, nonce));
+    },
+    drop: async (id = '') => {
+      const map = await all();
+      if (map.delete(id)) await store.set(key, map);
+    },
+    clear: async () => void (await store.delete(key)),
   };
 }

@@ -38,12 +38,9 @@ export function parseCallbackUrl(url: string): AuthorizationResponse {
     return all[0];
   };
   const state = single('state');
-  if (!state) {
-    const error = single('error');
-    // An error the server could not tie to a request is still the server's error, not a state mismatch.
-    if (error) throw new AuthenticationError(error, single('error_description') ?? error);
-    throw new StateMismatchError('Callback has no "state" parameter');
-  }
+  // Without state nothing ties the response to a login of this app: anyone can craft such a link, so its
+  // `error_description` is never surfaced (content spoofing); only a response matching a transaction is the server's.
+  if (!state) throw new StateMismatchError('Callback has no "state" parameter');
   return authorizationResponse(state, single);
 }
 

@@ -1,5 +1,5 @@
 import { CACHE_KEY_PREFIX } from '../cache/cache.js';
-import { num, obj, str } from '../shape.js';
+import { num, obj, parseJson, str } from '../shape.js';
 import { storageFailure } from '../cache/codec.js';
 
 /**
@@ -47,7 +47,7 @@ export function transactionStore(clientId: string): TransactionStore {
   /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
   const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
-      const v: unknown = JSON.parse(storage.getItem(key) ?? '');
+      const v: unknown = parseJson(storage.getItem(key) ?? '');
       // every string field is non-empty when the SDK writes it (scope always has openid); `state`: get() compares it
       if (
         obj(v) &&

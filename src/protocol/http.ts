@@ -1,6 +1,5 @@
 import { InvalidResponseError, NetworkError, OAuthError, TimeoutError } from '../errors.js';
-import { errorText } from '../shape.js';
-import { obj } from '../shape.js';
+import { errorText, obj, parseJson } from '../shape.js';
 
 /**
  * HTTP for the protocol modules: form POSTs and JSON GETs with a timeout and
@@ -54,7 +53,7 @@ export const request = async (url: string, opts: HttpOptions, form?: Record<stri
   });
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch {
     // not JSON (an empty body included): handled below
   }

@@ -4,7 +4,7 @@
  * IdTokenValidationError (or `false` from verifyJws for a bad signature).
  */
 import { IdTokenValidationError } from '../errors.js';
-import { obj } from '../shape.js';
+import { obj, parseJson } from '../shape.js';
 import { utf8 } from './pkce.js';
 
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -58,7 +58,7 @@ const b64url = (text: string, what: string): Bytes => {
 export const jsonObject = (bytes: Bytes, what: string): Record<string, unknown> => {
   let v;
   try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    v = parseJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     // not JSON: fails below
   }

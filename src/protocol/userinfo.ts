@@ -1,3 +1,4 @@
+import { plainCopy } from '../shape.js';
 import { UserInfoError } from '../errors.js';
 import type { JsonResponse } from './http.js';
 import type { IdTokenClaims } from './id-token.js';
@@ -7,9 +8,8 @@ const PROTOCOL_CLAIMS = ['__raw', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'azp
 
 /** The user's claims from a verified ID token, without the protocol claims. */
 export const userFromClaims = (claims: IdTokenClaims | Record<string, unknown>): Record<string, unknown> & { sub: string } => {
-  const user: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.includes(k)) user[k] = v;
-  return user as Record<string, unknown> & { sub: string };
+  // defined, never assigned: an own "__proto__" claim must not become the user's prototype
+  return plainCopy(claims, (k) => !PROTOCOL_CLAIMS.includes(k)) as Record<string, unknown> & { sub: string };
 };
 
 export interface UserInfoSource {

@@ -341,6 +341,7 @@ export function familyLock(deps: FamilyDeps) {
         if (revokeAll) await Promise.all(all.map((r) => r && revokeRefreshToken(deps, r)));
       } finally {
         await wipe(all);
+        await dpop?.nonces.clear().catch(noop); // issue 23: a sign-out forgets every server's DPoP nonce
       }
     },
 

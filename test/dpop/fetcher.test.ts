@@ -66,7 +66,7 @@ describe('fetchWithAuth: headers', () => {
   it('Bearer token: Authorization Bearer, no proof', async () => {
     const { d } = deps('Bearer');
     const f = fakeFetch(ok());
-    const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API, undefined, { audience: 'https://api.rotor.test', scope: ['read:x', 'write:x'] });
+    const res = await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API, undefined, { audience: 'https://api.rotor.test', scope: ['read:x', 'write:x'] });
     expect(res.status).toBe(200);
     expect(f.sent).toEqual([{ url: API, method: 'GET', authorization: 'Bearer at-1', dpop: null, body: '' }]);
     expect(d.getToken).toHaveBeenCalledWith('https://api.rotor.test', 'read:x write:x', { force: false });
@@ -77,14 +77,14 @@ describe('fetchWithAuth: headers', () => {
     const { d, nonces } = deps();
     nonces.set('api', 'n-0');
     const f = fakeFetch(ok());
-    await createFetcher(d, { fetch: f.fn, dpopNonceId: 'api' }).fetchWithAuth(`${API}?q=1`, { method: 'POST', body: 'payload' });
+    await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn, dpopNonceId: 'api' }).fetchWithAuth(`${API}?q=1`, { method: 'POST', body: 'payload' });
     expect(f.sent).toEqual([{ url: `${API}?q=1`, method: 'POST', authorization: 'DPoP at-1', dpop: `proof(POST ${API}?q=1 at-1 n-0)`, body: 'payload' }]);
   });
 
   it('joins relative string URLs to baseUrl; absolute URLs and URL objects are left alone', async () => {
     const { d } = deps('Bearer');
     const f = fakeFetch(ok());
-    const fetcher = createFetcher(d, { fetch: f.fn, baseUrl: 'https://api.rotor.test/v1/' });
+    const fetcher = createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn, baseUrl: 'https://api.rotor.test/v1/' });
     await fetcher.fetchWithAuth('/users');
     await fetcher.fetchWithAuth('https://other.test/x');
     await fetcher.fetchWithAuth(new URL('https://third.test/y'));
@@ -94,7 +94,7 @@ describe('fetchWithAuth: headers', () => {
   it('keeps a DPoP-Nonce the resource sends on success, under its dpopNonceId', async () => {
     const { d, nonces } = deps();
     const f = fakeFetch(ok({ 'DPoP-Nonce': 'n-next' }));
-    await createFetcher(d, { fetch: f.fn, dpopNonceId: 'api' }).fetchWithAuth(API);
+    await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn, dpopNonceId: 'api' }).fetchWithAuth(API);
     expect(nonces.get('api')).toBe('n-next');
     expect(nonces.has(undefined)).toBe(false);
   });
@@ -104,7 +104,7 @@ describe('fetchWithAuth: headers', () => {
     const f = fakeFetch(ok());
     vi.stubGlobal('fetch', f.fn);
     try {
-      await createFetcher(d).fetchWithAuth(API);
+      await createFetcher(d, { allowedOrigins: [API] }).fetchWithAuth(API);
     } finally {
       vi.unstubAllGlobals();
     }
@@ -116,11 +116,12 @@ describe('fetchWithAuth: use_dpop_nonce', () => {
   it('stores the nonce and retries once with it (same body)', async () => {
     const { d, nonces } = deps();
     const f = fakeFetch(nonceChallenge('n-1'), ok());
-    const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API, { method: 'PUT', body: 'b' });
+    const res = await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API, { method: 'PUT', body: 'b' });
     expect(res.status).toBe(200);
     expect(f.sent.map((s) => s.dpop)).toEqual([`proof(PUT ${API} at-1 -)`, `proof(PUT ${API} at-1 n-1)`]);
     expect(f.sent.map((s) => s.body)).toEqual(['b', 'b']);
-    expect(nonces.get(undefined)).toBe('n-1');
+    expect(nonces.get('https://api.rotor.test')).toBe('n-1'); // the resource's origin, never the authorization server's slot
+    expect(nonces.has(undefined)).toBe(false);
     expect(d.getToken.mock.calls.every(([, , o]) => !o.force)).toBe(true);
   });
 
@@ -128,7 +129,7 @@ describe('fetchWithAuth: use_dpop_nonce', () => {
     const { d } = deps();
     let n = 0;
     const f = fakeFetch(() => nonceChallenge(`n-${++n}`)());
-    const err = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API).catch((e: unknown) => e);
+    const err = await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UseDpopNonceError);
     expect(err).toBeInstanceOf(GenericError);
     expect(err).toMatchObject({ error: 'use_dpop_nonce', newDpopNonce: 'n-2' });
@@ -138,14 +139,14 @@ describe('fetchWithAuth: use_dpop_nonce', () => {
   it('use_dpop_nonce without a DPoP-Nonce header cannot be fixed: throws at once', async () => {
     const { d } = deps();
     const f = fakeFetch(nonceChallenge());
-    await expect(createFetcher(d, { fetch: f.fn }).fetchWithAuth(API)).rejects.toMatchObject({ error: 'use_dpop_nonce', newDpopNonce: undefined });
+    await expect(createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API)).rejects.toMatchObject({ error: 'use_dpop_nonce', newDpopNonce: undefined });
     expect(f.sent).toHaveLength(1);
   });
 
   it('a Bearer request is never retried for a nonce', async () => {
     const { d } = deps('Bearer');
     const f = fakeFetch(nonceChallenge('n-1'));
-    const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API);
+    const res = await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API);
     expect(res.status).toBe(401);
     expect(f.sent).toHaveLength(1);
     expect(d.nonces.set).not.toHaveBeenCalled();
@@ -156,7 +157,7 @@ describe('fetchWithAuth: 401 invalid_token', () => {
   it.each(['Bearer', 'DPoP'] as const)('%s: refreshes once (forced) and retries with the new token', async (type) => {
     const { d } = deps(type);
     const f = fakeFetch(invalidToken(type), ok());
-    const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API, undefined, { audience: 'aud' });
+    const res = await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API, undefined, { audience: 'aud' });
     expect(res.status).toBe(200);
     expect(f.sent.map((s) => s.authorization)).toEqual([`${type} at-1`, `${type} at-2`]);
     expect(d.getToken.mock.calls).toEqual([
@@ -168,7 +169,7 @@ describe('fetchWithAuth: 401 invalid_token', () => {
   it('a second invalid_token is returned to the caller: one refresh, two requests, no loop', async () => {
     const { d } = deps();
     const f = fakeFetch(invalidToken('DPoP'));
-    const res = await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API);
+    const res = await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API);
     expect(res.status).toBe(401);
     expect(f.sent).toHaveLength(2);
     expect(d.getToken.mock.calls.filter(([, , o]) => o.force)).toHaveLength(1);
@@ -177,16 +178,16 @@ describe('fetchWithAuth: 401 invalid_token', () => {
   it('nonce retry and refresh retry each happen at most once (3 requests at most)', async () => {
     const { d } = deps();
     const f = fakeFetch(nonceChallenge('n-1'), invalidToken('DPoP'), nonceChallenge('n-2'), ok());
-    await expect(createFetcher(d, { fetch: f.fn }).fetchWithAuth(API)).rejects.toBeInstanceOf(UseDpopNonceError);
+    await expect(createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API)).rejects.toBeInstanceOf(UseDpopNonceError);
     expect(f.sent).toHaveLength(3);
   });
 
   it('other 401s and errors are returned as they are', async () => {
     const { d } = deps();
     const f = fakeFetch(() => new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'DPoP error="insufficient_scope"' } }));
-    expect((await createFetcher(d, { fetch: f.fn }).fetchWithAuth(API)).status).toBe(401);
+    expect((await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API)).status).toBe(401);
     const g = fakeFetch(() => new Response('down', { status: 503 }));
-    expect((await createFetcher(d, { fetch: g.fn }).fetchWithAuth(API)).status).toBe(503);
+    expect((await createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: g.fn }).fetchWithAuth(API)).status).toBe(503);
     expect(f.sent.length + g.sent.length).toBe(2);
   });
 
@@ -194,7 +195,7 @@ describe('fetchWithAuth: 401 invalid_token', () => {
     const { d } = deps();
     d.getToken.mockRejectedValueOnce(new GenericError('login_required', 'Login required'));
     const f = fakeFetch(ok());
-    await expect(createFetcher(d, { fetch: f.fn }).fetchWithAuth(API)).rejects.toMatchObject({ error: 'login_required' });
+    await expect(createFetcher(d, { allowedOrigins: [API, 'https://other.test', 'https://third.test'], fetch: f.fn }).fetchWithAuth(API)).rejects.toMatchObject({ error: 'login_required' });
     expect(f.sent).toHaveLength(0);
   });
 });

@@ -53,7 +53,7 @@ describe('fetchWithAuth + SDK proofs + the mock validator', () => {
         getDpopNonce: nonces.get,
         setDpopNonce: nonces.set,
       },
-      { fetch: server.fetch, dpopNonceId: 'api' },
+      { allowedOrigins: [API], fetch: server.fetch, dpopNonceId: 'api' },
     );
 
     const first = await fetcher.fetchWithAuth(API);
@@ -81,7 +81,7 @@ describe('fetchWithAuth + SDK proofs + the mock validator', () => {
         getDpopNonce: nonces.get,
         setDpopNonce: nonces.set,
       },
-      { fetch: server.fetch },
+      { allowedOrigins: [API], fetch: server.fetch },
     );
     const res = await fetcher.fetchWithAuth(API);
     expect(res.status).toBe(401);

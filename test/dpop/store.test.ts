@@ -105,7 +105,7 @@ describe('IndexedDB DPoP store specifics', () => {
   });
 
   it('a non-string nonce entry reads as none', async () => {
-    await rawSet('nonce:c:', 42, createStore('dpop-odd', 'dpop'));
+    await rawSet('nonces:c', 42, createStore('dpop-odd', 'dpop'));
     expect(await dpopNonces(idbDpopStore('dpop-odd'), 'c').get()).toBeUndefined();
   });
 

@@ -121,6 +121,18 @@ describe('useRefreshTokensFallback', () => {
     expect(iframesAdded).toBe(1);
   });
 
+  it('login_required on the iframe path names third-party cookies and useRefreshTokens (issue 26); the code stays', async () => {
+    const client = makeClient({ useRefreshTokens: false });
+    await login(h, client);
+    const pending = client.getTokenSilently({ cacheMode: 'off' });
+    await answerIframe(false);
+    const e = await rejectionOf(pending);
+    expect(e).toBeInstanceOf(AuthenticationError);
+    expect(e.error).toBe('login_required');
+    expect(e.error_description).toMatch(/third-party cookies/);
+    expect(e.error_description).toMatch(/useRefreshTokens/);
+  });
+
   it('login_required after a rejected refresh token: AuthenticationError and nothing left in the cache', async () => {
     const client = makeClient({ useRefreshTokensFallback: true, cacheLocation: 'localstorage' });
     await login(h, client);
@@ -132,7 +144,7 @@ describe('useRefreshTokensFallback', () => {
     const e = await rejectionOf(pending);
     expect(e).toBeInstanceOf(AuthenticationError);
     expect(e.error).toBe('login_required');
-    expect(e.error_description).toBe('Login required');
+    expect(e.error_description).toMatch(/^Login required/);
     expect(await client.isAuthenticated()).toBe(false);
     expect(await client.getUser()).toBeUndefined();
     expect(rotorKeys()).toEqual([]);

@@ -46,7 +46,7 @@ describe('resolveOptions', () => {
   it('names the fix for a top-level authorization parameter (auth0-spa-js v1), and an unknown option by its name', () => {
     const e = configError({ domain: 'a.test', client_id: 'demo' });
     expect(e.error).toBe('invalid_configuration');
-    expect(e.message).toBe('Unknown option "client_id"');
+    expect(e.message).toBe('Unknown option "client_id": did you mean "clientId"?'); // issue 26: the slip names its fix
     expect(configError({ domain: 'a.test', clientId: 'c', redirect_uri: 'x' }).message).toBe(
       'Unknown option "redirect_uri": use authorizationParams.redirect_uri',
     );
@@ -160,9 +160,9 @@ describe('callback', () => {
     expect(() => parseCallbackUrl('https://app.test/cb')).toThrow('Callback URL has no parameters');
   });
 
-  it('reports a server error that carries no state as that error', () => {
+  it('an error that carries no state is a state mismatch: its text is not surfaced (issue 23, content spoofing)', () => {
     expect(() => parseCallbackUrl('https://app.test/cb?error=invalid_request&error_description=Bad%20redirect_uri')).toThrow(
-      expect.objectContaining({ error: 'invalid_request', error_description: 'Bad redirect_uri' }),
+      expect.objectContaining({ error: 'state_mismatch', error_description: 'Callback has no "state" parameter' }),
     );
   });
 
