@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'iframe_failed'
   | 'not_supported'
   | 'use_dpop_nonce'
-  | 'dpop_key_missing';
+  | 'dpop_key_missing'
+  | 'login_loop';
 
 /**
  * Codes an authorization server sends (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 9449),
@@ -248,6 +249,42 @@ export class DpopKeyMissingError extends GenericError<'dpop_key_missing'> {
   }
 }
 
+/**
+ * The refresh-token family reached the end of its lifetime (`reason` `absolute`: the server's
+ * `refresh_token_expires_in`; `idle`: `idleTimeoutInSeconds`): no refresh was sent, the family was
+ * purged, sign in again. `error` is `login_required`, as a silent login would answer.
+ */
+export class SessionExpiredError extends GenericError<'login_required'> {
+  constructor(
+    /** Which lifetime ended. */
+    readonly reason: 'absolute' | 'idle',
+    /** When it ended (epoch ms). */
+    readonly expiresAt: number,
+  ) {
+    super('login_required', `The session's ${reason} lifetime ended: sign in again`);
+  }
+}
+
+/**
+ * loginWithRedirect was called too often from this tab within a short window (default 3 in 60 s):
+ * an app loop (e.g. `login_required` → login → callback → `login_required`). Nothing navigated.
+ */
+export class LoginLoopError extends GenericError<'login_loop'> {
+  constructor(
+    /** Redirect logins this tab started within the window. */
+    readonly count: number,
+  ) {
+    super('login_loop', `${count} redirect logins within the loop window: not navigating again (see README, "Long-lived sessions")`);
+  }
+}
+
+/** handleRedirectCallback got a callback URL whose login was completed already (a reload or a replayed URL). */
+export class CallbackReplayedError extends StateMismatchError {
+  constructor() {
+    super('This callback URL was handled already (reload or replay): its code is spent');
+  }
+}
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
   | AuthenticationError
@@ -265,4 +302,6 @@ export type RotorAuthError =
   | ConfigurationError
   | StorageError
   | UseDpopNonceError
-  | DpopKeyMissingError;
+  | DpopKeyMissingError
+  | SessionExpiredError
+  | LoginLoopError;

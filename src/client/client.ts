@@ -21,6 +21,7 @@ import { assignLocation, SIGN_IN_AGAIN, withTimeout } from './util.js';
 import { backend } from '../cache/backends.js';
 import { fromOtherTab } from '../session/other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
+import { lifecycle, type SessionExpiry } from './lifecycle.js';
 import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, tokenStore, type TokenStore, type AccessEntry } from '../cache/token-store.js';
 
 import type {
@@ -50,6 +51,7 @@ export class AuthClient {
   private readonly events: Listeners = new Set();
   private readonly known = new Map<string, string>();
   private readonly dpop?: Dpop;
+  private readonly life: ReturnType<typeof lifecycle>;
 
   /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
   constructor(options: AuthClientOptions) {
@@ -63,7 +65,10 @@ export class AuthClient {
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
     const tabs = (this.tabs = openTabSync(`rotor-auth:${o.clientId}`));
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
-    const emit = (e: SessionEvent) => dispatch(this.events, e);
+    const emit = (e: SessionEvent) => {
+      dispatch(this.events, e);
+      this.life.onEvent(e); // the session's end may have moved
+    };
     const lock = (this.lock = familyLock({
       ...o, // clientId, leeway (verifyIdToken reads no other option: nonce and maxAge are not options)
       store,
@@ -81,6 +86,7 @@ export class AuthClient {
       },
       dpop,
     }));
+    this.life = lifecycle(store, lock, emit, o.sessionExpiringLeadInSeconds * 1000);
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
     tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
@@ -109,6 +115,7 @@ export class AuthClient {
   close(): void {
     this.tabs.close();
     this.events.clear();
+    this.life.close();
     this.lock.markers.release();
   }
 
@@ -286,9 +293,15 @@ export class AuthClient {
     return (await this.store.getSession())?.claims;
   }
 
-  /** Whether this client holds a signed-in session (false after logout or `invalid_grant`). No network. */
+  /** Whether this client holds a signed-in session (false after logout, `invalid_grant`, or past the session's end). No network. */
   async isAuthenticated(): Promise<boolean> {
-    return !!(await this.store.getSession());
+    const session = await this.store.getSession();
+    return !!session && !(session.family && (await this.lock.ended(session.family)));
+  }
+
+  /** When the signed-in session ends (`{ absoluteExpiresAt }`, epoch ms; `{}` when unknown or signed out). No network. */
+  getSessionExpiry(): Promise<SessionExpiry> {
+    return this.life.expiry();
   }
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
@@ -296,6 +309,7 @@ export class AuthClient {
     try {
       const session = await this.store.getSession();
       await this.lock.recheck();
+      void this.life.run(); // sessionExpiring / the session's end, for a session already stored
       if (session || !this.options.useRefreshTokens || this.options.useRefreshTokensFallback) await this.getTokenSilently();
     } catch (e) {
       // Sign in again, transient or deferred (the session stays), or a hostile ID token (the session has already ended).

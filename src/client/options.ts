@@ -111,6 +111,20 @@ export interface AuthClientOptions {
   sessionTransferTokenQueryParamName?: string;
   /** auth0-spa-js: Auth0 Enterprise Connect routing/telemetry flag. No effect. */
   enterpriseConnect?: boolean;
+  /** Seconds before the session's end that `sessionExpiring` fires (README, "Long-lived sessions"). Must be >= 0. Default `300`. */
+  sessionExpiringLeadInSeconds?: number;
+  /**
+   * Redirect logins this tab may start within `loginLoopWindowInSeconds`; one more rejects with
+   * LoginLoopError instead of navigating (an app loop). `0` turns the check off. Default `3`.
+   */
+  loginLoopLimit?: number;
+  /** The loop breaker's window in seconds. Must be > 0. Default `60`. */
+  loginLoopWindowInSeconds?: number;
+  /**
+   * handleRedirectCallback() without a URL removes `code`, `state`, `iss` and `error*` from the address bar
+   * (`history.replaceState`), so a reload never replays a spent callback. Default `true`.
+   */
+  cleanCallbackUrl?: boolean;
 }
 
 /** The strict internal form every other module works with. */
@@ -133,6 +147,10 @@ export interface ResolvedOptions {
   loadUserInfo: boolean;
   nowProvider?: () => number | Promise<number>;
   useDpop: boolean;
+  sessionExpiringLeadInSeconds: number;
+  loginLoopLimit: number;
+  loginLoopWindowInSeconds: number;
+  cleanCallbackUrl: boolean;
 }
 
 export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from '../protocol/scope.js';
@@ -189,5 +207,9 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     leeway: seconds(o, 'leeway', 60, true),
     loadUserInfo: bool(o, 'loadUserInfo', false),
     useDpop: bool(o, 'useDpop', false),
+    sessionExpiringLeadInSeconds: seconds(o, 'sessionExpiringLeadInSeconds', 300, true),
+    loginLoopLimit: seconds(o, 'loginLoopLimit', 3, true),
+    loginLoopWindowInSeconds: seconds(o, 'loginLoopWindowInSeconds', 60),
+    cleanCallbackUrl: bool(o, 'cleanCallbackUrl', true),
   };
 }

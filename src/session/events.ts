@@ -44,10 +44,22 @@ export interface TokenRefreshedEvent {
   expiresAt: number;
 }
 
-/** Every event `client.on()` delivers. */
-export type SessionEvent = SignedInEvent | SignedOutEvent | TokenRefreshedEvent;
+/**
+ * The session will end soon, once per refresh-token family and `sessionExpiringLeadInSeconds` (default 300)
+ * ahead: `absolute` (the server's refresh-token lifetime) or `idle` (`idleTimeoutInSeconds`). Sign in
+ * again at a moment that suits the user; past `expiresAt` getTokenSilently rejects `login_required`.
+ */
+export interface SessionExpiringEvent {
+  type: 'sessionExpiring';
+  /** When the session ends (epoch ms). */
+  expiresAt: number;
+  reason: 'absolute' | 'idle';
+}
 
-/** `'signedIn' | 'signedOut' | 'tokenRefreshed'`. */
+/** Every event `client.on()` delivers. */
+export type SessionEvent = SignedInEvent | SignedOutEvent | TokenRefreshedEvent | SessionExpiringEvent;
+
+/** `'signedIn' | 'signedOut' | 'tokenRefreshed' | 'sessionExpiring'`. */
 export type SessionEventType = SessionEvent['type'];
 
 /** A listener for one event type; receives that type's detail. */
