@@ -1,7 +1,8 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from '../flows/authorize.js';
-import { parseCallbackUrl } from '../flows/callback.js';
+import { parseCallbackUrl, withoutCallbackParams } from '../flows/callback.js';
+import { countRedirectLogin } from '../flows/loop-breaker.js';
 import { endpointResolver, type Endpoints } from '../protocol/endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from '../errors.js';
+import { AuthenticationError, CallbackReplayedError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, NO_REFRESH_TOKEN_HINT, PopupOpenError, StateMismatchError } from '../errors.js';
 import { isTransient } from '../protocol/classify.js';
 import { createClock } from '../protocol/clock.js';
 import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from '../session/events.js';
@@ -122,8 +123,10 @@ export class AuthClient {
   /**
    * Redirects to the authorization server's login (PKCE S256, `state`, `nonce`). `appState` comes
    * back from `handleRedirectCallback()`; `openUrl` replaces `window.location.assign(url)`.
+   * Rejects with LoginLoopError, without navigating, past `loginLoopLimit` logins from this tab within `loginLoopWindowInSeconds`.
    */
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
+    countRedirectLogin(this.options.clientId, this.options.loginLoopLimit, this.options.loginLoopWindowInSeconds * 1000);
     const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, undefined, options.appState);
     this.transactions.save(tx);
     await (options.openUrl ?? assignLocation)(url);
@@ -132,15 +135,20 @@ export class AuthClient {
   /**
    * Completes a redirect login on the callback page (default URL: `location.href`): checks `state`
    * and the RFC 9207 `iss`, exchanges the code, verifies the ID token, then caches the tokens.
-   * Rejects with AuthenticationError (the server's error, `appState` kept), StateMismatchError,
-   * IdTokenValidationError, OAuthError, NetworkError or TimeoutError.
+   * Without `url` (and unless `cleanCallbackUrl: false`) the response leaves the address bar first.
+   * Rejects with AuthenticationError (the server's error, `appState` kept), StateMismatchError
+   * (CallbackReplayedError: this callback was handled already), IdTokenValidationError, OAuthError,
+   * NetworkError or TimeoutError.
    */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
-    const href = url ?? (globalThis as { location?: Location }).location?.href;
+    const page = globalThis as { location?: Location; history?: History };
+    const href = url ?? page.location?.href;
     if (!href) throw new ConfigurationError('No window.location: pass the callback url');
     const response = parseCallbackUrl(href);
+    // a reload now finds no spent code to replay
+    if (!url && this.options.cleanCallbackUrl) page.history?.replaceState(page.history.state, '', withoutCallbackParams(href));
     const tx = this.transactions.get(response.state);
-    if (!tx) throw new StateMismatchError('No login transaction for this state');
+    if (!tx) throw this.transactions.spent(response.state) ? new CallbackReplayedError() : new StateMismatchError('No login transaction for this state');
     try {
       await completeAuthorization(this.flow, tx, response, true);
     } finally {

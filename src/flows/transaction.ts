@@ -35,11 +35,24 @@ export interface TransactionStore {
   save(tx: Transaction): void;
   get(state: string): Transaction | undefined;
   remove(state: string): void;
+  /** Whether `state` belongs to a login this tab completed or abandoned already (a replayed callback URL). */
+  spent(state: string): boolean;
 }
 
 export function transactionStore(clientId: string): TransactionStore {
   const prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
   const memory = new Map<string, Transaction>();
+  /** The states of the last few removed transactions, newest last (sessionStorage, else memory). */
+  const spentKey = `${prefix}spent`;
+  let spentHere: string[] = [];
+  const spentList = (): string[] => {
+    try {
+      const v: unknown = JSON.parse(sessionStore()?.getItem(spentKey) ?? 'null');
+      return Array.isArray(v) ? v : spentHere;
+    } catch {
+      return spentHere;
+    }
+  };
   /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
   const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
@@ -82,7 +95,14 @@ export function transactionStore(clientId: string): TransactionStore {
     },
     remove(state) {
       memory.delete(state);
+      spentHere = [...spentList().slice(-4), state];
+      try {
+        sessionStore()?.setItem(spentKey, JSON.stringify(spentHere));
+      } catch {
+        // kept in memory
+      }
       sessionStore()?.removeItem(prefix + state);
     },
+    spent: (state) => spentList().includes(state),
   };
 }
