@@ -23,6 +23,8 @@ import { backend } from '../cache/backends.js';
 import { fromOtherTab } from '../session/other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
 import { lifecycle, type SessionExpiry } from './lifecycle.js';
+import { retryWhenOnline, watchWake } from './wake.js';
+import { autoRefresh } from './auto-refresh.js';
 import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, tokenStore, type TokenStore, type AccessEntry } from '../cache/token-store.js';
 
 import type {
@@ -53,6 +55,9 @@ export class AuthClient {
   private readonly known = new Map<string, string>();
   private readonly dpop?: Dpop;
   private readonly life: ReturnType<typeof lifecycle>;
+  private readonly auto?: ReturnType<typeof autoRefresh>;
+  private readonly stopWaking: () => void;
+  private readonly retryOnline = retryWhenOnline();
 
   /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
   constructor(options: AuthClientOptions) {
@@ -69,6 +74,7 @@ export class AuthClient {
     const emit = (e: SessionEvent) => {
       dispatch(this.events, e);
       this.life.onEvent(e); // the session's end may have moved
+      if (e.type !== 'sessionExpiring') this.auto?.schedule(); // and the access token's expiry
     };
     const lock = (this.lock = familyLock({
       ...o, // clientId, leeway (verifyIdToken reads no other option: nonce and maxAge are not options)
@@ -88,6 +94,10 @@ export class AuthClient {
       dpop,
     }));
     this.life = lifecycle(store, lock, emit, o.sessionExpiringLeadInSeconds * 1000);
+    const key = o.audience ?? DEFAULT_AUDIENCE;
+    const expiresAt = async () => ((await store.getSession()) ? (await store.getAccess(key, o.scope))?.expires_at : undefined);
+    if (o.autoRefresh) this.auto = autoRefresh(o.clientId, o.leeway * 1000, expiresAt, () => this.getTokenSilently({ cacheMode: 'off' }));
+    this.stopWaking = watchWake(() => void this.wake().catch(() => undefined));
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
     tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
@@ -117,6 +127,8 @@ export class AuthClient {
     this.tabs.close();
     this.events.clear();
     this.life.close();
+    this.auto?.close();
+    this.stopWaking();
     this.lock.markers.release();
   }
 
@@ -216,7 +228,10 @@ export class AuthClient {
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
       const limit = seconds(options as never, 'timeoutInSeconds', 60); // checked before anything starts (ConfigurationError)
-      entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), limit);
+      entry = await withTimeout(this.silent(key, audience, scope, notBefore, options), limit).catch((e: unknown) => {
+        this.retryOnline(e, () => this.getTokenSilently(options)); // offline: once more when `online` fires
+        throw e;
+      });
     }
     if (!options.detailedResponse) return entry.access_token;
     const session = await this.store.getSession();
@@ -227,6 +242,14 @@ export class AuthClient {
       expires_in: Math.max(0, Math.floor((entry.expires_at - Date.now()) / 1000)),
       scope: entry.granted_scope ?? entry.scope,
     };
+  }
+
+  /** The tab woke up (wake.ts): re-read the session from storage; with `autoRefresh`, refresh a token that expired meanwhile. */
+  private async wake(): Promise<void> {
+    this.known.clear(); // another tab may have rotated or signed out meanwhile
+    await this.life.run();
+    await this.lock.recheck().catch(() => undefined);
+    if (this.options.autoRefresh && (await this.isAuthenticated())) await this.getTokenSilently();
   }
 
   /** Refresh token first; the iframe when refresh tokens are off, or as the opt-in fallback. */

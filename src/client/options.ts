@@ -125,6 +125,12 @@ export interface AuthClientOptions {
    * (`history.replaceState`), so a reload never replays a spent callback. Default `true`.
    */
   cleanCallbackUrl?: boolean;
+  /**
+   * Keep the access token fresh ahead of its expiry (with jitter), and refresh one that expired while
+   * the device slept when the tab wakes up. One tab leads (a Web Lock); it refreshes only while visible,
+   * never sooner than Retry-After. Default `false`: tokens are refreshed only when asked for.
+   */
+  autoRefresh?: boolean;
 }
 
 /** The strict internal form every other module works with. */
@@ -151,6 +157,7 @@ export interface ResolvedOptions {
   loginLoopLimit: number;
   loginLoopWindowInSeconds: number;
   cleanCallbackUrl: boolean;
+  autoRefresh: boolean;
 }
 
 export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from '../protocol/scope.js';
@@ -211,5 +218,6 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     loginLoopLimit: seconds(o, 'loginLoopLimit', 3, true),
     loginLoopWindowInSeconds: seconds(o, 'loginLoopWindowInSeconds', 60),
     cleanCallbackUrl: bool(o, 'cleanCallbackUrl', true),
+    autoRefresh: bool(o, 'autoRefresh', false),
   };
 }
