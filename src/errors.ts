@@ -261,7 +261,7 @@ export class SessionExpiredError extends GenericError<'login_required'> {
     /** When it ended (epoch ms). */
     readonly expiresAt: number,
   ) {
-    super('login_required', `The session's ${reason} lifetime ended: sign in again`);
+    super('login_required', `Session ended (${reason} lifetime)`);
   }
 }
 
@@ -274,14 +274,14 @@ export class LoginLoopError extends GenericError<'login_loop'> {
     /** Redirect logins this tab started within the window. */
     readonly count: number,
   ) {
-    super('login_loop', `${count} redirect logins within the loop window: not navigating again (see README, "Long-lived sessions")`);
+    super('login_loop', 'Login loop: not navigating');
   }
 }
 
 /** handleRedirectCallback got a callback URL whose login was completed already (a reload or a replayed URL). */
 export class CallbackReplayedError extends StateMismatchError {
   constructor() {
-    super('This callback URL was handled already (reload or replay): its code is spent');
+    super('Callback already handled');
   }
 }
 

@@ -19,7 +19,7 @@ export function autoRefresh(clientId: string, leewayMs: number, expiresAt: () =>
     const at = leading && !closed ? await expiresAt() : undefined;
     clearTimeout(timer); // after the read: of two calls at once, the later one's timer stays
     if (at === undefined) return;
-    const jitter = Math.random() * Math.min(30_000, (at - Date.now()) / 10);
+    const jitter = Math.random() * 30_000; // tabs and devices of one user do not refresh in step
     timer = setTimeout(() => {
       if (!visible()) return; // the wake-up refreshes when a tab is shown again
       refresh().then(schedule, (e: { retryAfter?: number }) => {

@@ -23,7 +23,7 @@ import { backend } from '../cache/backends.js';
 import { fromOtherTab } from '../session/other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
 import { lifecycle, type SessionExpiry } from './lifecycle.js';
-import { retryWhenOnline, watchWake } from './wake.js';
+import { activityClock, retryWhenOnline, watchWake } from './wake.js';
 import { autoRefresh } from './auto-refresh.js';
 import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, tokenStore, type TokenStore, type AccessEntry } from '../cache/token-store.js';
 
@@ -93,11 +93,14 @@ export class AuthClient {
       },
       dpop,
     }));
-    this.life = lifecycle(store, lock, emit, o.sessionExpiringLeadInSeconds * 1000);
+    const activity = activityClock(o.clientId);
+    const idleMs = o.idleTimeoutInSeconds * 1000;
+    const idle = idleMs ? { ms: idleMs, lastActive: activity.lastActive, signOut: () => this.idleOut() } : undefined;
+    this.life = lifecycle(store, lock, emit, o.sessionExpiringLeadInSeconds * 1000, idle);
     const key = o.audience ?? DEFAULT_AUDIENCE;
     const expiresAt = async () => ((await store.getSession()) ? (await store.getAccess(key, o.scope))?.expires_at : undefined);
     if (o.autoRefresh) this.auto = autoRefresh(o.clientId, o.leeway * 1000, expiresAt, () => this.getTokenSilently({ cacheMode: 'off' }));
-    this.stopWaking = watchWake(() => void this.wake().catch(() => undefined));
+    this.stopWaking = watchWake(() => void this.wake().catch(() => undefined), activity.touch);
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
     tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
@@ -242,6 +245,12 @@ export class AuthClient {
       expires_in: Math.max(0, Math.floor((entry.expires_at - Date.now()) / 1000)),
       scope: entry.granted_scope ?? entry.scope,
     };
+  }
+
+  /** The idle timeout passed (idleTimeoutInSeconds): revoke and sign out here; the other tabs follow (`logout` notice). */
+  private async idleOut(): Promise<void> {
+    await this.lock.signOut(true);
+    this.signedOut('idle');
   }
 
   /** The tab woke up (wake.ts): re-read the session from storage; with `autoRefresh`, refresh a token that expired meanwhile. */

@@ -6,6 +6,15 @@ import type { FamilyRecord, TokenStore } from '../cache/token-store.js';
 export interface SessionExpiry {
   /** The refresh-token family's absolute end (the server's `refresh_token_expires_in`); absent when the server sent none. */
   absoluteExpiresAt?: number;
+  /** With `idleTimeoutInSeconds`: the last user activity in any tab plus the timeout. */
+  idleExpiresAt?: number;
+}
+
+/** The idle policy's part (`idleTimeoutInSeconds`): the timeout, the last activity in any tab, and the sign-out. */
+export interface IdlePolicy {
+  ms: number;
+  lastActive: () => number;
+  signOut: () => Promise<void>;
 }
 
 /** The longest delay setTimeout keeps (about 24.8 days); a longer wait is re-armed when it fires. */
@@ -17,7 +26,7 @@ const MAX_DELAY = 2 ** 31 - 1;
  * when the end comes. Re-armed by every session event; timers are only a wake-up: each run reads
  * the stored record and the wall clock again.
  */
-export function lifecycle(store: TokenStore, lock: FamilyLock, emit: (e: SessionEvent) => void, leadMs: number) {
+export function lifecycle(store: TokenStore, lock: FamilyLock, emit: (e: SessionEvent) => void, leadMs: number, idle?: IdlePolicy) {
   const warned = new Set<string>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -28,21 +37,32 @@ export function lifecycle(store: TokenStore, lock: FamilyLock, emit: (e: Session
     return family ? store.getFamily(family) : undefined;
   };
 
+  /** The session's ends as far as known: absolute (the family record) and idle (the last activity). */
+  const ends = (record: FamilyRecord): SessionExpiry => ({
+    absoluteExpiresAt: record.expires_at,
+    idleExpiresAt: idle && idle.lastActive() + idle.ms,
+  });
+
   const check = async (): Promise<void> => {
     clearTimeout(timer);
     const record = await current();
-    const end = record?.expires_at;
-    if (closed || !record || end === undefined) return;
+    if (closed || !record) return;
+    const { absoluteExpiresAt = Infinity, idleExpiresAt = Infinity } = ends(record);
+    // the earlier end is the one that matters; idle first when both fall together
+    const [end, reason] = idleExpiresAt <= absoluteExpiresAt ? [idleExpiresAt, 'idle' as const] : [absoluteExpiresAt, 'absolute' as const];
+    if (end === Infinity) return;
     const now = Date.now();
     if (end <= now) {
-      await lock.ended(record.family);
+      await (reason === 'idle' ? idle!.signOut() : lock.ended(record.family));
       return;
     }
-    if (end - leadMs <= now && !warned.has(record.family)) {
-      warned.add(record.family);
-      emit({ type: 'sessionExpiring', expiresAt: end, reason: 'absolute' });
+    // once per family and end (activity moves the idle end: a later end warns again)
+    const once = `${record.family} ${reason} ${end}`;
+    if (end - leadMs <= now && !warned.has(once)) {
+      warned.add(once);
+      emit({ type: 'sessionExpiring', expiresAt: end, reason });
     }
-    const next = warned.has(record.family) ? end : end - leadMs;
+    const next = warned.has(once) ? end : end - leadMs;
     timer = setTimeout(() => void run(), Math.min(next - now, MAX_DELAY));
   };
   const run = () => check().catch(() => undefined);
@@ -53,9 +73,10 @@ export function lifecycle(store: TokenStore, lock: FamilyLock, emit: (e: Session
       if (e.type !== 'sessionExpiring') void run();
     },
     run,
+    /** Ends not known are undefined. */
     async expiry(): Promise<SessionExpiry> {
       const record = await current();
-      return record?.expires_at === undefined ? {} : { absoluteExpiresAt: record.expires_at };
+      return record ? ends(record) : {};
     },
     close(): void {
       closed = true;

@@ -13,7 +13,7 @@ export const KNOWN = new Set(
     'interactiveErrorHandler useFormData sessionCheckExpiryDays cookieDomain useCookiesForTransactions legacySameSiteCookie ' +
     'workerUrl auth0Client anonymousSessionsCacheMode createAnonymousSessionOnFailedSilentAuth ' +
     'sessionTransferTokenQueryParamName enterpriseConnect sessionExpiringLeadInSeconds loginLoopLimit loginLoopWindowInSeconds ' +
-    'cleanCallbackUrl autoRefresh'
+    'cleanCallbackUrl autoRefresh idleTimeoutInSeconds'
   ).split(' '),
 );
 

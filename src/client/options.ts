@@ -131,6 +131,12 @@ export interface AuthClientOptions {
    * never sooner than Retry-After. Default `false`: tokens are refreshed only when asked for.
    */
   autoRefresh?: boolean;
+  /**
+   * The idle policy: sign out (revoking the refresh token) in every tab after this many seconds without
+   * user activity (pointer, key, a tab shown) in any tab of the app; refreshes do not count.
+   * `sessionExpiring` with reason `idle` warns first. `0` (default): off.
+   */
+  idleTimeoutInSeconds?: number;
 }
 
 /** The strict internal form every other module works with. */
@@ -158,6 +164,7 @@ export interface ResolvedOptions {
   loginLoopWindowInSeconds: number;
   cleanCallbackUrl: boolean;
   autoRefresh: boolean;
+  idleTimeoutInSeconds: number;
 }
 
 export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from '../protocol/scope.js';
@@ -219,5 +226,6 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     loginLoopWindowInSeconds: seconds(o, 'loginLoopWindowInSeconds', 60),
     cleanCallbackUrl: bool(o, 'cleanCallbackUrl', true),
     autoRefresh: bool(o, 'autoRefresh', false),
+    idleTimeoutInSeconds: seconds(o, 'idleTimeoutInSeconds', 0, true),
   };
 }

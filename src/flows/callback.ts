@@ -83,10 +83,7 @@ export function withoutCallbackParams(url: string): string {
   const u = new URL(url);
   const hash = new URLSearchParams(u.hash.slice(1));
   for (const name of CALLBACK_PARAMS) u.searchParams.delete(name);
-  // a fragment is rewritten only when it carries the response (an app's own `#/route` stays as it is)
-  if (CALLBACK_PARAMS.some((name) => hash.has(name))) {
-    for (const name of CALLBACK_PARAMS) hash.delete(name);
-    u.hash = `${hash}`;
-  }
+  // a fragment that carries the response (response_mode=fragment) is the response: it goes; an app's own `#/route` stays
+  if (CALLBACK_PARAMS.some((name) => hash.has(name))) u.hash = '';
   return `${u}`;
 }

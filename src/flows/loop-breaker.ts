@@ -1,4 +1,5 @@
 import { LoginLoopError } from '../errors.js';
+import { sessionStore } from './transaction.js';
 
 /**
  * The loop breaker: redirect logins started from this tab within `windowMs`, kept in sessionStorage
@@ -7,12 +8,7 @@ import { LoginLoopError } from '../errors.js';
  * Without sessionStorage (no page) there is no loop to break: nothing is counted.
  */
 export function countRedirectLogin(clientId: string, limit: number, windowMs: number): void {
-  let storage: Storage | undefined;
-  try {
-    storage = (globalThis as { sessionStorage?: Storage }).sessionStorage;
-  } catch {
-    // blocked storage: nothing counted
-  }
+  const storage = sessionStore();
   if (!storage || !limit) return;
   const key = `rotor-auth:${clientId}:logins`;
   const now = Date.now();

@@ -22,7 +22,7 @@ export interface Transaction {
   createdAt: number;
 }
 
-function sessionStore(): Storage | undefined {
+export function sessionStore(): Storage | undefined {
   try {
     return (globalThis as { sessionStorage?: Storage }).sessionStorage;
   } catch {
@@ -42,17 +42,8 @@ export interface TransactionStore {
 export function transactionStore(clientId: string): TransactionStore {
   const prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
   const memory = new Map<string, Transaction>();
-  /** The states of the last few removed transactions, newest last (sessionStorage, else memory). */
-  const spentKey = `${prefix}spent`;
-  let spentHere: string[] = [];
-  const spentList = (): string[] => {
-    try {
-      const v: unknown = JSON.parse(sessionStore()?.getItem(spentKey) ?? 'null');
-      return Array.isArray(v) ? v : spentHere;
-    } catch {
-      return spentHere;
-    }
-  };
+  /** States of removed transactions: a marker each in sessionStorage (smaller than the transactions; none without it). */
+  const spentKey = (state: string) => `${prefix}spent::${state}`;
   /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
   const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
@@ -95,14 +86,13 @@ export function transactionStore(clientId: string): TransactionStore {
     },
     remove(state) {
       memory.delete(state);
-      spentHere = [...spentList().slice(-4), state];
       try {
-        sessionStore()?.setItem(spentKey, JSON.stringify(spentHere));
+        sessionStore()?.setItem(spentKey(state), '1');
       } catch {
-        // kept in memory
+        // full: a replay is then a plain StateMismatchError
       }
       sessionStore()?.removeItem(prefix + state);
     },
-    spent: (state) => spentList().includes(state),
+    spent: (state) => !!sessionStore()?.getItem(spentKey(state)),
   };
 }

@@ -20,14 +20,14 @@ export interface TokenEndpointResponse {
 
 /**
  * The names servers give the refresh token's remaining lifetime in seconds: `refresh_token_expires_in`
- * (Auth0, Okta, Entra ID), `refresh_expires_in` (Keycloak; its `0` means no limit), `refresh_token_expires`.
+ * (Auth0, Okta, Entra ID), `refresh_expires_in` (Keycloak; its `0` means no limit).
  */
-const REFRESH_LIFETIME = ['refresh_token_expires_in', 'refresh_expires_in', 'refresh_token_expires'];
+const REFRESH_LIFETIME = ['refresh_token_expires_in', 'refresh_expires_in'];
 
-/** The refresh token's remaining lifetime in seconds (> 0), or undefined when the server sent none. A numeric string counts. */
+/** The refresh token's remaining lifetime in seconds (> 0), or undefined when the server sent none (or not a number). */
 export function refreshExpiresIn(body: Record<string, unknown>): number | undefined {
   for (const name of REFRESH_LIFETIME) {
-    const value = typeof body[name] === 'string' ? Number(body[name]) : body[name];
+    const value = body[name];
     if (num(value) && value > 0) return value;
   }
   return undefined;

@@ -10,7 +10,7 @@ export interface SignedInEvent {
 }
 
 /**
- * Why the session ended: `logout` (this tab), `other_tab` (a logout or a
+ * Why the session ended: `logout` (this tab), `idle` (`idleTimeoutInSeconds` passed), `other_tab` (a logout or a
  * terminal refresh failure in another tab), the server's terminal refresh
  * error (`invalid_grant`, `invalid_client`, `unauthorized_client`),
  * `invalid_id_token` (a hostile ID token in a refresh: the family was revoked),
@@ -18,6 +18,7 @@ export interface SignedInEvent {
  */
 export type SignedOutReason =
   | 'logout'
+  | 'idle'
   | 'other_tab'
   | 'invalid_grant'
   | 'invalid_client'

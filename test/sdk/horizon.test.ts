@@ -13,10 +13,10 @@ beforeEach(() => void h.start({ absoluteTtl: ABSOLUTE, accessTokenTtl: 600 }));
 afterEach(() => vi.useRealTimers());
 
 describe('refresh-token lifetime spellings', () => {
-  it('accepts refresh_token_expires_in, refresh_expires_in (Keycloak) and refresh_token_expires; 0, junk and absence mean unknown', () => {
+  it('accepts refresh_token_expires_in (Auth0, Okta, Entra) and refresh_expires_in (Keycloak); 0, junk and absence mean unknown', () => {
     expect(refreshExpiresIn({ refresh_token_expires_in: 86400 })).toBe(86400);
     expect(refreshExpiresIn({ refresh_expires_in: 1800 })).toBe(1800);
-    expect(refreshExpiresIn({ refresh_token_expires: '60' })).toBe(60);
+    expect(refreshExpiresIn({ refresh_token_expires_in: '60' })).toBeUndefined();
     expect(refreshExpiresIn({ refresh_expires_in: 0 })).toBeUndefined();
     expect(refreshExpiresIn({ refresh_token_expires_in: 'soon' })).toBeUndefined();
     expect(refreshExpiresIn({})).toBeUndefined();

@@ -66,7 +66,7 @@ describe('callback URL', () => {
   it('withoutCallbackParams drops code, state, iss, error, error_description, error_uri (query and fragment), keeps the rest', () => {
     expect(withoutCallbackParams(`${APP}/cb?code=c&state=s&iss=i&tab=2#/route`)).toBe(`${APP}/cb?tab=2#/route`);
     expect(withoutCallbackParams(`${APP}/cb?error=access_denied&error_description=no&error_uri=u&state=s`)).toBe(`${APP}/cb`);
-    expect(withoutCallbackParams(`${APP}/cb#code=c&state=s&x=1`)).toBe(`${APP}/cb#x=1`);
+    expect(withoutCallbackParams(`${APP}/cb#code=c&state=s&session_state=x`)).toBe(`${APP}/cb`);
   });
 
   function stubPage(href: string) {

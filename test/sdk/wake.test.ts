@@ -130,3 +130,72 @@ describe('autoRefresh', () => {
     client.close();
   });
 });
+
+describe('idle policy (idleTimeoutInSeconds)', () => {
+  beforeEach(() => void h.start({ accessTokenTtl: 120 }));
+
+  function stubLocalStorage(): Map<string, string> {
+    const m = new Map<string, string>();
+    vi.stubGlobal('localStorage', { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) });
+    return m;
+  }
+
+  function record(client: ReturnType<typeof makeClient>) {
+    const seen: unknown[] = [];
+    client.on('sessionExpiring', (e) => seen.push(e));
+    client.on('signedOut', (e) => seen.push(e));
+    return seen;
+  }
+
+  it('sessionExpiring (idle) first, then signed out and revoked; refreshes (autoRefresh) do not count as activity', async () => {
+    stubPage();
+    stubLocalStorage();
+    const start = Date.now();
+    const client = makeClient({ cache: new InMemoryCache(), idleTimeoutInSeconds: 600, sessionExpiringLeadInSeconds: 60, autoRefresh: true });
+    const seen = record(client);
+    await login(h, client);
+    expect((await client.getSessionExpiry()).idleExpiresAt).toBe(start + 600_000);
+    await vi.advanceTimersByTimeAsync(539_000);
+    expect(seen).toEqual([]);
+    expect(tokenRequests(h, 'refresh_token').length).toBeGreaterThan(0); // background refreshes ran
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(seen).toEqual([{ type: 'sessionExpiring', expiresAt: start + 600_000, reason: 'idle' }]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(seen.at(-1)).toEqual({ type: 'signedOut', reason: 'idle' });
+    expect(await client.isAuthenticated()).toBe(false);
+    expect(h.requests).toContain('POST /oauth/revoke');
+    client.close();
+  });
+
+  it('activity in any tab (the shared activity stamp) or in this one (pointer, key) extends the session', async () => {
+    const { fire } = stubPage();
+    const shared = stubLocalStorage();
+    const start = Date.now();
+    const client = makeClient({ cache: new InMemoryCache(), idleTimeoutInSeconds: 600, sessionExpiringLeadInSeconds: 60 });
+    const seen = record(client);
+    await login(h, client);
+    await vi.advanceTimersByTimeAsync(500_000);
+    shared.set('rotor-auth:demo:active', String(Date.now())); // another tab: the user clicked there
+    await vi.advanceTimersByTimeAsync(200_000);
+    expect(seen).toEqual([]);
+    expect(await client.isAuthenticated()).toBe(true);
+    fire('keydown'); // and here, at 700 s
+    expect(shared.get('rotor-auth:demo:active')).toBe(String(start + 700_000));
+    await vi.advanceTimersByTimeAsync(539_000);
+    expect(seen).toEqual([]);
+    await vi.advanceTimersByTimeAsync(62_000);
+    expect(seen).toEqual([
+      { type: 'sessionExpiring', expiresAt: start + 1_300_000, reason: 'idle' },
+      { type: 'signedOut', reason: 'idle' },
+    ]);
+    client.close();
+  });
+
+  it('off by default: no idle end, no sign-out', async () => {
+    const client = makeClient({ cache: new InMemoryCache() });
+    await login(h, client);
+    await vi.advanceTimersByTimeAsync(20 * 86400_000); // inside the family's 30-day absolute lifetime
+    expect(await client.getSessionExpiry()).toEqual({ absoluteExpiresAt: expect.any(Number) });
+    client.close();
+  });
+});
