@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'use_dpop_nonce'
   | 'dpop_key_missing'
   | 'origin_not_allowed'
-  | 'insufficient_user_authentication';
+  | 'insufficient_user_authentication'
+  | 'login_loop';
 
 /**
  * Codes an authorization server sends (RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6, RFC 9449),
@@ -260,6 +261,42 @@ export class StepUpRequiredError extends GenericError<'insufficient_user_authent
   }
 }
 
+/**
+ * The refresh-token family reached the end of its lifetime (`reason` `absolute`: the server's
+ * `refresh_token_expires_in`; `idle`: `idleTimeoutInSeconds`): no refresh was sent, the family was
+ * purged, sign in again. `error` is `login_required`, as a silent login would answer.
+ */
+export class SessionExpiredError extends GenericError<'login_required'> {
+  constructor(
+    /** Which lifetime ended. */
+    readonly reason: 'absolute' | 'idle',
+    /** When it ended (epoch ms). */
+    readonly expiresAt: number,
+  ) {
+    super('login_required', `Session ended (${reason} lifetime)`);
+  }
+}
+
+/**
+ * loginWithRedirect was called too often from this tab within a short window (default 3 in 60 s):
+ * an app loop (e.g. `login_required` → login → callback → `login_required`). Nothing navigated.
+ */
+export class LoginLoopError extends GenericError<'login_loop'> {
+  constructor(
+    /** Redirect logins this tab started within the window. */
+    readonly count: number,
+  ) {
+    super('login_loop', 'Login loop: not navigating');
+  }
+}
+
+/** handleRedirectCallback got a callback URL whose login was completed already (a reload or a replayed URL). */
+export class CallbackReplayedError extends StateMismatchError {
+  constructor() {
+    super('Callback already handled');
+  }
+}
+
 /** Every error class rotor-auth throws: `switch (err.error)` narrows it. */
 export type RotorAuthError =
   | StepUpRequiredError
@@ -279,4 +316,6 @@ export type RotorAuthError =
   | ConfigurationError
   | StorageError
   | UseDpopNonceError
-  | DpopKeyMissingError;
+  | DpopKeyMissingError
+  | SessionExpiredError
+  | LoginLoopError;

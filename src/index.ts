@@ -14,6 +14,7 @@ export type {
   SessionEvent,
   SessionEventListener,
   SessionEventType,
+  SessionExpiringEvent,
   SignedInEvent,
   SignedOutEvent,
   SignedOutReason,
@@ -42,7 +43,11 @@ export {
   DpopKeyMissingError,
   FetcherOriginError,
   StepUpRequiredError,
+  SessionExpiredError,
+  LoginLoopError,
+  CallbackReplayedError,
 } from './errors.js';
+export type { SessionExpiry } from './client/lifecycle.js';
 export type { Fetcher, FetcherOptions, FetchAuthParams } from './client/fetcher.js';
 export type { ProofParams as DpopProofParams } from './dpop/client.js';
 export type { AnyErrorCode, ErrorCode, RotorAuthError, ServerErrorCode } from './errors.js';

@@ -21,6 +21,11 @@ export interface FamilyRecord {
   scope?: string;
   /** Epoch ms before which no refresh may be sent for this family (the server's Retry-After). */
   not_before?: number;
+  /**
+   * Epoch ms when the family's absolute lifetime ends (the server's `refresh_token_expires_in`);
+   * none when the server sent none (records written before it existed too). `updated_at` is its last use.
+   */
+  expires_at?: number;
 }
 
 export interface AccessEntry {
@@ -103,6 +108,7 @@ export const isFamily = shape<FamilyRecord>({
   seq: optional((v) => Number.isSafeInteger(v) && (v as number) >= 0),
   scope: optional(text),
   not_before: optional(num),
+  expires_at: optional(num),
   jkt: optional(str),
 });
 export const isAccess = shape<AccessEntry>({

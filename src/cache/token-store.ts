@@ -131,10 +131,12 @@ export function tokenStore(cache: Cache, clientId: string) {
     keys,
     getFamily,
 
-    createFamily(family: string, refreshToken: string, scope?: string, jkt?: string): Promise<void> {
+    /** `lifetime`: seconds until the family's absolute end (`refresh_token_expires_in`), when the server sent it. */
+    createFamily(family: string, refreshToken: string, scope?: string, jkt?: string, lifetime?: number): Promise<void> {
       const now = Date.now();
+      const expires_at = lifetime && now + lifetime * 1000;
       // Optional fields left undefined are not stored (the built-in caches store JSON).
-      return write(familyKey(family), { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now, scope, jkt });
+      return write(familyKey(family), { v: 1, family, refresh_token: refreshToken, created_at: now, updated_at: now, scope, jkt, expires_at });
     },
 
     /**

@@ -1,7 +1,8 @@
 import { completeAuthorization, prepareAuthorization, type FlowContext } from '../flows/authorize.js';
-import { parseCallbackUrl } from '../flows/callback.js';
+import { parseCallbackUrl, withoutCallbackParams } from '../flows/callback.js';
+import { countRedirectLogin } from '../flows/loop-breaker.js';
 import { endpointResolver, type Endpoints } from '../protocol/endpoints.js';
-import { AuthenticationError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, PopupOpenError, StateMismatchError } from '../errors.js';
+import { AuthenticationError, CallbackReplayedError, ConfigurationError, GenericError, IdTokenValidationError, MissingRefreshTokenError, PopupOpenError, StateMismatchError } from '../errors.js';
 import { NO_REFRESH_TOKEN_HINT } from '../flows/authorize.js';
 import { isTransient } from '../protocol/classify.js';
 import { createClock } from '../protocol/clock.js';
@@ -22,6 +23,9 @@ import { assignLocation, SIGN_IN_AGAIN, withTimeout } from './util.js';
 import { backend } from '../cache/backends.js';
 import { fromOtherTab } from '../session/other-tab.js';
 import { createFetcher, type Fetcher, type FetcherOptions } from './fetcher.js';
+import { lifecycle, type SessionExpiry } from './lifecycle.js';
+import { activityClock, retryWhenOnline, watchWake } from './wake.js';
+import { autoRefresh } from './auto-refresh.js';
 import { DEFAULT_AUDIENCE, isFresh, obtainedAfter, tokenStore, type TokenStore, type AccessEntry } from '../cache/token-store.js';
 
 import type {
@@ -60,6 +64,10 @@ export class AuthClient {
   private readonly events: Listeners = new Set();
   private readonly known = new Map<string, string>();
   private readonly dpop?: Dpop;
+  private readonly life: ReturnType<typeof lifecycle>;
+  private readonly auto?: ReturnType<typeof autoRefresh>;
+  private readonly stopWaking: () => void;
+  private readonly retryOnline = retryWhenOnline();
 
   /** Resolves and checks the options (ConfigurationError naming the fix); makes no request. */
   constructor(options: AuthClientOptions) {
@@ -73,7 +81,11 @@ export class AuthClient {
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
     const tabs = (this.tabs = openTabSync(`rotor-auth:${o.clientId}`));
     /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
-    const emit = (e: SessionEvent) => dispatch(this.events, e);
+    const emit = (e: SessionEvent) => {
+      dispatch(this.events, e);
+      this.life.onEvent(e); // the session's end may have moved
+      if (e.type !== 'sessionExpiring') this.auto?.schedule(); // and the access token's expiry
+    };
     const lock = (this.lock = familyLock({
       ...o, // clientId, leeway (verifyIdToken reads no other option: nonce and maxAge are not options)
       store,
@@ -91,6 +103,14 @@ export class AuthClient {
       },
       dpop,
     }));
+    const activity = activityClock(o.clientId);
+    const idleMs = o.idleTimeoutInSeconds * 1000;
+    const idle = idleMs ? { ms: idleMs, lastActive: activity.lastActive, signOut: () => this.idleOut() } : undefined;
+    this.life = lifecycle(store, lock, emit, o.sessionExpiringLeadInSeconds * 1000, idle);
+    const key = o.audience ?? DEFAULT_AUDIENCE;
+    const expiresAt = async () => ((await store.getSession()) ? (await store.getAccess(key, o.scope))?.expires_at : undefined);
+    if (o.autoRefresh) this.auto = autoRefresh(o.clientId, o.leeway * 1000, expiresAt, () => this.getTokenSilently({ cacheMode: 'off' }));
+    this.stopWaking = watchWake(() => void this.wake().catch(() => undefined), activity.touch);
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
     tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
@@ -119,14 +139,19 @@ export class AuthClient {
   close(): void {
     this.tabs.close();
     this.events.clear();
+    this.life.close();
+    this.auto?.close();
+    this.stopWaking();
     this.lock.markers.release();
   }
 
   /**
    * Redirects to the authorization server's login (PKCE S256, `state`, `nonce`). `appState` comes
    * back from `handleRedirectCallback()`; `openUrl` replaces `window.location.assign(url)`.
+   * Rejects with LoginLoopError, without navigating, past `loginLoopLimit` logins from this tab within `loginLoopWindowInSeconds`.
    */
   async loginWithRedirect<TAppState = unknown>(options: RedirectLoginOptions<TAppState> = {}): Promise<void> {
+    countRedirectLogin(this.options.clientId, this.options.loginLoopLimit, this.options.loginLoopWindowInSeconds * 1000);
     const { url, tx } = await prepareAuthorization(this.flow, options.authorizationParams, undefined, options.appState);
     this.transactions.save(tx);
     await (options.openUrl ?? assignLocation)(url);
@@ -135,15 +160,20 @@ export class AuthClient {
   /**
    * Completes a redirect login on the callback page (default URL: `location.href`): checks `state`
    * and the RFC 9207 `iss`, exchanges the code, verifies the ID token, then caches the tokens.
-   * Rejects with AuthenticationError (the server's error, `appState` kept), StateMismatchError,
-   * IdTokenValidationError, OAuthError, NetworkError or TimeoutError.
+   * Without `url` (and unless `cleanCallbackUrl: false`) the response leaves the address bar first.
+   * Rejects with AuthenticationError (the server's error, `appState` kept), StateMismatchError
+   * (CallbackReplayedError: this callback was handled already), IdTokenValidationError, OAuthError,
+   * NetworkError or TimeoutError.
    */
   async handleRedirectCallback<TAppState = unknown>(url?: string): Promise<RedirectLoginResult<TAppState>> {
-    const href = url ?? (globalThis as { location?: Location }).location?.href;
+    const page = globalThis as { location?: Location; history?: History };
+    const href = url ?? page.location?.href;
     if (!href) throw new ConfigurationError('No window.location: pass the callback url');
     const response = parseCallbackUrl(href);
+    // a reload now finds no spent code to replay
+    if (!url && this.options.cleanCallbackUrl) page.history?.replaceState(page.history.state, '', withoutCallbackParams(href));
     const tx = this.transactions.get(response.state);
-    if (!tx) throw new StateMismatchError('No login transaction for this state');
+    if (!tx) throw this.transactions.spent(response.state) ? new CallbackReplayedError() : new StateMismatchError('No login transaction for this state');
     try {
       await completeAuthorization(this.flow, tx, response, true);
     } finally {
@@ -211,7 +241,10 @@ export class AuthClient {
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
       const limit = seconds(options as never, 'timeoutInSeconds', 60); // checked before anything starts (ConfigurationError)
-      entry = await withTimeout(this.silent({ key, audience, scope, notBefore, options }), limit);
+      entry = await withTimeout(this.silent({ key, audience, scope, notBefore, options }), limit).catch((e: unknown) => {
+        this.retryOnline(e, () => this.getTokenSilently(options)); // offline: once more when `online` fires
+        throw e;
+      });
     }
     if (!options.detailedResponse) return entry.access_token;
     const session = await this.store.getSession();
@@ -222,6 +255,20 @@ export class AuthClient {
       expires_in: Math.max(0, Math.floor((entry.expires_at - Date.now()) / 1000)),
       scope: entry.granted_scope ?? entry.scope,
     };
+  }
+
+  /** The idle timeout passed (idleTimeoutInSeconds): revoke and sign out here; the other tabs follow (`logout` notice). */
+  private async idleOut(): Promise<void> {
+    await this.lock.signOut(true);
+    this.signedOut('idle');
+  }
+
+  /** The tab woke up (wake.ts): re-read the session from storage; with `autoRefresh`, refresh a token that expired meanwhile. */
+  private async wake(): Promise<void> {
+    this.known.clear(); // another tab may have rotated or signed out meanwhile
+    await this.life.run();
+    await this.lock.recheck().catch(() => undefined);
+    if (this.options.autoRefresh && (await this.isAuthenticated())) await this.getTokenSilently();
   }
 
   /** Refresh token first; the iframe when refresh tokens are off, or as the opt-in fallback. */
@@ -298,9 +345,15 @@ export class AuthClient {
     return (await this.store.getSession())?.claims;
   }
 
-  /** Whether this client holds a signed-in session (false after logout or `invalid_grant`). No network. */
+  /** Whether this client holds a signed-in session (false after logout, `invalid_grant`, or past the session's end). No network. */
   async isAuthenticated(): Promise<boolean> {
-    return !!(await this.store.getSession());
+    const session = await this.store.getSession();
+    return !!session && !(session.family && (await this.lock.ended(session.family)));
+  }
+
+  /** When the signed-in session ends (`{ absoluteExpiresAt }`, epoch ms; `{}` when unknown or signed out). No network. */
+  getSessionExpiry(): Promise<SessionExpiry> {
+    return this.life.expiry();
   }
 
   /** Startup check: answers from the cache without network when it can; "sign in again" and transient errors are swallowed. */
@@ -308,6 +361,7 @@ export class AuthClient {
     try {
       const session = await this.store.getSession();
       await this.lock.recheck();
+      void this.life.run(); // sessionExpiring / the session's end, for a session already stored
       if (session || !this.options.useRefreshTokens || this.options.useRefreshTokensFallback) await this.getTokenSilently();
     } catch (e) {
       // Sign in again, transient or deferred (the session stays), or a hostile ID token (the session has already ended).

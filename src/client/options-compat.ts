@@ -12,7 +12,8 @@ export const KNOWN = new Set(
     'authorizeTimeoutInSeconds httpTimeoutInSeconds leeway loadUserInfo nowProvider useDpop useMrrt refreshTokenMode ' +
     'interactiveErrorHandler useFormData sessionCheckExpiryDays cookieDomain useCookiesForTransactions legacySameSiteCookie ' +
     'workerUrl auth0Client anonymousSessionsCacheMode createAnonymousSessionOnFailedSilentAuth ' +
-    'sessionTransferTokenQueryParamName enterpriseConnect'
+    'sessionTransferTokenQueryParamName enterpriseConnect sessionExpiringLeadInSeconds loginLoopLimit loginLoopWindowInSeconds ' +
+    'cleanCallbackUrl autoRefresh idleTimeoutInSeconds'
   ).split(' '),
 );
 

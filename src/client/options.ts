@@ -111,6 +111,32 @@ export interface AuthClientOptions {
   sessionTransferTokenQueryParamName?: string;
   /** auth0-spa-js: Auth0 Enterprise Connect routing/telemetry flag. No effect. */
   enterpriseConnect?: boolean;
+  /** Seconds before the session's end that `sessionExpiring` fires (README, "Long-lived sessions"). Must be >= 0. Default `300`. */
+  sessionExpiringLeadInSeconds?: number;
+  /**
+   * Redirect logins this tab may start within `loginLoopWindowInSeconds`; one more rejects with
+   * LoginLoopError instead of navigating (an app loop). `0` turns the check off. Default `3`.
+   */
+  loginLoopLimit?: number;
+  /** The loop breaker's window in seconds. Must be > 0. Default `60`. */
+  loginLoopWindowInSeconds?: number;
+  /**
+   * handleRedirectCallback() without a URL removes `code`, `state`, `iss` and `error*` from the address bar
+   * (`history.replaceState`), so a reload never replays a spent callback. Default `true`.
+   */
+  cleanCallbackUrl?: boolean;
+  /**
+   * Keep the access token fresh ahead of its expiry (with jitter), and refresh one that expired while
+   * the device slept when the tab wakes up. One tab leads (a Web Lock); it refreshes only while visible,
+   * never sooner than Retry-After. Default `false`: tokens are refreshed only when asked for.
+   */
+  autoRefresh?: boolean;
+  /**
+   * The idle policy: sign out (revoking the refresh token) in every tab after this many seconds without
+   * user activity (pointer, key, a tab shown) in any tab of the app; refreshes do not count.
+   * `sessionExpiring` with reason `idle` warns first. `0` (default): off.
+   */
+  idleTimeoutInSeconds?: number;
 }
 
 /** The strict internal form every other module works with. */
@@ -133,6 +159,12 @@ export interface ResolvedOptions {
   loadUserInfo: boolean;
   nowProvider?: () => number | Promise<number>;
   useDpop: boolean;
+  sessionExpiringLeadInSeconds: number;
+  loginLoopLimit: number;
+  loginLoopWindowInSeconds: number;
+  cleanCallbackUrl: boolean;
+  autoRefresh: boolean;
+  idleTimeoutInSeconds: number;
 }
 
 export { DEFAULT_SCOPE, effectiveScope, normalizeScope } from '../protocol/scope.js';
@@ -190,5 +222,11 @@ export function resolveOptions(input: AuthClientOptions): ResolvedOptions {
     leeway: seconds(o, 'leeway', 60, true),
     loadUserInfo: bool(o, 'loadUserInfo', false),
     useDpop: bool(o, 'useDpop', false),
+    sessionExpiringLeadInSeconds: seconds(o, 'sessionExpiringLeadInSeconds', 300, true),
+    loginLoopLimit: seconds(o, 'loginLoopLimit', 3, true),
+    loginLoopWindowInSeconds: seconds(o, 'loginLoopWindowInSeconds', 60),
+    cleanCallbackUrl: bool(o, 'cleanCallbackUrl', true),
+    autoRefresh: bool(o, 'autoRefresh', false),
+    idleTimeoutInSeconds: seconds(o, 'idleTimeoutInSeconds', 0, true),
   };
 }

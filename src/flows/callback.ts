@@ -71,3 +71,16 @@ export function checkAuthorizationResponse(res: AuthorizationResponse, expected:
   if (!res.code) throw new AuthenticationError('invalid_response', 'Authorization response has no "code"', res.state, expected.appState);
   return res.code;
 }
+
+/** The authorization response's parameters, removed from the address bar after a callback. */
+const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
+
+/** `url` without the authorization response (query and fragment), for history.replaceState. */
+export function withoutCallbackParams(url: string): string {
+  const u = new URL(url);
+  const hash = new URLSearchParams(u.hash.slice(1));
+  for (const name of CALLBACK_PARAMS) u.searchParams.delete(name);
+  // a fragment that carries the response (response_mode=fragment) is the response: it goes; an app's own `#/route` stays
+  if (CALLBACK_PARAMS.some((name) => hash.has(name))) u.hash = '';
+  return `${u}`;
+}

@@ -26,7 +26,7 @@ export interface Transaction {
 /** An unfinished login older than this is swept (no provider keeps a login page open for a day). */
 export const TRANSACTION_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-function sessionStore(): Storage | undefined {
+export function sessionStore(): Storage | undefined {
   try {
     return (globalThis as { sessionStorage?: Storage }).sessionStorage;
   } catch {
@@ -39,11 +39,15 @@ export interface TransactionStore {
   save(tx: Transaction): void;
   get(state: string): Transaction | undefined;
   remove(state: string): void;
+  /** Whether `state` belongs to a login this tab completed or abandoned already (a replayed callback URL). */
+  spent(state: string): boolean;
 }
 
 export function transactionStore(clientId: string): TransactionStore {
   const prefix = `${CACHE_KEY_PREFIX}::${clientId}::tx::`;
   const memory = new Map<string, Transaction>();
+  /** States of removed transactions: a marker each in sessionStorage (smaller than the transactions; none without it). */
+  const spentKey = (state: string) => `${prefix}spent::${state}`;
   /** The transaction stored under `key`, if it is one (absent, unreadable or malformed: undefined). */
   const read = (storage: Storage, key: string): Transaction | undefined => {
     try {
@@ -98,7 +102,13 @@ export function transactionStore(clientId: string): TransactionStore {
     },
     remove(state) {
       memory.delete(state);
+      try {
+        sessionStore()?.setItem(spentKey(state), '1');
+      } catch {
+        // full: a replay is then a plain StateMismatchError
+      }
       sessionStore()?.removeItem(prefix + state);
     },
+    spent: (state) => !!sessionStore()?.getItem(spentKey(state)),
   };
 }

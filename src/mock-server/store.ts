@@ -271,6 +271,11 @@ export class Store {
     return next.value;
   }
 
+  /** Whole seconds until the family's absolute lifetime ends (`refresh_token_expires_in`). */
+  secondsLeft(f: Family): number {
+    return Math.max(0, Math.floor((f.absoluteExpiresAt - this.now()) / 1000));
+  }
+
   touch(f: Family): void {
     f.lastUsedAt = this.now();
     f.idleExpiresAt = f.lastUsedAt + this.opts.idleTtl * 1000;

@@ -15,6 +15,23 @@ export interface TokenEndpointResponse {
   id_token?: string;
   refresh_token?: string;
   scope?: string;
+  /** Seconds until the refresh-token family's absolute lifetime ends, under whichever name the server used (refreshExpiresIn). */
+  refresh_token_expires_in?: number;
+}
+
+/**
+ * The names servers give the refresh token's remaining lifetime in seconds: `refresh_token_expires_in`
+ * (Auth0, Okta, Entra ID), `refresh_expires_in` (Keycloak; its `0` means no limit).
+ */
+const REFRESH_LIFETIME = ['refresh_token_expires_in', 'refresh_expires_in'];
+
+/** The refresh token's remaining lifetime in seconds (> 0), or undefined when the server sent none (or not a number). */
+export function refreshExpiresIn(body: Record<string, unknown>): number | undefined {
+  for (const name of REFRESH_LIFETIME) {
+    const value = body[name];
+    if (num(value) && value > 0) return value;
+  }
+  return undefined;
 }
 
 /** DPoP: the proof header and the nonce sink for one request (see dpop-client.ts). */
@@ -59,5 +76,5 @@ export const processTokenResponse = (body: Record<string, unknown>, requireIdTok
   check('scope', scope !== undefined && typeof scope !== 'string', 'a string');
   check('refresh_token', refresh_token !== undefined && !str(refresh_token));
   // absent optional fields stay undefined (left out of stored JSON)
-  return { access_token, token_type, expires_in, id_token, refresh_token, scope } as TokenEndpointResponse;
+  return { access_token, token_type, expires_in, id_token, refresh_token, scope, refresh_token_expires_in: refreshExpiresIn(body) } as TokenEndpointResponse;
 };

@@ -10,7 +10,7 @@ export interface SignedInEvent {
 }
 
 /**
- * Why the session ended: `logout` (this tab), `other_tab` (a logout or a
+ * Why the session ended: `logout` (this tab), `idle` (`idleTimeoutInSeconds` passed), `other_tab` (a logout or a
  * terminal refresh failure in another tab), the server's terminal refresh
  * error (`invalid_grant`, `invalid_client`, `unauthorized_client`),
  * `invalid_id_token` (a hostile ID token in a refresh: the family was revoked),
@@ -18,6 +18,7 @@ export interface SignedInEvent {
  */
 export type SignedOutReason =
   | 'logout'
+  | 'idle'
   | 'other_tab'
   | 'invalid_grant'
   | 'invalid_client'
@@ -44,10 +45,22 @@ export interface TokenRefreshedEvent {
   expiresAt: number;
 }
 
-/** Every event `client.on()` delivers. */
-export type SessionEvent = SignedInEvent | SignedOutEvent | TokenRefreshedEvent;
+/**
+ * The session will end soon, once per refresh-token family and `sessionExpiringLeadInSeconds` (default 300)
+ * ahead: `absolute` (the server's refresh-token lifetime) or `idle` (`idleTimeoutInSeconds`). Sign in
+ * again at a moment that suits the user; past `expiresAt` getTokenSilently rejects `login_required`.
+ */
+export interface SessionExpiringEvent {
+  type: 'sessionExpiring';
+  /** When the session ends (epoch ms). */
+  expiresAt: number;
+  reason: 'absolute' | 'idle';
+}
 
-/** `'signedIn' | 'signedOut' | 'tokenRefreshed'`. */
+/** Every event `client.on()` delivers. */
+export type SessionEvent = SignedInEvent | SignedOutEvent | TokenRefreshedEvent | SessionExpiringEvent;
+
+/** `'signedIn' | 'signedOut' | 'tokenRefreshed' | 'sessionExpiring'`. */
 export type SessionEventType = SessionEvent['type'];
 
 /** A listener for one event type; receives that type's detail. */

@@ -1,6 +1,6 @@
 import { classify } from '../protocol/classify.js';
 import type { FamilyDeps, LoginCommit, RefreshRequest, SessionEvent, SignedOutReason } from './family-types.js';
-import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError } from '../errors.js';
+import { DpopKeyMissingError, MissingRefreshTokenError, OAuthError, SessionExpiredError } from '../errors.js';
 import { checkRefreshIdToken, verifyRefreshIdToken, type IdTokenCheck } from './family-id-token.js';
 import { revokeRefreshToken, sendRefresh, sendRevocation } from './family-send.js';
 import type { IdTokenClaims } from '../protocol/id-token.js';
@@ -10,6 +10,7 @@ import { markers, type Markers } from './markers.js';
 import { processTokenResponse } from '../protocol/token-endpoint.js';
 import { accessEntryFor, isFresh, obtainedAfter, scopeKey, seqOf, type AccessEntry, type FamilyRecord, type SessionEntry } from '../cache/token-store.js';
 import { str } from '../shape.js';
+import { horizonFields, pastHorizon } from './horizon.js';
 
 /**
  * The one owner of "a refresh-token family under lock". A refresh reads top-down:
@@ -76,6 +77,8 @@ export function familyLock(deps: FamilyDeps) {
   let epoch = 0;
   /** Rotated records whose write failed: kept in memory, written before this tab's next exchange. */
   const unsaved = new Map<string, [expected: FamilyRecord, next: FamilyRecord]>();
+  /** Horizon purges under way (endAtHorizon). */
+  const ending = new Map<string, Promise<void>>();
   /** Lock names: `rotor-auth:{clientId}:{family}` (and the family's markers). */
   const lockPrefix = `rotor-auth:${clientId}:`;
   const marks = markers(store, lockPrefix, !inTabOnly);
@@ -131,6 +134,7 @@ export function familyLock(deps: FamilyDeps) {
       held,
     );
     if (!record) throw missing(req);
+    if (pastHorizon(record)) throw await endAtHorizon(record); // horizon.ts: a refresh that must fail is not sent
     return { req, started, record, seq: seqOf(record) + 1, cached, session };
   };
 
@@ -186,6 +190,7 @@ export function familyLock(deps: FamilyDeps) {
     const same = !str(body.refresh_token);
     const rotated: FamilyRecord = { ...x.record, refresh_token: same ? x.record.refresh_token : (body.refresh_token as string), updated_at: Date.now() };
     delete rotated.not_before;
+    Object.assign(rotated, horizonFields(body)); // horizon.ts: the family's absolute end, when the server sent it
     if (epoch !== x.started) return await lost(x, rotated);
     const { entry, invalid } = accessEntryOf(x, body);
     // A custom cache gets the rotated refresh token alone first (compare-and-swap); the built-in caches apply
@@ -267,6 +272,13 @@ export function familyLock(deps: FamilyDeps) {
     onSessionEvent({ type: 'signedOut', reason });
   };
 
+  /** Horizon (horizon.ts): purge a family past its absolute end without a request; the error for the caller. */
+  const endAtHorizon = async (record: FamilyRecord): Promise<SessionExpiredError> => {
+    const { family } = record; // callers at the same time (a timer, a refresh) share one purge and one signedOut
+    await (ending.get(family) ?? track(ending, family, end(record, 'login_required').catch(noop)));
+    return new SessionExpiredError('absolute', record.expires_at!);
+  };
+
   /** The ID token of a refresh (after the commit); a hostile one revokes and purges the family. */
   const checkIdToken = (check: Omit<IdTokenCheck, 'onHostile'>): Promise<void> =>
     checkRefreshIdToken(deps, {
@@ -290,6 +302,13 @@ export function familyLock(deps: FamilyDeps) {
 
   return {
     markers: marks,
+
+    /** Horizon (horizon.ts): whether `family` has ended (purged now, without a request, if it is past its absolute end). */
+    async ended(family: string): Promise<boolean> {
+      const record = await store.getFamily(family);
+      if (record && pastHorizon(record)) await endAtHorizon(record);
+      return !record || pastHorizon(record);
+    },
 
     refresh(req: RefreshRequest): Promise<AccessEntry> {
       // cacheMode 'off' callers share among themselves, not with a plain call that started earlier.
@@ -362,7 +381,7 @@ export function familyLock(deps: FamilyDeps) {
       const family = rt ? c.newFamilyId : undefined;
       // DPoP: the key is saved before the family exists, so a family never lacks its key.
       if (dpopKey) await dpop?.save(dpopKey);
-      if (family) await store.createFamily(family, rt!, tokens.scope ?? c.scope, dpopKey?.jkt);
+      if (family) await store.createFamily(family, rt!, tokens.scope ?? c.scope, dpopKey?.jkt, tokens.refresh_token_expires_in);
       const sessionFamily = family ?? (cleared ? undefined : previous?.family);
       const entry = accessEntryFor(tokens, { audience: c.audience, scope: c.scope, family: sessionFamily });
       await store.setAccess(entry);

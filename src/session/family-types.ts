@@ -13,7 +13,7 @@ export type SessionEvent =
   | { type: 'tokenRefreshed'; audience: string; expiresAt: number }
   | { type: 'signedOut'; reason: SignedOutReason };
 
-export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token' | 'dpop_key_missing';
+export type SignedOutReason = 'logout' | 'other_tab' | 'invalid_grant' | 'invalid_client' | 'unauthorized_client' | 'invalid_id_token' | 'dpop_key_missing' | 'login_required';
 
 export interface FamilyDeps {
   clientId: string;

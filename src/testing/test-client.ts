@@ -183,6 +183,7 @@ export function createTestClient(options: TestClientOptions = {}): TestClient {
     getIdTokenClaims: async () => claims(),
     isAuthenticated: async () => !!session,
     checkSession: async () => undefined,
+    getSessionExpiry: async () => ({}), // no horizon: the test double's session never ends on its own
     revokeRefreshToken: async () => end('logout'),
     getConfiguration: () => config,
     generateDpopProof: async () => {

@@ -55,6 +55,12 @@ const COVERAGE: Record<string, Check[]> = {
   // a fragment of an app: `client` and the app's own `retryLater` come from around it
   'Errors#1': [{ kind: 'typecheck', context: ERRORS_CONTEXT }],
   'Events#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\ndeclare function showSignedOut(text: string): void;\n` }],
+  'Long-lived sessions#1': [
+    { kind: 'typecheck', context: `import type { AuthClient } from 'rotor-auth';\ndeclare const client: AuthClient;\ndeclare function showBanner(text: string, signIn: () => void): void;\n` },
+  ],
+  'Long-lived sessions#2': [
+    { kind: 'typecheck', context: `import type { AuthClient } from 'rotor-auth';\ndeclare const client: AuthClient;\ndeclare function showError(text: string): void;\n` },
+  ],
   'DPoP: sender-constrained tokens#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\n` }],
   'Using other OpenID providers#1': [{ kind: 'typecheck', context: `import { createAuthClient } from 'rotor-auth';\n` }],
   'Using other OpenID providers#2': [

@@ -61,6 +61,9 @@ export async function authorizationCodeGrant(ctx: Ctx, p: Params, clientId: stri
   if (hasScope(rec.scope, 'openid')) {
     body.id_token = await issueIdToken(ctx, { issuer, clientId, user, scope: rec.scope, authTime: rec.authTime, nonce: rec.nonce });
   }
-  if (family) body.refresh_token = family.tokens[0]!.value;
+  if (family) {
+    body.refresh_token = family.tokens[0]!.value;
+    body.refresh_token_expires_in = store.secondsLeft(family); // the family's absolute lifetime (Auth0, Okta, Entra)
+  }
   return { status: 200, body, ...(family ? { family: family.id } : {}) };
 }

@@ -76,6 +76,7 @@ export async function refreshTokenGrant(ctx: Ctx, p: Params, clientId: string, i
     expires_in: at.expiresIn,
     scope,
     refresh_token: next,
+    refresh_token_expires_in: store.secondsLeft(f), // the family's absolute lifetime (Auth0, Okta, Entra)
   };
   const user = ctx.opts.users.get(f.sub);
   if (user && hasScope(scope, 'openid')) {
