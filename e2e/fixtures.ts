@@ -8,7 +8,7 @@ import { test as base, expect, type Page } from '@playwright/test';
 import type { MockControl, MockEvent, MockServerOptions } from '../src/mock-server/types.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
-export { chromiumLaunchOptions, usesSystemChromium, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS } from './browsers.js';
+export { chromiumLaunchOptions, firefoxLaunchOptions, usesSystemChromium, usesSystemFirefox, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS, SYSTEM_FIREFOX } from './browsers.js';
 export { serveStatic, type StaticServer, type StaticMounts } from './static-server.js';
 export { expect };
 
