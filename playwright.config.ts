@@ -1,15 +1,30 @@
-import { defineConfig, devices, type Project } from '@playwright/test';
-import { chromiumLaunchOptions, requestedBrowsers } from './e2e/browsers.js';
+import { chromium, defineConfig, devices, firefox, webkit, type Project } from '@playwright/test';
+import { browserAvailable, chromiumLaunchOptions, DEBIAN_PACKAGE, firefoxLaunchOptions, requestedBrowsers } from './e2e/browsers.js';
 
-// Chromium always runs: Debian's /usr/bin/chromium when present, Playwright's own otherwise.
-// Firefox and WebKit are opt-in where Playwright's builds are installed:
+// Chromium and Firefox run the whole suite: Debian's /usr/bin/chromium and /usr/bin/firefox-esr
+// when present, Playwright's own builds otherwise (e2e/browsers.ts). WebKit (Debian's WebKitGTK)
+// runs its own WebDriver suite: e2e/webkit/ (npm run test:webkit). Playwright's own WebKit:
 //   ROTOR_E2E_BROWSERS=chromium,firefox,webkit npx playwright test
-const projects: Project[] = requestedBrowsers().map((name) => {
-  if (name === 'chromium') {
-    return { name, use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions() } };
+// A browser that is missing is skipped with a line naming the Debian package; with CI=true it fails.
+const executablePath = { chromium: () => chromium.executablePath(), firefox: () => firefox.executablePath(), webkit: () => webkit.executablePath() };
+const missing: Array<keyof typeof DEBIAN_PACKAGE> = [];
+const projects: Project[] = [];
+for (const name of requestedBrowsers()) {
+  if (!browserAvailable(name, executablePath[name])) {
+    missing.push(name);
+    continue;
   }
-  return { name, use: { ...devices[name === 'firefox' ? 'Desktop Firefox' : 'Desktop Safari'] } };
-});
+  if (name === 'chromium') projects.push({ name, use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions() } });
+  else if (name === 'firefox') projects.push({ name, use: { ...devices['Desktop Firefox'], launchOptions: firefoxLaunchOptions() } });
+  else projects.push({ name, use: { ...devices['Desktop Safari'] } });
+}
+if (missing.length) {
+  const lines = missing.map((n) => `${n}: no browser binary (Debian: apt-get install ${DEBIAN_PACKAGE[n]}; or npx playwright install ${n})`);
+  if (process.env.CI) throw new Error(`CI must run every engine; missing:\n  ${lines.join('\n  ')}`);
+  // Printed once by the runner process (workers re-read this file).
+  if (!process.env.TEST_WORKER_INDEX) for (const l of lines) console.log(`SKIP e2e project ${l}`);
+}
+if (!projects.length) throw new Error('no browser to run the e2e suite on (see the SKIP lines above)');
 
 export default defineConfig({
   // e2e/ and the README's Playwright example (examples/playwright, run verbatim against the build)

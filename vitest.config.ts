@@ -12,6 +12,10 @@ const chromiumLaunch = existsSync(SYSTEM_CHROMIUM)
     }
   : {};
 
+const SYSTEM_FIREFOX = '/usr/bin/firefox-esr';
+const firefoxLaunch = { channel: 'moz-firefox', executablePath: SYSTEM_FIREFOX, firefoxUserPrefs: { 'app.update.enabled': false } };
+if (!existsSync(SYSTEM_FIREFOX) && !process.env.VITEST_WORKER_ID) console.log('SKIP vitest browser mode in Firefox: /usr/bin/firefox-esr missing (Debian: apt-get install firefox-esr)');
+
 export default defineConfig({
   test: {
     projects: [
@@ -50,7 +54,11 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: playwright({ launchOptions: chromiumLaunch }),
-            instances: [{ browser: 'chromium' }],
+            // Firefox: Debian's firefox-esr over BiDi (Playwright's moz-firefox channel) when present.
+            instances: [
+              { browser: 'chromium' },
+              ...(existsSync(SYSTEM_FIREFOX) ? [{ browser: 'firefox' as const, provider: playwright({ launchOptions: firefoxLaunch }) }] : []),
+            ],
           },
         },
       },

@@ -8,7 +8,7 @@ import { test as base, expect, type Page } from '@playwright/test';
 import type { MockControl, MockEvent, MockServerOptions } from '../src/mock-server/types.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
-export { chromiumLaunchOptions, usesSystemChromium, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS } from './browsers.js';
+export { chromiumLaunchOptions, firefoxLaunchOptions, usesSystemChromium, usesSystemFirefox, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS, SYSTEM_FIREFOX } from './browsers.js';
 export { serveStatic, type StaticServer, type StaticMounts } from './static-server.js';
 export { expect };
 
@@ -20,7 +20,7 @@ export const E2E_APP_DIR = resolve(ROOT, 'e2e/app');
 
 interface MockServerHandle {
   fetch(request: Request): Promise<Response>;
-  listen(port?: number, host?: string): Promise<{ url: string; close(): Promise<void> }>;
+  listen(port?: number, host?: string, opts?: { tls?: { cert: string; key: string } }): Promise<{ url: string; close(): Promise<void> }>;
   control: MockControl;
 }
 interface MockServerModule {
@@ -49,11 +49,17 @@ async function loadMockServerModule(): Promise<MockServerModule> {
   return (await import(pathToFileURL(file).href)) as MockServerModule;
 }
 
-/** Starts dist/mock-server.mjs on 127.0.0.1, port 0 (a free port). */
-export async function startMockServer(options: MockServerOptions = {}): Promise<RunningMockServer> {
+/**
+ * Starts dist/mock-server.mjs on 127.0.0.1, port 0 (a free port); over HTTPS with `listen.tls`
+ * (then `controlHttp` from Node refuses the self-signed certificate: use `control`).
+ */
+export async function startMockServer(
+  options: MockServerOptions = {},
+  listen: { tls?: { cert: string; key: string } } = {},
+): Promise<RunningMockServer> {
   const { createMockServer } = await loadMockServerModule();
   const server = createMockServer(options);
-  const listener = await server.listen(0, '127.0.0.1');
+  const listener = await server.listen(0, '127.0.0.1', listen.tls ? { tls: listen.tls } : undefined);
   const url = listener.url.replace(/\/+$/, '');
   return {
     url,

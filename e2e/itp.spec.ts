@@ -24,6 +24,10 @@ import {
   type StaticServer,
 } from './fixtures.js';
 
+// Chromium only: this spec launches Chromium itself with a profile preference
+// (cookie_controls_mode). Firefox's cookie rules: e2e/firefox-cookies.spec.ts; WebKit's ITP: e2e/webkit/itp.webkit.ts.
+test.skip(({ browserName }) => browserName !== 'chromium', 'launches Chromium with its own profile prefs; Firefox: firefox-cookies.spec.ts');
+
 type CookieMode = 'allowed' | 'blocked';
 
 interface Browser3p {

@@ -73,7 +73,10 @@ function jwksUrl(mock: RunningMockServer): (url: URL) => boolean {
 function isRefreshPost(mock: RunningMockServer, route: Route): boolean {
   const req = route.request();
   const url = new URL(req.url());
-  return url.origin === mock.url && url.pathname === '/oauth/token' && req.method() === 'POST' && (req.postData() ?? '').includes('grant_type=refresh_token');
+  // Firefox (Playwright's moz-firefox channel, WebDriver BiDi) gives no request body: postData() is null.
+  // Every fault installs its route after the login, so there a POST to /oauth/token is a refresh.
+  const body = req.postData();
+  return url.origin === mock.url && url.pathname === '/oauth/token' && req.method() === 'POST' && (body === null || body.includes('grant_type=refresh_token'));
 }
 
 /** The server and the browser agree again after `seconds` on both clocks. */

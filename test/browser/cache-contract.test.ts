@@ -5,8 +5,8 @@ import { cacheContractSuite } from '../cache/contract.js';
 import { indexedDbHarness, localStorageHarness } from '../cache/harnesses.js';
 
 describe('real browser environment', () => {
-  it('runs in Chromium with the real storage APIs (not happy-dom / fake-indexeddb)', () => {
-    expect(navigator.userAgent).toMatch(/Chrome\//);
+  it('runs in Chromium or Firefox with the real storage APIs (not happy-dom / fake-indexeddb)', () => {
+    expect(navigator.userAgent).toMatch(/Chrome\/|Firefox\//);
     expect(Object.prototype.toString.call(localStorage)).toBe('[object Storage]');
     expect(Object.prototype.toString.call(indexedDB)).toBe('[object IDBFactory]');
   });

@@ -46,7 +46,11 @@ describe('runExclusive over the real Web Locks API (Chromium)', () => {
     await expect.poll(heldNames).not.toContain(name); // released right after (the caller does not wait for the release)
   });
 
-  it('with snapshot, an uncontended grant comes with the names held right after it (the query sent behind the request sees it)', async () => {
+  // Engine difference (Firefox 153 ESR): the uncontended grant's callback sees no snapshot (`held` is
+  // undefined), so the SDK falls back as if query() had failed. Marked as a known failure in Firefox
+  // until src/lock.ts withWebLock passes the snapshot lazily (see the engines branch report); it turns
+  // red here once fixed, and then the marker goes.
+  (navigator.userAgent.includes('Firefox/') ? it.fails : it)('with snapshot, an uncontended grant comes with the names held right after it (the query sent behind the request sees it)', async () => {
     const name = lockName();
     const marker = `${name}:seq:7`;
     const other = await otherTabHolding(marker); // another tab's rotation marker, held before this request
