@@ -33,7 +33,9 @@ function splitWords(page: Page, selectors: string[]): Promise<string[]> {
         const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           const text = node.textContent ?? '';
-          for (const m of text.matchAll(/[^\s\-–—]+/g)) { // a hyphen is a break opportunity of its own
+          // a hyphen is a break opportunity of its own, and so is a slash: Firefox's line breaker may break a URL
+          // after one ("http://host/ userinfo"), as typesetting does; Chromium moves the whole URL
+          for (const m of text.matchAll(/[^\s\-–—/]+/g)) {
             const range = document.createRange();
             range.setStart(node, m.index!);
             range.setEnd(node, m.index! + m[0].length);

@@ -26,13 +26,19 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { expect, test, type Page } from '@playwright/test';
 import { readmeBlock } from '../../test/readme/blocks.js';
 import { DIST_DIR, ROOT, serveStatic, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS, usesSystemChromium, type StaticServer } from '../fixtures.js';
 
 const README_AS = 'http://127.0.0.1:4000';
+
+/** Where this repo's copy of `name` is installed, as `playwright` resolves it (npm may nest playwright-core under it). */
+function packageDir(name: string): string {
+  return dirname(createRequire(join(ROOT, 'node_modules/playwright/package.json')).resolve(`${name}/package.json`));
+}
 
 interface Run {
   code: number | null;
@@ -96,13 +102,13 @@ test.beforeAll(async () => {
   // `npm install -D vitest msw @playwright/test`: this repo's copies, linked (after npm install, which would prune them)
   for (const name of ['vitest', 'msw', '@playwright/test', 'playwright', 'playwright-core']) {
     mkdirSync(join(app, 'node_modules', name, '..'), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+    symlinkSync(packageDir(name), join(app, 'node_modules', name), 'dir');
   }
   symlinkSync('../vitest/vitest.mjs', join(app, 'node_modules/.bin/vitest'));
   symlinkSync('../@playwright/test/cli.js', join(app, 'node_modules/.bin/playwright'));
   // `npx playwright install chromium` without a download: Playwright's install layout, running the system Chromium
   if (usesSystemChromium()) {
-    const browsers = JSON.parse(readFileSync(join(ROOT, 'node_modules/playwright-core/browsers.json'), 'utf8')) as {
+    const browsers = JSON.parse(readFileSync(join(packageDir('playwright-core'), 'browsers.json'), 'utf8')) as {
       browsers: Array<{ name: string; revision: string }>;
     };
     const rev = (name: string) => browsers.browsers.find((b) => b.name === name)!.revision;

@@ -6,6 +6,7 @@ import { AuthenticationError, CallbackReplayedError, ConfigurationError, Generic
 import { NO_REFRESH_TOKEN_HINT } from '../flows/authorize.js';
 import { isTransient } from '../protocol/classify.js';
 import { createClock } from '../protocol/clock.js';
+import type { SessionEvent as FamilyEvent } from '../session/family-types.js';
 import { listen, type Listeners, type SessionEvent, type SessionEventListener, type SessionEventType } from '../session/events.js';
 import { familyLock, type FamilyLock } from '../session/family-lock.js';
 import { jwksCache, type IdTokenClaims } from '../protocol/id-token.js';
@@ -80,12 +81,7 @@ export class AuthClient {
     const clock = createClock(o.nowProvider);
     const dpop = (this.dpop = dpopFor(o, clock, inTabOnly));
     const tabs = (this.tabs = openTabSync(`rotor-auth:${o.clientId}`));
-    /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
-    const emit = (e: SessionEvent) => {
-      dispatch(this.events, e);
-      this.life.onEvent(e); // the session's end may have moved
-      if (e.type !== 'sessionExpiring') this.auto?.schedule(); // and the access token's expiry
-    };
+    const emit = (e: SessionEvent) => this.emit(e);
     const lock = (this.lock = familyLock({
       ...o, // clientId, leeway (verifyIdToken reads no other option: nonce and maxAge are not options)
       store,
@@ -95,12 +91,7 @@ export class AuthClient {
       jwks,
       clock,
       announce: tabs.post, // a closure: needs no `this`
-      onSessionEvent: (e) => {
-        emit(e);
-        // signedOut travels as logout / family_removed; a refresh reaches other tabs a task later, off the caller's path
-        if (e.type === 'tokenRefreshed') setTimeout(() => tabs.post(e));
-        else if (e.type !== 'signedOut') tabs.post(e);
-      },
+      onSessionEvent: (e) => this.fromThisTab(e),
       dpop,
     }));
     const activity = activityClock(o.clientId);
@@ -114,6 +105,21 @@ export class AuthClient {
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
     tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
+  }
+
+  /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
+  private emit(e: SessionEvent): void {
+    dispatch(this.events, e);
+    this.life.onEvent(e); // the session's end may have moved
+    if (e.type !== 'sessionExpiring') this.auto?.schedule(); // and the access token's expiry
+  }
+
+  /** A session event of this tab's family lock: to the app, and to the other tabs. */
+  private fromThisTab(e: FamilyEvent): void {
+    this.emit(e);
+    // signedOut travels as logout / family_removed; a refresh reaches other tabs a task later, off the caller's path
+    if (e.type === 'tokenRefreshed') setTimeout(() => this.tabs.post(e));
+    else if (e.type !== 'signedOut') this.tabs.post(e);
   }
 
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */

@@ -30,6 +30,9 @@ export const refreshRequests = async () => (await events('token_request')).filte
 
 /** Runs /authorize (auto-login) in a hidden iframe; the redirect lands on our own origin, where the URL is readable. */
 export async function signIn(client: AuthClient): Promise<void> {
+  // Every test's sign-in stands for a fresh tab: the loop breaker's count of this tab's logins starts again
+  // (many tests sign in within its 60 s window in this one page; test/sdk/loop-breaker.test.ts tests the breaker).
+  for (const key of Object.keys(sessionStorage)) if (key.endsWith(':logins')) sessionStorage.removeItem(key);
   let authorizeUrl = '';
   await client.loginWithRedirect({ openUrl: (u) => void (authorizeUrl = u) });
   const frame = document.createElement('iframe');
