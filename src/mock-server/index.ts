@@ -33,7 +33,7 @@
  *   `maxEvents` (10000). `token_request`, `authorize` (with
  *   `detail.prompt` and `detail.response_mode`) and `resource_request` (each request to a resource
  *   under /api/: `status`, `error`, `sub`, `clientId`, `family` of a verified token, `detail: { resource,
- *   path, method, scheme, proof, onDemand, scope?, aud?, jkt? }`) log requests: a rejected
+ *   path, method, scheme, proof, proofNonce, onDemand, scope?, aud?, jkt? }`) log requests: a rejected
  *   request may add those, but changes nothing else.
  * - Faults (`control.faults(spec)`, `POST /__control/faults`), acting on
  *   POST /oauth/token only: `{ dropNextRotation?: n|true, delayMs?,

@@ -62,7 +62,7 @@ describe('resource server: Bearer checks (RFC 6750)', () => {
 
   it('a missing or malformed Authorization header → 401 invalid_token', async () => {
     const s = setup();
-    for (const h of [{}, { Authorization: 'Basic abc' }, { Authorization: 'Bearer' }]) {
+    for (const h of [{}, { Authorization: 'Basic abc' }, { Authorization: 'Bearer' }] as Record<string, string>[]) {
       const res = await call(s, '/api/orders', h);
       expect(res.status).toBe(401);
       expect(wwwAuth(res)).toMatch(/^Bearer error="invalid_token"/);

@@ -30,6 +30,16 @@ interface Outcome {
   onDemand?: boolean;
 }
 
+/** Whether the request's DPoP proof carried a `nonce` (read without verifying: only for the event log). */
+function proofHasNonce(proof: string | null): boolean {
+  try {
+    const payload = JSON.parse(Buffer.from(proof?.split('.')[1] ?? '', 'base64url').toString()) as { nonce?: unknown };
+    return typeof payload?.nonce === 'string';
+  } catch {
+    return false;
+  }
+}
+
 function errorOf(res: Response): string | undefined {
   return /\berror="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
 }
@@ -117,6 +127,7 @@ export async function resourceApi(args: RouteArgs, resource: ResolvedResource): 
       method: req.method,
       scheme: auth?.scheme ?? (req.headers.has('authorization') ? 'malformed' : 'none'),
       proof: req.headers.has('dpop'),
+      proofNonce: proofHasNonce(req.headers.get('dpop')),
       onDemand,
       ...(claims ? { scope: String(claims.scope ?? ''), aud: [claims.aud].flat().join(' ') } : {}),
       ...(typeof (claims?.cnf as { jkt?: unknown } | undefined)?.jkt === 'string' ? { jkt: (claims!.cnf as { jkt: string }).jkt } : {}),
