@@ -44,25 +44,30 @@ function errorOf(res: Response): string | undefined {
   return /\berror="([^"]*)"/.exec(res.headers.get('www-authenticate') ?? '')?.[1];
 }
 
-async function check(args: RouteArgs, resource: ResolvedResource, cors: Record<string, string>): Promise<Outcome> {
+const isBound = (claims: Claims | null | undefined) => typeof (claims?.cnf as { jkt?: unknown } | undefined)?.jkt === 'string';
+
+/** Step 1: a challenge set by `control.resourceChallenge` answers whatever was presented (the token is read only for the event log). */
+async function onDemandAnswer(args: RouteArgs, resource: ResolvedResource, challenge: ChallengeParams, cors: Record<string, string>): Promise<Outcome> {
   const { ctx, req, issuer } = args;
   const auth = parseAuthorization(req.headers.get('authorization'));
+  const claims = auth ? ((await verifyOwnJwt(ctx, auth.token, issuer)) as Claims | null) : null;
+  const dpop = challenge.error === 'use_dpop_nonce' || auth?.scheme === 'DPoP' || isBound(claims) || resource.dpop === 'required';
+  const nonce: Record<string, string> = challenge.error === 'use_dpop_nonce' ? { 'DPoP-Nonce': ctx.resourceDpop.nonces.current(ctx.store.now()) } : {};
+  return { res: challengeResponse(dpop ? 'DPoP' : 'Bearer', challenge, ctx.opts.dpop.algorithms, { ...cors, ...nonce }), claims, onDemand: true };
+}
+
+/** Steps 2–6 (see the module comment). */
+async function check(args: RouteArgs, resource: ResolvedResource, cors: Record<string, string>): Promise<Outcome> {
+  const { ctx, req } = args;
   const algs = ctx.opts.dpop.algorithms;
   const onDemand = ctx.resourceChallenges.take(resource);
-  if (onDemand) {
-    // the token is looked at only for the event log; the challenge answers whatever was presented
-    const claims = auth ? ((await verifyOwnJwt(ctx, auth.token, issuer)) as Claims | null) : null;
-    const bound = typeof (claims?.cnf as { jkt?: unknown } | undefined)?.jkt === 'string';
-    const scheme: Scheme = onDemand.error === 'use_dpop_nonce' || auth?.scheme === 'DPoP' || bound || resource.dpop === 'required' ? 'DPoP' : 'Bearer';
-    const nonce: Record<string, string> = onDemand.error === 'use_dpop_nonce' ? { 'DPoP-Nonce': ctx.resourceDpop.nonces.current(ctx.store.now()) } : {};
-    return { res: challengeResponse(scheme, onDemand, algs, { ...cors, ...nonce }), claims, onDemand: true };
-  }
+  if (onDemand) return onDemandAnswer(args, resource, onDemand, cors);
 
   const v = await authenticate(args, cors);
   if (v instanceof Response) return { res: v, claims: null };
   const { claims } = v;
   const headers = { ...cors, ...v.headers };
-  const bound = typeof (claims.cnf as { jkt?: unknown } | undefined)?.jkt === 'string';
+  const bound = isBound(claims);
   const scheme: Scheme = bound || resource.dpop === 'required' ? 'DPoP' : 'Bearer';
   const refuse = (p: ChallengeParams): Outcome => ({ res: challengeResponse(scheme, p, algs, headers), claims });
 
@@ -130,7 +135,7 @@ export async function resourceApi(args: RouteArgs, resource: ResolvedResource): 
       proofNonce: proofHasNonce(req.headers.get('dpop')),
       onDemand,
       ...(claims ? { scope: String(claims.scope ?? ''), aud: [claims.aud].flat().join(' ') } : {}),
-      ...(typeof (claims?.cnf as { jkt?: unknown } | undefined)?.jkt === 'string' ? { jkt: (claims!.cnf as { jkt: string }).jkt } : {}),
+      ...(isBound(claims) ? { jkt: (claims!.cnf as { jkt: string }).jkt } : {}),
     },
   };
   ctx.store.emit(ev);
