@@ -22,6 +22,8 @@ export const USAGE = `Usage: rotor-mock-server [options]
   --https                  serve TLS with a self-signed certificate made at start
   --control-origin ORIGIN  a non-loopback origin allowed to use the control API (repeatable)
   --private-api-audience ID  the API whose tokens /api/private accepts (default: the first API)
+  --resource JSON          a resource server under /api/ (repeatable), e.g.
+                           '{"path":"/api/orders","audience":"https://api.rotor.test","scopes":["read:orders"],"dpop":"required"}'
   --allow-remote-control   serve the control API to non-loopback peers too (default: loopback peers only)
   --no-control             do not serve the control API under /__control/
   --quiet                  do not print authorization errors (one line each by default)
@@ -68,6 +70,7 @@ const CONFIG = {
   port: s, host: s, https: b, config: s, help: b, itp: b, 'no-control': b, 'dpop-nonce': b, 'allow-remote-control': b, quiet: b,
   'redirect-uri': { type: 'string', multiple: true },
   'control-origin': { type: 'string', multiple: true },
+  resource: { type: 'string', multiple: true },
   ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, s])),
   ...Object.fromEntries(Object.keys(STRING_FLAGS).map((k) => [k, s])),
 } as const;
@@ -111,6 +114,15 @@ export function parseArgs(argv: string[]): CliArgs {
   }
   if (Array.isArray(values['redirect-uri'])) o.redirectUris = values['redirect-uri'];
   if (Array.isArray(values['control-origin'])) o.controlOrigins = values['control-origin'];
+  if (Array.isArray(values.resource)) {
+    o.resources = values.resource.map((v) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        throw new UsageError(`--resource needs a JSON object like {"path":"/api/orders","audience":"https://api.rotor.test"}, got ${v.slice(0, 80)}`);
+      }
+    });
+  }
   if (values.itp) o.itp = true;
   if (values['dpop-nonce']) o.dpopNonce = true;
   if (values['no-control']) o.controlApi = false;

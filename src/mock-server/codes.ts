@@ -35,6 +35,7 @@ export function issueCode(ctx: Ctx, r: AuthRequest, session: Session, declined: 
     audience: r.audience,
     nonce: r.nonce,
     authTime: session.authTime,
+    mfa: session.mfa,
     expiresAt: ctx.store.now() + ctx.opts.codeTtl * 1000,
     usedAt: null,
     family: null,

@@ -1,5 +1,6 @@
 import type { DpopServerState } from './dpop/index.js';
 import type { KeyManager } from './keys.js';
+import type { ResourceChallenges } from './resources/challenge.js';
 import type { ResolvedOptions } from './options.js';
 import type { Store } from './store.js';
 import type { FaultState } from './types.js';
@@ -13,6 +14,8 @@ export interface Ctx {
   /** DPoP nonces and replay cache: `dpop` for the token and revocation endpoints, `resourceDpop` for /userinfo and /api/private. Recreated by reset. */
   dpop: DpopServerState;
   resourceDpop: DpopServerState;
+  /** On-demand challenges of the resources under /api/ (`control.resourceChallenge`); cleared by reset. */
+  resourceChallenges: ResourceChallenges;
 }
 
 export interface RouteArgs {

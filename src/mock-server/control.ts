@@ -1,8 +1,10 @@
+import { ControlError } from './control-error.js';
 import type { Ctx } from './context.js';
 import { dpopStateFrom } from './dpop/index.js';
 import { runGrant } from './routes/token.js';
 import type { EventFilter, FamilyView, FaultSpec, FaultState, MockControl, ReplayResult, RevokeResult } from './types.js';
 
+export { ControlError };
 export const createDpopState = dpopStateFrom;
 
 export function emptyFaults(): FaultState {
@@ -11,14 +13,6 @@ export function emptyFaults(): FaultState {
 
 function check(cond: boolean, msg: string): void {
   if (!cond) throw new ControlError(msg);
-}
-
-/** A rejected control call (bad argument or unknown family); the HTTP control API answers it with 400/404. */
-export class ControlError extends Error {
-  constructor(message: string, readonly status = 400) {
-    super(message);
-    this.name = 'ControlError';
-  }
 }
 
 /** The in-process control API (see index.ts for the shapes). */
@@ -30,6 +24,7 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
       Object.assign(ctx.faults, emptyFaults());
       ctx.dpop = dpopStateFrom(ctx.opts.dpop);
       ctx.resourceDpop = dpopStateFrom(ctx.opts.dpop);
+      ctx.resourceChallenges.clear();
     },
     now: () => store.now(),
     advanceClock(seconds: number) {
@@ -134,6 +129,10 @@ export function createControl(ctx: Ctx, lastIssuer: () => string): MockControl {
       if (!f) throw new ControlError(`Unknown family: ${String(id).slice(0, 64)}`, 404);
       return { family: f.id, refresh_token: f.tokens[f.tokens.length - 1]!.value, jkt: f.jkt };
     },
+    resources: () =>
+      ctx.opts.resources.map((r) => ({ path: r.path, audience: r.audience, scopes: [...r.scopes], dpop: r.dpop, acrValues: [...r.acrValues], maxAge: r.maxAge })),
+    resourceChallenge: (spec) => ctx.resourceChallenges.set(spec),
+    resourceChallenges: () => ctx.resourceChallenges.list(),
     onEvent: (listener) => store.onEvent(listener),
   };
 }

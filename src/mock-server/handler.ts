@@ -4,7 +4,8 @@ import { authorize } from './routes/authorize.js';
 import { discovery } from './routes/discovery.js';
 import { jwks } from './routes/jwks.js';
 import { token } from './routes/token.js';
-import { privateApi } from './routes/api.js';
+import { resourceApi } from './routes/api.js';
+import { findResource } from './resources/options.js';
 import { loginPage, loginSubmit } from './routes/login.js';
 import { oidcLogout, v2Logout } from './routes/logout.js';
 import { revoke } from './routes/revoke.js';
@@ -12,6 +13,11 @@ import { userinfo } from './routes/userinfo.js';
 import { preflight } from './cors.js';
 
 type Methods = Partial<Record<string, Route>>;
+
+/** What the resources under /api/ answer (the DPoP proof's `htm` must match it). */
+const RESOURCE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+/** The default /api/private stays the GET-only demo API it always was. */
+const BUILT_IN_METHODS = ['GET', 'OPTIONS'];
 
 const noContent: Route = async () => new Response(null, { status: 204, headers: { 'Cache-Control': 'max-age=86400' } });
 
@@ -29,7 +35,6 @@ export function createHandler(ctx: Ctx, control: Route | null, issuerFor: (url: 
     '/u/login': { GET: loginPage, POST: loginSubmit },
     '/v2/logout': { GET: v2Logout, POST: v2Logout },
     '/oidc/logout': { GET: oidcLogout, POST: oidcLogout },
-    '/api/private': { GET: privateApi, OPTIONS: cors('GET, OPTIONS') },
     '/favicon.ico': { GET: noContent },
   };
 
@@ -45,6 +50,13 @@ export function createHandler(ctx: Ctx, control: Route | null, issuerFor: (url: 
     const args: RouteArgs = { req, url, ctx, issuer };
     try {
       if (url.pathname.startsWith('/__control/') && control) return await control(args);
+      const resource = url.pathname.startsWith('/api/') ? findResource(ctx.opts.resources, url.pathname) : undefined;
+      if (resource) {
+        const allowed = resource.builtIn ? BUILT_IN_METHODS : RESOURCE_METHODS;
+        if (req.method === 'OPTIONS') return preflight(ctx, req, allowed.join(', '));
+        if (!allowed.includes(req.method)) return oauthError(405, 'invalid_request', `Method ${req.method} not allowed`, { Allow: allowed.join(', ') });
+        return await resourceApi(args, resource);
+      }
       const methods = table[url.pathname];
       if (!methods) return oauthError(404, 'not_found', `Not found: ${url.pathname.slice(0, 128)}`);
       const route = methods[req.method];

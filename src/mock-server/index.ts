@@ -29,9 +29,11 @@
  *   `refresh_token.revoked`, `family.created`, `family.revoked`,
  *   `family.expired`, `code.issued`, `code.replayed`, `authorize`, `login`,
  *   `logout`, `consent.revoked`, `mfa.required`, `keys.rotated`,
- *   `fault.applied`, `clock.advanced`, `dpop.rejected`, `reset`. The log keeps the last
- *   `maxEvents` (10000). `token_request` and `authorize` (with
- *   `detail.prompt` and `detail.response_mode`) log requests: a rejected
+ *   `fault.applied`, `clock.advanced`, `dpop.rejected`, `resource_request`, `reset`. The log keeps the last
+ *   `maxEvents` (10000). `token_request`, `authorize` (with
+ *   `detail.prompt` and `detail.response_mode`) and `resource_request` (each request to a resource
+ *   under /api/: `status`, `error`, `sub`, `clientId`, `family` of a verified token, `detail: { resource,
+ *   path, method, scheme, proof, proofNonce, onDemand, scope?, aud?, jkt? }`) log requests: a rejected
  *   request may add those, but changes nothing else.
  * - Faults (`control.faults(spec)`, `POST /__control/faults`), acting on
  *   POST /oauth/token only: `{ dropNextRotation?: n|true, delayMs?,
@@ -58,6 +60,10 @@
  *   users/:sub/decline-scopes `{scopes}` (a narrower grant from then on);
  *   `stealRefreshToken(family)` ↔ GET families/:id/refresh-token
  *   (`{ family, refresh_token, jkt }`, the "stolen token" demo);
+ *   `resources()` ↔ GET resources; `resourceChallenge(spec)` ↔ POST
+ *   resource-challenge `{ path, challenge, times?, scope?, acr_values?, max_age?, error_description? }`
+ *   (the next `times` requests to that resource answer the challenge); `resourceChallenges()` ↔ GET
+ *   resource-challenge;
  *   `onEvent(listener)` ↔ GET events/stream (server-sent events, replaying
  *   after `Last-Event-ID` or `?since=`).
  *   Bad arguments: 400 `invalid_request` over HTTP, a thrown `ControlError`
@@ -73,6 +79,7 @@ import { createHandler } from './handler.js';
 import { KeyManager } from './keys.js';
 import { listen, type Listening, type ListenOptions } from './node-bridge.js';
 import { resolveOptions } from './options.js';
+import { ResourceChallenges } from './resources/challenge.js';
 import { controlRoute } from './routes/control.js';
 import { Store } from './store.js';
 import type { MockControl, MockServerOptions } from './types.js';
@@ -105,6 +112,7 @@ export function createMockServer(options: MockServerOptions = {}): MockServer {
     faults: emptyFaults(),
     dpop: createDpopState(opts.dpop),
     resourceDpop: createDpopState(opts.dpop),
+    resourceChallenges: new ResourceChallenges(opts.resources),
   };
   let pinned: string | null = opts.issuer;
   let lastIssuer = opts.issuer ?? 'http://localhost/';

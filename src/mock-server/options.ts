@@ -1,3 +1,5 @@
+import { bool, count, describe, fail, list, MockOptionsError, obj, oneOf, optStr, origin, seconds, str } from './option-checks.js';
+import { resolveResources, type ResolvedResource } from './resources/options.js';
 import { resolveDpopOptions, type DpopNonceOptions, type DpopSettings } from './dpop/options.js';
 import type {
   CookieSameSite,
@@ -37,6 +39,8 @@ export interface ResolvedOptions {
   privateApiAudience: string | null;
   keys: MockSigningKey[] | null;
   dpop: DpopSettings;
+  /** The resources under /api/ (`/api/private` included), most specific path first. */
+  resources: ResolvedResource[];
 }
 
 export const DEFAULT_CLIENT_ID = 'demo';
@@ -58,86 +62,13 @@ const KNOWN = new Set([
   'issuer', 'clients', 'users', 'apis', 'clientId', 'redirectUris', 'autoLogin', 'accessTokenTtl',
   'idTokenTtl', 'reuseInterval', 'idleTtl', 'absoluteTtl', 'maxActiveRefreshTokens', 'codeTtl',
   'sessionTtl', 'errorProfile', 'itp', 'cookieSameSite', 'signingAlg', 'controlApi', 'maxEvents',
-  'controlOrigins', 'allowRemoteControl', 'onLog', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow',
+  'controlOrigins', 'allowRemoteControl', 'onLog', 'privateApiAudience', 'keys', 'dpop', 'dpopNonce', 'dpopIatWindow', 'resources',
 ]);
+
+export { MockOptionsError };
 
 /** Config keys people copy from the command line: they are flags, not options. */
 const CLI_ONLY: Record<string, string> = { port: '--port', host: '--host', https: '--https', config: '--config', help: '--help' };
-
-/** A rejected option; the message names the field and the expected type, once prefixed. */
-export class MockOptionsError extends TypeError {
-  override name = 'MockOptionsError';
-  constructor(readonly field: string, readonly detail: string) {
-    super(`rotor-auth mock server: option ${field}: ${detail}`);
-  }
-}
-
-function fail(field: string, detail: string): never {
-  throw new MockOptionsError(field, detail);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 60))}`;
-  if (typeof v === 'object') return 'an object';
-  return String(v);
-}
-
-function seconds(name: string, v: unknown, def: number, min = 0): number {
-  if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) fail(name, `expected a number >= ${min} (seconds), got ${describe(v)}`);
-  return v;
-}
-
-function count(name: string, v: unknown, def: number): number {
-  if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(name, `expected an integer >= 1, got ${describe(v)}`);
-  return v;
-}
-
-function bool(name: string, v: unknown, def: boolean): boolean {
-  if (v === undefined) return def;
-  if (typeof v !== 'boolean') fail(name, `expected a boolean, got ${describe(v)}`);
-  return v;
-}
-
-function str(name: string, v: unknown): string {
-  if (typeof v !== 'string' || !v) fail(name, `expected a non-empty string, got ${describe(v)}`);
-  return v;
-}
-
-function optStr(name: string, v: unknown): string | undefined {
-  return v === undefined ? undefined : str(name, v);
-}
-
-function list<T>(name: string, v: unknown, item: (field: string, x: unknown) => T): T[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v)) fail(name, `expected an array, got ${describe(v)}`);
-  return v.map((x, i) => item(`${name}[${i}]`, x));
-}
-
-function obj(name: string, v: unknown): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(name, `expected an object, got ${describe(v)}`);
-  return v as Record<string, unknown>;
-}
-
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], def: T): T {
-  if (v === undefined) return def;
-  if (!(allowed as readonly unknown[]).includes(v)) fail(name, `expected one of ${allowed.join(', ')}, got ${describe(v)}`);
-  return v as T;
-}
-
-function origin(name: string, v: unknown): string {
-  const s = str(name, v);
-  let u: URL;
-  try {
-    u = new URL(s);
-  } catch {
-    return fail(name, `expected an absolute URL, got ${describe(s)}`);
-  }
-  return u.origin;
-}
 
 function resolveClient(f: string, raw: unknown): Required<MockClient> {
   const c = obj(f, raw);
@@ -268,8 +199,10 @@ export function resolveOptions(input: MockServerOptions = {}): ResolvedOptions {
     privateApiAudience: optStr('privateApiAudience', o.privateApiAudience) ?? apis[0]?.identifier ?? null,
     keys,
     dpop: resolveDpop(o),
+    resources: [],
   };
   if (r.autoLogin !== null && !r.users.has(r.autoLogin)) fail('autoLogin', `unknown user ${r.autoLogin}`);
   if (r.privateApiAudience !== null && !r.apis.has(r.privateApiAudience)) fail('privateApiAudience', `not one of apis: ${r.privateApiAudience}`);
+  r.resources = resolveResources(o.resources, r.apis, r.privateApiAudience);
   return r;
 }

@@ -42,6 +42,8 @@ export interface CodeRecord {
   audience: string | null;
   nonce: string | null;
   authTime: number; // seconds
+  /** The login used the one-time code (MFA): the access tokens carry `acr` (see tokens.ts MFA_ACR). */
+  mfa?: boolean;
   expiresAt: number;
   usedAt: number | null;
   family: string | null;
@@ -51,6 +53,8 @@ export interface CodeRecord {
 /** The stored family: its public view plus the original authentication time (seconds) for refreshed ID tokens. */
 export interface Family extends FamilyView {
   authTime: number;
+  /** The login used MFA (the refreshed access tokens keep `acr`). */
+  mfa?: boolean;
 }
 
 /** An authorization request waiting for the login form. */

@@ -213,7 +213,7 @@ export class Store {
   }
 
   /** Starts a family, first revoking the oldest ones over the per-user-per-client cap. */
-  createFamily(init: { sub: string; clientId: string; audience: string | null; scope: string; authTime: number; jkt: string | null }): Family {
+  createFamily(init: { sub: string; clientId: string; audience: string | null; scope: string; authTime: number; mfa?: boolean; jkt: string | null }): Family {
     const key = userClient(init.sub, init.clientId);
     let set = this.active.get(key);
     if (!set) this.active.set(key, (set = new Set()));
@@ -298,7 +298,7 @@ export class Store {
 
   view(f: Family): FamilyView {
     this.checkExpiry(f);
-    const { authTime: _, tokens, ...rest } = f;
+    const { authTime: _, mfa: _mfa, tokens, ...rest } = f;
     return { ...rest, tokens: tokens.map((t) => ({ ...t })) };
   }
 }

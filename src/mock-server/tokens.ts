@@ -41,7 +41,14 @@ export interface IssueInput {
   jti?: string;
   /** DPoP key thumbprint: the token gets `cnf.jkt` (RFC 9449 §6.1). */
   jkt?: string | undefined;
+  /** When the user authenticated (seconds): the token's `auth_time` (RFC 9470 `max_age` checks read it). */
+  authTime?: number;
+  /** The login used MFA: the token's `acr` is MFA_ACR (RFC 9470 `acr_values` checks read it). */
+  mfa?: boolean;
 }
+
+/** The `acr` of an access token from a login that used the one-time code (Auth0's value for MFA). */
+export const MFA_ACR = 'http://schemas.openid.net/pape/policies/2007/06/multi-factor';
 
 export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token: string; jti: string; expiresIn: number }> {
   const now = Math.floor(ctx.store.now() / 1000);
@@ -66,6 +73,8 @@ export async function issueAccessToken(ctx: Ctx, i: IssueInput): Promise<{ token
     iat: now,
     exp: now + expiresIn,
     jti,
+    ...(i.authTime !== undefined ? { auth_time: i.authTime } : {}),
+    ...(i.mfa ? { acr: MFA_ACR } : {}),
     ...(i.jkt ? { cnf: { jkt: i.jkt } } : {}),
   });
   return { token, jti, expiresIn };

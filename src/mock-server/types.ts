@@ -54,7 +54,78 @@ export interface MockApi {
   accessTokenTtl?: number;
 }
 
+/**
+ * A protected API the mock serves as a resource server (RFC 6750, RFC 9449 §7, RFC 9470), under `/api/`.
+ * `/api/private` is always one of them (audience `privateApiAudience`) unless `resources` defines it.
+ */
+export interface MockResource {
+  /** The path served, under `/api/`: exact (`/api/orders`), or a prefix ending in `/*` (`/api/orders/*`; the longest match wins). */
+  path: string;
+  /** The API identifier (one of `apis`) the access token's `aud` must include. */
+  audience: string;
+  /** Scopes the token must all carry; a missing one answers `403 insufficient_scope` with `scope="…"` (these). Default none. */
+  scopes?: string[];
+  /**
+   * `allowed` (default): Bearer tokens are accepted, DPoP-bound ones need `Authorization: DPoP` + a proof;
+   * `required`: an unbound (Bearer) token is refused with `401 WWW-Authenticate: DPoP error="invalid_token"`.
+   */
+  dpop?: ResourceDpop;
+  /** RFC 9470: the token's `acr` must be one of these, else `401 insufficient_user_authentication` with `acr_values`. */
+  acrValues?: string[];
+  /** RFC 9470: the token's `auth_time` must be at most this many seconds old, else `401 insufficient_user_authentication` with `max_age`. */
+  maxAge?: number;
+}
+
+export type ResourceDpop = 'allowed' | 'required';
+
+/** The standard challenges a resource can be told to answer (`control.resourceChallenge`). */
+export type ResourceChallenge = 'invalid_token' | 'insufficient_scope' | 'use_dpop_nonce' | 'insufficient_user_authentication';
+
+/** `control.resourceChallenge(spec)` / `POST /__control/resource-challenge`: the next `times` requests to `path` answer `challenge`. */
+export interface ResourceChallengeSpec {
+  /** A resource's configured path, or a path it serves (`/api/orders/1` for `/api/orders/*`). */
+  path: string;
+  /** The challenge; `null` clears the path's pending one. */
+  challenge: ResourceChallenge | null;
+  /** How many requests answer it (default 1, at most 1000). */
+  times?: number;
+  /** `insufficient_scope`: the `scope` parameter (default: the resource's `scopes`). */
+  scope?: string;
+  /** `insufficient_user_authentication`: the `acr_values` parameter (default: the resource's `acrValues`). */
+  acr_values?: string;
+  /** `insufficient_user_authentication`: the `max_age` parameter, seconds (default: the resource's `maxAge`). */
+  max_age?: number;
+  /** The `error_description` (default: a sentence naming the challenge). */
+  error_description?: string;
+}
+
+/** A pending on-demand challenge: `remaining` requests to the resource at `path` still answer it. */
+export interface ResourceChallengeState {
+  path: string;
+  challenge: ResourceChallenge;
+  remaining: number;
+  scope?: string;
+  acr_values?: string;
+  max_age?: number;
+  error_description?: string;
+}
+
+/** A configured resource as `control.resources()` shows it. */
+export interface ResourceView {
+  path: string;
+  audience: string | null;
+  scopes: string[];
+  dpop: ResourceDpop;
+  acrValues: string[];
+  maxAge: number | null;
+}
+
 export interface MockServerOptions {
+  /**
+   * Resource servers under `/api/` (see MockResource). `/api/private` is added (audience `privateApiAudience`,
+   * nothing else required) unless one of these has that path. CLI `--resource JSON` (repeatable).
+   */
+  resources?: MockResource[];
   /**
    * Fixed issuer (with trailing slash). Default: pinned by `listen()` to the
    * bound address; in process without `listen()`, the request URL's origin.
@@ -183,6 +254,7 @@ export type MockEventType =
   | 'fault.applied'
   | 'clock.advanced'
   | 'dpop.rejected'
+  | 'resource_request'
   | 'reset';
 
 export interface MockEvent {
@@ -271,6 +343,16 @@ export interface MockControl {
    * browser's storage would get it (the demo's "steal the refresh token").
    */
   stealRefreshToken(family: string): StolenRefreshToken;
+  /** The configured resources (`/api/…`), `/api/private` included. */
+  resources(): ResourceView[];
+  /**
+   * Makes the next `times` (default 1) requests to a resource answer `challenge` (before any check), e.g.
+   * `{ path: '/api/orders', challenge: 'insufficient_scope', scope: 'read:orders' }`; `challenge: null` clears it.
+   * Returns the pending challenges.
+   */
+  resourceChallenge(spec: ResourceChallengeSpec): ResourceChallengeState[];
+  /** The pending on-demand challenges. */
+  resourceChallenges(): ResourceChallengeState[];
   /** Calls `listener` with each new event; returns the unsubscribe function. */
   onEvent(listener: (event: MockEvent) => void): () => void;
 }

@@ -6,7 +6,7 @@
  * const { refresh_token, family } = await signIn(server);
  * ```
  */
-import type { FamilyView, MockServer } from '../mock-server/index.js';
+import type { FamilyView, MockEvent, MockServer, ResourceChallenge, ResourceChallengeSpec, ResourceChallengeState } from '../mock-server/index.js';
 import { createDpopProof, toDpopKey } from '../dpop/key.js';
 import { pkcePair, randomString } from './pkce.js';
 
@@ -211,6 +211,29 @@ export async function replayRetiredRefreshToken(server: MockServer, family: stri
     ...(typeof r.body.error === 'string' ? { error: r.body.error } : {}),
     familyStatus: server.control.family(family)?.status,
   };
+}
+
+/**
+ * Makes the next request(s) to a mock resource (a path under `/api/`) answer a standard challenge:
+ * `invalid_token`, `insufficient_scope` (`scope`), `use_dpop_nonce` (with a `DPoP-Nonce`) or
+ * `insufficient_user_authentication` (`acr_values`, `max_age`). `times` defaults to 1.
+ *
+ * ```ts
+ * challengeResource(server, '/api/orders', 'insufficient_scope', { scope: 'read:orders' });
+ * ```
+ */
+export function challengeResource(
+  server: MockServer,
+  path: string,
+  challenge: ResourceChallenge,
+  options: Omit<ResourceChallengeSpec, 'path' | 'challenge'> = {},
+): ResourceChallengeState[] {
+  return server.control.resourceChallenge({ ...options, path, challenge });
+}
+
+/** The `resource_request` events (what each request to a resource presented and got), optionally for one resource path. */
+export function resourceRequests(server: MockServer, path?: string): MockEvent[] {
+  return server.control.events({ type: 'resource_request' }).filter((e) => path === undefined || e.detail?.resource === path || e.detail?.path === path);
 }
 
 export { createTestClient } from './test-client.js';

@@ -9,7 +9,7 @@ function snapshot(s: MockServer): string {
     families: s.control.families(),
     faults: s.control.faults(),
     itp: s.control.itpEnabled(),
-    stateEvents: s.control.events().filter((e) => e.type !== 'token_request' && e.type !== 'authorize').length,
+    stateEvents: s.control.events().filter((e) => e.type !== 'token_request' && e.type !== 'authorize' && e.type !== 'resource_request').length,
   });
 }
 

@@ -46,12 +46,12 @@ export async function authorizationCodeGrant(ctx: Ctx, p: Params, clientId: stri
 
   rec.usedAt = store.now();
   const family = hasScope(rec.scope, 'offline_access')
-    ? store.createFamily({ sub: rec.sub, clientId, audience: rec.audience, scope: rec.scope, authTime: rec.authTime, jkt: jkt ?? null })
+    ? store.createFamily({ sub: rec.sub, clientId, audience: rec.audience, scope: rec.scope, authTime: rec.authTime, mfa: rec.mfa === true, jkt: jkt ?? null })
     : null;
   rec.family = family?.id ?? null;
   const jti = crypto.randomUUID();
   rec.jtis.push(jti);
-  const at = await issueAccessToken(ctx, { issuer, clientId, sub: rec.sub, scope: rec.scope, audience: rec.audience, family: rec.family, jti, jkt });
+  const at = await issueAccessToken(ctx, { issuer, clientId, sub: rec.sub, scope: rec.scope, audience: rec.audience, family: rec.family, jti, jkt, authTime: rec.authTime, mfa: rec.mfa === true });
   const body: Record<string, unknown> = {
     access_token: at.token,
     token_type: jkt ? 'DPoP' : 'Bearer',

@@ -69,7 +69,7 @@ export async function refreshTokenGrant(ctx: Ctx, p: Params, clientId: string, i
   }
 
   const bound = f.jkt ?? undefined;
-  const at = await issueAccessToken(ctx, { issuer, clientId, sub: f.sub, scope, audience, family: f.id, jkt: bound });
+  const at = await issueAccessToken(ctx, { issuer, clientId, sub: f.sub, scope, audience, family: f.id, jkt: bound, authTime: f.authTime, mfa: f.mfa === true });
   const body: Record<string, unknown> = {
     access_token: at.token,
     token_type: bound ? 'DPoP' : 'Bearer',

@@ -47,7 +47,8 @@ export async function authorize({ req, url, ctx, issuer }: RouteArgs): Promise<R
   if (!needLogin && !needConsent && session) return deliver(r, issuer, { code: issueCode(ctx, r, session) });
 
   if (ctx.opts.autoLogin !== null) {
-    const s = needLogin || !session ? createSession(ctx, ctx.opts.autoLogin, true) : session;
+    // autoLogin passes the MFA step when MFA is required for the user (then its tokens carry acr)
+    const s = needLogin || !session ? createSession(ctx, ctx.opts.autoLogin, ctx.store.mfaRequired.has(ctx.opts.autoLogin)) : session;
     return complete(ctx, r, issuer, s, s !== session);
   }
   const id = randomToken(16);

@@ -2,7 +2,7 @@ import { ControlError } from '../control.js';
 import { controlOriginAllowed } from '../control-origin.js';
 import type { RouteArgs } from '../context.js';
 import { isLoopbackAddress, json, MAX_BODY_BYTES, oauthError, peerOf, PROTOTYPE_KEYS } from '../http.js';
-import type { FaultSpec, MockControl } from '../types.js';
+import type { FaultSpec, MockControl, ResourceChallengeSpec } from '../types.js';
 import { eventStream } from './control-stream.js';
 
 async function body(req: Request): Promise<Record<string, unknown>> {
@@ -101,6 +101,17 @@ const ROUTES: Array<[string, RegExp, Handler]> = [
       const which = optionalString(b.which, 'which');
       if (which !== undefined && which !== 'previous' && which !== 'current') throw new ControlError('which must be previous or current');
       return c.replay(family, which);
+    },
+  ],
+  ['GET', /^resources$/, async (c) => c.resources()],
+  ['GET', /^resource-challenge$/, async (c) => c.resourceChallenges()],
+  [
+    'POST',
+    /^resource-challenge$/,
+    async (c, req) => {
+      const b = await body(req);
+      if (b.challenge === undefined) throw new ControlError('challenge is required (or null to clear)');
+      return c.resourceChallenge(b as unknown as ResourceChallengeSpec);
     },
   ],
   ['GET', /^itp$/, async (c) => ({ enabled: c.itpEnabled() })],
