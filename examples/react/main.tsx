@@ -7,7 +7,9 @@ createRoot(document.getElementById('root')!).render(
     options={{
       domain: 'http://127.0.0.1:4000', // npx rotor-mock-server
       clientId: 'demo',
-      authorizationParams: { audience: 'https://api.rotor.test', redirect_uri: location.origin },
+      cacheLocation: 'localstorage', // the tabs share one session: a logout in one signs the others out
+      // back to the page that started the login (the mock accepts any loopback URI; register yours)
+      authorizationParams: { audience: 'https://api.rotor.test', redirect_uri: location.origin + location.pathname },
     }}
     onRedirectCallback={(appState) => {
       const { returnTo } = (appState ?? {}) as { returnTo?: string };

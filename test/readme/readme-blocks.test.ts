@@ -74,6 +74,8 @@ const COVERAGE: Record<string, Check[]> = {
   // the React examples: byte for byte the files vitest's browser project runs (examples/react, test/browser/react-example.test.ts)
   'Using rotor-auth with React#1': [{ kind: 'example' }],
   'Using rotor-auth with React#2': [{ kind: 'example' }],
+  // the two commands that start examples/react against the mock server (e2e/react-app.spec.ts runs the app)
+  'Using rotor-auth with React#3': [{ kind: 'shell' }],
   'Testing your components#1': [{ kind: 'example' }],
   // the test tools' installs and run commands (the scratch app of e2e/readme/quick-start.spec.ts runs them)
   'The mock authorization server in your own tests#1': [{ kind: 'shell' }],
