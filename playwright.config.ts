@@ -30,8 +30,9 @@ export default defineConfig({
   // e2e/ and the README's Playwright example (examples/playwright, run verbatim against the build)
   testDir: '.',
   testMatch: ['e2e/**/*.spec.ts', 'examples/playwright/**/*.spec.ts'],
-  // The machine has 2 cores shared with other work; every spec starts its own servers on port 0.
-  workers: process.env.CI ? 1 : 2,
+  // Two workers (the machine has 2 cores): with Chromium and Firefox both running the suite, one worker
+  // would take CI past 15 minutes. Every spec starts its own servers on port 0.
+  workers: 2,
   fullyParallel: false,
   forbidOnly: true,
   // One retry on CI only, so a browser-timing hiccup on a loaded machine does not block a landing;
