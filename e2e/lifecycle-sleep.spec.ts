@@ -42,7 +42,7 @@ for (const cacheLocation of ['indexeddb', 'localstorage'] as CacheLocation[]) {
       const first = await clientCall<string>(page, 'getTokenSilently');
       expect(first).toEqual({ ok: true, value: await cachedToken(page) });
       expect(tokenRequests(mock, 'refresh_token')).toHaveLength(1);
-      expect(tokenRequests(mock, 'refresh_token')[0].status).toBe(200);
+      expect(tokenRequests(mock, 'refresh_token')[0]?.status).toBe(200);
       expect(mock.events('refresh_token.reuse_detected')).toHaveLength(0);
       expect(await clientCall(page, 'isAuthenticated')).toEqual({ ok: true, value: true });
     });
@@ -65,7 +65,7 @@ for (const cacheLocation of ['indexeddb', 'localstorage'] as CacheLocation[]) {
     expect(first.ok).toBe(true);
     expect(first.ok && first.value).not.toBe(before);
     expect(tokenRequests(mock, 'refresh_token')).toHaveLength(1);
-    expect(tokenRequests(mock, 'refresh_token')[0].status).toBe(200);
+    expect(tokenRequests(mock, 'refresh_token')[0]?.status).toBe(200);
     const second = await clientCall<string>(page, 'getTokenSilently');
     expect(second).toEqual(first); // a cache hit
     expect(tokenRequests(mock, 'refresh_token')).toHaveLength(1);
