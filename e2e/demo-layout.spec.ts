@@ -24,7 +24,8 @@ async function noSidewaysScroll(page: Page, state: string): Promise<void> {
  * "dem o" / "h ttp://" breaks of word-break: break-all. Returns them as "box: word".
  */
 function splitWords(page: Page, selectors: string[]): Promise<string[]> {
-  return page.evaluate((sels) => {
+  const slash = page.context().browser()?.browserType().name() === 'firefox';
+  return page.evaluate(([sels, slash]) => {
     const out: string[] = [];
     for (const sel of sels) {
       for (const box of Array.from(document.querySelectorAll<HTMLElement>(sel))) {
@@ -33,9 +34,9 @@ function splitWords(page: Page, selectors: string[]): Promise<string[]> {
         const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           const text = node.textContent ?? '';
-          // a hyphen is a break opportunity of its own, and so is a slash: Firefox's line breaker may break a URL
-          // after one ("http://host/ userinfo"), as typesetting does; Chromium moves the whole URL
-          for (const m of text.matchAll(/[^\s\-–—/]+/g)) {
+          // a hyphen is a break opportunity of its own; in Firefox so is a slash: its line breaker may break a URL
+          // after one ("http://host/ userinfo"), as typesetting does, where Chromium moves the whole URL
+          for (const m of text.matchAll(slash ? /[^\s\-–—/]+/g : /[^\s\-–—]+/g)) {
             const range = document.createRange();
             range.setStart(node, m.index!);
             range.setEnd(node, m.index! + m[0].length);
@@ -48,7 +49,7 @@ function splitWords(page: Page, selectors: string[]): Promise<string[]> {
       }
     }
     return out;
-  }, selectors);
+  }, [selectors, slash] as const);
 }
 
 const TEXT_BOXES = ['#user', '#api', '#token', '#notice', '.log li', '.glossary', '.story li', '.family'];
