@@ -10,7 +10,8 @@
 // WebKit drops `Secure` cookies on plain-http 127.0.0.1, and the session cookie is
 // `SameSite=None; Secure`. The app stays on http://localhost (a secure context; another site).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { Builder, By, Capabilities, type WebDriver } from 'selenium-webdriver';
 import { selfSignedCertificate } from '../../src/mock-server/tls.js';
 import { test as base } from '@playwright/test';
@@ -151,4 +152,88 @@ export async function openSecondTab(driver: WebDriver): Promise<[string, string]
   await driver.switchTo().newWindow('tab');
   const second = await driver.getWindowHandle();
   return [first, second];
+}
+
+/** What the front door does with one request: `destroy` its socket (a network error), or pass it on and add response headers. */
+export type FrontDoorAction = 'destroy' | { addHeaders: Record<string, string> };
+
+/** A one-shot rule: the first request matching `method` and `path` gets `action`, then the rule is gone. */
+export interface FrontDoorRule {
+  method: string;
+  path: string;
+  action: FrontDoorAction;
+}
+
+/**
+ * The mock server behind an HTTPS front door of its own (an HTTP proxy on another port of 127.0.0.1, the mock's
+ * issuer pinned to it). WebDriver has no offline switch and no request interception, so faults the mock's control
+ * API cannot make happen here: `offline` refuses every connection (and drops the open ones); `rules` act once on one
+ * request. `requests` logs what reached the door (`status` once answered, `destroyed` when cut).
+ */
+export interface FrontedMockServer extends RunningMockServer {
+  front: {
+    offline: boolean;
+    rules: FrontDoorRule[];
+    requests: Array<{ method: string; path: string; status?: number; destroyed?: boolean }>;
+  };
+}
+
+export async function startFrontedMockServer(options: MockServerOptions = {}): Promise<FrontedMockServer> {
+  const tls = selfSignedCertificate('127.0.0.1');
+  const sockets = new Set<Socket>();
+  const front: FrontedMockServer['front'] = { offline: false, rules: [], requests: [] };
+  let backendPort = 0;
+  const door = createHttpsServer(tls, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    const entry: FrontedMockServer['front']['requests'][number] = { method: req.method ?? 'GET', path };
+    front.requests.push(entry);
+    const i = front.rules.findIndex((r) => r.method === entry.method && r.path === path);
+    const action = i >= 0 ? front.rules.splice(i, 1)[0]!.action : undefined;
+    if (front.offline || action === 'destroy') {
+      entry.destroyed = true;
+      req.socket.destroy();
+      return;
+    }
+    const up = httpsRequest(
+      { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers, rejectUnauthorized: false },
+      (answer) => {
+        entry.status = answer.statusCode;
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...(action?.addHeaders ?? {}) });
+        answer.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      entry.destroyed = true;
+      req.socket.destroy();
+    });
+    req.pipe(up);
+  });
+  door.on('connection', (s: Socket) => {
+    if (front.offline) return s.destroy();
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => door.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(door.address() as { port: number }).port}`;
+  const mock = await startMockServer({ ...options, issuer: `${url}/` }, { tls });
+  backendPort = Number(new URL(mock.url).port); // the listener's own address (the issuer is the door's)
+  let offline = false;
+  Object.defineProperty(front, 'offline', {
+    get: () => offline,
+    set: (v: boolean) => {
+      offline = v;
+      if (v) for (const s of sockets) s.destroy();
+    },
+  });
+  return {
+    ...mock,
+    url,
+    issuer: `${url}/`,
+    front,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => door.close(() => r()));
+      await mock.close();
+    },
+  };
 }
