@@ -6,10 +6,10 @@
 //   <tmp>/app: package.json without "type" (CommonJS, npm init's default), `npm install <tgz>`
 //   `npx rotor-mock-server` from the app (the installed bin), on a free port
 //   "Quick start: script tag#1" saved verbatim as index.html, served from the app's directory
-//   "Quick start: import#1" saved verbatim as src/main.ts; its types erased by TypeScript, then
-//       bundled by Rollup + node-resolve from the app's node_modules (package `exports`, the
-//       `import` condition, as Vite resolves it; Vite itself is not one of this repo's
-//       devDependencies), served with /callback answering the same page (as Vite's dev server)
+//   "Quick start: import": a Vite app as the README names it (create-vite's vanilla-ts template,
+//       <tmp>/my-app), `npm install <tgz>` there, "Quick start: import#1" saved verbatim as its
+//       src/main.ts, then `npx vite` ("Quick start: import#2"): Vite's dev server, which also answers
+//       /callback with the page; the browser signs in through it
 //   the testing section's vitest file, Playwright spec and playwright.config.ts, run with the
 //       commands the README gives, in the CommonJS app (spec named .mts) and with "type": "module"
 //
@@ -18,7 +18,8 @@
 // http://127.0.0.1:4000/` and the page's requests to :4000 are forwarded to it (page.route →
 // route.fetch, redirects not followed: the browser sees the server's own answers).
 //
-// What the suite provides instead of the network: the test tools the README installs with
+// What the suite provides instead of the network: the template's files (no create-vite download),
+// its devDependency vite, and the test tools the README installs with
 // `npm install -D vitest msw @playwright/test` are linked from this repo's node_modules (the same
 // packages, no second download), and `npx playwright install chromium` is replaced, where
 // Playwright's own Chromium is missing, by a browsers directory whose chromium runs the system's
@@ -29,12 +30,38 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import ts from 'typescript';
 import { expect, test, type Page } from '@playwright/test';
 import { readmeBlock } from '../../test/readme/blocks.js';
 import { DIST_DIR, ROOT, serveStatic, SYSTEM_CHROMIUM, SYSTEM_CHROMIUM_ARGS, usesSystemChromium, type StaticServer } from '../fixtures.js';
 
 const README_AS = 'http://127.0.0.1:4000';
+
+// The Vite app the import quick start names, `npm create vite@latest my-app -- --template vanilla-ts`
+// (create-vite 9.3.0), without the download: its index.html as the template has it, its package.json
+// less the devDependencies (vite is linked below; typescript is for `npm run build`'s tsc, which the
+// README's `npx vite` does not run). The template's other files (counter.ts, style.css, assets) are
+// not imported once src/main.ts is replaced, so they are left out.
+const VANILLA_TS_INDEX_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+    <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+    <title>Vite + TS</title>
+  </head>
+  <body>
+    <div id="app"></div>
+    <script type="module" src="/src/main.ts"></script>
+  </body>
+</html>
+`;
+const VANILLA_TS_PACKAGE = {
+  name: 'my-app',
+  private: true,
+  version: '0.0.0',
+  type: 'module',
+  scripts: { dev: 'vite', build: 'tsc && vite build', preview: 'vite preview' },
+};
 
 /** Where this repo's copy of `name` is installed, as `playwright` resolves it (npm may nest playwright-core under it). */
 function packageDir(name: string): string {
@@ -77,7 +104,10 @@ let app: string;
 let mock: ChildProcess;
 let mockUrl: string;
 let scriptApp: StaticServer;
-let importApp: StaticServer;
+let viteApp: string;
+let vite: ChildProcess | undefined;
+let viteOutput = '';
+let importUrl: string;
 let browsersEnv: Record<string, string> = {};
 
 test.describe.configure({ mode: 'serial' });
@@ -164,38 +194,49 @@ test.beforeAll(async ({ browserName }) => {
   writeFileSync(join(app, 'index.html'), readmeBlock('Quick start: script tag#1').code);
   scriptApp = await serveStatic(app);
 
-  // "Quick start: import": src/main.ts as written; types erased, bundled from the app's node_modules
-  const bundleStart = Date.now();
-  const source = readmeBlock('Quick start: import#1').code;
-  mkdirSync(join(app, 'src'));
-  writeFileSync(join(app, 'src/main.ts'), source);
-  const js = ts.transpileModule(source, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
-  }).outputText;
-  writeFileSync(join(app, 'src/main.js'), js);
-  const { rollup } = await import('rollup');
-  const { default: nodeResolve } = await import('@rollup/plugin-node-resolve');
-  const bundle = await rollup({ input: join(app, 'src/main.js'), plugins: [nodeResolve({ browser: true, rootDir: app })] });
-  const resolved = bundle.watchFiles.filter((f) => f.includes('node_modules'));
-  expect(resolved.some((f) => f.startsWith(join(app, 'node_modules/rotor-auth/dist/')))).toBe(true);
-  expect(resolved.filter((f) => !f.startsWith(join(app, 'node_modules/'))), 'everything from the scratch app').toEqual([]);
-  await bundle.write({ file: join(app, 'build/assets/main.js'), format: 'es' });
-  await bundle.close();
-  const html = '<!doctype html>\n<meta charset="utf-8">\n<title>app</title>\n<div id="app"></div>\n<script type="module" src="/assets/main.js"></script>\n';
-  writeFileSync(join(app, 'build/index.html'), html);
-  mkdirSync(join(app, 'build/callback'));
-  writeFileSync(join(app, 'build/callback/index.html'), html);
-  timings.push(`transpile + bundle src/main.ts: ${((Date.now() - bundleStart) / 1000).toFixed(1)} s`);
-  importApp = await serveStatic(join(app, 'build'));
+  // "Quick start: import": a Vite app (create-vite's vanilla-ts template, as the README says), its
+  // src/main.ts replaced by the block, the tarball installed, then `npx vite` as the README runs it
+  const viteStart = Date.now();
+  viteApp = join(tmp, 'my-app');
+  mkdirSync(join(viteApp, 'src'), { recursive: true });
+  writeFileSync(join(viteApp, 'package.json'), `${JSON.stringify(VANILLA_TS_PACKAGE, null, 2)}\n`);
+  writeFileSync(join(viteApp, 'index.html'), VANILLA_TS_INDEX_HTML);
+  writeFileSync(join(viteApp, 'src/main.ts'), readmeBlock('Quick start: import#1').code);
+  const viteInstall = await step('npm install <tarball> (Vite app)', `npm install ${JSON.stringify(tarball)} --no-audit --no-fund --prefer-offline`, viteApp);
+  expect(viteInstall.code, viteInstall.output).toBe(0);
+  // the template's devDependency `vite`: this repo's copy, linked (after npm install, which would prune it)
+  symlinkSync(packageDir('vite'), join(viteApp, 'node_modules/vite'), 'dir');
+  symlinkSync('../vite/bin/vite.js', join(viteApp, 'node_modules/.bin/vite'));
+  const runCommand = readmeBlock('Quick start: import#2').code;
+  expect(runCommand, 'the README starts the app with `npx vite`').toMatch(/then, in another terminal, npx vite\n$/);
+  // its own process group: npx runs vite as a child, and both must end with the test
+  const devServer = spawn('npx', ['vite'], { cwd: viteApp, env: appEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  vite = devServer;
+  importUrl = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`npx vite printed no "Local:" URL: ${viteOutput}`)), 60_000);
+    const read = (chunk: Buffer) => {
+      viteOutput += String(chunk);
+      const m = /Local:\s+(http:\/\/[^\s/]+)\//.exec(viteOutput);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]!);
+      }
+    };
+    devServer.stdout!.on('data', read);
+    devServer.stderr!.on('data', read);
+    devServer.once('exit', (code) => fail(new Error(`npx vite exited (${code}): ${viteOutput}`)));
+  });
+  timings.push(`npx vite ready: ${((Date.now() - viteStart) / 1000).toFixed(1)} s`);
 });
 
 test.afterAll(async () => {
   await scriptApp?.close();
-  await importApp?.close();
-  if (mock?.pid && mock.exitCode === null) {
-    const exited = new Promise((ok) => mock.once('exit', ok));
-    process.kill(-mock.pid!, 'SIGTERM'); // the group: npx and the server it started
-    await exited;
+  for (const child of [vite, mock]) {
+    if (child?.pid && child.exitCode === null) {
+      const exited = new Promise((ok) => child.once('exit', ok));
+      process.kill(-child.pid, 'SIGTERM'); // the group: npx and the server it started
+      await exited;
+    }
   }
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   console.log(`scratch app timings:\n  ${timings.join('\n  ')}`);
@@ -273,7 +314,7 @@ test('"Quick start: script tag" as pasted: signed out → log in → the user an
   expect(errors).toEqual([]);
 });
 
-test('"Quick start: import" as pasted in src/main.ts: signed out → log in → /callback cleaned → the user → log out → signed out; a used /callback says why', async ({ page }) => {
+test('"Quick start: import" as pasted in a Vite app\'s src/main.ts, run with `npx vite`: signed out → log in → /callback cleaned → the user → log out → signed out; a used /callback says why', async ({ page }) => {
   await fetch(`${mockUrl}/__control/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   await forwardToMock(page);
   const errors = pageErrors(page);
@@ -281,20 +322,20 @@ test('"Quick start: import" as pasted in src/main.ts: signed out → log in → 
   const text = page.locator('#app p');
   const button = page.locator('#app button');
 
-  await page.goto(`${importApp.url}/`);
+  await page.goto(`${importUrl}/`);
   await expect(text).toHaveText('You are signed out.');
   await expect(button).toHaveText('Log in');
   await button.click();
   await signInAtMock(page);
 
   await expect(text).toHaveText(/^Signed in as Demo User \(access token: \d+ characters\)\.$/);
-  expect(page.url(), 'back at returnTo, the code and state gone').toBe(`${importApp.url}/`);
-  const callback = urls.find((u) => u.startsWith(`${importApp.url}/callback?code=`));
+  expect(page.url(), 'back at returnTo, the code and state gone').toBe(`${importUrl}/`);
+  const callback = urls.find((u) => u.startsWith(`${importUrl}/callback?code=`));
   expect(callback, urls.join('\n')).toBeDefined();
 
   await expect(button).toHaveText('Log out');
   await button.click();
-  await page.waitForURL(`${importApp.url}/`);
+  await page.waitForURL(`${importUrl}/`);
   await expect(text).toHaveText('You are signed out.');
   await expect(button).toHaveText('Log in');
   expect(await families()).toEqual([expect.objectContaining({ status: 'revoked' })]);
@@ -302,7 +343,7 @@ test('"Quick start: import" as pasted in src/main.ts: signed out → log in → 
   await page.goto(callback!);
   await expect(text).toHaveText(/^Sign-in did not complete: .+\. You are signed out\.$/);
   await expect(button).toHaveText('Log in');
-  expect(page.url()).toBe(`${importApp.url}/`);
+  expect(page.url()).toBe(`${importUrl}/`);
   expect(errors).toEqual([]);
 });
 
@@ -354,10 +395,18 @@ test('the testing section as written: its vitest file, Playwright spec and playw
   expect(vitestEsm.code, vitestEsm.output).toBe(0);
 });
 
-test('the scratch app used nothing of this repository but the tarball and the linked test tools', () => {
-  const installed = JSON.parse(readFileSync(join(app, 'node_modules/rotor-auth/package.json'), 'utf8')) as { version: string };
-  expect(installed.version).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
-  expect(resolve(app).startsWith(resolve(ROOT))).toBe(false);
-  const deps = (JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
-  expect(deps).toEqual({ 'rotor-auth': expect.stringMatching(/^file:.*rotor-auth-[\d.]+\.tgz$/) });
+test('the scratch apps used nothing of this repository but the tarball and the linked tools; Vite served rotor-auth from the Vite app\'s node_modules', () => {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  for (const dir of [app, viteApp]) {
+    const installed = JSON.parse(readFileSync(join(dir, 'node_modules/rotor-auth/package.json'), 'utf8')) as { version: string };
+    expect(installed.version).toBe(version);
+    expect(resolve(dir).startsWith(resolve(ROOT))).toBe(false);
+    const deps = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+    expect(deps).toEqual({ 'rotor-auth': expect.stringMatching(/^file:.*rotor-auth-[\d.]+\.tgz$/) });
+  }
+  // Vite pre-bundled the bare import 'rotor-auth' from the package's `import` condition, in the tarball's copy
+  const metadata = JSON.parse(readFileSync(join(viteApp, 'node_modules/.vite/deps/_metadata.json'), 'utf8')) as {
+    optimized: Record<string, { src: string }>;
+  };
+  expect(resolve(viteApp, 'node_modules/.vite/deps', metadata.optimized['rotor-auth']!.src)).toBe(join(viteApp, 'node_modules/rotor-auth/dist/rotor-auth.mjs'));
 });
