@@ -239,7 +239,7 @@ export async function measureBrowser({
   batches = 60, batchSize = 100, warmupBatches = 5, refreshes = 40, refreshWarmup = 5, concurrent = 100, tabs = 5, trials = 5,
   countBudgetMs = 90_000, coldTrials = 12, log = () => {},
 } = {}) {
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await import('@playwright/test'); // npm may nest playwright-core under playwright: ask the package that is installed at the top
   const browser = await chromium.launch(launchOptions());
   const app = await startStaticServer();
   const opts = { batches, batchSize, warmupBatches, refreshes, refreshWarmup, concurrent, tabs, trials, coldTrials };

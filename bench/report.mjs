@@ -4,7 +4,7 @@
 // missing says what is missing instead of disappearing.
 import { THROUGHPUT_PAIRS } from './server-phase.mjs';
 
-export const SIZE_BUDGET = 19_968;
+export const SIZE_BUDGET = 20_150;
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB (${bytes} B)`;
 export const fmt = (v, digits = 2) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
 const us = (ms) => `${fmt(ms * 1000, 1)} µs`;

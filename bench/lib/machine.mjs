@@ -43,7 +43,7 @@ export function machineFacts() {
       '@auth0/auth0-spa-js': packageVersion('@auth0/auth0-spa-js'),
       'oidc-client-ts': packageVersion('oidc-client-ts'),
       'oidc-provider': packageVersion('oidc-provider'),
-      'playwright-core': packageVersion('playwright-core'),
+      '@playwright/test': packageVersion('@playwright/test'),
       rollup: packageVersion('rollup'),
     },
   };

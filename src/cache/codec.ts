@@ -74,3 +74,12 @@ export function storageFailure(backend: string, op: string, e: unknown): Storage
 
 /** The backend does not exist here (no localStorage / IndexedDB). */
 export const unavailable = (backend: string): StorageError => new StorageError(`${backend} is not available`);
+
+/** The origin's localStorage; undefined where there is none, or where it is blocked (reading it throws a SecurityError). */
+export function localStore(): Storage | undefined {
+  try {
+    return (globalThis as { localStorage?: Storage }).localStorage;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import { promisifyRequest, type UseStore } from 'idb-keyval';
-import { noop, sameJson, type Cache } from './cache.js';
-import { decodeEntry, encodeEntry, entryOf, isRotorKey, storageFailure, unavailable } from './codec.js';
+import { CACHE_KEY_PREFIX, noop, sameJson, type Cache } from './cache.js';
+import { decodeEntry, encodeEntry, entryOf, isRotorKey, localStore, storageFailure, unavailable } from './codec.js';
 import { openStore } from './idb-store.js';
 
 const BACKEND = 'IndexedDB';
@@ -19,16 +19,28 @@ export interface IndexedDbCacheOptions {
  * the same versioned JSON form as LocalStorageCache; a corrupt or foreign
  * entry is deleted (only if it is still the one that was read) and logged
  * once, never thrown.
+ *
+ * `peek` answers from a per-tab mirror of earlier reads, at memory speed, while
+ * the generation marker reads as it did when they were read: a localStorage
+ * item that every write of an IndexedDbCache (in any tab, on this database and
+ * store) replaces with a new random value once its transaction commits, before
+ * its caller goes on. `get` always reads the database.
  */
 export class IndexedDbCache implements Cache {
   readonly dbName: string;
   readonly storeName: string;
   #store: UseStore | undefined;
   #queue: Op[] | undefined;
+  /** Stored values as this tab last read them, valid for `#generation`. */
+  readonly #mirror = new Map<string, unknown>();
+  /** The marker's value when the mirror was started; undefined: nothing in it is trusted. */
+  #generation: string | undefined;
+  readonly #markerKey: string;
 
   constructor(options: IndexedDbCacheOptions = {}) {
     this.dbName = options.dbName ?? 'rotor-auth';
     this.storeName = options.storeName ?? 'tokens';
+    this.#markerKey = `${CACHE_KEY_PREFIX}generation::${this.dbName}::${this.storeName}`;
   }
 
   #open(): UseStore {
@@ -50,8 +62,12 @@ export class IndexedDbCache implements Cache {
         const batch: Op[] = (this.#queue = []);
         queueMicrotask(() => {
           this.#queue = undefined;
-          store(batch.some((o) => o.change !== undefined) ? 'readwrite' : 'readonly', (os) => runBatch(os, batch)).catch((e: unknown) =>
-            batch.forEach((o) => o.reject(e)),
+          store(batch.some((o) => o.change !== undefined) ? 'readwrite' : 'readonly', (os) => runBatch(os, batch)).then(
+            () => {
+              if (batch.some((o) => o.changed)) this.#committed(); // before any caller goes on (and, say, releases a lock)
+              batch.forEach((o) => o.resolve(o.changed)); // a read resolved at its request's success already: a no-op
+            },
+            (e: unknown) => batch.forEach((o) => o.reject(e)),
           );
         });
       }
@@ -61,11 +77,51 @@ export class IndexedDbCache implements Cache {
     });
   }
 
+  /** A write committed (in this tab): a new marker tells every tab that its mirror is out of date. */
+  #committed(): void {
+    this.forget();
+    const storage = localStore();
+    try {
+      storage?.removeItem(this.#markerKey); // stays removed when the new one finds no quota: no tab trusts a missing marker
+      storage?.setItem(this.#markerKey, (this.#generation = String(Math.random())));
+    } catch {
+      this.#generation = undefined; // no localStorage, or a full one: peek() reads storage
+    }
+  }
+
+  /**
+   * `get`, answered from this tab's mirror while the marker reads as when the value was read: a
+   * write that another tab committed may show a moment late (as localStorage does across tabs),
+   * never a value older than one this tab has read. For the cache-hit path; every decision taken
+   * under a lock reads with `get`. Without localStorage, or without a marker yet, it is `get`.
+   */
+  async peek<T = unknown>(key: string): Promise<T | undefined> {
+    const generation = localStore()?.getItem(this.#markerKey) ?? undefined;
+    if (!generation || generation !== this.#generation) {
+      this.forget();
+      this.#generation = generation;
+    } else if (this.#mirror.has(key)) return this.#decode(key, this.#mirror.get(key)) as T | undefined;
+    return this.get(key);
+  }
+
+  /** Stop trusting the mirror (another tab announced a write: it may be here before the marker is). */
+  forget(): void {
+    this.#mirror.clear();
+    this.#generation = undefined;
+  }
+
   async get<T = unknown>(key: string): Promise<T | undefined> {
+    const generation = this.#generation;
     const raw = await this.#run(key, 'read');
+    // Kept only if no write committed meanwhile (in this tab; another tab's shows as a new marker at the next peek).
+    if (generation !== undefined && generation === this.#generation) this.#mirror.set(key, raw);
+    return this.#decode(key, raw) as T | undefined;
+  }
+
+  #decode(key: string, raw: unknown): unknown {
     if (raw === undefined) return undefined;
     // A dropped entry is deleted only if it still holds `raw` (another tab may have written a good entry meanwhile).
-    return entryOf(BACKEND, key, raw, () => this.#run(key, 'remove', (current) => (sameJson(current, raw) ? null : undefined)).then(noop, noop)) as T | undefined;
+    return entryOf(BACKEND, key, raw, () => this.#run(key, 'remove', (current) => (sameJson(current, raw) ? null : undefined)).then(noop, noop));
   }
 
   async set<T = unknown>(key: string, entry: T): Promise<void> {
@@ -112,8 +168,8 @@ function applyChange(os: IDBObjectStore, op: Op, current?: unknown): void {
 
 /**
  * Run a batch in one transaction: reads are issued at once; an operation that may write waits for
- * its read, so the next one sees its write. A throw (e.g. from put) aborts the transaction instead
- * of escaping from the IDB event handler as an uncaught error.
+ * its read, so the next one sees its write. Resolves once the transaction has committed. A throw (e.g. from put) aborts the
+ * transaction instead of escaping from the IDB event handler as an uncaught error.
  */
 function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
   const tx = os.transaction;
@@ -149,8 +205,7 @@ function runBatch(os: IDBObjectStore, batch: Op[]): Promise<void> {
   };
   step();
   return new Promise<void>((resolve, reject) => {
-    // a read resolved at its request's success, before this (resolving it again is a no-op)
-    tx.oncomplete = () => resolve(batch.forEach((o) => o.resolve(o.changed)));
+    tx.oncomplete = () => resolve();
     tx.onabort = () => reject(failure ?? tx.error);
   });
 }

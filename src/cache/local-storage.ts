@@ -1,5 +1,5 @@
 import type { Cache } from './cache.js';
-import { encodeEntry, entryOf, isRotorKey, storageFailure, unavailable } from './codec.js';
+import { encodeEntry, entryOf, isRotorKey, localStore, storageFailure, unavailable } from './codec.js';
 
 const BACKEND = 'localStorage';
 
@@ -22,7 +22,7 @@ export class LocalStorageCache implements Cache {
   /** `f` on the storage; whatever throws (SecurityError where storage is disabled, QuotaExceededError…) is a StorageError naming `op`. */
   #do<T>(op: string, f: (storage: Storage) => T): T {
     try {
-      const storage = this.#storage ?? (globalThis as { localStorage?: Storage }).localStorage;
+      const storage = this.#storage ?? localStore();
       if (!storage) throw unavailable(BACKEND);
       return f(storage);
     } catch (e) {

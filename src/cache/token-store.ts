@@ -50,11 +50,11 @@ export function tokenStore(cache: Cache, clientId: string) {
    * (transient: nothing is dropped), except a custom cache's JSON SyntaxError with `parseError`: that
    * value is returned instead (the entry does not decode; never an I/O failure).
    */
-  const raw = async (key: string, parseError?: unknown): Promise<unknown> => {
+  const raw = async (key: string, parseError?: unknown, peek?: boolean): Promise<unknown> => {
     const pending = writing.get(key); // the cache-hit path: no extra await when no write is under way
     if (pending) await pending.catch(noop);
     try {
-      return await cache.get(key);
+      return await (peek && consistent ? cache.peek(key) : cache.get(key));
     } catch (e) {
       if (parseError && e instanceof SyntaxError) return parseError;
       throw storageFailure('cache', 'read', e);
@@ -62,8 +62,8 @@ export function tokenStore(cache: Cache, clientId: string) {
   };
 
   /** An entry of the shape `check` wants; one that decodes to another shape is dropped (and logged once). */
-  const read = async <T>(key: string, check: (v: unknown) => v is T): Promise<T | undefined> => {
-    const value = await raw(key, NOT_AN_ENTRY);
+  const read = async <T>(key: string, check: (v: unknown) => v is T, peek?: boolean): Promise<T | undefined> => {
+    const value = await raw(key, NOT_AN_ENTRY, peek);
     if (value == null || check(value)) return value ?? undefined;
     warnDropped('cache', key, NOT_AN_ENTRY); // corrupt (a custom cache's JSON.parse threw), or another shape
     remove(key).catch(noop); // after this read returns (remove() first awaits)
@@ -159,6 +159,15 @@ export function tokenStore(cache: Cache, clientId: string) {
     },
 
     getAccess,
+
+    /** Another tab announced a write: the next cache hit reads storage. */
+    forgetPeeked: (): void => void (consistent && cache.forget()),
+
+    /**
+     * The access entry for the cache-hit path: on IndexedDB it may come from the tab's mirror (another
+     * tab's write may show a moment late); every decision under the family lock uses getAccess.
+     */
+    peekAccess: (audience: string, scope: string): Promise<AccessEntry | undefined> => read(accessKey(audience, scope), isAccess, true),
 
     setAccess: (entry: AccessEntry): Promise<void> => write(accessKey(entry.audience, entry.scope), entry),
 

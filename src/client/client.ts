@@ -243,7 +243,7 @@ export class AuthClient {
     const scope = asked === undefined ? this.options.scope : normalizeScope(this.options.scope, asked);
     const key = audience ?? DEFAULT_AUDIENCE;
     const notBefore = cacheMode === 'off' ? Date.now() : undefined;
-    let entry = notBefore ? undefined : await this.store.getAccess(key, scope);
+    let entry = notBefore ? undefined : await this.store.peekAccess(key, scope);
     if (!entry || !isFresh(entry, this.options.leeway * 1000)) {
       if (cacheMode === 'cache-only') return undefined;
       const limit = seconds(options as never, 'timeoutInSeconds', 60); // checked before anything starts (ConfigurationError)

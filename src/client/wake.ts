@@ -1,4 +1,5 @@
 import { NetworkError } from '../errors.js';
+import { localStore } from '../cache/codec.js';
 
 /** How far the wall clock may run ahead of the monotonic clock before it counts as a sleep (ms). */
 const JUMP_MS = 60_000;
@@ -61,21 +62,14 @@ export function retryWhenOnline(): (error: unknown, retry: () => Promise<unknown
 export function activityClock(clientId: string) {
   const key = `rotor-auth:${clientId}:active`;
   let mine = Date.now(); // a page load is activity
-  const shared = (): Storage | undefined => {
-    try {
-      return page() && localStorage;
-    } catch {
-      return undefined; // blocked storage
-    }
-  };
   return {
-    lastActive: (): number => Math.max(mine, Number(shared()?.getItem(key)) || 0),
+    lastActive: (): number => Math.max(mine, Number(localStore()?.getItem(key)) || 0),
     touch(): void {
       const now = Date.now();
       if (now - mine < 1000) return; // at most one write a second
       mine = now;
       try {
-        shared()?.setItem(key, String(now));
+        localStore()?.setItem(key, String(now));
       } catch {
         // full or blocked: this tab's own clock still counts
       }

@@ -19,6 +19,7 @@ export async function fromOtherTab(
     if (t === 'logout' && (await store.getSession())) await family.signOut(true).then(otherTab);
     return;
   }
+  store.forgetPeeked(); // the message may arrive before the write's IndexedDB marker does
   if (t === 'tokenRefreshed') return emit(m);
   if (t === 'rotated' || t === 'cleared') return; // the rest: signedIn, logout, family_removed
   // localStorage reaches other tabs a moment after the BroadcastChannel message: wait (up to ~1 s) until it shows here.
