@@ -12,7 +12,7 @@ export const PRIVATE_NAMES = `
   revocationUrl recheck flushUnsaved removeAccess issRequired newFamilyId commitLogin waitForSeq persistNow familyFor prefetch
   getJwks setJwks deps userInfo markers flow transactions endpoints seqOf lockPrefix imported audienceParam notBefore epoch
   manifest createFamily signOut publish commit expectedOrigin signingInput
-  nonces newKey forget proof claim current emit used
+  nonces newKey proof claim current emit used
   uri loading restore silent iframe offsetMs getToken makeProof subscribe cached timeoutMs tabs events store
   prefix jwks dpop accessKeys force tokenUrl header payload signature options clock send save
   authorization revocation userinfo jwksUri fresh refresh revokeFamily families
