@@ -7,6 +7,13 @@ import { browserAvailable, chromiumLaunchOptions, DEBIAN_PACKAGE, firefoxLaunchO
 //   ROTOR_E2E_BROWSERS=chromium,firefox,webkit npx playwright test
 // A browser that is missing is skipped with a line naming the Debian package; with CI=true it fails.
 const executablePath = { chromium: () => chromium.executablePath(), firefox: () => firefox.executablePath(), webkit: () => webkit.executablePath() };
+// Specs about one engine's own cookie rules, which launch that engine with its own profile prefs: they
+// belong to that engine's project only (not skipped elsewhere: never collected there).
+const ENGINE_ONLY: Record<string, keyof typeof DEBIAN_PACKAGE> = {
+  '**/e2e/itp.spec.ts': 'chromium', // Chromium's third-party-cookie mode (WebKit's ITP: e2e/webkit/itp.webkit.ts)
+  '**/e2e/demo-cookies.spec.ts': 'chromium',
+  '**/e2e/firefox-cookies.spec.ts': 'firefox', // Firefox's cookieBehavior and Total Cookie Protection
+};
 const missing: Array<keyof typeof DEBIAN_PACKAGE> = [];
 const projects: Project[] = [];
 for (const name of requestedBrowsers()) {
@@ -14,9 +21,10 @@ for (const name of requestedBrowsers()) {
     missing.push(name);
     continue;
   }
-  if (name === 'chromium') projects.push({ name, use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions() } });
-  else if (name === 'firefox') projects.push({ name, use: { ...devices['Desktop Firefox'], launchOptions: firefoxLaunchOptions() } });
-  else projects.push({ name, use: { ...devices['Desktop Safari'] } });
+  const testIgnore = Object.entries(ENGINE_ONLY).filter(([, engine]) => engine !== name).map(([spec]) => spec);
+  if (name === 'chromium') projects.push({ name, testIgnore, use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions() } });
+  else if (name === 'firefox') projects.push({ name, testIgnore, use: { ...devices['Desktop Firefox'], launchOptions: firefoxLaunchOptions() } });
+  else projects.push({ name, testIgnore, use: { ...devices['Desktop Safari'] } });
 }
 if (missing.length) {
   const lines = missing.map((n) => `${n}: no browser binary (Debian: apt-get install ${DEBIAN_PACKAGE[n]}; or npx playwright install ${n})`);

@@ -9,9 +9,8 @@ import { chromium, type Page } from '@playwright/test';
 import { logInThroughForm } from './demo-page.js';
 import { chromiumLaunchOptions, expect, serveApp, startMockServer, test } from './fixtures.js';
 
-// Chromium only: this spec launches Chromium itself with a profile preference
-// (cookie_controls_mode). Firefox's cookie rules: e2e/firefox-cookies.spec.ts; WebKit's ITP: e2e/webkit/itp.webkit.ts.
-test.skip(({ browserName }) => browserName !== 'chromium', 'launches Chromium with its own profile prefs; Firefox: firefox-cookies.spec.ts');
+// Chromium's project only (playwright.config.ts ENGINE_ONLY): it launches Chromium itself with a profile
+// preference (cookie_controls_mode). Firefox's cookie rules: e2e/firefox-cookies.spec.ts; WebKit's ITP: e2e/webkit/itp.webkit.ts.
 
 async function withProfile(mode: 'allowed' | 'blocked', run: (page: Page, as: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `rotor-demo-${mode}-`));

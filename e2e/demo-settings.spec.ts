@@ -137,15 +137,22 @@ test('a request in flight shows the busy state: what runs, on the button that st
   await logInThroughForm(page);
   const busy = page.getByTestId('busy');
   await expect(busy).toBeHidden();
-  mock.control.faults({ delayMs: 1500 }); // a slow token endpoint
+  // A slow token endpoint: the refresh is held until the busy state has been checked (a fixed server
+  // delay can end before a loaded machine gets through the checks).
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await page.route(`${mock.url}/oauth/token`, async (route) => {
+    await released;
+    await route.continue();
+  });
   await page.getByTestId('force-refresh').click();
   await expect(busy).toBeVisible();
   await expect(busy).toContainText('Refreshing');
   await expect(page.locator('body')).toHaveAttribute('aria-busy', 'true');
   await expect(page.getByTestId('force-refresh')).toHaveClass(/in-flight/);
   await expect(page.getByTestId('logout')).toBeDisabled();
+  release();
   await expect(busy).toBeHidden({ timeout: 15_000 });
-  mock.control.faults({ clear: true });
   await expect(page.locator('body')).not.toHaveAttribute('aria-busy', 'true');
   await expect(page.getByTestId('force-refresh')).not.toHaveClass(/in-flight/);
   await expect(page.getByTestId('families').locator('[data-own="true"]')).toContainText('1 rotation');

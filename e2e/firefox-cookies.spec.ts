@@ -12,7 +12,7 @@ import { firefox, type Browser } from '@playwright/test';
 import { selfSignedCertificate } from '../src/mock-server/tls.js';
 import { clientCall, expect, firefoxLaunchOptions, loginWithRedirect, openHarness, serveApp, startMockServer, test } from './fixtures.js';
 
-test.skip(({ browserName }) => browserName !== 'firefox', 'Firefox cookie prefs (network.cookie.cookieBehavior); Chromium: itp.spec.ts, WebKit: e2e/webkit/itp.webkit.ts');
+// Firefox's project only (playwright.config.ts ENGINE_ONLY). Chromium: itp.spec.ts, WebKit: e2e/webkit/itp.webkit.ts.
 
 const CASES = [
   { name: 'cookieBehavior 0 (all cookies allowed: the control)', prefs: { 'network.cookie.cookieBehavior': 0 }, form: false, iframe: 'token' },

@@ -24,9 +24,8 @@ import {
   type StaticServer,
 } from './fixtures.js';
 
-// Chromium only: this spec launches Chromium itself with a profile preference
-// (cookie_controls_mode). Firefox's cookie rules: e2e/firefox-cookies.spec.ts; WebKit's ITP: e2e/webkit/itp.webkit.ts.
-test.skip(({ browserName }) => browserName !== 'chromium', 'launches Chromium with its own profile prefs; Firefox: firefox-cookies.spec.ts');
+// Chromium's project only (playwright.config.ts ENGINE_ONLY): it launches Chromium itself with a profile
+// preference (cookie_controls_mode). Firefox's cookie rules: e2e/firefox-cookies.spec.ts; WebKit's ITP: e2e/webkit/itp.webkit.ts.
 
 type CookieMode = 'allowed' | 'blocked';
 

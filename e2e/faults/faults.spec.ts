@@ -12,11 +12,7 @@ test.describe.configure({ mode: 'parallel' });
 
 for (const fault of FAULTS) {
   for (const cache of fault.caches) {
-    test(`${fault.id} × ${cache}`, async ({ page, context, servers, sharedApp: app, row, browserName }) => {
-      // Firefox over BiDi (Playwright 1.64's moz-firefox channel): route.fetch() of the held refresh
-      // times out (the request body is not available to Playwright there). Logout during a refresh
-      // runs in Firefox without interception in e2e/logout-race.spec.ts.
-      test.skip(browserName === 'firefox' && fault.id === 'logout-during-refresh', 'route.fetch() is not available for POST bodies over BiDi; Firefox: logout-race.spec.ts');
+    test(`${fault.id} × ${cache}`, async ({ page, context, servers, sharedApp: app, row }) => {
       const mock = await servers.get(fault.server);
       Object.assign(row, { fault: fault.id, cache, mock });
       if (fault.clock) await page.clock.install();

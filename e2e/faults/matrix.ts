@@ -236,31 +236,37 @@ export const FAULTS: readonly Fault[] = [
     outcome: 'ends',
     async run(ctx) {
       const { page, mock } = ctx;
-      // The server applies the rotation at once; its answer reaches the page only after logout.
-      let serverAnswered!: () => void;
-      const answered = new Promise<void>((r) => (serverAnswered = r));
-      let deliver!: () => void;
-      const gate = new Promise<void>((r) => (deliver = r));
-      let held = 0;
-      await page.route(
-        (url) => url.origin === mock.url && url.pathname === '/oauth/token',
-        async (route) => {
-          if (!isRefreshPost(mock, route) || held > 0) return route.fallback();
-          held++;
-          const response = await route.fetch();
-          serverAnswered();
-          await gate;
-          await route.fulfill({ response }).catch(() => undefined); // the page may have given up on it
-        },
-      );
+      // The server applies the rotation at once; its answer reaches the page only after logout. Held in the
+      // page (its fetch wrapped, as a slow network would): Playwright's route.fetch() cannot replay a POST
+      // body over Firefox's BiDi, and this way every engine runs the same hold.
+      await page.evaluate(() => {
+        const w = window as unknown as { __heldRefresh: { answered: boolean; deliver?: () => void } };
+        const held: (typeof w)['__heldRefresh'] = (w.__heldRefresh = { answered: false });
+        const real = window.fetch;
+        window.fetch = async (...args: Parameters<typeof fetch>) => {
+          const [input, init] = args;
+          if (!String(input).endsWith('/oauth/token') || !String(init?.body).includes('grant_type=refresh_token')) return real(...args);
+          window.fetch = real; // only the first refresh is held
+          const res = await real(...args);
+          held.answered = true;
+          const signal = init?.signal;
+          await new Promise<void>((resolve, reject) => {
+            held.deliver = resolve;
+            signal?.addEventListener('abort', () => reject(new DOMException('The operation was aborted.', 'AbortError')));
+          });
+          return res;
+        };
+      });
+      const answered = () => page.evaluate(() => (window as unknown as { __heldRefresh: { answered: boolean } }).__heldRefresh.answered);
+      const deliver = () => page.evaluate(() => (window as unknown as { __heldRefresh: { deliver?: () => void } }).__heldRefresh.deliver?.());
       await startCall(page, 'refresh', 'getTokenSilently', forced);
-      await answered;
+      await expect.poll(answered, { message: 'the server answered the refresh' }).toBe(true);
       expect.soft(mock.events('refresh_token.rotated'), 'the server rotated').toHaveLength(1);
       const logout = await Promise.race([
         clientCall(page, 'logout', { openUrl: false }),
         new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 15_000)),
       ]);
-      deliver();
+      await deliver();
       await settledCall(page, 'refresh');
       expect.soft(logout, 'logout completes while a refresh is in flight').toEqual({ ok: true, value: null });
       await expectSignedOut(ctx, 'after the in-flight refresh completed');
