@@ -2,21 +2,28 @@ import { webLocks } from '../lock.js';
 
 /**
  * `autoRefresh` (README, "Long-lived sessions"): the leading tab keeps the access token fresh ahead
- * of its expiry. One tab leads: it holds the Web Lock `rotor-auth:{clientId}:leader` until it closes
- * (then the next tab waiting for it leads). The leader refreshes at `expiresAt - leeway - jitter`,
- * only while its page is visible (a hidden tab waits for the wake-up, see wake.ts); a failed
- * refresh is tried again no sooner than its Retry-After (and 30 s at the least).
+ * of its expiry. One tab leads: it holds the Web Lock `rotor-auth:{clientId}:leader` while its page
+ * is shown, and lets it go when the page is hidden, frozen (`freeze`) or closed, so the next shown
+ * tab waiting for it leads (a hidden tab does not refresh, and a tab that holds a lock is not frozen:
+ * holding it while hidden would leave every tab without a leader). The leader refreshes at
+ * `expiresAt - leeway - jitter`; a failed refresh is tried again no sooner than its Retry-After (and
+ * 30 s at the least). A tab shown again asks for the lock again; the wake-up (wake.ts) refreshes a
+ * token that expired while no tab was shown.
  */
 export function autoRefresh(clientId: string, leewayMs: number, expiresAt: () => Promise<number | undefined>, refresh: () => Promise<unknown>) {
-  let leading = !webLocks(); // without Web Locks every tab keeps its own token fresh
+  const locks = webLocks();
+  let asking = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while this tab leads (holds the lock). Without Web Locks every tab keeps its own token fresh. */
   let release: (() => void) | undefined;
+  const leading = () => !locks || !!release;
   let closed = false;
 
-  const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+  const doc = typeof document === 'undefined' ? undefined : document;
+  const visible = () => !doc || doc.visibilityState === 'visible';
 
   const arm = async (): Promise<void> => {
-    const at = leading && !closed ? await expiresAt() : undefined;
+    const at = leading() && !closed ? await expiresAt() : undefined;
     clearTimeout(timer); // after the read: of two calls at once, the later one's timer stays
     if (at === undefined) return;
     const jitter = Math.random() * 30_000; // tabs and devices of one user do not refresh in step
@@ -29,14 +36,32 @@ export function autoRefresh(clientId: string, leewayMs: number, expiresAt: () =>
   };
   const schedule = () => void arm().catch(() => undefined);
 
-  webLocks()
-    ?.request(`rotor-auth:${clientId}:leader`, () => {
-      if (closed) return;
-      leading = true;
-      schedule();
-      return new Promise<void>((r) => (release = r)); // held while this client lives
-    })
-    .catch(() => undefined);
+  /** Shown: wait for the leader lock (once), then lead until `resign`. */
+  const lead = (): void => {
+    if (!locks || closed || asking || release || !visible()) return;
+    asking = true;
+    locks
+      .request(`rotor-auth:${clientId}:leader`, () => {
+        asking = false;
+        if (closed || !visible()) return; // hidden while it waited: the next tab in line leads
+        return new Promise<void>((r) => {
+          release = r;
+          schedule();
+        });
+      })
+      .catch(() => (asking = false));
+  };
+  /** Hidden, frozen or closed: stop leading and let the lock go. */
+  const resign = (): void => {
+    if (!locks) return;
+    clearTimeout(timer);
+    release?.();
+    release = undefined;
+  };
+  const onPage = (e: Event) => (e.type !== 'freeze' && visible() ? lead() : resign());
+  const types = ['visibilitychange', 'freeze', 'resume'];
+  for (const type of types) doc?.addEventListener(type, onPage);
+  lead();
 
   return {
     /** A session event: the token's expiry may have moved. */
@@ -44,7 +69,8 @@ export function autoRefresh(clientId: string, leewayMs: number, expiresAt: () =>
     close(): void {
       closed = true;
       clearTimeout(timer);
-      release?.();
+      resign();
+      for (const type of types) doc?.removeEventListener(type, onPage);
     },
   };
 }

@@ -104,7 +104,7 @@ export class AuthClient {
     this.stopWaking = watchWake(() => void this.wake().catch(() => undefined), activity.touch);
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
-    tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
+    tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit, (end) => this.endSession(end)).catch(() => undefined));
   }
 
   /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
@@ -263,10 +263,22 @@ export class AuthClient {
     };
   }
 
+  /**
+   * Ends the session once: under a lock shared by the tabs, and only while a session is stored. Tabs
+   * whose idle timers fire together, or a tab's own idle end meeting another tab's logout notice,
+   * sign out once each, with one `signedOut`.
+   */
+  private endSession(end: () => Promise<void>): Promise<void> {
+    const ends = async () => void ((await this.store.getSession().catch(() => undefined)) && (await end()));
+    return runExclusive(`rotor-auth:${this.options.clientId}:end`, ends, this.flow.timeoutMs * 3);
+  }
+
   /** The idle timeout passed (idleTimeoutInSeconds): revoke and sign out here; the other tabs follow (`logout` notice). */
-  private async idleOut(): Promise<void> {
-    await this.lock.signOut(true);
-    this.signedOut('idle');
+  private idleOut(): Promise<void> {
+    return this.endSession(async () => {
+      await this.lock.signOut(true);
+      this.signedOut('idle');
+    });
   }
 
   /** The tab woke up (wake.ts): re-read the session from storage; with `autoRefresh`, refresh a token that expired meanwhile. */

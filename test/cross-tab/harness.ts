@@ -23,6 +23,8 @@ export interface Net {
   server: MockServer;
   /** While set, responses of POST /oauth/token are held back until it resolves (the server has already acted). */
   holdTokenResponses?: Promise<void>;
+  /** The same for POST /oauth/revoke. */
+  holdRevocations?: Promise<void>;
 }
 
 /** One mock server per test; msw for the whole file. */
@@ -30,16 +32,17 @@ export function useMockNetwork(): Net {
   const net = {} as Net;
   const msw = setupServer(
     http.all(`${AUTH}/*`, async ({ request }) => {
-      const isToken = request.method === 'POST' && new URL(request.url).pathname === '/oauth/token';
+      const path = request.method === 'POST' && new URL(request.url).pathname;
       const response = await net.server.fetch(request);
-      if (isToken && net.holdTokenResponses) await net.holdTokenResponses;
+      if (path === '/oauth/token' && net.holdTokenResponses) await net.holdTokenResponses;
+      if (path === '/oauth/revoke' && net.holdRevocations) await net.holdRevocations;
       return response;
     }),
   );
   beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
   afterAll(() => msw.close());
   beforeEach(() => {
-    net.holdTokenResponses = undefined;
+    net.holdTokenResponses = net.holdRevocations = undefined;
     net.server = createMockServer({ autoLogin: 'user-1', accessTokenTtl: 3600 });
   });
   afterEach(() => {

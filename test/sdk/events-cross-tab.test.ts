@@ -2,7 +2,7 @@
 // shared storage, a real BroadcastChannel, the mock server behind msw).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthClient } from '../../src/client/client.js';
-import type { SessionEvent, SessionEventType } from '../../src/index.js';
+import type { AuthClientOptions, SessionEvent, SessionEventType } from '../../src/index.js';
 import { sharedBackends } from '../cross-tab/backends.js';
 import { API, clientOptions, createAuthClient, listenToTabs, signIn, useMockNetwork } from '../cross-tab/harness.js';
 
@@ -46,9 +46,40 @@ async function delivered(tabs: ReturnType<typeof listenToTabs>, type: Parameters
   await new Promise((r) => setTimeout(r, 30));
 }
 
+/**
+ * Two tabs whose idle timeouts (1 s) end together: each signs out once, with one `signedOut` (its own
+ * `idle`, or `other_tab` when the other tab's notice came first), and every family is revoked.
+ */
+async function idleTogether(options: () => Partial<AuthClientOptions>, signInBoth: boolean) {
+  const idle = { idleTimeoutInSeconds: 1, sessionExpiringLeadInSeconds: 0 };
+  const tab1 = await createAuthClient(clientOptions({ ...options(), ...idle }));
+  const tab2 = await createAuthClient(clientOptions({ ...options(), ...idle }));
+  const w1 = watch(tab1);
+  const w2 = watch(tab2);
+  try {
+    await signIn(net, tab1);
+    if (signInBoth) await signIn(net, tab2);
+    // A slow revocation: the first tab's sign-out is still under way when the second tab's end comes.
+    net.holdRevocations = new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 2_500)); // both ends pass, and the notices cross
+    const outs = (w: ReturnType<typeof watch>) => w.seen.filter((e) => e.type === 'signedOut');
+    expect(outs(w1), 'tab 1').toHaveLength(1);
+    expect(outs(w2), 'tab 2').toHaveLength(1);
+    expect([...outs(w1), ...outs(w2)]).toContainEqual({ type: 'signedOut', reason: 'idle' });
+    expect(await tab1.isAuthenticated()).toBe(false);
+    expect(await tab2.isAuthenticated()).toBe(false);
+    expect(net.server.control.families().every((f) => f.status === 'revoked')).toBe(true);
+  } finally {
+    tab1.close();
+    tab2.close();
+  }
+}
+
 describe.each(sharedBackends())('events across two tabs sharing $name', (backend) => {
   beforeEach(() => backend.reset());
   afterEach(() => vi.unstubAllGlobals());
+
+  it('idle timeouts ending together in both tabs: one sign-out and one signedOut each', () => idleTogether(backend.options, false));
 
   it('tab 2 hears tab 1: signedIn, tokenRefreshed (same audience and expiry), then signedOut other_tab on logout', async () => {
     const tab1 = await createAuthClient(clientOptions(backend.options()));
@@ -111,6 +142,8 @@ describe.each(sharedBackends())('events across two tabs sharing $name', (backend
 });
 
 describe('events across two tabs with memory caches (nothing shared)', () => {
+  it('idle timeouts ending together in both tabs: one sign-out and one signedOut each', () => idleTogether(() => ({}), true));
+
   it("another tab's login, refresh and invalid_grant are its own; its logout signs this tab out too (other_tab)", async () => {
     const tab1 = await createAuthClient(clientOptions({}));
     const tab2 = await createAuthClient(clientOptions({}));

@@ -8,7 +8,7 @@ import { AUTH, harness, login, makeClient, tokenRequests } from './helpers.js';
 /** A page for Node: `window` events on globalThis, a document with a visibility state, navigator.onLine. */
 function stubPage() {
   const target = new EventTarget();
-  const doc = { visibilityState: 'visible' as DocumentVisibilityState };
+  const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' as DocumentVisibilityState });
   vi.stubGlobal('document', doc);
   vi.stubGlobal('addEventListener', target.addEventListener.bind(target));
   vi.stubGlobal('removeEventListener', target.removeEventListener.bind(target));
