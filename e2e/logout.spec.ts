@@ -11,10 +11,16 @@ test('logout revokes the refresh-token family at the server, clears the cache an
   expect(newest).toBeTruthy();
   expect(await rotorLocalStorageKeys(page)).not.toEqual([]);
 
+  // The page leaves for the server's logout endpoint, then comes back (the harness' own URL already reads
+  // as returnTo: it drops its ?config= on load, so waiting for the URL alone would not wait).
+  const left = page.waitForRequest((r) => r.isNavigationRequest() && r.url().startsWith(mock.url));
   await page.evaluate((returnTo) => {
     const e2e = (window as unknown as { e2e: { client: { logout(o: unknown): Promise<void> } } }).e2e;
     void e2e.client.logout({ logoutParams: { returnTo } });
   }, `${app.url}/`);
+  const back = page.waitForEvent('load'); // the next document's: the old one loaded long ago
+  await left;
+  await back;
   await page.waitForURL((u) => u.origin === app.url && u.pathname === '/');
   await waitForHarness(page);
 
