@@ -64,6 +64,8 @@ export class AuthClient {
   private readonly tabs: TabSync;
   private readonly events: Listeners = new Set();
   private readonly known = new Map<string, string>();
+  /** This tab told its app the session ended (`signedOut`), and no session has started since. */
+  private ended = false;
   private readonly dpop?: Dpop;
   private readonly life: ReturnType<typeof lifecycle>;
   private readonly auto?: ReturnType<typeof autoRefresh>;
@@ -104,11 +106,20 @@ export class AuthClient {
     this.stopWaking = watchWake(() => void this.wake().catch(() => undefined), activity.touch);
     this.flow = { options: o, endpoints, jwks, clock, commit: (c) => lock.commitLogin(c), dpop, timeoutMs };
     this.transactions = transactionStore(o.clientId);
-    tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit, (end) => this.endSession(end)).catch(() => undefined));
+    tabs.subscribe((m) => void fromOtherTab(m, inTabOnly, store, lock, emit).catch(() => undefined));
   }
 
-  /** Every session outcome (this tab's and other tabs') goes to the `on()` listeners. */
+  /**
+   * Every session outcome (this tab's and other tabs') goes to the `on()` listeners, one `signedOut` per
+   * session: tabs whose idle timeouts end together each sign out, and each hears the other's notice too
+   * (`other_tab`); each tells its app once.
+   */
   private emit(e: SessionEvent): void {
+    if (e.type === 'signedIn') this.ended = false;
+    if (e.type === 'signedOut') {
+      if (this.ended) return;
+      this.ended = true;
+    }
     dispatch(this.events, e);
     this.life.onEvent(e); // the session's end may have moved
     if (e.type !== 'sessionExpiring') this.auto?.schedule(); // and the access token's expiry
@@ -125,7 +136,7 @@ export class AuthClient {
   /** This tab signed out: tell the other tabs (a memory cache's tabs then revoke theirs too) and the app. */
   private signedOut(reason: string): void {
     this.tabs.post({ type: 'logout' });
-    dispatch(this.events, { type: 'signedOut', reason });
+    this.emit({ type: 'signedOut', reason });
   }
 
   /**
@@ -263,22 +274,10 @@ export class AuthClient {
     };
   }
 
-  /**
-   * Ends the session once: under a lock shared by the tabs, and only while a session is stored. Tabs
-   * whose idle timers fire together, or a tab's own idle end meeting another tab's logout notice,
-   * sign out once each, with one `signedOut`.
-   */
-  private endSession(end: () => Promise<void>): Promise<void> {
-    const ends = async () => void ((await this.store.getSession().catch(() => undefined)) && (await end()));
-    return runExclusive(`rotor-auth:${this.options.clientId}:end`, ends, this.flow.timeoutMs * 3);
-  }
-
   /** The idle timeout passed (idleTimeoutInSeconds): revoke and sign out here; the other tabs follow (`logout` notice). */
-  private idleOut(): Promise<void> {
-    return this.endSession(async () => {
-      await this.lock.signOut(true);
-      this.signedOut('idle');
-    });
+  private async idleOut(): Promise<void> {
+    await this.lock.signOut(true);
+    this.signedOut('idle');
   }
 
   /** The tab woke up (wake.ts): re-read the session from storage; with `autoRefresh`, refresh a token that expired meanwhile. */

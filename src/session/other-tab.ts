@@ -11,14 +11,12 @@ export async function fromOtherTab(
   store: TokenStore,
   family: FamilyLock,
   emit: (e: SessionEvent) => void,
-  endSession: (end: () => Promise<void>) => Promise<void>,
 ): Promise<void> {
   const t = m.type;
   const otherTab = () => emit({ type: 'signedOut', reason: 'other_tab' });
   if (inTabOnly) {
     // A memory cache is per tab: other tabs' tokens are theirs, but their logout revokes and forgets this tab's too.
-    // Once (client.ts endSession): this tab's own idle end may be signing it out at the same moment.
-    if (t === 'logout') await endSession(() => family.signOut(true).then(otherTab));
+    if (t === 'logout' && (await store.getSession())) await family.signOut(true).then(otherTab);
     return;
   }
   store.forgetPeeked(); // the message may arrive before the write's IndexedDB marker does

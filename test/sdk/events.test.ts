@@ -84,6 +84,18 @@ describe('session events of this tab', () => {
     client.close();
   });
 
+  it('one signedOut per session: a second sign-out with nothing signed in says nothing; the next login starts a new session', async () => {
+    const client = makeClient({ cache: new InMemoryCache() });
+    const seen = record(client);
+    await login(h, client);
+    await client.logout({ openUrl: false });
+    await client.logout({ openUrl: false });
+    expect(seen).toEqual([{ type: 'signedIn' }, { type: 'signedOut', reason: 'logout' }]);
+    await login(h, client);
+    await client.logout({ openUrl: false });
+    expect(seen.map((e) => e.type)).toEqual(['signedIn', 'signedOut', 'signedIn', 'signedOut']);
+  });
+
   it('the returned function removes exactly that listener', async () => {
     const client = makeClient({ cache: new InMemoryCache() });
     const a: string[] = [];
