@@ -46,7 +46,7 @@ function freezableTimers(): void {
 async function freeze(page: Page): Promise<void> {
   await page.evaluate(() => {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-    document.dispatchEvent(new Event('visibilitychange'));
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
     document.dispatchEvent(new Event('freeze'));
     (window as unknown as { __frozen: boolean }).__frozen = true;
   });
@@ -59,7 +59,7 @@ async function resume(page: Page): Promise<void> {
     for (const run of w.__thawed.splice(0)) run();
     document.dispatchEvent(new Event('resume'));
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
-    document.dispatchEvent(new Event('visibilitychange'));
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
   });
 }
 
