@@ -1,4 +1,5 @@
 import { webLocks } from '../lock.js';
+import { listen } from './util.js';
 
 /**
  * `autoRefresh` (README, "Long-lived sessions"): the leading tab keeps the access token fresh ahead
@@ -58,9 +59,7 @@ export function autoRefresh(clientId: string, leewayMs: number, expiresAt: () =>
     release?.();
     release = undefined;
   };
-  const onPage = (e: Event) => (e.type !== 'freeze' && visible() ? lead() : resign());
-  const types = ['visibilitychange', 'freeze', 'resume'];
-  for (const type of types) doc?.addEventListener(type, onPage);
+  const unlisten = listen(doc, ['visibilitychange', 'freeze', 'resume'], (e) => (e.type !== 'freeze' && visible() ? lead() : resign()));
   lead();
 
   return {
@@ -70,7 +69,7 @@ export function autoRefresh(clientId: string, leewayMs: number, expiresAt: () =>
       closed = true;
       clearTimeout(timer);
       resign();
-      for (const type of types) doc?.removeEventListener(type, onPage);
+      unlisten();
     },
   };
 }

@@ -19,3 +19,11 @@ export const withTimeout = <T>(p: Promise<T>, seconds: number): Promise<T> =>
     const timer = setTimeout(() => reject(new TimeoutError(`getTokenSilently timed out after ${seconds} s`)), seconds * 1000);
     void p.then(resolve, reject).finally(() => clearTimeout(timer));
   });
+
+/** Listens to `types` on `target` (nothing without one); returns the function that stops listening. */
+export function listen(target: EventTarget | undefined, types: string[], listener: (e: Event) => void): () => void {
+  for (const type of types) target?.addEventListener(type, listener);
+  return () => {
+    for (const type of types) target?.removeEventListener(type, listener);
+  };
+}

@@ -1,5 +1,6 @@
 import { NetworkError } from '../errors.js';
 import { localStore } from '../cache/codec.js';
+import { listen } from './util.js';
 
 /** How far the wall clock may run ahead of the monotonic clock before it counts as a sleep (ms). */
 const JUMP_MS = 60_000;
@@ -32,12 +33,11 @@ export function watchWake(wake: () => void, active: () => void = () => undefined
     if (shown) active();
     if (shown || e.type === 'online' || (e.type === 'pageshow' && (e as PageTransitionEvent).persisted)) wake();
   };
-  const types = ['visibilitychange', 'online', 'pageshow', 'pointerdown', 'keydown'];
-  for (const type of types) w.addEventListener(type, onEvent);
+  const unlisten = listen(w, ['visibilitychange', 'online', 'pageshow', 'pointerdown', 'keydown'], onEvent);
   const timer = setInterval(() => check() && wake(), 30_000);
   return () => {
     clearInterval(timer);
-    for (const type of types) w.removeEventListener(type, onEvent);
+    unlisten();
   };
 }
 
